@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Hartwood's build and tests need, idempotently: Debian packages (cross
+# compilers, QEMU as the reference), npm packages, and the compiled TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
+  qemu-user qemu-system-misc device-tree-compiler
+)
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages: reinstall only when the lock file changed since the last install.
+if ! cmp -s package-lock.json node_modules/.hartwood-installed-lock 2>/dev/null; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.hartwood-installed-lock
+fi
+
+npx tsc -p tsconfig.json

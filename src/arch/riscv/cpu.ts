@@ -1,0 +1,64 @@
+// The RISC-V plug-in's CPU: builds the interpreter from the instruction definitions, lays out
+// per-hart state and TLBs in the machine's wasm memory and connects the engines' host calls.
+import type { MemoryLayout } from "../../core/memory.js";
+import { Hart, type HartHost } from "./hart.js";
+import { ALL_INSNS } from "./insns/index.js";
+import { compressedTable } from "./insns/c.js";
+import { buildInterpreter, HELPERS, type InterpImports } from "./interp.js";
+import * as S from "./state.js";
+import type { Exit } from "./state.js";
+
+const CTABLE_BYTES = 65536 * 4;
+const modules = new Map<string, WebAssembly.Module>();
+
+function interpreterModule(ctableOffset: number, shared: boolean): WebAssembly.Module {
+  const key = `${ctableOffset}:${shared}`;
+  let m = modules.get(key);
+  if (!m) {
+    m = new WebAssembly.Module(buildInterpreter(ALL_INSNS, ctableOffset, 1, shared) as BufferSource);
+    modules.set(key, m);
+  }
+  return m;
+}
+
+/** Bytes of VMM memory the CPU needs for `harts` harts. */
+export function cpuVmmBytes(harts: number): number {
+  return CTABLE_BYTES + harts * (S.HART_STATE_BYTES + 3 * S.TLB_SET_BYTES) + 4096;
+}
+
+export class RiscvCpu {
+  readonly harts: Hart[] = [];
+  private readonly run: (hart: number, budget: number) => number;
+
+  constructor(layout: MemoryLayout, host: HartHost, hartCount: number) {
+    const ctable = layout.alloc(CTABLE_BYTES, 4096);
+    new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
+    const stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64);
+    for (let i = 0; i < hartCount; i++) {
+      const tlb = layout.alloc(3 * S.TLB_SET_BYTES, 64);
+      this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
+    }
+    const hartAt = (base: number) => this.harts[(base - stateBase) / S.HART_STATE_BYTES];
+    const imports: InterpImports = {
+      load: (h, kind) => hartAt(h).mmu.load(kind),
+      store: (h, bytes) => hartAt(h).mmu.store(bytes),
+      translate: (h, arg) => hartAt(h).mmu.translateAtomic(arg),
+      fetch: (h) => hartAt(h).mmu.fetch(),
+      raise: (h, cause) => {
+        const hart = hartAt(h);
+        hart.trap(cause, false, hart.getI64(S.SCRATCH));
+      },
+      helper: (h, which) => hartAt(h).helper(HELPERS[which]),
+    };
+    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared), {
+      env: { memory: layout.memory },
+      host: imports as unknown as WebAssembly.ModuleImports,
+    });
+    this.run = instance.exports.run as (hart: number, budget: number) => number;
+  }
+
+  /** Runs `hart` for at most `budget` instructions. */
+  step(hart: Hart, budget: number): Exit {
+    return hart.run(this.run, budget);
+  }
+}

@@ -1,0 +1,323 @@
+// One RISC-V hart: the architectural state that lives on the TypeScript side (CSRs,
+// privilege), trap entry and return, interrupts, and the host helpers the engines call.
+import type { PhysMap } from "../../core/physmem.js";
+import { csrAccess } from "./csr.js";
+import { fpHelper } from "./fpu.js";
+import { fieldValue, FIELDS } from "./insn.js";
+import { Mmu } from "./mmu.js";
+import * as S from "./state.js";
+import { Exit } from "./state.js";
+import { HelperResult } from "./interp.js";
+import { CAUSE, IRQ, IRQ_PRIORITY, MSTATUS, PRV_M, PRV_S, PRV_U } from "./priv.js";
+
+export { CAUSE, IRQ, MSTATUS, PRV_M, PRV_S, PRV_U };
+
+const TRACE_TRAPS = typeof process !== "undefined" && process.env.HARTWOOD_TRACE_TRAPS === "1";
+
+/** What the hart needs from the machine around it. */
+export interface HartHost {
+  readonly phys: PhysMap;
+  /** The time CSR / mtime, in timebase ticks. */
+  now(): number;
+  /** An ecall from M-mode or S-mode that the machine serves itself (built-in SBI); false = take the trap. */
+  ecall?(hart: Hart): boolean;
+}
+
+export class Hart {
+  readonly u8: Uint8Array;
+  readonly i32: Int32Array;
+  readonly u32: Uint32Array;
+  readonly dv: DataView;
+  readonly mmu: Mmu;
+
+  priv = PRV_M;
+  mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  /** Software-writable pending bits (SSIP, STIP, SEIP); device lines are in `irqLines`. */
+  mipSw = 0;
+  irqLines = 0;
+  mtvec = 0n;
+  stvec = 0n;
+  mscratch = 0n;
+  sscratch = 0n;
+  mepc = 0n;
+  sepc = 0n;
+  mcause = 0n;
+  scause = 0n;
+  mtval = 0n;
+  stval = 0n;
+  mcounteren = 0;
+  scounteren = 0;
+  menvcfg = 0n;
+  senvcfg = 0n;
+  mcountinhibit = 0;
+  /** minstret = instretBase + instructions executed in the current slice. */
+  instretBase = 0;
+  private sliceBudget = 0;
+  waiting = false;
+
+  constructor(
+    readonly hartId: number,
+    readonly base: number,
+    memory: WebAssembly.Memory,
+    tlbBase: number,
+    readonly host: HartHost,
+  ) {
+    const buf = memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.dv = new DataView(buf);
+    this.mmu = new Mmu(this, tlbBase);
+    this.setI64(S.RES_ADDR, -1n);
+    this.mmu.flushAll();
+    this.privChanged();
+  }
+
+  // --- raw state access (cold paths only: BigInt) ---
+  getI64(off: number): bigint {
+    return this.dv.getBigInt64(this.base + off, true);
+  }
+  setI64(off: number, v: bigint): void {
+    this.dv.setBigInt64(this.base + off, BigInt.asIntN(64, v), true);
+  }
+  getX(r: number): bigint {
+    return r === 0 ? 0n : this.getI64(S.X + 8 * r);
+  }
+  setX(r: number, v: bigint): void {
+    if (r !== 0) this.setI64(S.X + 8 * r, v);
+  }
+  get pc(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.PC));
+  }
+  set pc(v: bigint) {
+    this.setI64(S.PC, v);
+  }
+  getI32(off: number): number {
+    return this.i32[(this.base + off) >> 2];
+  }
+  setI32(off: number, v: number): void {
+    this.i32[(this.base + off) >> 2] = v;
+  }
+
+  /** Instructions retired so far (exact while a helper runs: the engine saved its budget). */
+  get instret(): number {
+    return this.instretBase + (this.sliceBudget - this.getI32(S.BUDGET));
+  }
+  set instret(v: number) {
+    this.instretBase = v - (this.sliceBudget - this.getI32(S.BUDGET));
+  }
+
+  /** Runs the engine for at most `budget` instructions. */
+  run(engine: (hart: number, budget: number) => number, budget: number): Exit {
+    this.sliceBudget = budget;
+    this.setI32(S.BUDGET, budget);
+    const exit = engine(this.base, budget) as Exit;
+    this.instretBase += budget - this.getI32(S.BUDGET);
+    this.sliceBudget = this.getI32(S.BUDGET);
+    return exit;
+  }
+
+  // --- mstatus views ---
+  getMstatus(): bigint {
+    if (this.getI32(S.FS_DIRTY)) {
+      this.setI32(S.FS_DIRTY, 0);
+      this.mstatus |= MSTATUS.FS;
+    }
+    const fs = (this.mstatus & MSTATUS.FS) === MSTATUS.FS;
+    return fs ? this.mstatus | MSTATUS.SD : this.mstatus & ~MSTATUS.SD;
+  }
+  setMstatus(v: bigint): void {
+    const old = this.getMstatus();
+    const writable =
+      MSTATUS.SIE | MSTATUS.MIE | MSTATUS.SPIE | MSTATUS.MPIE | MSTATUS.SPP | MSTATUS.MPP | MSTATUS.FS |
+      MSTATUS.MPRV | MSTATUS.SUM | MSTATUS.MXR | MSTATUS.TVM | MSTATUS.TW | MSTATUS.TSR; // prettier-ignore
+    let next = (old & ~writable) | (v & writable);
+    if ((next & MSTATUS.MPP) === 2n << 11n) next = (next & ~MSTATUS.MPP) | (old & MSTATUS.MPP); // MPP is WARL: 2 is not a mode
+    this.mstatus = next & ~MSTATUS.SD;
+    this.setI32(S.FS_OFF, (next & MSTATUS.FS) === 0n ? 1 : 0);
+    if ((old ^ next) & (MSTATUS.SUM | MSTATUS.MXR)) this.mmu.flushTranslated();
+    if ((old ^ next) & (MSTATUS.MPRV | MSTATUS.MPP)) this.privChanged();
+  }
+
+  get mip(): number {
+    return this.mipSw | this.irqLines;
+  }
+
+  /** A device raises or lowers an interrupt line (MSIP, MTIP, MEIP, SEIP). */
+  setIrqLine(bit: number, level: boolean): void {
+    if (level) this.irqLines |= 1 << bit;
+    else this.irqLines &= ~(1 << bit);
+  }
+
+  /** Re-selects the TLB sets after a change of privilege, MPRV or MPP. */
+  privChanged(): void {
+    this.setI32(S.PRIV, this.priv);
+    const ms = this.mstatus;
+    const dataPriv = ms & MSTATUS.MPRV && this.priv === PRV_M ? Number((ms & MSTATUS.MPP) >> 11n) : this.priv;
+    this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv));
+    this.setI32(S.TLB_DATA, this.mmu.setFor(dataPriv));
+  }
+
+  /** Privilege used by loads and stores (mstatus.MPRV, Priv spec §3.1.6.3). */
+  dataPriv(): number {
+    const ms = this.mstatus;
+    return ms & MSTATUS.MPRV && this.priv === PRV_M ? Number((ms & MSTATUS.MPP) >> 11n) : this.priv;
+  }
+
+  // --- traps (Priv spec §3.1.6.1, §3.3.1, §4.1.1) ---
+  trap(cause: number, interrupt: boolean, tval: bigint): void {
+    const pc = this.pc;
+    if (TRACE_TRAPS) {
+      process.stderr.write(
+        `trap hart=${this.hartId} ${interrupt ? "irq" : "exc"}=${cause} pc=0x${pc.toString(16)} tval=0x${BigInt.asUintN(64, tval).toString(16)} priv=${this.priv}\n`,
+      );
+    }
+    const deleg = (interrupt ? this.mideleg : this.medeleg) & (1 << cause);
+    const code = (interrupt ? 1n << 63n : 0n) | BigInt(cause);
+    this.setI64(S.RES_ADDR, -1n);
+    let ms = this.getMstatus();
+    if (this.priv <= PRV_S && deleg) {
+      this.scause = code;
+      this.sepc = pc;
+      this.stval = tval;
+      const sie = ms & MSTATUS.SIE;
+      ms = (ms & ~(MSTATUS.SPP | MSTATUS.SPIE | MSTATUS.SIE)) | (BigInt(this.priv) << 8n);
+      if (sie) ms |= MSTATUS.SPIE;
+      this.mstatus = ms;
+      this.priv = PRV_S;
+      this.pc = vector(this.stvec, cause, interrupt);
+    } else {
+      this.mcause = code;
+      this.mepc = pc;
+      this.mtval = tval;
+      const mie = ms & MSTATUS.MIE;
+      ms = (ms & ~(MSTATUS.MPP | MSTATUS.MPIE | MSTATUS.MIE)) | (BigInt(this.priv) << 11n);
+      if (mie) ms |= MSTATUS.MPIE;
+      this.mstatus = ms;
+      this.priv = PRV_M;
+      this.pc = vector(this.mtvec, cause, interrupt);
+    }
+    this.privChanged();
+  }
+
+  /** The interrupt to take now, or -1 (Priv spec §3.1.9). */
+  pendingInterrupt(): number {
+    const pending = this.mip & this.mie;
+    if (pending === 0) return -1;
+    const ms = this.mstatus;
+    const mEnabled = this.priv < PRV_M || (ms & MSTATUS.MIE) !== 0n;
+    const sEnabled = this.priv < PRV_S || (this.priv === PRV_S && (ms & MSTATUS.SIE) !== 0n);
+    const m = mEnabled ? pending & ~this.mideleg : 0;
+    const s = sEnabled ? pending & this.mideleg : 0;
+    const ready = m | s;
+    if (ready === 0) return -1;
+    for (const irq of IRQ_PRIORITY) if (ready & (1 << irq)) return irq;
+    return -1;
+  }
+
+  /** Takes a pending, enabled interrupt; returns whether one was taken. */
+  checkInterrupts(): boolean {
+    const irq = this.pendingInterrupt();
+    if (irq < 0) return false;
+    this.waiting = false;
+    this.trap(irq, true, 0n);
+    return true;
+  }
+
+  /** An exception at the pc saved in the state: the engine continues at the trap vector. */
+  raise(cause: number, tval: bigint): HelperResult {
+    this.trap(cause, false, tval);
+    return HelperResult.Redirect;
+  }
+
+  illegal(): HelperResult {
+    return this.raise(CAUSE.ILLEGAL_INSTRUCTION, BigInt(this.getI32(S.INSN) >>> 0));
+  }
+
+  /** Continues at the instruction after the current one. */
+  private advance(): HelperResult {
+    this.pc = this.pc + BigInt(this.getI32(S.INSN_LEN));
+    return HelperResult.Redirect;
+  }
+
+  // --- helpers called by the engines ---
+  helper(which: string): number {
+    switch (which) {
+      case "csr": return csrAccess(this);
+      case "ecall": return this.ecall();
+      case "ebreak": return this.raise(CAUSE.BREAKPOINT, this.pc);
+      case "mret": return this.mret();
+      case "sret": return this.sret();
+      case "wfi": return this.wfi();
+      case "sfence_vma": return this.sfenceVma();
+      case "fence_i": return HelperResult.Next; // the interpreter decodes from memory every time
+      case "fp": return fpHelper(this);
+      default: return this.illegal();
+    } // prettier-ignore
+  }
+
+  private ecall(): HelperResult {
+    if (this.host.ecall?.(this)) return this.advance();
+    const cause = this.priv === PRV_U ? CAUSE.ECALL_U : this.priv === PRV_S ? CAUSE.ECALL_S : CAUSE.ECALL_M;
+    return this.raise(cause, 0n);
+  }
+
+  private mret(): HelperResult {
+    if (this.priv < PRV_M) return this.illegal();
+    let ms = this.getMstatus();
+    const mpp = Number((ms & MSTATUS.MPP) >> 11n);
+    ms = (ms & ~(MSTATUS.MIE | MSTATUS.MPP)) | MSTATUS.MPIE | (ms & MSTATUS.MPIE ? MSTATUS.MIE : 0n);
+    if (mpp !== PRV_M) ms &= ~MSTATUS.MPRV;
+    this.mstatus = ms;
+    this.priv = mpp;
+    this.pc = this.mepc;
+    this.privChanged();
+    this.checkInterrupts();
+    return HelperResult.Redirect;
+  }
+
+  private sret(): HelperResult {
+    if (this.priv < PRV_S || (this.priv === PRV_S && this.mstatus & MSTATUS.TSR)) return this.illegal();
+    let ms = this.getMstatus();
+    const spp = ms & MSTATUS.SPP ? PRV_S : PRV_U;
+    ms =
+      (ms & ~(MSTATUS.SIE | MSTATUS.SPP | MSTATUS.MPRV)) |
+      MSTATUS.SPIE |
+      (ms & MSTATUS.SPIE ? MSTATUS.SIE : 0n);
+    this.mstatus = ms;
+    this.priv = spp;
+    this.pc = this.sepc;
+    this.privChanged();
+    this.checkInterrupts();
+    return HelperResult.Redirect;
+  }
+
+  private wfi(): HelperResult {
+    // Priv spec §3.3.3: TW traps WFI below M-mode; S-mode WFI is otherwise allowed, U-mode is not.
+    if (this.priv < PRV_M && (this.mstatus & MSTATUS.TW || this.priv === PRV_U)) return this.illegal();
+    this.advance();
+    if (this.mip & this.mie) return HelperResult.Redirect; // an interrupt is already pending: no wait
+    this.waiting = true;
+    return HelperResult.ExitBase + Exit.Wfi;
+  }
+
+  private sfenceVma(): HelperResult {
+    if (this.priv < PRV_S || (this.priv === PRV_S && this.mstatus & MSTATUS.TVM)) return this.illegal();
+    this.mmu.flushTranslated();
+    return HelperResult.Next;
+  }
+
+  /** Operand fields of the instruction a helper is serving. */
+  field(name: keyof typeof FIELDS): number {
+    return fieldValue(this.getI32(S.INSN), FIELDS[name]);
+  }
+}
+
+/** Priv spec §3.1.7: vectored mode sends interrupts to BASE + 4 * cause. */
+function vector(tvec: bigint, cause: number, interrupt: boolean): bigint {
+  const base = tvec & ~3n;
+  return interrupt && (tvec & 3n) === 1n ? base + BigInt(4 * cause) : base;
+}

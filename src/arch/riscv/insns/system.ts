@@ -1,0 +1,25 @@
+// Zicsr, Zifencei and the privileged instructions (Priv spec ch. 3-4). Their effects live in
+// the plug-in's TypeScript side (csr.ts, trap.ts, mmu.ts); both engines reach them through
+// the same helper calls.
+import { enc, insn, MASK_ALL, MASK_F3, type InsnDef } from "../insn.js";
+
+const SYSTEM = 0x73;
+
+const csr = (name: string, f3: number, syntax: string): InsnDef =>
+  insn("Zicsr", name, MASK_F3, enc(SYSTEM, f3), syntax, (s) => s.helper("csr"));
+
+export const SYSTEM_INSNS: InsnDef[] = [
+  csr("csrrw", 1, "rd,csr,rs1"),
+  csr("csrrs", 2, "rd,csr,rs1"),
+  csr("csrrc", 3, "rd,csr,rs1"),
+  csr("csrrwi", 5, "rd,csr,imm:Z"),
+  csr("csrrsi", 6, "rd,csr,imm:Z"),
+  csr("csrrci", 7, "rd,csr,imm:Z"),
+  insn("Zifencei", "fence.i", MASK_F3, enc(0x0f, 1), "", (s) => s.helper("fence_i")),
+  insn("Priv", "ecall", MASK_ALL, 0x00000073, "", (s) => s.helper("ecall")),
+  insn("Priv", "ebreak", MASK_ALL, 0x00100073, "", (s) => s.helper("ebreak")),
+  insn("Priv", "sret", MASK_ALL, 0x10200073, "", (s) => s.helper("sret")),
+  insn("Priv", "mret", MASK_ALL, 0x30200073, "", (s) => s.helper("mret")),
+  insn("Priv", "wfi", MASK_ALL, 0x10500073, "", (s) => s.helper("wfi")),
+  insn("Priv", "sfence.vma", 0xfe007fff, 0x12000073, "rs1,rs2", (s) => s.helper("sfence_vma")),
+];

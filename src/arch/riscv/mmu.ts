@@ -1,0 +1,442 @@
+// Address translation (Sv39/Sv48/Sv57, Priv spec §4.3-4.5), physical memory protection
+// (§3.7) and the software TLB the engines probe inline. Everything here is the slow path:
+// the engines only come here on a TLB miss, an MMIO access or a misaligned access.
+import { HelperResult } from "./interp.js";
+import { CAUSE, MSTATUS, PRV_M, PRV_S, PRV_U } from "./priv.js";
+import type { Hart } from "./hart.js";
+import * as S from "./state.js";
+
+export const enum Access {
+  Read = 0,
+  Write = 1,
+  Exec = 2,
+}
+
+const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128; // prettier-ignore
+const PMP_R = 1, PMP_W = 2, PMP_X = 4, PMP_L = 0x80; // prettier-ignore
+const PMP_ENTRIES = 16;
+const TWO32 = 0x100000000;
+
+const FAULT = {
+  [Access.Read]: {
+    page: CAUSE.LOAD_PAGE_FAULT,
+    access: CAUSE.LOAD_ACCESS,
+    misaligned: CAUSE.MISALIGNED_LOAD,
+  },
+  [Access.Write]: {
+    page: CAUSE.STORE_PAGE_FAULT,
+    access: CAUSE.STORE_ACCESS,
+    misaligned: CAUSE.MISALIGNED_STORE,
+  },
+  [Access.Exec]: {
+    page: CAUSE.FETCH_PAGE_FAULT,
+    access: CAUSE.FETCH_ACCESS,
+    misaligned: CAUSE.MISALIGNED_FETCH,
+  },
+};
+
+const LOAD_BYTES = [1, 1, 2, 2, 4, 4, 8];
+const LOAD_SIGNED = [true, false, true, false, true, false, true];
+
+interface PmpRange {
+  lo: number;
+  hi: number;
+  cfg: number;
+}
+
+export class Mmu {
+  satp = 0n;
+  private readonly pmpcfg = new Uint8Array(PMP_ENTRIES);
+  private readonly pmpaddr: bigint[] = new Array<bigint>(PMP_ENTRIES).fill(0n);
+  private pmp: PmpRange[] = [];
+  /** Result of the last successful `translate`: may its page be cached in the TLB? */
+  private cacheable = false;
+  private readonly tlbI32: number; // index of the first TLB word in hart.i32
+
+  constructor(
+    private readonly h: Hart,
+    private readonly tlbBase: number,
+  ) {
+    this.tlbI32 = tlbBase >> 2;
+  }
+
+  /** The TLB set used for accesses at privilege `priv`: one per mode, so a mode switch needs no flush. */
+  setFor(priv: number): number {
+    return this.tlbBase + (priv === PRV_M ? 0 : priv === PRV_S ? 1 : 2) * S.TLB_SET_BYTES;
+  }
+
+  flushAll(): void {
+    this.h.i32.fill(-1, this.tlbI32, this.tlbI32 + (3 * S.TLB_SET_BYTES) / 4);
+  }
+
+  /** After satp, sfence.vma, SUM or MXR change: forget the translated (S and U) sets. */
+  flushTranslated(): void {
+    this.h.i32.fill(-1, this.tlbI32 + S.TLB_SET_BYTES / 4, this.tlbI32 + (3 * S.TLB_SET_BYTES) / 4);
+  }
+
+  // --- PMP (Priv spec §3.7) ---
+  readPmpcfg(index: number): bigint | undefined {
+    if (index & 1) return undefined; // RV64 has only the even pmpcfg registers
+    let v = 0n;
+    for (let i = 0; i < 8; i++) v |= BigInt(this.pmpcfg[index * 4 + i] ?? 0) << BigInt(8 * i);
+    return v;
+  }
+
+  writePmpcfg(index: number, v: bigint): boolean {
+    if (index & 1) return false;
+    for (let i = 0; i < 8; i++) {
+      const e = index * 4 + i;
+      if (e >= PMP_ENTRIES || this.pmpcfg[e] & PMP_L) continue;
+      let cfg = Number((v >> BigInt(8 * i)) & 0x9fn);
+      if ((cfg & (PMP_R | PMP_W)) === PMP_W) cfg &= ~PMP_W; // R=0 W=1 is reserved
+      this.pmpcfg[e] = cfg;
+    }
+    this.pmpChanged();
+    return true;
+  }
+
+  readPmpaddr(index: number): bigint {
+    return index < PMP_ENTRIES ? this.pmpaddr[index] : 0n;
+  }
+
+  writePmpaddr(index: number, v: bigint): boolean {
+    if (index >= PMP_ENTRIES) return true;
+    const locked = this.pmpcfg[index] & PMP_L;
+    const nextIsLockedTor =
+      index + 1 < PMP_ENTRIES && (this.pmpcfg[index + 1] & (PMP_L | 0x18)) === (PMP_L | 0x08);
+    if (!locked && !nextIsLockedTor) this.pmpaddr[index] = v & ((1n << 54n) - 1n);
+    this.pmpChanged();
+    return true;
+  }
+
+  private pmpChanged(): void {
+    const ranges: PmpRange[] = [];
+    for (let i = 0; i < PMP_ENTRIES; i++) {
+      const cfg = this.pmpcfg[i];
+      const a = (cfg >> 3) & 3;
+      const addr = this.pmpaddr[i];
+      let lo: bigint, hi: bigint;
+      if (a === 0) continue;
+      if (a === 1) {
+        lo = i === 0 ? 0n : this.pmpaddr[i - 1] << 2n;
+        hi = addr << 2n;
+      } else if (a === 2) {
+        lo = addr << 2n;
+        hi = lo + 4n;
+      } else {
+        let ones = 0n;
+        while ((addr >> ones) & 1n) ones++;
+        lo = (addr & ~((1n << ones) - 1n)) << 2n;
+        hi = lo + (1n << (ones + 3n));
+      }
+      ranges.push({ lo: Number(lo), hi: Number(hi), cfg });
+    }
+    this.pmp = ranges;
+    this.flushAll();
+  }
+
+  /** May `priv` perform `access` on [pa, pa + bytes)? (the lowest-numbered matching entry decides) */
+  pmpAllows(pa: number, bytes: number, access: Access, priv: number): boolean {
+    for (const r of this.pmp) {
+      if (pa + bytes <= r.lo || pa >= r.hi) continue;
+      if (pa < r.lo || pa + bytes > r.hi) return false; // only partly inside: fails (§3.7.1)
+      if (priv === PRV_M && !(r.cfg & PMP_L)) return true;
+      return (r.cfg & (access === Access.Read ? PMP_R : access === Access.Write ? PMP_W : PMP_X)) !== 0;
+    }
+    return priv === PRV_M; // no match: M-mode succeeds, S and U fail
+  }
+
+  // --- translation ---
+  /**
+   * Translates the virtual address (lo, hi) for `access` at privilege `priv`. Returns the
+   * physical address, or -(cause + 1) for a fault. Sets `cacheable` for the page.
+   */
+  translate(lo: number, hi: number, access: Access, priv: number): number {
+    const mode = priv === PRV_M ? 0 : Number(this.satp >> 60n);
+    let pa: number;
+    if (mode === 0) {
+      const uhi = hi >>> 0;
+      if (uhi >= 1 << 24) return -(FAULT[access].access + 1); // beyond the 56-bit physical space
+      pa = uhi * TWO32 + (lo >>> 0);
+      this.cacheable = true;
+    } else {
+      pa = this.walk(lo, hi, access, priv, mode === 8 ? 3 : mode === 9 ? 4 : 5);
+      if (pa < 0) return pa;
+    }
+    const page = pa - (pa % 4096);
+    if (!this.pmpAllows(pa, 1, access, priv)) return -(FAULT[access].access + 1);
+    if (this.cacheable) this.cacheable = this.pmpAllows(page, 4096, access, priv);
+    return pa;
+  }
+
+  /** The Sv39/48/57 page walk of Priv spec §4.3.2, with hardware A/D updates. */
+  private walk(lo: number, hi: number, access: Access, priv: number, levels: number): number {
+    const h = this.h;
+    const vaBits = 12 + 9 * levels;
+    const fault = FAULT[access];
+    const top = hi >> (vaBits - 1 - 32);
+    if (top !== 0 && top !== -1) return -(fault.page + 1); // not sign-extended
+    const vpn = (hi & ((1 << (vaBits - 32)) - 1)) * (1 << 20) + (lo >>> 12);
+    const ms = h.mstatus;
+    let table = Number(this.satp & ((1n << 44n) - 1n)) * 4096;
+    for (let level = levels - 1; level >= 0; level--) {
+      const span = Math.pow(512, level);
+      const ptePa = table + (Math.floor(vpn / span) % 512) * 8;
+      const off = h.host.phys.ramOffset(ptePa, 8);
+      if (off < 0 || !this.pmpAllows(ptePa, 8, Access.Read, PRV_S)) return -(fault.access + 1);
+      const pteLo = h.u32[off >> 2];
+      const pteHi = h.u32[(off >> 2) + 1];
+      if (!(pteLo & PTE_V) || (pteLo & (PTE_R | PTE_W)) === PTE_W || pteHi >>> 22 !== 0)
+        return -(fault.page + 1);
+      const ppn = (pteHi & 0x3fffff) * (1 << 22) + (pteLo >>> 10);
+      if (!(pteLo & (PTE_R | PTE_X))) {
+        table = ppn * 4096;
+        continue;
+      }
+      // A leaf: check permissions (§4.3.1, §4.3.2 step 5).
+      const user = (pteLo & PTE_U) !== 0;
+      if (priv === PRV_U && !user) return -(fault.page + 1);
+      if (priv === PRV_S && user && (access === Access.Exec || !(ms & MSTATUS.SUM))) return -(fault.page + 1);
+      const ok =
+        access === Access.Exec
+          ? pteLo & PTE_X
+          : access === Access.Write
+            ? pteLo & PTE_W
+            : pteLo & PTE_R || (ms & MSTATUS.MXR && pteLo & PTE_X);
+      if (!ok) return -(fault.page + 1);
+      if (ppn % span !== 0) return -(fault.page + 1); // misaligned superpage
+      const ad = PTE_A | (access === Access.Write ? PTE_D : 0);
+      if ((pteLo & ad) !== ad) {
+        // Set A (and D) atomically; another hart may be changing the same PTE.
+        if (Atomics.compareExchange(h.i32, off >> 2, pteLo | 0, pteLo | ad | 0) !== (pteLo | 0)) {
+          return this.walk(lo, hi, access, priv, levels);
+        }
+      }
+      // A load through a clean page must not let a later store skip setting D: only cache
+      // the write tag when D is already set (see fill()).
+      this.cacheable = true;
+      this.dirty = (pteLo & PTE_D) !== 0 || access === Access.Write;
+      return (ppn + (vpn % span)) * 4096 + (lo & 0xfff);
+    }
+    return -(fault.page + 1);
+  }
+  private dirty = true;
+
+  /** Enters the page of (lo, hi) into the TLB set `set` for `access`. */
+  private fill(set: number, lo: number, hi: number, access: Access, hostPage: number): void {
+    const h = this.h;
+    const i32 = h.i32;
+    const entry = (set + ((lo >>> 12) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) >> 2;
+    const tagLo = lo & ~0xfff;
+    // An entry maps one page: drop tags of the page it held before.
+    for (const t of [S.TLB_READ, S.TLB_WRITE, S.TLB_EXEC]) {
+      const w = entry + t / 4;
+      if (i32[w] !== -1 && (i32[w] !== tagLo || i32[w + 1] !== hi)) {
+        i32[w] = -1;
+        i32[w + 1] = -1;
+      }
+    }
+    const tag = (t: number) => {
+      i32[entry + t / 4] = tagLo;
+      i32[entry + t / 4 + 1] = hi;
+    };
+    if (access === Access.Exec) tag(S.TLB_EXEC);
+    else {
+      tag(S.TLB_READ);
+      // Stores to a watched page (an HTIF mailbox) must reach the host: never cache them.
+      if ((access === Access.Write || this.dirty) && !this.watched) tag(S.TLB_WRITE);
+    }
+    i32[entry + S.TLB_ADDEND / 4] = (hostPage - tagLo) | 0;
+  }
+  private watched = false;
+
+  /** Translates and resolves to RAM or MMIO; caches RAM pages. Returns pa or -(cause+1). */
+  private resolve(lo: number, hi: number, bytes: number, access: Access, set: number, priv: number): number {
+    this.dirty = true;
+    const pa = this.translate(lo, hi, access, priv);
+    if (pa < 0) return pa;
+    if (!this.pmpAllows(pa, bytes, access, priv)) return -(FAULT[access].access + 1);
+    const page = pa - (pa % 4096);
+    const host = this.h.host.phys.ramOffset(page, 4096);
+    this.watched = this.h.host.phys.watchedPages.has(page);
+    if (this.cacheable && host >= 0) this.fill(set, lo, hi, access, host);
+    return pa;
+  }
+
+  // --- slow paths called by the engines (operands in SCRATCH/SCRATCH2) ---
+  private scratch(): [number, number] {
+    const h = this.h;
+    return [h.getI32(S.SCRATCH), h.getI32(S.SCRATCH + 4)];
+  }
+
+  private fault(cause: number, lo: number, hi: number): HelperResult {
+    return this.h.raise(cause, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  }
+
+  /** Reads `bytes` (1..8) at the virtual address, possibly misaligned or across pages, into [lo, hi]. */
+  private readVirt(
+    lo: number,
+    hi: number,
+    bytes: number,
+    access: Access,
+    priv: number,
+    out: number[],
+  ): number {
+    const h = this.h;
+    const set = access === Access.Exec ? this.setFor(h.priv) : this.setFor(priv);
+    out[0] = 0;
+    out[1] = 0;
+    const inPage = 4096 - (lo & 0xfff);
+    const aligned = (lo & (bytes - 1)) === 0;
+    if (aligned || bytes <= inPage) {
+      const pa = this.resolve(lo, hi, bytes, access, set, priv);
+      if (pa < 0) return pa;
+      return this.readPhys(pa, bytes, aligned, access, out);
+    }
+    // Misaligned across a page boundary: byte by byte, each byte translated.
+    for (let i = 0; i < bytes; i++) {
+      const blo = (lo + i) | 0;
+      const bhi = (lo >>> 0) + i >= TWO32 ? (hi + 1) | 0 : hi;
+      const pa = this.resolve(blo, bhi, 1, access, set, priv);
+      if (pa < 0) return pa;
+      const b: number[] = [0, 0];
+      const r = this.readPhys(pa, 1, true, access, b);
+      if (r < 0) return r;
+      if (i < 4) out[0] |= b[0] << (8 * i);
+      else out[1] |= b[0] << (8 * (i - 4));
+    }
+    return 0;
+  }
+
+  private readPhys(pa: number, bytes: number, aligned: boolean, access: Access, out: number[]): number {
+    const h = this.h;
+    const phys = h.host.phys;
+    const off = phys.ramOffset(pa, bytes);
+    if (off >= 0) {
+      for (let i = 0; i < bytes; i++) {
+        if (i < 4) out[0] |= h.u8[off + i] << (8 * i);
+        else out[1] |= h.u8[off + i] << (8 * (i - 4));
+      }
+      return 0;
+    }
+    const dev = phys.findMmio(pa, bytes);
+    if (!dev || !aligned || access === Access.Exec) return -(FAULT[access].access + 1);
+    const o = pa - dev.base;
+    if (bytes === 8) {
+      out[0] = dev.device.read(o, 4);
+      out[1] = dev.device.read(o + 4, 4);
+    } else out[0] = dev.device.read(o, bytes as 1 | 2 | 4);
+    return 0;
+  }
+
+  private readonly tmp: number[] = [0, 0];
+
+  load(kind: number): HelperResult {
+    const h = this.h;
+    const [lo, hi] = this.scratch();
+    const bytes = LOAD_BYTES[kind];
+    const out = this.tmp;
+    const r = this.readVirt(lo, hi, bytes, Access.Read, h.dataPriv(), out);
+    if (r < 0) return this.fault(-r - 1, lo, hi);
+    let vlo = out[0];
+    let vhi = out[1];
+    if (bytes < 8) {
+      if (bytes < 4) {
+        const shift = 32 - 8 * bytes;
+        vlo = LOAD_SIGNED[kind] ? (vlo << shift) >> shift : vlo & ((1 << (8 * bytes)) - 1);
+      }
+      vhi = LOAD_SIGNED[kind] ? vlo >> 31 : 0;
+    }
+    h.setI32(S.SCRATCH, vlo);
+    h.setI32(S.SCRATCH + 4, vhi);
+    return HelperResult.Next;
+  }
+
+  store(bytes: number): HelperResult {
+    const h = this.h;
+    const [lo, hi] = this.scratch();
+    const vlo = h.getI32(S.SCRATCH2);
+    const vhi = h.getI32(S.SCRATCH2 + 4);
+    const priv = h.dataPriv();
+    const set = this.setFor(priv);
+    const inPage = 4096 - (lo & 0xfff);
+    const aligned = (lo & (bytes - 1)) === 0;
+    if (aligned || bytes <= inPage) {
+      const pa = this.resolve(lo, hi, bytes, Access.Write, set, priv);
+      if (pa < 0) return this.fault(-pa - 1, lo, hi);
+      const r = this.writePhys(pa, bytes, aligned, vlo, vhi);
+      return r < 0 ? this.fault(-r - 1, lo, hi) : HelperResult.Next;
+    }
+    // Across a page boundary: translate every byte first so a fault leaves memory untouched.
+    const pas: number[] = [];
+    for (let i = 0; i < bytes; i++) {
+      const blo = (lo + i) | 0;
+      const bhi = (lo >>> 0) + i >= TWO32 ? (hi + 1) | 0 : hi;
+      const pa = this.resolve(blo, bhi, 1, Access.Write, set, priv);
+      if (pa < 0 || h.host.phys.ramOffset(pa, 1) < 0)
+        return this.fault(pa < 0 ? -pa - 1 : CAUSE.STORE_ACCESS, lo, hi);
+      pas.push(pa);
+    }
+    for (let i = 0; i < bytes; i++)
+      this.writePhys(pas[i], 1, true, i < 4 ? vlo >>> (8 * i) : vhi >>> (8 * (i - 4)), 0);
+    return HelperResult.Next;
+  }
+
+  private writePhys(pa: number, bytes: number, aligned: boolean, vlo: number, vhi: number): number {
+    const h = this.h;
+    const phys = h.host.phys;
+    const off = phys.ramOffset(pa, bytes);
+    if (off >= 0) {
+      for (let i = 0; i < bytes; i++) h.u8[off + i] = i < 4 ? vlo >>> (8 * i) : vhi >>> (8 * (i - 4));
+      const page = pa - (pa % 4096);
+      if (phys.watchedPages.has(page)) phys.onWatchedStore?.(pa);
+      return 0;
+    }
+    const dev = phys.findMmio(pa, bytes);
+    if (!dev || !aligned) return -(CAUSE.STORE_ACCESS + 1);
+    const o = pa - dev.base;
+    if (bytes === 8) {
+      dev.device.write(o, 4, vlo);
+      dev.device.write(o + 4, 4, vhi);
+    } else dev.device.write(o, bytes as 1 | 2 | 4, vlo);
+    return 0;
+  }
+
+  /** Host address of an aligned atomic access; bit 8 of the argument marks a store/AMO. */
+  translateAtomic(arg: number): HelperResult {
+    const h = this.h;
+    const [lo, hi] = this.scratch();
+    const bytes = arg & 0xff;
+    const access = arg & 0x100 ? Access.Write : Access.Read;
+    if (lo & (bytes - 1)) return this.fault(FAULT[access].misaligned, lo, hi);
+    const priv = h.dataPriv();
+    const pa = this.resolve(lo, hi, bytes, access, this.setFor(priv), priv);
+    if (pa < 0) return this.fault(-pa - 1, lo, hi);
+    // AMOs need write permission too; an LR needs only read (Unpriv §8.2).
+    const off = h.host.phys.ramOffset(pa, bytes);
+    if (off < 0) return this.fault(access === Access.Write ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+    h.setI32(S.SCRATCH, off);
+    return HelperResult.Next;
+  }
+
+  /** Fetches the instruction at pc (raw bits into SCRATCH). */
+  fetch(): HelperResult {
+    const h = this.h;
+    const lo = h.getI32(S.PC);
+    const hi = h.getI32(S.PC + 4);
+    const out = this.tmp;
+    let r = this.readVirt(lo, hi, 2, Access.Exec, h.priv, out);
+    if (r < 0) return this.fault(-r - 1, lo, hi);
+    let insn = out[0] & 0xffff;
+    if ((insn & 3) === 3) {
+      const lo2 = (lo + 2) | 0;
+      const hi2 = (lo >>> 0) + 2 >= TWO32 ? (hi + 1) | 0 : hi;
+      r = this.readVirt(lo2, hi2, 2, Access.Exec, h.priv, out);
+      // Priv spec §3.1.16: a fault on the second half reports the address of that half.
+      if (r < 0) return this.fault(-r - 1, lo2, hi2);
+      insn |= (out[0] & 0xffff) << 16;
+    }
+    h.setI32(S.SCRATCH, insn);
+    return HelperResult.Next;
+  }
+}

@@ -1,0 +1,41 @@
+// Layout of one hart's state in wasm memory. Translated code and the interpreter address
+// these fields as constant offsets from the hart's base; the TypeScript side reads the same
+// bytes through typed-array views.
+
+export const HART_STATE_BYTES = 1024;
+
+export const X = 0; // x0..x31, i64 each
+export const F = 256; // f0..f31, raw 64-bit patterns (binary32 values NaN-boxed)
+export const PC = 512; // i64
+export const FFLAGS = 520; // i32, accrued exception flags (fcsr[4:0])
+export const FRM = 524; // i32, dynamic rounding mode (fcsr[7:5])
+export const PRIV = 528; // i32, current privilege level (0 U, 1 S, 3 M)
+export const TLB_DATA = 532; // i32, host offset of the TLB set used by loads and stores
+export const TLB_FETCH = 536; // i32, host offset of the TLB set used by instruction fetch
+export const BUDGET = 540; // i32, instructions left in the current run slice
+export const STOP = 544; // i32, non-zero asks the running loop to return at the next instruction
+export const FS_OFF = 548; // i32, non-zero while mstatus.FS = Off (FP instructions are illegal)
+export const SCRATCH = 552; // i64, values passed to and from host helpers
+export const SCRATCH2 = 560; // i64
+export const RES_ADDR = 568; // i64, LR reservation address, -1 when none
+export const RES_VAL = 576; // i64, value loaded by the LR that made the reservation
+export const INSN = 584; // i32, raw bits of the instruction a helper is serving
+export const INSN_LEN = 588; // i32, its length in bytes
+export const FS_DIRTY = 592; // i32, set by FP instructions that write FP state; folded into mstatus.FS
+
+/** Interpreter/translated-code exit reasons returned by `run`. */
+export const enum Exit {
+  Budget = 0, // the slice ran out; the host checks timers, devices and interrupts
+  Stop = 1, // the host asked the hart to stop (halt, power-off, HTIF exit)
+  Wfi = 2, // the hart executes WFI with no interrupt pending
+}
+
+// The software TLB: per hart, one direct-mapped set per translation context (see mmu.ts).
+// Entry: tag for loads, tag for stores, tag for fetch, addend (guest virtual -> host offset).
+export const TLB_ENTRIES = 256;
+export const TLB_ENTRY_BYTES = 32;
+export const TLB_SET_BYTES = TLB_ENTRIES * TLB_ENTRY_BYTES;
+export const TLB_READ = 0;
+export const TLB_WRITE = 8;
+export const TLB_EXEC = 16;
+export const TLB_ADDEND = 24;

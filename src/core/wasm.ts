@@ -1,0 +1,546 @@
+// A small typed WebAssembly emitter: one method per wasm instruction, explicit locals.
+// Used both to generate the interpreter at start-up and by the recompiler.
+
+export type ValType = 0x7f | 0x7e | 0x7d | 0x7c; // i32 i64 f32 f64
+export const I32: ValType = 0x7f;
+export const I64: ValType = 0x7e;
+export const F32: ValType = 0x7d;
+export const F64: ValType = 0x7c;
+const VOID = 0x40;
+
+export type BlockType = ValType | typeof VOID;
+
+export function uleb(out: number[], v: number): void {
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+export function sleb32(out: number[], v: number): void {
+  v |= 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+export function sleb64(out: number[], v: bigint): void {
+  v = BigInt.asIntN(64, v);
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function name(out: number[], s: string): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(out, bytes.length);
+  for (const b of bytes) out.push(b);
+}
+
+export interface Local {
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** Body of one wasm function. Label depths are computed from the block stack by name. */
+export class FunctionBuilder {
+  readonly code: number[] = [];
+  private readonly localTypes: ValType[] = [];
+  private readonly free = new Map<ValType, Local[]>();
+  private readonly labels: (string | undefined)[] = [];
+
+  constructor(
+    readonly params: readonly ValType[],
+    readonly results: readonly ValType[],
+  ) {}
+
+  param(i: number): Local {
+    return { index: i, type: this.params[i] };
+  }
+
+  /** A fresh (or recycled) local; give it back with `release` when its live range ends. */
+  local(type: ValType): Local {
+    const pool = this.free.get(type);
+    const reused = pool?.pop();
+    if (reused) return reused;
+    this.localTypes.push(type);
+    return { index: this.params.length + this.localTypes.length - 1, type };
+  }
+
+  release(l: Local): void {
+    let pool = this.free.get(l.type);
+    if (!pool) this.free.set(l.type, (pool = []));
+    pool.push(l);
+  }
+
+  private op(...bytes: number[]): this {
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+
+  private depth(label: string): number {
+    for (let i = this.labels.length - 1; i >= 0; i--) {
+      if (this.labels[i] === label) return this.labels.length - 1 - i;
+    }
+    throw new Error(`wasm emitter: unknown label ${label}`);
+  }
+
+  // Control
+  block(label?: string, type: BlockType = VOID): this {
+    this.labels.push(label);
+    return this.op(0x02, type);
+  }
+  loop(label?: string, type: BlockType = VOID): this {
+    this.labels.push(label);
+    return this.op(0x03, type);
+  }
+  if_(type: BlockType = VOID, label?: string): this {
+    this.labels.push(label);
+    return this.op(0x04, type);
+  }
+  else_(): this {
+    return this.op(0x05);
+  }
+  end(): this {
+    this.labels.pop();
+    return this.op(0x0b);
+  }
+  br(label: string): this {
+    this.op(0x0c);
+    uleb(this.code, this.depth(label));
+    return this;
+  }
+  br_if(label: string): this {
+    this.op(0x0d);
+    uleb(this.code, this.depth(label));
+    return this;
+  }
+  br_table(labels: readonly string[], dflt: string): this {
+    this.op(0x0e);
+    uleb(this.code, labels.length);
+    for (const l of labels) uleb(this.code, this.depth(l));
+    uleb(this.code, this.depth(dflt));
+    return this;
+  }
+  return_(): this {
+    return this.op(0x0f);
+  }
+  unreachable(): this {
+    return this.op(0x00);
+  }
+  call(funcIndex: number): this {
+    this.op(0x10);
+    uleb(this.code, funcIndex);
+    return this;
+  }
+  drop(): this {
+    return this.op(0x1a);
+  }
+  select(): this {
+    return this.op(0x1b);
+  }
+
+  // Variables
+  get(l: Local): this {
+    this.op(0x20);
+    uleb(this.code, l.index);
+    return this;
+  }
+  set(l: Local): this {
+    this.op(0x21);
+    uleb(this.code, l.index);
+    return this;
+  }
+  tee(l: Local): this {
+    this.op(0x22);
+    uleb(this.code, l.index);
+    return this;
+  }
+
+  // Memory: align is log2 of the natural alignment, offset is a byte offset immediate.
+  private mem(opcode: number, align: number, offset: number): this {
+    this.op(opcode);
+    uleb(this.code, align);
+    uleb(this.code, offset);
+    return this;
+  }
+  i32_load(offset = 0, align = 2): this {
+    return this.mem(0x28, align, offset);
+  }
+  i64_load(offset = 0, align = 3): this {
+    return this.mem(0x29, align, offset);
+  }
+  f32_load(offset = 0, align = 2): this {
+    return this.mem(0x2a, align, offset);
+  }
+  f64_load(offset = 0, align = 3): this {
+    return this.mem(0x2b, align, offset);
+  }
+  i32_load8_s(offset = 0): this {
+    return this.mem(0x2c, 0, offset);
+  }
+  i32_load8_u(offset = 0): this {
+    return this.mem(0x2d, 0, offset);
+  }
+  i32_load16_s(offset = 0, align = 1): this {
+    return this.mem(0x2e, align, offset);
+  }
+  i32_load16_u(offset = 0, align = 1): this {
+    return this.mem(0x2f, align, offset);
+  }
+  i64_load8_s(offset = 0): this {
+    return this.mem(0x30, 0, offset);
+  }
+  i64_load8_u(offset = 0): this {
+    return this.mem(0x31, 0, offset);
+  }
+  i64_load16_s(offset = 0, align = 1): this {
+    return this.mem(0x32, align, offset);
+  }
+  i64_load16_u(offset = 0, align = 1): this {
+    return this.mem(0x33, align, offset);
+  }
+  i64_load32_s(offset = 0, align = 2): this {
+    return this.mem(0x34, align, offset);
+  }
+  i64_load32_u(offset = 0, align = 2): this {
+    return this.mem(0x35, align, offset);
+  }
+  i32_store(offset = 0, align = 2): this {
+    return this.mem(0x36, align, offset);
+  }
+  i64_store(offset = 0, align = 3): this {
+    return this.mem(0x37, align, offset);
+  }
+  f32_store(offset = 0, align = 2): this {
+    return this.mem(0x38, align, offset);
+  }
+  f64_store(offset = 0, align = 3): this {
+    return this.mem(0x39, align, offset);
+  }
+  i32_store8(offset = 0): this {
+    return this.mem(0x3a, 0, offset);
+  }
+  i32_store16(offset = 0, align = 1): this {
+    return this.mem(0x3b, align, offset);
+  }
+  i64_store8(offset = 0): this {
+    return this.mem(0x3c, 0, offset);
+  }
+  i64_store16(offset = 0, align = 1): this {
+    return this.mem(0x3d, align, offset);
+  }
+  i64_store32(offset = 0, align = 2): this {
+    return this.mem(0x3e, align, offset);
+  }
+
+  // Constants
+  i32_const(v: number): this {
+    this.op(0x41);
+    sleb32(this.code, v);
+    return this;
+  }
+  i64_const(v: bigint | number): this {
+    this.op(0x42);
+    if (typeof v === "number" && Number.isSafeInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
+      sleb32(this.code, v);
+    } else {
+      sleb64(this.code, BigInt(v));
+    }
+    return this;
+  }
+  f32_const(v: number): this {
+    this.op(0x43);
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    for (const x of b) this.code.push(x);
+    return this;
+  }
+  f64_const(v: number): this {
+    this.op(0x44);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    for (const x of b) this.code.push(x);
+    return this;
+  }
+
+  // i32
+  i32_eqz(): this { return this.op(0x45); } // prettier-ignore
+  i32_eq(): this { return this.op(0x46); } // prettier-ignore
+  i32_ne(): this { return this.op(0x47); } // prettier-ignore
+  i32_lt_s(): this { return this.op(0x48); } // prettier-ignore
+  i32_lt_u(): this { return this.op(0x49); } // prettier-ignore
+  i32_gt_s(): this { return this.op(0x4a); } // prettier-ignore
+  i32_gt_u(): this { return this.op(0x4b); } // prettier-ignore
+  i32_le_s(): this { return this.op(0x4c); } // prettier-ignore
+  i32_le_u(): this { return this.op(0x4d); } // prettier-ignore
+  i32_ge_s(): this { return this.op(0x4e); } // prettier-ignore
+  i32_ge_u(): this { return this.op(0x4f); } // prettier-ignore
+  // i64 compare
+  i64_eqz(): this { return this.op(0x50); } // prettier-ignore
+  i64_eq(): this { return this.op(0x51); } // prettier-ignore
+  i64_ne(): this { return this.op(0x52); } // prettier-ignore
+  i64_lt_s(): this { return this.op(0x53); } // prettier-ignore
+  i64_lt_u(): this { return this.op(0x54); } // prettier-ignore
+  i64_gt_s(): this { return this.op(0x55); } // prettier-ignore
+  i64_gt_u(): this { return this.op(0x56); } // prettier-ignore
+  i64_le_s(): this { return this.op(0x57); } // prettier-ignore
+  i64_le_u(): this { return this.op(0x58); } // prettier-ignore
+  i64_ge_s(): this { return this.op(0x59); } // prettier-ignore
+  i64_ge_u(): this { return this.op(0x5a); } // prettier-ignore
+  // f32/f64 compare
+  f32_eq(): this { return this.op(0x5b); } // prettier-ignore
+  f32_ne(): this { return this.op(0x5c); } // prettier-ignore
+  f32_lt(): this { return this.op(0x5d); } // prettier-ignore
+  f32_le(): this { return this.op(0x5f); } // prettier-ignore
+  f64_eq(): this { return this.op(0x61); } // prettier-ignore
+  f64_ne(): this { return this.op(0x62); } // prettier-ignore
+  f64_lt(): this { return this.op(0x63); } // prettier-ignore
+  f64_le(): this { return this.op(0x65); } // prettier-ignore
+  // i32 arithmetic
+  i32_clz(): this { return this.op(0x67); } // prettier-ignore
+  i32_ctz(): this { return this.op(0x68); } // prettier-ignore
+  i32_popcnt(): this { return this.op(0x69); } // prettier-ignore
+  i32_add(): this { return this.op(0x6a); } // prettier-ignore
+  i32_sub(): this { return this.op(0x6b); } // prettier-ignore
+  i32_mul(): this { return this.op(0x6c); } // prettier-ignore
+  i32_div_s(): this { return this.op(0x6d); } // prettier-ignore
+  i32_div_u(): this { return this.op(0x6e); } // prettier-ignore
+  i32_rem_s(): this { return this.op(0x6f); } // prettier-ignore
+  i32_rem_u(): this { return this.op(0x70); } // prettier-ignore
+  i32_and(): this { return this.op(0x71); } // prettier-ignore
+  i32_or(): this { return this.op(0x72); } // prettier-ignore
+  i32_xor(): this { return this.op(0x73); } // prettier-ignore
+  i32_shl(): this { return this.op(0x74); } // prettier-ignore
+  i32_shr_s(): this { return this.op(0x75); } // prettier-ignore
+  i32_shr_u(): this { return this.op(0x76); } // prettier-ignore
+  i32_rotl(): this { return this.op(0x77); } // prettier-ignore
+  i32_rotr(): this { return this.op(0x78); } // prettier-ignore
+  // i64 arithmetic
+  i64_clz(): this { return this.op(0x79); } // prettier-ignore
+  i64_ctz(): this { return this.op(0x7a); } // prettier-ignore
+  i64_popcnt(): this { return this.op(0x7b); } // prettier-ignore
+  i64_add(): this { return this.op(0x7c); } // prettier-ignore
+  i64_sub(): this { return this.op(0x7d); } // prettier-ignore
+  i64_mul(): this { return this.op(0x7e); } // prettier-ignore
+  i64_div_s(): this { return this.op(0x7f); } // prettier-ignore
+  i64_div_u(): this { return this.op(0x80); } // prettier-ignore
+  i64_rem_s(): this { return this.op(0x81); } // prettier-ignore
+  i64_rem_u(): this { return this.op(0x82); } // prettier-ignore
+  i64_and(): this { return this.op(0x83); } // prettier-ignore
+  i64_or(): this { return this.op(0x84); } // prettier-ignore
+  i64_xor(): this { return this.op(0x85); } // prettier-ignore
+  i64_shl(): this { return this.op(0x86); } // prettier-ignore
+  i64_shr_s(): this { return this.op(0x87); } // prettier-ignore
+  i64_shr_u(): this { return this.op(0x88); } // prettier-ignore
+  i64_rotl(): this { return this.op(0x89); } // prettier-ignore
+  i64_rotr(): this { return this.op(0x8a); } // prettier-ignore
+  // float arithmetic
+  f32_abs(): this { return this.op(0x8b); } // prettier-ignore
+  f32_neg(): this { return this.op(0x8c); } // prettier-ignore
+  f32_sqrt(): this { return this.op(0x91); } // prettier-ignore
+  f32_add(): this { return this.op(0x92); } // prettier-ignore
+  f32_sub(): this { return this.op(0x93); } // prettier-ignore
+  f32_mul(): this { return this.op(0x94); } // prettier-ignore
+  f32_div(): this { return this.op(0x95); } // prettier-ignore
+  f64_abs(): this { return this.op(0x99); } // prettier-ignore
+  f64_neg(): this { return this.op(0x9a); } // prettier-ignore
+  f64_sqrt(): this { return this.op(0x9f); } // prettier-ignore
+  f64_add(): this { return this.op(0xa0); } // prettier-ignore
+  f64_sub(): this { return this.op(0xa1); } // prettier-ignore
+  f64_mul(): this { return this.op(0xa2); } // prettier-ignore
+  f64_div(): this { return this.op(0xa3); } // prettier-ignore
+  // conversions
+  i32_wrap_i64(): this { return this.op(0xa7); } // prettier-ignore
+  i64_extend_i32_s(): this { return this.op(0xac); } // prettier-ignore
+  i64_extend_i32_u(): this { return this.op(0xad); } // prettier-ignore
+  i32_trunc_f64_s(): this { return this.op(0xaa); } // prettier-ignore
+  f32_convert_i32_s(): this { return this.op(0xb2); } // prettier-ignore
+  f32_convert_i32_u(): this { return this.op(0xb3); } // prettier-ignore
+  f32_convert_i64_s(): this { return this.op(0xb4); } // prettier-ignore
+  f32_convert_i64_u(): this { return this.op(0xb5); } // prettier-ignore
+  f32_demote_f64(): this { return this.op(0xb6); } // prettier-ignore
+  f64_convert_i32_s(): this { return this.op(0xb7); } // prettier-ignore
+  f64_convert_i32_u(): this { return this.op(0xb8); } // prettier-ignore
+  f64_convert_i64_s(): this { return this.op(0xb9); } // prettier-ignore
+  f64_convert_i64_u(): this { return this.op(0xba); } // prettier-ignore
+  f64_promote_f32(): this { return this.op(0xbb); } // prettier-ignore
+  i32_reinterpret_f32(): this { return this.op(0xbc); } // prettier-ignore
+  i64_reinterpret_f64(): this { return this.op(0xbd); } // prettier-ignore
+  f32_reinterpret_i32(): this { return this.op(0xbe); } // prettier-ignore
+  f64_reinterpret_i64(): this { return this.op(0xbf); } // prettier-ignore
+  i32_extend8_s(): this { return this.op(0xc0); } // prettier-ignore
+  i32_extend16_s(): this { return this.op(0xc1); } // prettier-ignore
+  i64_extend8_s(): this { return this.op(0xc2); } // prettier-ignore
+  i64_extend16_s(): this { return this.op(0xc3); } // prettier-ignore
+  i64_extend32_s(): this { return this.op(0xc4); } // prettier-ignore
+
+  // Atomics (threads proposal), for shared memories.
+  private atomic(sub: number, align: number, offset: number): this {
+    this.op(0xfe, sub);
+    uleb(this.code, align);
+    uleb(this.code, offset);
+    return this;
+  }
+  atomic_fence(): this {
+    return this.op(0xfe, 0x03, 0x00);
+  }
+  i32_atomic_load(offset = 0): this {
+    return this.atomic(0x10, 2, offset);
+  }
+  i64_atomic_load(offset = 0): this {
+    return this.atomic(0x11, 3, offset);
+  }
+  i32_atomic_rmw_cmpxchg(offset = 0): this {
+    return this.atomic(0x48, 2, offset);
+  }
+  i64_atomic_rmw_cmpxchg(offset = 0): this {
+    return this.atomic(0x49, 3, offset);
+  }
+
+  /** The encoded function body (locals + code). */
+  encode(): number[] {
+    const out: number[] = [];
+    // group consecutive locals of equal type
+    const groups: [number, ValType][] = [];
+    for (const t of this.localTypes) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    uleb(out, groups.length);
+    for (const [n, t] of groups) {
+      uleb(out, n);
+      out.push(t);
+    }
+    for (const b of this.code) out.push(b);
+    out.push(0x0b);
+    const body: number[] = [];
+    uleb(body, out.length);
+    for (const b of out) body.push(b);
+    return body;
+  }
+}
+
+interface FuncType {
+  params: readonly ValType[];
+  results: readonly ValType[];
+}
+
+/** A module: imported functions first (they take the low function indices), then defined ones. */
+export class ModuleBuilder {
+  private readonly types: FuncType[] = [];
+  private readonly imports: { module: string; field: string; type: number }[] = [];
+  private readonly funcs: { type: number; body: FunctionBuilder }[] = [];
+  private readonly exports: { name: string; index: number }[] = [];
+  private memoryImport?: {
+    module: string;
+    field: string;
+    minPages: number;
+    maxPages: number;
+    shared: boolean;
+  };
+
+  private typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
+    const key = (t: FuncType) => `${t.params.join(",")}:${t.results.join(",")}`;
+    const k = key({ params, results });
+    const i = this.types.findIndex((t) => key(t) === k);
+    if (i >= 0) return i;
+    this.types.push({ params, results });
+    return this.types.length - 1;
+  }
+
+  importMemory(module: string, field: string, minPages: number, maxPages: number, shared: boolean): void {
+    this.memoryImport = { module, field, minPages, maxPages, shared };
+  }
+
+  /** Import a host function. All imports must be declared before the first `func`. */
+  importFunc(module: string, field: string, params: readonly ValType[], results: readonly ValType[]): number {
+    if (this.funcs.length > 0) throw new Error("wasm emitter: imports must precede functions");
+    this.imports.push({ module, field, type: this.typeIndex(params, results) });
+    return this.imports.length - 1;
+  }
+
+  /** Reserve a function index; fill its body through the returned builder. */
+  func(
+    params: readonly ValType[],
+    results: readonly ValType[],
+    exportName?: string,
+  ): [number, FunctionBuilder] {
+    const body = new FunctionBuilder(params, results);
+    this.funcs.push({ type: this.typeIndex(params, results), body });
+    const index = this.imports.length + this.funcs.length - 1;
+    if (exportName) this.exports.push({ name: exportName, index });
+    return [index, body];
+  }
+
+  encode(): Uint8Array {
+    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    const section = (id: number, content: number[]) => {
+      out.push(id);
+      uleb(out, content.length);
+      for (const b of content) out.push(b);
+    };
+    // types
+    const types: number[] = [];
+    uleb(types, this.types.length);
+    for (const t of this.types) {
+      types.push(0x60);
+      uleb(types, t.params.length);
+      types.push(...t.params);
+      uleb(types, t.results.length);
+      types.push(...t.results);
+    }
+    section(1, types);
+    // imports
+    const imps: number[] = [];
+    uleb(imps, this.imports.length + (this.memoryImport ? 1 : 0));
+    if (this.memoryImport) {
+      const m = this.memoryImport;
+      name(imps, m.module);
+      name(imps, m.field);
+      imps.push(0x02, m.shared ? 0x03 : 0x01);
+      uleb(imps, m.minPages);
+      uleb(imps, m.maxPages);
+    }
+    for (const i of this.imports) {
+      name(imps, i.module);
+      name(imps, i.field);
+      imps.push(0x00);
+      uleb(imps, i.type);
+    }
+    section(2, imps);
+    // functions
+    const fn: number[] = [];
+    uleb(fn, this.funcs.length);
+    for (const f of this.funcs) uleb(fn, f.type);
+    section(3, fn);
+    // exports
+    const ex: number[] = [];
+    uleb(ex, this.exports.length);
+    for (const e of this.exports) {
+      name(ex, e.name);
+      ex.push(0x00);
+      uleb(ex, e.index);
+    }
+    section(7, ex);
+    // code
+    const code: number[] = [];
+    uleb(code, this.funcs.length);
+    for (const f of this.funcs) for (const b of f.body.encode()) code.push(b);
+    section(10, code);
+    return new Uint8Array(out);
+  }
+}

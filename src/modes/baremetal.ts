@@ -1,0 +1,93 @@
+// Bare-metal mode: an ELF loaded at its physical addresses into RAM at 0x8000_0000, hart 0
+// starting in M-mode at the entry point, a CLINT, and the HTIF tohost/fromhost mailbox.
+import { parseElf, PT_LOAD } from "../core/elf.js";
+import { UserError } from "../core/errors.js";
+import { MemoryLayout } from "../core/memory.js";
+import { PhysMap } from "../core/physmem.js";
+import { Clint, CLINT_SIZE } from "../devices/clint.js";
+import { Htif } from "../devices/htif.js";
+import { cpuVmmBytes, RiscvCpu } from "../arch/riscv/cpu.js";
+import { IRQ } from "../arch/riscv/hart.js";
+import { Exit } from "../arch/riscv/state.js";
+
+export const RAM_BASE = 0x8000_0000;
+export const CLINT_BASE = 0x0200_0000;
+const EM_RISCV = 243;
+const SLICE = 1 << 16;
+
+export interface BaremetalOptions {
+  /** Stop with an error after this many instructions. */
+  maxInsns?: number;
+  ramBytes?: number;
+  /** Console output (HTIF). */
+  out?: (bytes: Uint8Array) => void;
+}
+
+export interface BaremetalResult {
+  /** The guest's exit status (0 = pass). */
+  status: number;
+  instret: number;
+}
+
+export class InstructionLimitError extends UserError {}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs a bare-metal ELF to its HTIF exit. */
+export function runBaremetal(elfBytes: Uint8Array, opts: BaremetalOptions = {}): BaremetalResult {
+  const ramBytes = opts.ramBytes ?? 128 << 20;
+  const elf = parseElf(elfBytes, EM_RISCV, "RISC-V");
+  const inRam = (pa: number, n: number) => pa >= RAM_BASE && pa + n <= RAM_BASE + ramBytes;
+  for (const seg of elf.segments) {
+    if (seg.type !== PT_LOAD || seg.memSize === 0) continue;
+    if (!inRam(seg.paddr, seg.memSize)) {
+      throw new UserError(`ELF segment at 0x${seg.paddr.toString(16)} (${seg.memSize} bytes) is outside RAM`);
+    }
+  }
+  if (!inRam(elf.entry, 2)) throw new UserError(`ELF entry point 0x${elf.entry.toString(16)} is outside RAM`);
+  const tohost = elf.symbols.get("tohost");
+  if (tohost === undefined) throw new UserError("ELF has no 'tohost' symbol: not an HTIF program");
+  if (!inRam(tohost, 8) || tohost % 8)
+    throw new UserError(`tohost at 0x${tohost.toString(16)} is not in RAM`);
+
+  const layout = new MemoryLayout(cpuVmmBytes(1), ramBytes);
+  const phys = new PhysMap();
+  phys.addRam({ base: RAM_BASE, sizeBytes: ramBytes, hostOffset: layout.ramHostOffset });
+  const u8 = new Uint8Array(layout.memory.buffer);
+  for (const seg of elf.segments) {
+    if (seg.type !== PT_LOAD) continue;
+    const at = layout.ramHostOffset + (seg.paddr - RAM_BASE);
+    u8.set(elf.data.subarray(seg.offset, seg.offset + seg.fileSize), at);
+  }
+  const clint = new Clint(1, {
+    software: (h, level) => cpu.harts[h].setIrqLine(IRQ.MSI, level),
+    timer: (h, level) => cpu.harts[h].setIrqLine(IRQ.MTI, level),
+  });
+  phys.addMmio({ base: CLINT_BASE, sizeBytes: CLINT_SIZE, device: clint });
+  const out = opts.out ?? ((b: Uint8Array) => process.stdout.write(b));
+  const htif = new Htif(phys, u8, tohost, elf.symbols.get("fromhost"), out);
+  const cpu = new RiscvCpu(layout, { phys, now: () => clint.now() }, 1);
+  const hart = cpu.harts[0];
+  hart.pc = BigInt(elf.entry);
+
+  const limit = opts.maxInsns ?? Infinity;
+  for (;;) {
+    const budget = Math.min(SLICE, Math.max(1, limit - hart.instret));
+    const exit = cpu.step(hart, budget);
+    if (htif.exitCode !== undefined) return { status: htif.exitCode, instret: hart.instret };
+    if (hart.instret >= limit)
+      throw new InstructionLimitError(`instruction limit reached (${limit} instructions)`);
+    clint.update();
+    if (exit === Exit.Wfi) {
+      while (!(hart.mip & hart.mie)) {
+        const ms = clint.msUntilNextTimer();
+        if (ms === Infinity)
+          throw new UserError("hart 0 waits for an interrupt (wfi) that no device can raise");
+        Atomics.wait(sleeper, 0, 0, Math.max(ms, 0.01));
+        clint.update();
+      }
+      hart.waiting = false;
+    }
+    hart.checkInterrupts();
+  }
+}

@@ -1,0 +1,46 @@
+// Building and running the bare-metal ISA test programs of test/guest/isa.
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { buildGuest, GUEST_DIR } from "./build.js";
+
+export const ISA_DIR = join(GUEST_DIR, "isa");
+
+export function isaPrograms(): string[] {
+  return readdirSync(ISA_DIR)
+    .filter((f) => f.endsWith(".S"))
+    .map((f) => f.slice(0, -2))
+    .sort();
+}
+
+export function buildIsa(name: string): string {
+  const headers = readdirSync(ISA_DIR).filter((f) => f.endsWith(".h") || f.endsWith(".ld"));
+  return buildGuest({
+    sources: [`isa/${name}.S`],
+    deps: headers.map((h) => `isa/${h}`),
+    cc: "riscv64-unknown-elf-gcc",
+    flags: [
+      "-march=rv64gc",
+      "-mabi=lp64d",
+      "-nostdlib",
+      "-nostartfiles",
+      "-static",
+      `-I${ISA_DIR}`,
+      "-T",
+      join(ISA_DIR, "link.ld"),
+    ],
+    name: `${name}.elf`,
+  });
+}
+
+/** Exit status of the program on QEMU's spike machine (HTIF: tohost >> 1). */
+export function runOnQemuSpike(elf: string): number {
+  const r = spawnSync("qemu-system-riscv64", ["-M", "spike", "-bios", "none", "-nographic", "-kernel", elf], {
+    timeout: 60_000,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (r.error) throw r.error;
+  return r.status ?? -1;
+}
+
+export { execFileSync };
