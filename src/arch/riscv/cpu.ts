@@ -4,18 +4,18 @@ import type { MemoryLayout } from "../../core/memory.js";
 import { Hart, type HartHost } from "./hart.js";
 import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
-import { buildInterpreter, HELPERS, type InterpImports } from "./interp.js";
+import { buildInterpreter, HELPERS, type InterpImports, type MemStrategy } from "./interp.js";
 import * as S from "./state.js";
 import type { Exit } from "./state.js";
 
 const CTABLE_BYTES = 65536 * 4;
 const modules = new Map<string, WebAssembly.Module>();
 
-function interpreterModule(ctableOffset: number, shared: boolean): WebAssembly.Module {
-  const key = `${ctableOffset}:${shared}`;
+function interpreterModule(ctableOffset: number, shared: boolean, mem: MemStrategy): WebAssembly.Module {
+  const key = JSON.stringify([ctableOffset, shared, mem]);
   let m = modules.get(key);
   if (!m) {
-    m = new WebAssembly.Module(buildInterpreter(ALL_INSNS, ctableOffset, 1, shared) as BufferSource);
+    m = new WebAssembly.Module(buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem) as BufferSource);
     modules.set(key, m);
   }
   return m;
@@ -30,7 +30,17 @@ export class RiscvCpu {
   readonly harts: Hart[] = [];
   private readonly run: (hart: number, budget: number) => number;
 
-  constructor(layout: MemoryLayout, host: HartHost, hartCount: number) {
+  /**
+   * `mem` selects how guest addresses reach memory; with "flat" the host supplies the
+   * slow paths (`imports`) for accesses outside the window.
+   */
+  constructor(
+    layout: MemoryLayout,
+    host: HartHost,
+    hartCount: number,
+    mem: MemStrategy = { kind: "tlb" },
+    overrides: Partial<InterpImports> = {},
+  ) {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
     const stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64);
@@ -39,6 +49,7 @@ export class RiscvCpu {
       this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
     }
     const hartAt = (base: number) => this.harts[(base - stateBase) / S.HART_STATE_BYTES];
+    this.hartAtBase = hartAt;
     const imports: InterpImports = {
       load: (h, kind) => hartAt(h).mmu.load(kind),
       store: (h, bytes) => hartAt(h).mmu.store(bytes),
@@ -49,13 +60,20 @@ export class RiscvCpu {
         hart.trap(cause, false, hart.getI64(S.SCRATCH));
       },
       helper: (h, which) => hartAt(h).helper(HELPERS[which]),
+      ...overrides,
     };
-    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared), {
+    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem), {
       env: { memory: layout.memory },
       host: imports as unknown as WebAssembly.ModuleImports,
     });
     this.run = instance.exports.run as (hart: number, budget: number) => number;
   }
+
+  /** The hart whose state starts at host offset `base` (the engines' `hart` argument). */
+  hartAt(base: number): Hart {
+    return this.hartAtBase(base);
+  }
+  private readonly hartAtBase: (base: number) => Hart;
 
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {

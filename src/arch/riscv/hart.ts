@@ -19,8 +19,13 @@ export interface HartHost {
   readonly phys: PhysMap;
   /** The time CSR / mtime, in timebase ticks. */
   now(): number;
-  /** An ecall from M-mode or S-mode that the machine serves itself (built-in SBI); false = take the trap. */
+  /** An ecall the machine serves itself (built-in SBI, Linux syscalls); false = take the trap. */
   ecall?(hart: Hart): boolean;
+  /**
+   * Sees every trap before it is taken; true = handled by the host (user mode turns
+   * exceptions into signals), and the architectural trap is not taken.
+   */
+  trap?(hart: Hart, cause: number, interrupt: boolean, tval: bigint): boolean;
 }
 
 export class Hart {
@@ -169,6 +174,7 @@ export class Hart {
 
   // --- traps (Priv spec §3.1.6.1, §3.3.1, §4.1.1) ---
   trap(cause: number, interrupt: boolean, tval: bigint): void {
+    if (this.host.trap?.(this, cause, interrupt, tval)) return;
     const pc = this.pc;
     if (TRACE_TRAPS) {
       process.stderr.write(

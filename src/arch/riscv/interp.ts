@@ -57,6 +57,20 @@ export interface InterpImports {
 
 const ILLEGAL_INSTRUCTION = 2;
 
+/**
+ * How guest addresses reach wasm memory. "tlb": through the per-hart software TLB (system
+ * and bare-metal modes). "flat": user mode, where guest addresses [guestLo, guestHi) map
+ * linearly to host offset address + hostOffset; one unsigned compare checks the window.
+ */
+export type MemStrategy =
+  | { readonly kind: "tlb" }
+  | {
+      readonly kind: "flat";
+      readonly guestLo: number;
+      readonly guestHi: number;
+      readonly hostOffset: number;
+    };
+
 interface Ctx {
   w: FunctionBuilder;
   hart: Local;
@@ -68,6 +82,7 @@ interface Ctx {
   fpage: Local;
   fbase: Local;
   fn: Record<keyof InterpImports, number>;
+  mem: MemStrategy;
 }
 
 /** Saves what host helpers may read: pc and the remaining budget. */
@@ -167,15 +182,40 @@ class InterpSem implements Sem {
       .i32_and();
     w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add();
   }
-  /** Leaves the host address on the stack on a TLB hit; otherwise branches past. */
-  private probe(va: Local, bytes: number, tag: number, entry: Local): void {
+  /** Pushes whether the access hits the fast path (i32). */
+  private probe(va: Local, bytes: number, tag: number, entry: Local, aligned = false): void {
     const w = this.w;
+    const mem = this.c.mem;
+    if (mem.kind === "flat") {
+      w.get(va)
+        .i64_const(mem.guestLo)
+        .i64_sub()
+        .i64_const(mem.guestHi - mem.guestLo - bytes)
+        .i64_le_u();
+      if (aligned && bytes > 1)
+        w.get(va)
+          .i32_wrap_i64()
+          .i32_const(bytes - 1)
+          .i32_and()
+          .i32_eqz()
+          .i32_and();
+      return;
+    }
     this.tlbEntry(va, S.TLB_DATA);
     w.tee(entry).i64_load(tag);
     w.get(va)
       .i64_const(BigInt.asIntN(64, ~0xfffn | BigInt(bytes - 1)))
       .i64_and();
     w.i64_eq();
+  }
+  /** After a hit: pushes the host address (i32) of `va`. */
+  private hostAddr(va: Local, entry: Local): void {
+    const w = this.w;
+    const mem = this.c.mem;
+    w.get(va).i32_wrap_i64();
+    if (mem.kind === "flat") {
+      if (mem.hostOffset !== 0) w.i32_const(mem.hostOffset).i32_add();
+    } else w.get(entry).i32_load(S.TLB_ADDEND).i32_add();
   }
   load(kind: LoadKind, addr: () => void): void {
     const w = this.w;
@@ -187,7 +227,7 @@ class InterpSem implements Sem {
     w.block("ld", I64);
     this.probe(va, LOAD_BYTES[kind], S.TLB_READ, entry);
     w.if_();
-    w.get(va).i32_wrap_i64().get(entry).i32_load(S.TLB_ADDEND).i32_add();
+    this.hostAddr(va, entry);
     switch (kind) {
       case "i8": w.i64_load8_s(); break;
       case "u8": w.i64_load8_u(); break;
@@ -222,7 +262,8 @@ class InterpSem implements Sem {
     w.block("st");
     this.probe(va, bytes, S.TLB_WRITE, entry);
     w.if_();
-    w.get(va).i32_wrap_i64().get(entry).i32_load(S.TLB_ADDEND).i32_add().get(v);
+    this.hostAddr(va, entry);
+    w.get(v);
     switch (bytes) {
       case 1: w.i64_store8(); break;
       case 2: w.i64_store16(); break;
@@ -250,9 +291,9 @@ class InterpSem implements Sem {
     addr();
     w.set(va);
     w.block("tr", I32);
-    this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry);
+    this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry, true);
     w.if_();
-    w.get(va).i32_wrap_i64().get(entry).i32_load(S.TLB_ADDEND).i32_add();
+    this.hostAddr(va, entry);
     w.br("tr").end();
     sync(c);
     w.get(c.hart).get(va).i64_store(S.SCRATCH);
@@ -313,6 +354,7 @@ export function buildInterpreter(
   ctableOffset: number,
   memPages: number,
   shared: boolean,
+  mem: MemStrategy = { kind: "tlb" },
 ): Uint8Array {
   const m = new ModuleBuilder();
   m.importMemory("env", "memory", memPages, 65536, shared);
@@ -336,6 +378,7 @@ export function buildInterpreter(
     fpage: w.local(I64),
     fbase: w.local(I32),
     fn,
+    mem,
   };
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.i64_const(-1).set(c.fpage);
@@ -364,26 +407,40 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   const entry = w.local(I32);
   w.block("fetched");
   w.block("slow");
-  w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
-  w.if_();
-  // Refill the page cache from the fetch TLB.
-  w.get(c.hart).i32_load(S.TLB_FETCH);
-  w.get(c.pc)
-    .i64_const(12)
-    .i64_shr_u()
-    .i32_wrap_i64()
-    .i32_const(S.TLB_ENTRIES - 1)
-    .i32_and();
-  w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
-  w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("slow");
-  w.get(entry).i32_load(S.TLB_ADDEND).set(c.fbase);
-  w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
-  w.end();
+  const mem = c.mem;
+  if (mem.kind === "flat") {
+    // The whole window is one "page": 4 bytes must be inside it.
+    w.get(c.pc)
+      .i64_const(mem.guestLo)
+      .i64_sub()
+      .i64_const(mem.guestHi - mem.guestLo - 4)
+      .i64_gt_u()
+      .br_if("slow");
+    w.i32_const(mem.hostOffset).set(c.fbase);
+  } else {
+    w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
+    w.if_();
+    // Refill the page cache from the fetch TLB.
+    w.get(c.hart).i32_load(S.TLB_FETCH);
+    w.get(c.pc)
+      .i64_const(12)
+      .i64_shr_u()
+      .i32_wrap_i64()
+      .i32_const(S.TLB_ENTRIES - 1)
+      .i32_and();
+    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
+    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("slow");
+    w.get(entry).i32_load(S.TLB_ADDEND).set(c.fbase);
+    w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
+    w.end();
+  }
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host).i32_load16_u().tee(c.raw);
   w.i32_const(3).i32_and().i32_const(3).i32_eq();
   w.if_();
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
+  if (mem.kind === "tlb") {
+    w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
+  }
   w.get(host).i32_load(0, 1).tee(c.raw).set(c.insn);
   w.i32_const(4).set(c.len);
   w.else_();

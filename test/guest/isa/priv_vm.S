@@ -16,6 +16,7 @@
 #define UALIAS 0x40000000           /* U-mode VA = PA - UALIAS */
 #define MAGIC_A 0x1111aaaa11110000
 #define MAGIC_B 0x2222bbbb22220000
+#define MAGIC_C 0x3333cccc33330000
 #define RWXAD (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
 #define RWAD  (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
 
@@ -33,20 +34,18 @@
 #define VA_REMAP   0xc000   /* page_a, later page_b */
 #define VA_NOLEAF  0xd000   /* pointer PTE at the last level */
 
-/* table[index] = PTE for the page at label */
-.macro set_pte table, index, target, flags
-  la t0, \target
-  srli t0, t0, 12
-  slli t0, t0, 10
-  ori t0, t0, \flags
-  la t1, \table
-  sd t0, (\index * 8)(t1)
-.endm
-.macro set_pte_pa table, index, pa, flags
-  li t0, ((\pa >> 12) << 10) | \flags
-  la t1, \table
-  sd t0, (\index * 8)(t1)
-.endm
+/* table[index] = PTE for the page at label / at physical address pa */
+#define SET_PTE(table, index, target, flags) \
+  la t0, target;                    \
+  srli t0, t0, 12;                  \
+  slli t0, t0, 10;                  \
+  ori t0, t0, flags;                \
+  la t1, table;                     \
+  sd t0, ((index) * 8)(t1)
+#define SET_PTE_PA(table, index, pa, flags) \
+  li t0, (((pa) >> 12) << 10) | (flags); \
+  la t1, table;                     \
+  sd t0, ((index) * 8)(t1)
 
 /* mret to U-mode at the U alias of label */
 #define GOTO_U_ALIAS(label)         \
@@ -301,8 +300,7 @@ vm_xo_load:
   CHECK(s3, VA_SCODE + 4)
   CHECK(a0, 0x123)
 
-  /* ---- S never executes from a U page, SUM or not (4.1.1.2... 3.1.6.3: SUM has no
-   * effect on fetch) */
+  /* ---- S never executes from a U page, SUM or not (4.3.1, U bit) */
   TEST_CASE(11)
   EXPECT_MTRAP(1f)
   GOTO_VA(MPP_S, VA_UCODE)
@@ -458,7 +456,7 @@ vm_u_store:
   li t0, VA_DIRTY
   sd zero, 0(t0)
   li t0, VA_ACC
-  sw zero, 4(t0)
+  sw zero, 8(t0)
   ecall
 1:
   CHECK(s2, CAUSE_ECALL_S)
@@ -539,7 +537,7 @@ vm_mprv_fault:
   ecall
 1:
   CHECK(a0, MAGIC_A)
-  set_pte l0, 12, page_b, RWAD
+  SET_PTE(l0, 12, page_b, RWAD)
   sfence.vma
   EXPECT_MTRAP(1f)
   GOTO_S(2f)
@@ -640,29 +638,29 @@ vm_u_deleg:
   PASS
 
 build_tables:
-  set_pte root, 0, l1, PTE_V
-  set_pte_pa root, 1, 0x80000000, RWXAD | PTE_U
-  set_pte_pa root, 2, 0x80000000, RWXAD
-  set_pte_pa root, 3, 0x80200000, RWAD          /* PPN[0] = 0x200 != 0 */
-  set_pte l1, 0, l0, PTE_V
-  set_pte_pa l1, 1, 0x80000000, RWAD
-  set_pte_pa l1, 2, 0x80001000, RWAD            /* PPN[0] = 1 != 0 */
-  set_pte l0, 1, page_a, RWAD
-  set_pte l0, 2, page_a, PTE_V | PTE_R | PTE_A
-  set_pte l0, 3, page_a, PTE_V | PTE_X | PTE_A
-  set_pte l0, 4, page_a, PTE_V | PTE_W | PTE_A | PTE_D
-  set_pte l0, 5, page_a, PTE_R | PTE_W | PTE_A | PTE_D
-  set_pte l0, 6, page_b, RWAD | PTE_U
-  set_pte l0, 8, page_c, PTE_V | PTE_R | PTE_W
-  set_pte l0, 9, page_d, PTE_V | PTE_R | PTE_W
-  set_pte l0, 10, page_code, PTE_V | PTE_X | PTE_A
-  set_pte l0, 11, page_code, PTE_V | PTE_X | PTE_U | PTE_A
-  set_pte l0, 12, page_a, RWAD
-  set_pte l0, 13, page_a, PTE_V
-  set_pte root48, 0, root, PTE_V
-  set_pte root48, 1, root, PTE_V
-  set_pte root57, 0, root48, PTE_V
-  set_pte root57, 1, root48, PTE_V
+  SET_PTE(root, 0, l1, PTE_V)
+  SET_PTE_PA(root, 1, 0x80000000, RWXAD | PTE_U)
+  SET_PTE_PA(root, 2, 0x80000000, RWXAD)
+  SET_PTE_PA(root, 3, 0x80200000, RWAD)          /* PPN[0] = 0x200 != 0 */
+  SET_PTE(l1, 0, l0, PTE_V)
+  SET_PTE_PA(l1, 1, 0x80000000, RWAD)
+  SET_PTE_PA(l1, 2, 0x80001000, RWAD)            /* PPN[0] = 1 != 0 */
+  SET_PTE(l0, 1, page_a, RWAD)
+  SET_PTE(l0, 2, page_a, PTE_V | PTE_R | PTE_A)
+  SET_PTE(l0, 3, page_a, PTE_V | PTE_X | PTE_A)
+  SET_PTE(l0, 4, page_a, PTE_V | PTE_W | PTE_A | PTE_D)
+  SET_PTE(l0, 5, page_a, PTE_R | PTE_W | PTE_A | PTE_D)
+  SET_PTE(l0, 6, page_b, RWAD | PTE_U)
+  SET_PTE(l0, 8, page_c, PTE_V | PTE_R | PTE_W)
+  SET_PTE(l0, 9, page_d, PTE_V | PTE_R | PTE_W)
+  SET_PTE(l0, 10, page_code, PTE_V | PTE_X | PTE_A)
+  SET_PTE(l0, 11, page_code, PTE_V | PTE_X | PTE_U | PTE_A)
+  SET_PTE(l0, 12, page_a, RWAD)
+  SET_PTE(l0, 13, page_a, PTE_V)
+  SET_PTE(root48, 0, root, PTE_V)
+  SET_PTE(root48, 1, root, PTE_V)
+  SET_PTE(root57, 0, root48, PTE_V)
+  SET_PTE(root57, 1, root48, PTE_V)
   ret
 
 /* run from VA_SCODE (S) and VA_UCODE (U) */
