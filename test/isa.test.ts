@@ -14,5 +14,9 @@ describe.concurrent("ISA test programs", () => {
       const r = runBaremetal(readFileSync(elf), { maxInsns: 50_000_000, out: (b) => out.push(...b) });
       expect(r.status, `failing test number on Hartwood`).toBe(0);
     });
+    test(`${name} passes on Hartwood with the spec-strict checks`, () => {
+      const r = runBaremetal(readFileSync(buildIsa(name, true)), { maxInsns: 50_000_000, out: () => {} });
+      expect(r.status, `failing test number on Hartwood (strict build)`).toBe(0);
+    });
   }
 });

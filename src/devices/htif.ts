@@ -16,6 +16,7 @@ export class Htif {
     private readonly tohost: number,
     private readonly fromhost: number | undefined,
     private readonly out: (bytes: Uint8Array) => void,
+    private readonly onExit: () => void,
   ) {
     if (phys.ramOffset(tohost, 8) < 0) throw new RangeError("tohost is not in RAM");
     phys.watchedPages.add(tohost - (tohost % 4096));
@@ -45,6 +46,7 @@ export class Htif {
     if (device === 0 && cmd === 0) {
       if (payload & 1n) {
         this.exitCode = Number(payload >> 1n);
+        this.onExit();
         return;
       }
       this.syscall(Number(payload));

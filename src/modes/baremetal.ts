@@ -6,13 +6,11 @@ import { MemoryLayout } from "../core/memory.js";
 import { PhysMap } from "../core/physmem.js";
 import { Clint, CLINT_SIZE } from "../devices/clint.js";
 import { Htif } from "../devices/htif.js";
-import { cpuVmmBytes, RiscvCpu } from "../arch/riscv/cpu.js";
-import { IRQ } from "../arch/riscv/hart.js";
-import { Exit } from "../arch/riscv/state.js";
+import type { Cpu, IsaPlugin } from "../core/isa.js";
+import { riscv64 } from "../arch/riscv/plugin.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const CLINT_BASE = 0x0200_0000;
-const EM_RISCV = 243;
 const SLICE = 1 << 16;
 
 export interface BaremetalOptions {
@@ -21,6 +19,15 @@ export interface BaremetalOptions {
   ramBytes?: number;
   /** Console output (HTIF). */
   out?: (bytes: Uint8Array) => void;
+  /** Called every `pauseEvery` instructions with the machine (tests use it to snapshot). */
+  onPause?: (m: BaremetalMachine) => void;
+  pauseEvery?: number;
+}
+
+/** What a pause hook may inspect or replace. */
+export interface BaremetalMachine {
+  readonly cpu: Cpu;
+  readonly ram: Uint8Array;
 }
 
 export interface BaremetalResult {
@@ -34,9 +41,13 @@ export class InstructionLimitError extends UserError {}
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Runs a bare-metal ELF to its HTIF exit. */
-export function runBaremetal(elfBytes: Uint8Array, opts: BaremetalOptions = {}): BaremetalResult {
+export function runBaremetal(
+  elfBytes: Uint8Array,
+  opts: BaremetalOptions = {},
+  isa: IsaPlugin = riscv64,
+): BaremetalResult {
   const ramBytes = opts.ramBytes ?? 128 << 20;
-  const elf = parseElf(elfBytes, EM_RISCV, "RISC-V");
+  const elf = parseElf(elfBytes, isa.elfMachine, isa.name);
   const inRam = (pa: number, n: number) => pa >= RAM_BASE && pa + n <= RAM_BASE + ramBytes;
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || seg.memSize === 0) continue;
@@ -50,7 +61,7 @@ export function runBaremetal(elfBytes: Uint8Array, opts: BaremetalOptions = {}):
   if (!inRam(tohost, 8) || tohost % 8)
     throw new UserError(`tohost at 0x${tohost.toString(16)} is not in RAM`);
 
-  const layout = new MemoryLayout(cpuVmmBytes(1), ramBytes);
+  const layout = new MemoryLayout(isa.vmmBytes(1), ramBytes);
   const phys = new PhysMap();
   phys.addRam({ base: RAM_BASE, sizeBytes: ramBytes, hostOffset: layout.ramHostOffset });
   const u8 = new Uint8Array(layout.memory.buffer);
@@ -60,34 +71,42 @@ export function runBaremetal(elfBytes: Uint8Array, opts: BaremetalOptions = {}):
     u8.set(elf.data.subarray(seg.offset, seg.offset + seg.fileSize), at);
   }
   const clint = new Clint(1, {
-    software: (h, level) => cpu.harts[h].setIrqLine(IRQ.MSI, level),
-    timer: (h, level) => cpu.harts[h].setIrqLine(IRQ.MTI, level),
+    software: (h, level) => cpu.setIrqLine(h, "MSI", level),
+    timer: (h, level) => cpu.setIrqLine(h, "MTI", level),
   });
   phys.addMmio({ base: CLINT_BASE, sizeBytes: CLINT_SIZE, device: clint });
   const out = opts.out ?? ((b: Uint8Array) => process.stdout.write(b));
-  const htif = new Htif(phys, u8, tohost, elf.symbols.get("fromhost"), out);
-  const cpu = new RiscvCpu(layout, { phys, now: () => clint.now() }, 1);
-  const hart = cpu.harts[0];
-  hart.pc = BigInt(elf.entry);
+  const htif = new Htif(phys, u8, tohost, elf.symbols.get("fromhost"), out, () => cpu.stop(0));
+  const cpu = isa.createCpu(layout, { phys, now: () => clint.now() }, 1);
+  cpu.reset(0, BigInt(elf.entry));
+  const machine: BaremetalMachine = {
+    cpu,
+    ram: u8.subarray(layout.ramHostOffset, layout.ramHostOffset + ramBytes),
+  };
 
   const limit = opts.maxInsns ?? Infinity;
+  let nextPause = opts.pauseEvery ?? Infinity;
   for (;;) {
-    const budget = Math.min(SLICE, Math.max(1, limit - hart.instret));
-    const exit = cpu.step(hart, budget);
-    if (htif.exitCode !== undefined) return { status: htif.exitCode, instret: hart.instret };
-    if (hart.instret >= limit)
+    const done = cpu.instret(0);
+    const budget = Math.min(SLICE, Math.max(1, limit - done), Math.max(1, nextPause - done));
+    const exit = cpu.step(0, budget);
+    if (htif.exitCode !== undefined) return { status: htif.exitCode, instret: cpu.instret(0) };
+    if (cpu.instret(0) >= limit)
       throw new InstructionLimitError(`instruction limit reached (${limit} instructions)`);
+    if (cpu.instret(0) >= nextPause) {
+      opts.onPause?.(machine);
+      nextPause += opts.pauseEvery ?? Infinity;
+    }
     clint.update();
-    if (exit === Exit.Wfi) {
-      while (!(hart.mip & hart.mie)) {
+    if (exit === "wfi") {
+      while (!cpu.wakeable(0)) {
         const ms = clint.msUntilNextTimer();
         if (ms === Infinity)
           throw new UserError("hart 0 waits for an interrupt (wfi) that no device can raise");
         Atomics.wait(sleeper, 0, 0, Math.max(ms, 0.01));
         clint.update();
       }
-      hart.waiting = false;
     }
-    hart.checkInterrupts();
+    cpu.checkInterrupts(0);
   }
 }

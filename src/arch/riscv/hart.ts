@@ -61,7 +61,6 @@ export class Hart {
   /** minstret = instretBase + instructions executed in the current slice. */
   instretBase = 0;
   private sliceBudget = 0;
-  waiting = false;
 
   constructor(
     readonly hartId: number,
@@ -120,6 +119,7 @@ export class Hart {
     this.sliceBudget = budget;
     this.setI32(S.BUDGET, budget);
     const exit = engine(this.base, budget) as Exit;
+    this.setI32(S.STOP, 0);
     this.instretBase += budget - this.getI32(S.BUDGET);
     this.sliceBudget = this.getI32(S.BUDGET);
     return exit;
@@ -228,7 +228,6 @@ export class Hart {
   checkInterrupts(): boolean {
     const irq = this.pendingInterrupt();
     if (irq < 0) return false;
-    this.waiting = false;
     this.trap(irq, true, 0n);
     return true;
   }
@@ -306,7 +305,6 @@ export class Hart {
     if (this.priv < PRV_M && (this.mstatus & MSTATUS.TW || this.priv === PRV_U)) return this.illegal();
     this.advance();
     if (this.mip & this.mie) return HelperResult.Redirect; // an interrupt is already pending: no wait
-    this.waiting = true;
     return HelperResult.ExitBase + Exit.Wfi;
   }
 

@@ -390,7 +390,8 @@ export function buildInterpreter(
   w.get(c.hart).i32_load(S.STOP).i32_or();
   w.if_();
   w.get(c.hart).get(c.pc).i64_store(S.PC);
-  w.get(c.hart).get(c.budget).i32_const(0).get(c.budget).i32_const(0).i32_gt_s().select().i32_store(S.BUDGET);
+  // The decrement above was for an instruction that did not run: undo it.
+  w.get(c.hart).get(c.budget).i32_const(1).i32_add().i32_store(S.BUDGET);
   w.get(c.hart).i32_load(S.STOP).i32_const(0).i32_ne().return_();
   w.end();
   emitFetch(c, ctableOffset);

@@ -215,12 +215,13 @@ export class Mmu {
       // A load through a clean page must not let a later store skip setting D: only cache
       // the write tag when D is already set (see fill()).
       this.cacheable = true;
-      this.dirty = (pteLo & PTE_D) !== 0 || access === Access.Write;
+      this.writable = (pteLo & PTE_W) !== 0 && ((pteLo & PTE_D) !== 0 || access === Access.Write);
       return (ppn + (vpn % span)) * 4096 + (lo & 0xfff);
     }
     return -(fault.page + 1);
   }
-  private dirty = true;
+  /** Whether the last translation also permits stores without a further walk (W, and D already set). */
+  private writable = true;
 
   /** Enters the page of (lo, hi) into the TLB set `set` for `access`. */
   private fill(set: number, lo: number, hi: number, access: Access, hostPage: number): void {
@@ -244,7 +245,7 @@ export class Mmu {
     else {
       tag(S.TLB_READ);
       // Stores to a watched page (an HTIF mailbox) must reach the host: never cache them.
-      if ((access === Access.Write || this.dirty) && !this.watched) tag(S.TLB_WRITE);
+      if (this.writable && !this.watched) tag(S.TLB_WRITE);
     }
     i32[entry + S.TLB_ADDEND / 4] = (hostPage - tagLo) | 0;
   }
@@ -252,9 +253,12 @@ export class Mmu {
 
   /** Translates and resolves to RAM or MMIO; caches RAM pages. Returns pa or -(cause+1). */
   private resolve(lo: number, hi: number, bytes: number, access: Access, set: number, priv: number): number {
-    this.dirty = true;
+    this.writable = true;
     const pa = this.translate(lo, hi, access, priv);
     if (pa < 0) return pa;
+    // A load may also enter the write tag, but only if a store would be allowed too.
+    if (access !== Access.Write && this.writable)
+      this.writable = this.pmpAllows(pa - (pa % 4096), 4096, Access.Write, priv);
     if (!this.pmpAllows(pa, bytes, access, priv)) return -(FAULT[access].access + 1);
     const page = pa - (pa % 4096);
     const host = this.h.host.phys.ramOffset(page, 4096);

@@ -195,6 +195,18 @@ vm_ro_store:
   CHECK(s2, CAUSE_STORE_PAGE)
   CHECK_ADDR(s3, vm_ro_store)
   CHECK(s4, VA_RO + 8)
+  /* an AMO needs W as well: store/AMO page fault */
+  EXPECT_MTRAP(1f)
+  GOTO_S(2f)
+2:
+  li t0, VA_RO + 0x20
+vm_ro_amo:
+  amoadd.w a1, a0, (t0)
+  FAIL
+1:
+  CHECK_AMO_CAUSE(s2, CAUSE_STORE_PAGE, CAUSE_LOAD_PAGE)
+  CHECK_ADDR(s3, vm_ro_amo)
+  CHECK(s4, VA_RO + 0x20)
 
   /* ---- execute-only page: loads fault unless MXR (3.1.6.3) */
   TEST_CASE(6)

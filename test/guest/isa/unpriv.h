@@ -1,7 +1,7 @@
 /* Helpers for the unprivileged ISA tests (rv64*.S), on top of test.h.
- * Scratch registers: t4 (and t6 via CHECK). gp holds the test number, t5 is
- * used by pass/fail. None of the macros touch other registers except their
- * named operands.
+ * Registers: gp holds the test number, t5/t6 belong to test.h, t4 is the
+ * helpers' scratch. TEST_RR/TEST_RI use a0-a2; the FP_* and RM_* macros use
+ * fa0-fa3 and a0 (operands in fa0..fa2 / a0, result in fa3 / a0).
  */
 #include "test.h"
 
@@ -21,6 +21,9 @@
   csrw fcsr, x0
 
 /* ---- integer ---- */
+/* Fails the current test unless two registers are equal. */
+#define CHECK_REG(r1, r2) bne r1, r2, fail_test
+
 #define TEST_RR(n, inst, res, v1, v2) \
   TEST_CASE(n);                     \
   li a1, v1;                        \
@@ -184,6 +187,3 @@
   CHECK_FLAGS(flags); CHECK_S(fa3, res);                        \
   RM_SET_DYN(rm); op fa3, fa0, dyn;                             \
   CHECK_FLAGS(flags); CHECK_S(fa3, res)
-
-/* Fails the current test unless two registers are equal. */
-#define CHECK_REG(r1, r2) bne r1, r2, fail_test

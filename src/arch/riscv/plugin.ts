@@ -1,0 +1,138 @@
+// The RISC-V plug-in behind the core's `IsaPlugin` interface: CPU creation, run slices,
+// interrupt lines, hart state save/restore and the debugger's register map.
+import type { Cpu, CpuHost, HartExit, IsaPlugin, RegisterInfo } from "../../core/isa.js";
+import type { MemoryLayout } from "../../core/memory.js";
+import { UserError } from "../../core/errors.js";
+import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
+import type { Hart } from "./hart.js";
+import { IRQ, MSTATUS, PRV_M } from "./priv.js";
+import * as S from "./state.js";
+import { Exit } from "./state.js";
+
+const EXITS: Record<Exit, HartExit> = { [Exit.Budget]: "budget", [Exit.Stop]: "stop", [Exit.Wfi]: "wfi" };
+
+/** GDB's riscv:rv64 order: x0..x31, pc, f0..f31, then a few CSRs. */
+const REGISTERS: RegisterInfo[] = [
+  ..."zero ra sp gp tp t0 t1 t2 fp s1 a0 a1 a2 a3 a4 a5 a6 a7 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 t3 t4 t5 t6"
+    .split(" ")
+    .map((name) => ({ name, bits: 64 as const, group: "general" as const })),
+  { name: "pc", bits: 64, group: "general" },
+  ...Array.from({ length: 32 }, (_, i) => ({ name: `f${i}`, bits: 64 as const, group: "float" as const })),
+  { name: "priv", bits: 64, group: "system" },
+];
+const PC_INDEX = 32;
+const PRIV_INDEX = 65;
+
+/** CSR fields saved with a hart, in a fixed order (the snapshot format depends on it). */
+const SAVED: readonly (keyof Hart & string)[] = [
+  "mstatus", "mtvec", "stvec", "mscratch", "sscratch", "mepc", "sepc", "mcause", "scause",
+  "mtval", "stval", "menvcfg", "senvcfg",
+]; // prettier-ignore
+const SAVED_NUMBERS: readonly (keyof Hart & string)[] = [
+  "priv", "medeleg", "mideleg", "mie", "mipSw", "mcounteren", "scounteren", "mcountinhibit", "instret",
+]; // prettier-ignore
+const MAGIC = 0x56524857; // "WHRV"
+const VERSION = 1;
+
+class RiscvCpuAdapter implements Cpu {
+  readonly registers = REGISTERS;
+  constructor(readonly cpu: RiscvCpu) {}
+  get hartCount(): number {
+    return this.cpu.harts.length;
+  }
+  private hart(i: number): Hart {
+    const h = this.cpu.harts[i];
+    if (!h) throw new RangeError(`no hart ${i}`);
+    return h;
+  }
+  step(hart: number, budget: number): HartExit {
+    return EXITS[this.cpu.step(this.hart(hart), budget)];
+  }
+  stop(hart: number): void {
+    this.hart(hart).setI32(S.STOP, 1);
+  }
+  checkInterrupts(hart: number): boolean {
+    return this.hart(hart).checkInterrupts();
+  }
+  wakeable(hart: number): boolean {
+    const h = this.hart(hart);
+    return (h.mip & h.mie) !== 0;
+  }
+  setIrqLine(hart: number, line: string, level: boolean): void {
+    const bit = IRQ[line as keyof typeof IRQ];
+    if (bit === undefined) throw new RangeError(`no interrupt line ${line}`);
+    this.hart(hart).setIrqLine(bit, level);
+  }
+  instret(hart: number): number {
+    return this.hart(hart).instret;
+  }
+  reset(hart: number, pc: bigint): void {
+    const h = this.hart(hart);
+    h.priv = PRV_M;
+    h.pc = pc;
+    h.privChanged();
+  }
+  saveHart(hart: number): Uint8Array {
+    const h = this.hart(hart);
+    h.getMstatus(); // fold the engines' FS-dirty flag into mstatus first
+    const out = new Uint8Array(8 + S.HART_STATE_BYTES + 8 * (SAVED.length + SAVED_NUMBERS.length + 1 + 80));
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, MAGIC, true);
+    dv.setUint32(4, VERSION, true);
+    out.set(h.u8.subarray(h.base, h.base + S.HART_STATE_BYTES), 8);
+    let o = 8 + S.HART_STATE_BYTES;
+    for (const k of SAVED) (dv.setBigUint64(o, BigInt.asUintN(64, h[k] as bigint), true), (o += 8));
+    for (const k of SAVED_NUMBERS) (dv.setFloat64(o, h[k] as number, true), (o += 8));
+    dv.setBigUint64(o, h.mmu.satp, true);
+    o += 8;
+    for (let i = 0; i < 16; i += 2) (dv.setBigUint64(o, h.mmu.readPmpcfg(i) ?? 0n, true), (o += 8));
+    for (let i = 0; i < 64; i++) (dv.setBigUint64(o, h.mmu.readPmpaddr(i), true), (o += 8));
+    return out.subarray(0, o);
+  }
+  restoreHart(hart: number, state: Uint8Array): void {
+    const h = this.hart(hart);
+    const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
+    const size = 8 + S.HART_STATE_BYTES + 8 * (SAVED.length + SAVED_NUMBERS.length + 1 + 8 + 64);
+    if (state.length !== size || dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) {
+      throw new UserError("saved hart state is not a RISC-V hart of this version");
+    }
+    // Host offsets inside the state block (TLB sets) are recomputed, not restored.
+    h.u8.set(state.subarray(8, 8 + S.HART_STATE_BYTES), h.base);
+    let o = 8 + S.HART_STATE_BYTES;
+    const rec = h as unknown as Record<string, bigint | number>;
+    for (const k of SAVED) ((rec[k] = dv.getBigUint64(o, true)), (o += 8));
+    for (const k of SAVED_NUMBERS) ((rec[k] = dv.getFloat64(o, true)), (o += 8));
+    h.mmu.satp = dv.getBigUint64(o, true);
+    o += 8;
+    for (let i = 0; i < 16; i += 2) (h.mmu.writePmpcfg(i, dv.getBigUint64(o, true)), (o += 8));
+    for (let i = 0; i < 64; i++) (h.mmu.writePmpaddr(i, dv.getBigUint64(o, true)), (o += 8));
+    h.setI32(S.STOP, 0);
+    h.setI32(S.FS_OFF, (h.mstatus & MSTATUS.FS) === 0n ? 1 : 0);
+    h.mmu.flushAll();
+    h.privChanged();
+  }
+  readRegister(hart: number, index: number): bigint {
+    const h = this.hart(hart);
+    if (index < 32) return BigInt.asUintN(64, h.getX(index));
+    if (index === PC_INDEX) return h.pc;
+    if (index < PRIV_INDEX) return BigInt.asUintN(64, h.getI64(S.F + 8 * (index - 33)));
+    if (index === PRIV_INDEX) return BigInt(h.priv);
+    throw new RangeError(`no register ${index}`);
+  }
+  writeRegister(hart: number, index: number, value: bigint): void {
+    const h = this.hart(hart);
+    if (index < 32) h.setX(index, value);
+    else if (index === PC_INDEX) h.pc = value;
+    else if (index < PRIV_INDEX) h.setI64(S.F + 8 * (index - 33), value);
+    else throw new RangeError(`register ${index} is read-only`);
+  }
+}
+
+export const riscv64: IsaPlugin = {
+  name: "riscv64",
+  elfMachine: 243,
+  vmmBytes: cpuVmmBytes,
+  createCpu(layout: MemoryLayout, host: CpuHost, harts: number): Cpu {
+    return new RiscvCpuAdapter(new RiscvCpu(layout, host, harts));
+  },
+};
