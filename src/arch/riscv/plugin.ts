@@ -33,6 +33,7 @@ const SAVED_NUMBERS: readonly (keyof Hart & string)[] = [
 ]; // prettier-ignore
 const MAGIC = 0x56524857; // "WHRV"
 const VERSION = 1;
+const SAVE_BYTES = 8 + S.HART_STATE_BYTES + 8 * (SAVED.length + SAVED_NUMBERS.length + 1 + 8 + 64);
 
 class RiscvCpuAdapter implements Cpu {
   readonly registers = REGISTERS;
@@ -75,37 +76,39 @@ class RiscvCpuAdapter implements Cpu {
   saveHart(hart: number): Uint8Array {
     const h = this.hart(hart);
     h.getMstatus(); // fold the engines' FS-dirty flag into mstatus first
-    const out = new Uint8Array(8 + S.HART_STATE_BYTES + 8 * (SAVED.length + SAVED_NUMBERS.length + 1 + 80));
+    const out = new Uint8Array(SAVE_BYTES);
     const dv = new DataView(out.buffer);
     dv.setUint32(0, MAGIC, true);
     dv.setUint32(4, VERSION, true);
     out.set(h.u8.subarray(h.base, h.base + S.HART_STATE_BYTES), 8);
-    let o = 8 + S.HART_STATE_BYTES;
-    for (const k of SAVED) (dv.setBigUint64(o, BigInt.asUintN(64, h[k] as bigint), true), (o += 8));
-    for (const k of SAVED_NUMBERS) (dv.setFloat64(o, h[k] as number, true), (o += 8));
-    dv.setBigUint64(o, h.mmu.satp, true);
-    o += 8;
-    for (let i = 0; i < 16; i += 2) (dv.setBigUint64(o, h.mmu.readPmpcfg(i) ?? 0n, true), (o += 8));
-    for (let i = 0; i < 64; i++) (dv.setBigUint64(o, h.mmu.readPmpaddr(i), true), (o += 8));
-    return out.subarray(0, o);
+    const rec = h as unknown as Record<string, bigint | number>;
+    const words = [
+      ...SAVED.map((k) => rec[k] as bigint),
+      ...SAVED_NUMBERS.map((k) => BigInt(rec[k] as number)),
+      h.mmu.satp,
+      // addresses before configurations: a locked configuration would refuse later address writes
+      ...Array.from({ length: 64 }, (_, i) => h.mmu.readPmpaddr(i)),
+      ...Array.from({ length: 8 }, (_, i) => h.mmu.readPmpcfg(2 * i) ?? 0n),
+    ];
+    words.forEach((v, i) => dv.setBigUint64(8 + S.HART_STATE_BYTES + 8 * i, BigInt.asUintN(64, v), true));
+    return out;
   }
   restoreHart(hart: number, state: Uint8Array): void {
     const h = this.hart(hart);
     const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
-    const size = 8 + S.HART_STATE_BYTES + 8 * (SAVED.length + SAVED_NUMBERS.length + 1 + 8 + 64);
-    if (state.length !== size || dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) {
+    if (state.length !== SAVE_BYTES || dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) {
       throw new UserError("saved hart state is not a RISC-V hart of this version");
     }
-    // Host offsets inside the state block (TLB sets) are recomputed, not restored.
+    // Host offsets inside the state block (TLB sets) are recomputed below, not trusted.
     h.u8.set(state.subarray(8, 8 + S.HART_STATE_BYTES), h.base);
-    let o = 8 + S.HART_STATE_BYTES;
+    let i = 0;
+    const next = () => dv.getBigUint64(8 + S.HART_STATE_BYTES + 8 * i++, true);
     const rec = h as unknown as Record<string, bigint | number>;
-    for (const k of SAVED) ((rec[k] = dv.getBigUint64(o, true)), (o += 8));
-    for (const k of SAVED_NUMBERS) ((rec[k] = dv.getFloat64(o, true)), (o += 8));
-    h.mmu.satp = dv.getBigUint64(o, true);
-    o += 8;
-    for (let i = 0; i < 16; i += 2) (h.mmu.writePmpcfg(i, dv.getBigUint64(o, true)), (o += 8));
-    for (let i = 0; i < 64; i++) (h.mmu.writePmpaddr(i, dv.getBigUint64(o, true)), (o += 8));
+    for (const k of SAVED) rec[k] = next();
+    for (const k of SAVED_NUMBERS) rec[k] = Number(next());
+    h.mmu.satp = next();
+    for (let a = 0; a < 64; a++) h.mmu.writePmpaddr(a, next());
+    for (let c = 0; c < 8; c++) h.mmu.writePmpcfg(2 * c, next());
     h.setI32(S.STOP, 0);
     h.setI32(S.FS_OFF, (h.mstatus & MSTATUS.FS) === 0n ? 1 : 0);
     h.mmu.flushAll();
