@@ -161,7 +161,7 @@ function fma(name: string, opcode: number, fmt: Fmt, negProduct: boolean, negAdd
         // second rounding to binary32 agrees with a single rounding unless the binary64 sum
         // is a binary32 midpoint, which goes to the slow path.
         fmt === 64
-          ? undefined
+          ? (w) => fma64Fast(s, w, negProduct, negAddend)
           : (w) => {
               const t = w.local(I64);
               const sum = w.local(F64);
@@ -185,6 +185,78 @@ function fma(name: string, opcode: number, fmt: Fmt, negProduct: boolean, negAdd
       ),
     (f) => f.setF(f.rd, fmt, f.sf(exact(fmt, f.f(f.rs1, fmt), f.f(f.rs2, fmt), f.f(f.rs3, fmt), f.rm))),
   );
+}
+
+/** Exponent field of the f64 in local `x` (i32). */
+function expField(w: FunctionBuilder, x: Local): void {
+  w.get(x).i64_reinterpret_f64().i64_const(52).i64_shr_u().i32_wrap_i64().i32_const(0x7ff).i32_and();
+}
+
+/** Pushes x + y and sets `err` to the exact error (Knuth's TwoSum; exact without overflow). */
+function twoSum(w: FunctionBuilder, x: Local, y: Local, sum: Local, err: Local, tmp: Local): void {
+  w.get(x).get(y).f64_add().set(sum);
+  w.get(sum).get(x).f64_sub().set(tmp);
+  w.get(x).get(sum).get(tmp).f64_sub().f64_sub();
+  w.get(y).get(tmp).f64_sub().f64_add().set(err);
+}
+
+/**
+ * binary64 fused multiply-add without a host FMA: the product is split exactly (Dekker's
+ * TwoProduct with Veltkamp splitting, exact while both exponents stay within ±480), the
+ * three-term sum is carried exactly with TwoSum, and the final rounding is accepted only
+ * when the discarded tail cannot move it across a rounding boundary.
+ */
+function fma64Fast(s: Sem, w: FunctionBuilder, negProduct: boolean, negAddend: boolean): void {
+  const L = () => w.local(F64);
+  const [a, b, c, p, t, ah, al, bh, bl, pe, sh, sl, tt, terr, r, rerr] = Array.from({ length: 16 }, L);
+  const bits = w.local(I64);
+  requireRneNx(s);
+  getF(s, "rs1", 64, bits);
+  if (negProduct) w.f64_neg();
+  w.set(a);
+  getF(s, "rs2", 64, bits);
+  w.set(b);
+  getF(s, "rs3", 64, bits);
+  if (negAddend) w.f64_neg();
+  w.set(c);
+  for (const x of [a, b]) {
+    expField(w, x);
+    w.i32_const(1023 - 480)
+      .i32_sub()
+      .i32_const(960)
+      .i32_gt_u()
+      .br_if("fpslow");
+  }
+  expField(w, c);
+  w.i32_const(0x7ff).i32_eq().br_if("fpslow");
+  w.get(a).get(b).f64_mul().set(p);
+  for (const [x, hi, lo] of [
+    [a, ah, al],
+    [b, bh, bl],
+  ] as const) {
+    w.f64_const(134217729).get(x).f64_mul().tee(t).get(t).get(x).f64_sub().f64_sub().tee(hi);
+    w.get(x).get(hi).f64_sub().set(lo);
+    w.drop();
+  }
+  // pe = ((ah*bh - p) + ah*bl + al*bh) + al*bl: a*b = p + pe exactly
+  w.get(ah).get(bh).f64_mul().get(p).f64_sub();
+  w.get(ah).get(bl).f64_mul().f64_add();
+  w.get(al).get(bh).f64_mul().f64_add();
+  w.get(al).get(bl).f64_mul().f64_add().set(pe);
+  twoSum(w, p, c, sh, sl, t);
+  twoSum(w, sl, pe, tt, terr, t);
+  twoSum(w, sh, tt, r, rerr, t);
+  // r = RN(sh + tt); the exact result is r + rerr + terr. Accept r unless rerr + terr may
+  // reach half an ulp of r, or r is a power of two (its lower ulp is smaller).
+  w.get(r).i64_reinterpret_f64().tee(bits).i64_const(0xfffffffffffffn).i64_and().i64_eqz().br_if("fpslow");
+  w.get(bits).i64_const(52).i64_shr_u().i64_const(0x7ff).i64_and().i64_const(54).i64_lt_u().br_if("fpslow");
+  w.get(bits).i64_const(52).i64_shr_u().i64_const(0x7ff).i64_and().i64_const(53).i64_sub();
+  w.i64_const(52).i64_shl().f64_reinterpret_i64(); // half an ulp of r (r normal: checked below)
+  w.get(rerr).f64_abs().f64_sub().get(terr).f64_abs().f64_const(2).f64_mul().f64_le().br_if("fpslow");
+  w.get(r);
+  setFChecked(s, 64, bits);
+  for (const l of [a, b, c, p, t, ah, al, bh, bl, pe, sh, sl, tt, terr, r, rerr]) w.release(l);
+  w.release(bits);
 }
 
 /** Sign injection: exact and flag-free, done inline for binary64 and boxed binary32. */

@@ -1,0 +1,270 @@
+// The guest's address space: which pages are mapped (VMAs), where new mappings go, the
+// program break, and reading/writing guest memory on behalf of syscalls. Guest address a is
+// wasm offset a (the window [lo, hi) of the memory), so the bytes are the wasm memory's own.
+import { MAP_FIXED_NOREPLACE, PAGE, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
+
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+  /** MAP_SHARED / MAP_PRIVATE and friends, as given to mmap. */
+  flags: number;
+  /** "[stack]", "[heap]", "[vdso]", a file path, or "" for anonymous memory. */
+  name: string;
+  /** File offset of `start` for file mappings (for /proc/self/maps). */
+  offset: number;
+}
+
+/** Thrown by the guest-memory accessors; syscalls turn it into -EFAULT. */
+export class GuestFault extends Error {
+  constructor(readonly addr: number) {
+    super(`bad guest address 0x${addr.toString(16)}`);
+  }
+}
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class AddressSpace {
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  /** Sorted, non-overlapping. */
+  readonly vmas: Vma[] = [];
+  /** One byte per page: 1 once the page has been mapped (its bytes may be non-zero). */
+  private readonly touched: Uint8Array;
+  brkStart = 0;
+  brk = 0;
+
+  constructor(
+    memory: WebAssembly.Memory,
+    readonly lo: number,
+    readonly hi: number,
+    /** New mappings without a usable hint are placed top-down from here. */
+    readonly mmapTop: number,
+  ) {
+    this.u8 = new Uint8Array(memory.buffer);
+    this.dv = new DataView(memory.buffer);
+    this.touched = new Uint8Array(Math.ceil(hi / PAGE));
+  }
+
+  private indexAfter(addr: number): number {
+    // first VMA whose end > addr
+    let a = 0;
+    let b = this.vmas.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (this.vmas[m].end > addr) b = m;
+      else a = m + 1;
+    }
+    return a;
+  }
+
+  find(addr: number): Vma | undefined {
+    const v = this.vmas[this.indexAfter(addr)];
+    return v && v.start <= addr ? v : undefined;
+  }
+
+  /** Are all of [addr, addr + len) mapped (with `prot` bits, if given)? */
+  isMapped(addr: number, len: number, prot = 0): boolean {
+    if (!(addr >= this.lo && addr + len <= this.hi)) return false;
+    let at = addr;
+    const end = addr + len;
+    let i = this.indexAfter(addr);
+    while (at < end) {
+      const v = this.vmas[i++];
+      if (!v || v.start > at || (v.prot & prot) !== prot) return false;
+      at = v.end;
+    }
+    return true;
+  }
+
+  /** Is [start, end) free of mappings and inside the window? */
+  isFree(start: number, end: number): boolean {
+    if (start < this.lo || end > this.hi || start >= end) return false;
+    const v = this.vmas[this.indexAfter(start)];
+    return !v || v.start >= end;
+  }
+
+  /** A free range of `len` bytes: at the hint if free there, else top-down below mmapTop. */
+  findFree(len: number, hint = 0): number {
+    if (hint && hint % PAGE === 0 && this.isFree(hint, hint + len)) return hint;
+    let top = this.mmapTop;
+    for (let i = this.vmas.length - 1; i >= -1; i--) {
+      const v = i >= 0 ? this.vmas[i] : undefined;
+      if (v && v.start >= top) continue; // above the part still searched
+      const gapLo = v ? v.end : this.lo;
+      if (top - len >= gapLo) return top - len;
+      if (!v) break;
+      top = v.start;
+    }
+    return -1;
+  }
+
+  /** Maps [start, start + len) (page-aligned), replacing whatever was there, as zero-filled memory. */
+  map(start: number, len: number, prot: number, flags: number, name: string, offset = 0): void {
+    const end = start + len;
+    this.unmap(start, len);
+    this.zero(start, end);
+    this.vmas.splice(this.indexAfter(start), 0, {
+      start,
+      end,
+      prot,
+      flags: flags & ~MAP_FIXED_NOREPLACE,
+      name,
+      offset,
+    });
+  }
+
+  /** Zero-fills pages that were mapped before (fresh pages of the wasm memory are zero). */
+  private zero(start: number, end: number): void {
+    const touched = this.touched;
+    let runStart = -1;
+    for (let p = start / PAGE; p <= end / PAGE; p++) {
+      const dirty = p < end / PAGE && touched[p] === 1;
+      if (dirty && runStart < 0) runStart = p;
+      if (!dirty && runStart >= 0) {
+        this.u8.fill(0, runStart * PAGE, p * PAGE);
+        runStart = -1;
+      }
+      if (p < end / PAGE) touched[p] = 1;
+    }
+  }
+
+  unmap(start: number, len: number): void {
+    const end = start + len;
+    const out: Vma[] = [];
+    let i = this.indexAfter(start);
+    const first = i;
+    for (; i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (v.start < start) out.push({ ...v, end: start });
+      if (v.end > end) out.push({ ...v, start: end, offset: v.offset + (end - v.start) });
+    }
+    this.vmas.splice(first, i - first, ...out);
+  }
+
+  /** Changes the protection of mapped pages; false when part of the range is unmapped. */
+  protect(start: number, len: number, prot: number): boolean {
+    if (!this.isMapped(start, len)) return false;
+    const end = start + len;
+    const pieces: Vma[] = [];
+    let i = this.indexAfter(start);
+    const first = i;
+    for (; i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (v.start < start) pieces.push({ ...v, end: start });
+      const s = Math.max(v.start, start);
+      pieces.push({ ...v, start: s, end: Math.min(v.end, end), prot, offset: v.offset + (s - v.start) });
+      if (v.end > end) pieces.push({ ...v, start: end, offset: v.offset + (end - v.start) });
+    }
+    this.vmas.splice(first, i - first, ...pieces);
+    return true;
+  }
+
+  // --- the program break ---
+  setBrk(request: number): number {
+    if (request < this.brkStart) return this.brk;
+    const oldTop = pageUp(this.brk);
+    const newTop = pageUp(request);
+    if (newTop > oldTop) {
+      if (!this.isFree(oldTop, newTop)) return this.brk;
+      this.map(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, 2, "[heap]");
+    } else if (newTop < oldTop) this.unmap(newTop, oldTop - newTop);
+    this.brk = request;
+    return this.brk;
+  }
+
+  // --- guest memory for syscalls (throw GuestFault on unmapped memory) ---
+  check(addr: number, len: number, prot = 0): void {
+    if (len === 0) return;
+    if (!this.isMapped(addr, len, prot)) throw new GuestFault(addr);
+  }
+
+  bytes(addr: number, len: number): Uint8Array {
+    this.check(addr, len, PROT_READ);
+    return this.u8.subarray(addr, addr + len);
+  }
+
+  /** A writable view of guest memory (the syscall fills it). */
+  out(addr: number, len: number): Uint8Array {
+    this.check(addr, len, PROT_WRITE);
+    return this.u8.subarray(addr, addr + len);
+  }
+
+  write(addr: number, data: Uint8Array): void {
+    this.out(addr, data.length).set(data);
+  }
+
+  cstring(addr: number, max = 4096): string {
+    const u8 = this.u8;
+    for (let i = 0; i < max; i++) {
+      if ((i === 0 || (addr + i) % PAGE === 0) && !this.isMapped(addr + i, 1)) throw new GuestFault(addr + i);
+      if (u8[addr + i] === 0) return utf8.decode(u8.subarray(addr, addr + i));
+    }
+    throw new GuestFault(addr);
+  }
+
+  /** Writes `s` NUL-terminated; returns the bytes written including the NUL. */
+  writeCString(addr: number, s: string): number {
+    const b = encoder.encode(s + "\0");
+    this.write(addr, b);
+    return b.length;
+  }
+
+  u32(addr: number): number {
+    this.check(addr, 4, PROT_READ);
+    return this.dv.getUint32(addr, true);
+  }
+  i32(addr: number): number {
+    this.check(addr, 4, PROT_READ);
+    return this.dv.getInt32(addr, true);
+  }
+  /** A u64 as a number (exact below 2^53). */
+  u64(addr: number): number {
+    this.check(addr, 8, PROT_READ);
+    return this.dv.getUint32(addr + 4, true) * 0x100000000 + this.dv.getUint32(addr, true);
+  }
+  i64(addr: number): number {
+    this.check(addr, 8, PROT_READ);
+    return this.dv.getInt32(addr + 4, true) * 0x100000000 + this.dv.getUint32(addr, true);
+  }
+  big64(addr: number): bigint {
+    this.check(addr, 8, PROT_READ);
+    return this.dv.getBigUint64(addr, true);
+  }
+  setU32(addr: number, v: number): void {
+    this.check(addr, 4, PROT_WRITE);
+    this.dv.setUint32(addr, v >>> 0, true);
+  }
+  setU64(addr: number, v: number): void {
+    this.check(addr, 8, PROT_WRITE);
+    setU64(this.dv, addr, v);
+  }
+  setBig64(addr: number, v: bigint): void {
+    this.check(addr, 8, PROT_WRITE);
+    this.dv.setBigUint64(addr, BigInt.asUintN(64, v), true);
+  }
+
+  /** /proc/self/maps text. */
+  maps(): string {
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, "0");
+    const perm = (p: number, f: number) =>
+      (p & PROT_READ ? "r" : "-") +
+      (p & PROT_WRITE ? "w" : "-") +
+      (p & PROT_EXEC ? "x" : "-") +
+      (f & 1 ? "s" : "p");
+    return this.vmas
+      .map((v) => {
+        const head = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perm(v.prot, v.flags)} ${hex(v.offset, 8)} 00:00 0`;
+        return v.name ? `${head.padEnd(72)} ${v.name}\n` : `${head}\n`;
+      })
+      .join("");
+  }
+}
+
+/** Stores a number as a little-endian u64 (two's complement for negatives). */
+export function setU64(dv: DataView, addr: number, v: number): void {
+  const hi = Math.floor(v / 0x100000000);
+  dv.setUint32(addr, (v - hi * 0x100000000) >>> 0, true);
+  dv.setUint32(addr + 4, hi >>> 0, true);
+}
