@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { expect, test } from "vitest";
 import { runBaremetal } from "../src/modes/baremetal.js";
-import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
-import { runOnQemuSpike } from "./guest/isa.js";
+import { CACHE_DIR } from "./guest/build.js";
+import { buildBaremetalProgram, runOnQemuSpike } from "./guest/isa.js";
 
 const CASES = Number(process.env.HARTWOOD_FPFAST_CASES ?? 2000);
 
@@ -75,23 +75,7 @@ test("floating-point fast paths give the same results and flags as the exact def
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `fpfast-${createHash("sha256").update(src).digest("hex").slice(0, 16)}.S`);
   writeFileSync(file, src);
-  const isa = join(GUEST_DIR, "isa");
-  const elf = buildGuest({
-    sources: [file],
-    deps: ["isa/test.h", "isa/link.ld"],
-    cc: "riscv64-unknown-elf-gcc",
-    flags: [
-      "-march=rv64gc",
-      "-mabi=lp64d",
-      "-nostdlib",
-      "-nostartfiles",
-      "-static",
-      `-I${isa}`,
-      "-T",
-      join(isa, "link.ld"),
-    ],
-    name: "fpfast.elf",
-  });
+  const elf = buildBaremetalProgram(file, "fpfast.elf");
   expect(runOnQemuSpike(elf), "reference run on QEMU").toBe(0);
   const r = runBaremetal(readFileSync(elf), { maxInsns: 10_000_000, out: () => {} });
   expect(r.status, "failing case on Hartwood").toBe(0);

@@ -1,30 +1,11 @@
 // Hart state saved by the plug-in and restored into another machine continues exactly.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { expect, test } from "vitest";
 import { runBaremetal, type BaremetalMachine } from "../src/modes/baremetal.js";
-import { buildGuest, GUEST_DIR } from "./guest/build.js";
+import { buildBaremetalProgram } from "./guest/isa.js";
 
 function demo(): Uint8Array {
-  const isa = join(GUEST_DIR, "isa");
-  return readFileSync(
-    buildGuest({
-      sources: ["demo/hello.S"],
-      deps: ["isa/test.h", "isa/link.ld"],
-      cc: "riscv64-unknown-elf-gcc",
-      flags: [
-        "-march=rv64gc",
-        "-mabi=lp64d",
-        "-nostdlib",
-        "-nostartfiles",
-        "-static",
-        `-I${isa}`,
-        "-T",
-        join(isa, "link.ld"),
-      ],
-      name: "hello.elf",
-    }),
-  );
+  return readFileSync(buildBaremetalProgram("demo/hello.S", "hello.elf"));
 }
 
 test("a hart restored from a snapshot in another machine continues where the snapshot was taken", () => {

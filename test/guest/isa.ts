@@ -13,25 +13,32 @@ export function isaPrograms(): string[] {
     .sort();
 }
 
-/** `strict` compiles in the checks where QEMU 7.2 (our reference) deviates from the spec. */
-export function buildIsa(name: string, strict = false): string {
+/**
+ * Builds a bare-metal program (assembly using test/guest/isa/test.h, linked at 0x8000_0000)
+ * from `source` (relative to test/guest, or absolute).
+ */
+export function buildBaremetalProgram(source: string, name: string, extraFlags: string[] = []): string {
   const headers = readdirSync(ISA_DIR).filter((f) => f.endsWith(".h") || f.endsWith(".ld"));
   return buildGuest({
-    sources: [`isa/${name}.S`],
+    sources: [source],
     deps: headers.map((h) => `isa/${h}`),
     cc: "riscv64-unknown-elf-gcc",
-    flags: [
-      "-march=rv64gc",
-      "-mabi=lp64d",
-      "-nostdlib",
-      "-nostartfiles",
-      "-static",
+    flags: [...extraFlags, "-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-nostartfiles", "-static"].concat([
       `-I${ISA_DIR}`,
       "-T",
       join(ISA_DIR, "link.ld"),
-    ],
-    name: `${name}${strict ? "-strict" : ""}.elf`,
+    ]),
+    name,
   });
+}
+
+/** `strict` compiles in the checks where QEMU 7.2 (our reference) deviates from the spec. */
+export function buildIsa(name: string, strict = false): string {
+  return buildBaremetalProgram(
+    `isa/${name}.S`,
+    `${name}${strict ? "-strict" : ""}.elf`,
+    strict ? ["-DSPEC_STRICT"] : [],
+  );
 }
 
 /** Exit status of the program on QEMU's spike machine (HTIF: tohost >> 1). */
