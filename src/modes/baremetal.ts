@@ -66,7 +66,8 @@ export function runBaremetal(
   phys.addRam({ base: RAM_BASE, sizeBytes: ramBytes, hostOffset: layout.ramHostOffset });
   const u8 = new Uint8Array(layout.memory.buffer);
   for (const seg of elf.segments) {
-    if (seg.type !== PT_LOAD) continue;
+    // An empty segment may sit anywhere (it was not range-checked above) and loads nothing.
+    if (seg.type !== PT_LOAD || seg.memSize === 0) continue;
     const at = layout.ramHostOffset + (seg.paddr - RAM_BASE);
     u8.set(elf.data.subarray(seg.offset, seg.offset + seg.fileSize), at);
   }
