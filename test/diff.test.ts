@@ -1,0 +1,53 @@
+// Random instruction sequences (test/diff/gen.ts) must leave the same registers, fcsr and
+// scratch memory on Hartwood's bare-metal runner as on QEMU's spike machine (the reference).
+// HARTWOOD_DIFF_SEQS=N runs N sequences (default 3000), HARTWOOD_DIFF_SEED=S picks other ones.
+// The Linux user-mode variant (qemu-riscv64 vs `hartwood run`) is test/diff/user.ts.
+import { describe, expect, test } from "vitest";
+import { generateBlocks } from "./diff/gen.js";
+import { compareRuns, DUMP_DWORDS, type RunOutput } from "./diff/program.js";
+import { diffBaremetal } from "./diff/run.js";
+
+const SEQS = Number(process.env.HARTWOOD_DIFF_SEQS ?? 3000);
+const SEED = Number(process.env.HARTWOOD_DIFF_SEED ?? 1);
+if (!Number.isSafeInteger(SEQS) || SEQS < 1 || !Number.isSafeInteger(SEED)) {
+  throw new Error("HARTWOOD_DIFF_SEQS must be a positive integer and HARTWOOD_DIFF_SEED an integer");
+}
+const PER_PROGRAM = 200;
+/** Every fourth program runs each block this often, so that a recompiler sees hot code. */
+const HOT_REPEAT = 64;
+
+describe.concurrent("random instruction sequences leave the state QEMU leaves", () => {
+  for (let p = 0; p * PER_PROGRAM < SEQS; p++) {
+    const blocks = Math.min(PER_PROGRAM, SEQS - p * PER_PROGRAM);
+    const seed = SEED * 1000 + p;
+    const repeat = p % 4 === 3 ? HOT_REPEAT : 1;
+    const runs = repeat > 1 ? `, each run ${repeat} times` : "";
+    test(`program ${p}: ${blocks} sequences (seed ${seed}${runs})`, async () => {
+      const r = await diffBaremetal({ seed, blocks, repeat });
+      const shown = r.mismatches.slice(0, 4);
+      const more = r.mismatches.length > shown.length ? `\n(${r.mismatches.length - shown.length} more)` : "";
+      expect(r.mismatches.length, `\n${shown.join("\n\n")}${more}\n`).toBe(0);
+      expect(r.matched).toBe(blocks);
+    });
+  }
+});
+
+test("a differing register is reported with its block, sequence and both values", () => {
+  const blocks = generateBlocks(7, 3);
+  const line = (i: number, vals: bigint[]) =>
+    `B${[BigInt(i), ...vals].map((v) => v.toString(16).padStart(16, "0")).join("")}`;
+  const zeros = () => Array.from({ length: DUMP_DWORDS }, () => 0n);
+  const out = (dumps: bigint[][]) => `${dumps.map((d, i) => line(i, d)).join("\n")}\nE\n`;
+  const ref: RunOutput = { name: "qemu", status: 0, out: out([zeros(), zeros(), zeros()]) };
+  const bad = [zeros(), zeros(), zeros()];
+  bad[1][16 + 32 + 10] = 0x7fc00000n; // fa0 of block 1
+  const r = compareRuns(blocks, ref, { name: "hartwood", status: 0, out: out(bad) }, "[self-test]");
+  expect(r.matched).toBe(2);
+  expect(r.mismatches).toHaveLength(1);
+  expect(r.mismatches[0]).toContain("block 1: 1 value(s) differ");
+  expect(r.mismatches[0]).toContain(blocks[1].lines[0].text);
+  expect(r.mismatches[0]).toMatch(/fa0 +qemu=0x0000000000000000 hartwood=0x000000007fc00000/);
+
+  const truncated = compareRuns(blocks, ref, { name: "hartwood", status: null, out: line(0, zeros()) }, "");
+  expect(truncated.mismatches.join()).toContain("block 1: hartwood printed no dump for it");
+});
