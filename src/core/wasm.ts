@@ -308,7 +308,9 @@ export class FunctionBuilder {
   f64_eq(): this { return this.op(0x61); } // prettier-ignore
   f64_ne(): this { return this.op(0x62); } // prettier-ignore
   f64_lt(): this { return this.op(0x63); } // prettier-ignore
+  f64_gt(): this { return this.op(0x64); } // prettier-ignore
   f64_le(): this { return this.op(0x65); } // prettier-ignore
+  f64_ge(): this { return this.op(0x66); } // prettier-ignore
   // i32 arithmetic
   i32_clz(): this { return this.op(0x67); } // prettier-ignore
   i32_ctz(): this { return this.op(0x68); } // prettier-ignore
@@ -356,6 +358,10 @@ export class FunctionBuilder {
   f32_mul(): this { return this.op(0x94); } // prettier-ignore
   f32_div(): this { return this.op(0x95); } // prettier-ignore
   f64_abs(): this { return this.op(0x99); } // prettier-ignore
+  f64_ceil(): this { return this.op(0x9b); } // prettier-ignore
+  f64_floor(): this { return this.op(0x9c); } // prettier-ignore
+  f64_trunc(): this { return this.op(0x9d); } // prettier-ignore
+  f64_nearest(): this { return this.op(0x9e); } // prettier-ignore
   f64_neg(): this { return this.op(0x9a); } // prettier-ignore
   f64_sqrt(): this { return this.op(0x9f); } // prettier-ignore
   f64_add(): this { return this.op(0xa0); } // prettier-ignore
@@ -386,6 +392,16 @@ export class FunctionBuilder {
   i64_extend8_s(): this { return this.op(0xc2); } // prettier-ignore
   i64_extend16_s(): this { return this.op(0xc3); } // prettier-ignore
   i64_extend32_s(): this { return this.op(0xc4); } // prettier-ignore
+
+  // Saturating float-to-int truncation (0xfc prefix).
+  i32_trunc_sat_f32_s(): this { return this.op(0xfc, 0x00); } // prettier-ignore
+  i32_trunc_sat_f32_u(): this { return this.op(0xfc, 0x01); } // prettier-ignore
+  i32_trunc_sat_f64_s(): this { return this.op(0xfc, 0x02); } // prettier-ignore
+  i32_trunc_sat_f64_u(): this { return this.op(0xfc, 0x03); } // prettier-ignore
+  i64_trunc_sat_f32_s(): this { return this.op(0xfc, 0x04); } // prettier-ignore
+  i64_trunc_sat_f32_u(): this { return this.op(0xfc, 0x05); } // prettier-ignore
+  i64_trunc_sat_f64_s(): this { return this.op(0xfc, 0x06); } // prettier-ignore
+  i64_trunc_sat_f64_u(): this { return this.op(0xfc, 0x07); } // prettier-ignore
 
   // Atomics (threads proposal), for shared memories.
   private atomic(sub: number, align: number, offset: number): this {

@@ -1,6 +1,7 @@
 // Building and running the bare-metal ISA test programs of test/guest/isa.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildGuest, GUEST_DIR } from "./build.js";
 
@@ -43,10 +44,29 @@ export function buildIsa(name: string, strict = false): string {
 
 /** Exit status of the program on QEMU's spike machine (HTIF: tohost >> 1). */
 export function runOnQemuSpike(elf: string): number {
-  const r = spawnSync("qemu-system-riscv64", ["-M", "spike", "-bios", "none", "-nographic", "-kernel", elf], {
-    timeout: 60_000,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  if (r.error) throw r.error;
-  return r.status ?? -1;
+  return runOnQemuSpikeWithOutput(elf).status;
+}
+
+/** Exit status and HTIF console output of the program on QEMU's spike machine. */
+export function runOnQemuSpikeWithOutput(elf: string): { status: number; stdout: string } {
+  // Output goes to a file: QEMU writes its console without blocking and drops what a full
+  // pipe does not take.
+  const dir = mkdtempSync(join(tmpdir(), "hartwood-spike-"));
+  const file = join(dir, "stdout");
+  const fd = openSync(file, "w");
+  try {
+    const r = spawnSync(
+      "qemu-system-riscv64",
+      ["-M", "spike", "-bios", "none", "-nographic", "-kernel", elf],
+      {
+        timeout: 120_000,
+        stdio: ["ignore", fd, "pipe"],
+      },
+    );
+    if (r.error) throw r.error;
+    return { status: r.status ?? -1, stdout: readFileSync(file, "utf8") };
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

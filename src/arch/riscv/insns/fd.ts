@@ -5,7 +5,7 @@
 // same bits and flags: round-to-nearest-even, NX already accrued (so exactness need not be
 // known), and a result that is finite, normal and not at the underflow boundary. Everything
 // else falls back to `slow` through the "fp" helper.
-import { F64, I32, I64, type FunctionBuilder, type Local } from "../../../core/wasm.js";
+import { F32, F64, I32, I64, type FunctionBuilder, type Local } from "../../../core/wasm.js";
 import { enc, insn, MASK_F3, MASK_F7, type InsnDef, type Sem } from "../insn.js";
 import * as SF from "../softfloat.js";
 import { FFLAGS, FRM } from "../state.js";
@@ -68,25 +68,14 @@ function withSlow(s: Sem, fast: ((w: FunctionBuilder) => void) | undefined): voi
 
 /** Branches to "fpslow" unless the effective rounding mode is RNE and fflags.NX is set. */
 function requireRneNx(s: Sem): void {
-  const w = s.w;
-  const rm = s.field("rm");
-  if (rm.value !== undefined && rm.value !== 0 && rm.value !== 7) {
-    w.br("fpslow");
+  const rm = s.field("rm").value;
+  if (rm !== undefined && rm !== 0 && rm !== 7) {
+    s.w.br("fpslow");
     return;
   }
-  if (rm.value === undefined) {
-    rm.emit();
-    w.i32_const(7).i32_eq().if_(I32);
-    s.hart();
-    w.i32_load(FRM).else_();
-    rm.emit();
-    w.end();
-  } else if (rm.value === 7) {
-    s.hart();
-    w.i32_load(FRM);
-  } else w.i32_const(0);
-  s.hart();
-  w.i32_load(FFLAGS).i32_const(SF.NX).i32_and().i32_eqz().i32_or().br_if("fpslow");
+  effectiveRm(s);
+  s.w.br_if("fpslow");
+  requireNx(s);
 }
 
 /** Pushes f[r] as a host float of `fmt`; a binary32 that is not NaN-boxed goes to the slow path. */
@@ -102,29 +91,46 @@ function getF(s: Sem, r: "rs1" | "rs2" | "rs3", fmt: Fmt, tmp: Local): void {
 }
 
 /**
- * Writes the host float on the stack to f[rd] unless it is zero, subnormal, the smallest
- * normal (underflow may hide there), infinite or NaN: those go to the slow path.
+ * Writes the host float on the stack to f[rd] unless it is infinite or NaN, or tiny (zero,
+ * subnormal, or the smallest normal, where underflow may hide): those go to the slow path,
+ * except a tiny result for which `tinyExact` pushes true (i32) — it is then exact, no flag.
  */
-function setFChecked(s: Sem, fmt: Fmt, tmp: Local): void {
+function setFChecked(s: Sem, fmt: Fmt, tmp: Local, tinyExact?: () => void): void {
   const w = s.w;
-  if (fmt === 64) {
-    w.i64_reinterpret_f64().tee(tmp).i64_const(52).i64_shr_u().i32_wrap_i64();
-    w.i32_const(2).i32_sub().i32_const(0x7ff).i32_and().i32_const(0x7fd).i32_ge_u().br_if("fpslow");
-    s.setFBits(s.field("rd"), () => w.get(tmp));
-  } else {
-    w.i32_reinterpret_f32().i64_extend_i32_u().tee(tmp).i64_const(23).i64_shr_u().i32_wrap_i64();
-    w.i32_const(2).i32_sub().i32_const(0xff).i32_and().i32_const(0xfd).i32_ge_u().br_if("fpslow");
-    s.setFBits(s.field("rd"), () => w.get(tmp).i64_const(-0x100000000).i64_or());
-  }
+  const [shift, max] = fmt === 64 ? [52, 0x7ff] : [23, 0xff];
+  const e = w.local(I32);
+  if (fmt === 64) w.i64_reinterpret_f64();
+  else w.i32_reinterpret_f32().i64_extend_i32_u();
+  w.tee(tmp).i64_const(shift).i64_shr_u().i32_wrap_i64().i32_const(max).i32_and().tee(e);
+  w.i32_const(max).i32_eq().br_if("fpslow");
+  w.get(e).i32_const(1).i32_le_u();
+  if (tinyExact) {
+    w.if_();
+    tinyExact();
+    w.i32_eqz().br_if("fpslow");
+    w.end();
+  } else w.br_if("fpslow");
+  w.release(e);
+  s.setFBits(s.field("rd"), () => {
+    w.get(tmp);
+    if (fmt === 32) w.i64_const(-0x100000000).i64_or();
+  });
   s.fsDirty();
 }
 
 const OP_FP = 0x53;
 
+/**
+ * When a tiny result is exact: sums and differences always are (a sum that underflows is
+ * exact); a product is when an operand is zero, a quotient when the dividend is.
+ */
+type TinyRule = "sum" | "product" | "quotient";
+
 function arith(
   name: string,
   f7: number,
   fmt: Fmt,
+  tiny: TinyRule,
   host: (w: FunctionBuilder) => void,
   exact: (fmt: Fmt, a: bigint, b: bigint, rm: number) => bigint,
 ): FpInsnDef {
@@ -136,12 +142,36 @@ function arith(
     (s) =>
       withSlow(s, (w) => {
         const t = w.local(I64);
+        const a = w.local(fmt === 64 ? F64 : F32);
+        const b = w.local(fmt === 64 ? F64 : F32);
         requireRneNx(s);
         getF(s, "rs1", fmt, t);
+        w.tee(a);
         getF(s, "rs2", fmt, t);
+        w.tee(b);
         host(w);
-        setFChecked(s, fmt, t);
+        const isZero = (x: Local) => {
+          w.get(x);
+          if (fmt === 64) w.f64_const(0).f64_eq();
+          else w.f32_const(0).f32_eq();
+        };
+        setFChecked(s, fmt, t, () => {
+          if (tiny === "sum") return void w.i32_const(1);
+          // the result must be zero itself (a zero operand gives exactly zero)
+          w.get(t)
+            .i64_const(fmt === 64 ? 0x7fffffffffffffffn : 0x7fffffff)
+            .i64_and()
+            .i64_eqz();
+          isZero(a);
+          if (tiny === "product") {
+            isZero(b);
+            w.i32_or();
+          }
+          w.i32_and();
+        });
         w.release(t);
+        w.release(a);
+        w.release(b);
       }),
     (f) => f.setF(f.rd, fmt, f.sf(exact(fmt, f.f(f.rs1, fmt), f.f(f.rs2, fmt), f.rm))),
   );
@@ -336,45 +366,141 @@ function compare(name: string, f3: number, fmt: Fmt, host: (w: FunctionBuilder) 
 }
 
 /** fcvt.int.fmt: exact definition only for now (rounding modes and saturation). */
+/** Pushes the effective rounding mode (i32): the static rm field, or frm when it is DYN. */
+function effectiveRm(s: Sem): void {
+  const w = s.w;
+  const rm = s.field("rm");
+  if (rm.value !== undefined) {
+    if (rm.value === 7) {
+      s.hart();
+      w.i32_load(FRM);
+    } else w.i32_const(rm.value);
+    return;
+  }
+  rm.emit();
+  w.i32_const(7).i32_eq().if_(I32);
+  s.hart();
+  w.i32_load(FRM).else_();
+  rm.emit();
+  w.end();
+}
+
+/** Branches to "fpslow" unless fflags.NX is already accrued. */
+function requireNx(s: Sem): void {
+  s.hart();
+  s.w.i32_load(FFLAGS).i32_const(SF.NX).i32_and().i32_eqz().br_if("fpslow");
+}
+
+/**
+ * fcvt.int.fmt: inline for RNE, RTZ, RDN and RUP when the rounded value is in range: exact
+ * conversions raise no flag, inexact ones only NX (so NX must already be accrued).
+ */
 function cvtToInt(fmt: Fmt, bits: 32 | 64, signed: boolean): FpInsnDef {
   const iname = (bits === 32 ? "w" : "l") + (signed ? "" : "u");
   const rs2 = (bits === 64 ? 2 : 0) | (signed ? 0 : 1);
+  const [lo, hi] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1)] : [0, 2 ** bits]; // hi is exclusive
   return fp(
     `fcvt.${iname}.${sfx(fmt)}`,
     0xfff0007f,
     (enc(OP_FP, 0, 0x60 | fmtBits(fmt)) | (rs2 << 20)) >>> 0,
     "rd,rs1,rm",
-    (s) => withSlow(s, undefined),
+    (s) =>
+      withSlow(s, (w) => {
+        const t = w.local(I64);
+        const v = w.local(F64);
+        const r = w.local(F64);
+        const mode = w.local(I32);
+        getF(s, "rs1", fmt, t);
+        if (fmt === 32) w.f64_promote_f32();
+        w.tee(v).get(v).f64_ne().br_if("fpslow"); // NaN
+        effectiveRm(s);
+        w.tee(mode).i32_const(3).i32_gt_u().br_if("fpslow"); // RMM (or invalid): exact path
+        // r = v rounded to an integer in the mode: RNE nearest, RTZ trunc, RDN floor, RUP ceil
+        w.block("r0").block("r3").block("r2").block("r1").block("rne");
+        w.get(mode).br_table(["rne", "r1", "r2", "r3"], "rne");
+        w.end().get(v).f64_nearest().set(r).br("r0");
+        w.end().get(v).f64_trunc().set(r).br("r0");
+        w.end().get(v).f64_floor().set(r).br("r0");
+        w.end().get(v).f64_ceil().set(r);
+        w.end();
+        w.get(r).f64_const(lo).f64_lt().get(r).f64_const(hi).f64_ge().i32_or().br_if("fpslow"); // NV
+        w.get(r).get(v).f64_ne().if_();
+        requireNx(s);
+        w.end();
+        s.setX(s.field("rd"), () => {
+          w.get(r);
+          if (bits === 64) {
+            if (signed) w.i64_trunc_sat_f64_s();
+            else w.i64_trunc_sat_f64_u();
+          } else {
+            if (signed) w.i32_trunc_sat_f64_s();
+            else w.i32_trunc_sat_f64_u();
+            w.i64_extend_i32_s(); // W results are sign-extended, unsigned ones too
+          }
+        });
+        for (const l of [t, v, r, mode]) w.release(l);
+      }),
     (f) => f.setX(f.rd, f.sf(SF.fcvtIntFromFloat(fmt, f.f(f.rs1, fmt), bits, signed, f.rm))),
   );
 }
 
-/** fcvt.fmt.int: a 32-bit integer converts exactly to binary64, inline. */
+/**
+ * fcvt.fmt.int: the host conversion rounds to nearest-even. An exact result (checked by
+ * converting back) is right in every mode; an inexact one needs RNE and NX accrued.
+ */
 function cvtFromInt(fmt: Fmt, bits: 32 | 64, signed: boolean): FpInsnDef {
   const iname = (bits === 32 ? "w" : "l") + (signed ? "" : "u");
   const rs2 = (bits === 64 ? 2 : 0) | (signed ? 0 : 1);
-  const inline = fmt === 64 && bits === 32;
+  const alwaysExact = fmt === 64 && bits === 32;
+  // The first float past the integer range: converting it back saturates, which could look exact.
+  const limit = signed ? 2 ** (bits - 1) : 2 ** bits;
   return fp(
     `fcvt.${sfx(fmt)}.${iname}`,
     0xfff0007f,
     (enc(OP_FP, 0, 0x68 | fmtBits(fmt)) | (rs2 << 20)) >>> 0,
     "rd,rs1,rm",
     (s) =>
-      withSlow(
-        s,
-        inline
-          ? (w) => {
-              s.setFBits(s.field("rd"), () => {
-                s.getX(s.field("rs1"));
-                w.i32_wrap_i64();
-                if (signed) w.f64_convert_i32_s();
-                else w.f64_convert_i32_u();
-                w.i64_reinterpret_f64();
-              });
-              s.fsDirty();
-            }
-          : undefined,
-      ),
+      withSlow(s, (w) => {
+        const x = w.local(I64);
+        const f = w.local(F64);
+        s.getX(s.field("rs1"));
+        if (bits === 32) w.i64_const(0xffffffff).i64_and(); // the low word, as unsigned bits
+        w.set(x);
+        // convert in the target format, then widen to f64 (exact) for the checks
+        w.get(x);
+        const conv = {
+          "64-32-s": () => w.i32_wrap_i64().f64_convert_i32_s(),
+          "64-32-u": () => w.i32_wrap_i64().f64_convert_i32_u(),
+          "64-64-s": () => w.f64_convert_i64_s(),
+          "64-64-u": () => w.f64_convert_i64_u(),
+          "32-32-s": () => w.i32_wrap_i64().f32_convert_i32_s().f64_promote_f32(),
+          "32-32-u": () => w.i32_wrap_i64().f32_convert_i32_u().f64_promote_f32(),
+          "32-64-s": () => w.f32_convert_i64_s().f64_promote_f32(),
+          "32-64-u": () => w.f32_convert_i64_u().f64_promote_f32(),
+        }[`${fmt}-${bits}-${signed ? "s" : "u"}`]!;
+        conv();
+        w.set(f);
+        if (!alwaysExact) {
+          // exact iff converting back gives x and f is not the saturating boundary
+          w.get(f).f64_abs().f64_const(limit).f64_eq();
+          w.get(f);
+          if (bits === 64) (signed ? w.i64_trunc_sat_f64_s() : w.i64_trunc_sat_f64_u()).get(x).i64_ne();
+          else {
+            (signed ? w.i32_trunc_sat_f64_s() : w.i32_trunc_sat_f64_u()).get(x).i32_wrap_i64().i32_ne();
+          }
+          w.i32_or().if_();
+          requireRneNx(s);
+          w.end();
+        }
+        s.setFBits(s.field("rd"), () => {
+          w.get(f);
+          if (fmt === 64) w.i64_reinterpret_f64();
+          else w.f32_demote_f64().i32_reinterpret_f32().i64_extend_i32_u().i64_const(-0x100000000).i64_or();
+        });
+        s.fsDirty();
+        w.release(x);
+        w.release(f);
+      }),
     (f) => f.setF(f.rd, fmt, f.sf(SF.fcvtFloatFromInt(fmt, f.x(f.rs1), bits, signed, f.rm))),
   );
 }
@@ -414,10 +540,10 @@ function formatSet(fmt: Fmt): FpInsnDef[] {
       },
       () => {},
     ),
-    arith("fadd", 0x00, F, (w) => (F === 64 ? w.f64_add() : w.f32_add()), SF.fadd),
-    arith("fsub", 0x04, F, (w) => (F === 64 ? w.f64_sub() : w.f32_sub()), SF.fsub),
-    arith("fmul", 0x08, F, (w) => (F === 64 ? w.f64_mul() : w.f32_mul()), SF.fmul),
-    arith("fdiv", 0x0c, F, (w) => (F === 64 ? w.f64_div() : w.f32_div()), SF.fdiv),
+    arith("fadd", 0x00, F, "sum", (w) => (F === 64 ? w.f64_add() : w.f32_add()), SF.fadd),
+    arith("fsub", 0x04, F, "sum", (w) => (F === 64 ? w.f64_sub() : w.f32_sub()), SF.fsub),
+    arith("fmul", 0x08, F, "product", (w) => (F === 64 ? w.f64_mul() : w.f32_mul()), SF.fmul),
+    arith("fdiv", 0x0c, F, "quotient", (w) => (F === 64 ? w.f64_div() : w.f32_div()), SF.fdiv),
     fp(
       `fsqrt.${x}`,
       0xfff0007f,
