@@ -8,6 +8,7 @@ DEB_PACKAGES=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user qemu-system-misc device-tree-compiler
+  dpkg-dev time golang-go gcc
 )
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -1,11 +1,13 @@
 // Random instruction sequences (test/diff/gen.ts) must leave the same registers, fcsr and
 // scratch memory on Hartwood's bare-metal runner as on QEMU's spike machine (the reference).
 // HARTWOOD_DIFF_SEQS=N runs N sequences (default 3000), HARTWOOD_DIFF_SEED=S picks other ones.
-// The Linux user-mode variant (qemu-riscv64 vs `hartwood run`) is test/diff/user.ts.
+// The same sequences as Linux programs must print the same dumps under qemu-riscv64 and
+// `hartwood run` (HARTWOOD_DIFF_USER_SEQS=N, default 600; test/diff/user.ts runs more by hand).
 import { describe, expect, test } from "vitest";
 import { generateBlocks } from "./diff/gen.js";
 import { compareRuns, DUMP_DWORDS, type RunOutput } from "./diff/program.js";
-import { diffBaremetal } from "./diff/run.js";
+import { diffBaremetal, diffUser } from "./diff/run.js";
+import { fileURLToPath } from "node:url";
 
 const SEQS = Number(process.env.HARTWOOD_DIFF_SEQS ?? 3000);
 const SEED = Number(process.env.HARTWOOD_DIFF_SEED ?? 1);
@@ -27,6 +29,22 @@ describe.concurrent("random instruction sequences leave the state QEMU leaves", 
       const shown = r.mismatches.slice(0, 4);
       const more = r.mismatches.length > shown.length ? `\n(${r.mismatches.length - shown.length} more)` : "";
       expect(r.mismatches.length, `\n${shown.join("\n\n")}${more}\n`).toBe(0);
+      expect(r.matched).toBe(blocks);
+    });
+  }
+});
+
+const USER_SEQS = Number(process.env.HARTWOOD_DIFF_USER_SEQS ?? 600);
+const HARTWOOD_RUN = ["node", fileURLToPath(new URL("../bin/hartwood.js", import.meta.url)), "run"];
+
+describe.concurrent("random instruction sequences in user mode leave the state qemu-riscv64 leaves", () => {
+  for (let p = 0; p * PER_PROGRAM < USER_SEQS; p++) {
+    const blocks = Math.min(PER_PROGRAM, USER_SEQS - p * PER_PROGRAM);
+    const seed = SEED * 1000 + 500 + p;
+    test(`user program ${p}: ${blocks} sequences (seed ${seed})`, async () => {
+      const r = await diffUser({ seed, blocks, repeat: 1 }, HARTWOOD_RUN);
+      const shown = r.mismatches.slice(0, 4);
+      expect(r.mismatches.length, `\n${shown.join("\n\n")}\n`).toBe(0);
       expect(r.matched).toBe(blocks);
     });
   }

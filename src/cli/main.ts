@@ -1,8 +1,9 @@
 // The `hartwood` command line: argument parsing and error reporting only.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { UserError } from "../core/errors.js";
 import { runBaremetal } from "../modes/baremetal.js";
+import { run as runUser, signalName, DEFAULT_ROOT } from "../modes/user/index.js";
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -10,12 +11,27 @@ function positiveInt(v: string): number {
   return n;
 }
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EISDIR: "is a directory",
+  ELOOP: "too many symbolic links",
+};
+
 function readInput(path: string): Uint8Array {
   try {
+    // A device or FIFO could be endless: only regular files are programs.
+    if (!statSync(path).isFile()) throw new UserError(`${path} is not a regular file`);
     return readFileSync(path);
   } catch (e) {
-    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    throw new UserError(`cannot read ${path}: ${ERRNO_TEXT[code] ?? (code || String(e))}`);
   }
+}
+
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
 }
 
 /** Runs the CLI; returns the process exit status. */
@@ -24,7 +40,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command("hartwood")
     .description("Run RISC-V (RV64GC) software by recompiling it to WebAssembly")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .enablePositionalOptions()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`hartwood: ${s.replace(/^error: /, "")}`),
+    });
   program
     .command("baremetal")
     .description("run a bare-metal ELF (RAM at 0x80000000, HTIF tohost/fromhost) on one hart in M-mode")
@@ -35,6 +55,38 @@ export async function main(argv: string[]): Promise<number> {
       if (r.status !== 0) process.stderr.write(`hartwood: guest reported failure of test ${r.status}\n`);
       status = Math.min(r.status, 255);
     });
+  program
+    .command("run")
+    .description("run a riscv64 Linux program in user mode (like qemu-riscv64)")
+    .argument("<program>", "the riscv64 Linux ELF (static or dynamic)")
+    .argument("[args...]", "its arguments")
+    .option(
+      "--root <dir>",
+      `sysroot: PT_INTERP and absolute guest paths resolve here first, then on the host (default ${DEFAULT_ROOT} if it exists)`,
+    )
+    .option("--env <K=V>", "set a variable in the guest's environment (repeatable)", collect)
+    .option("--strace", "print every syscall with its arguments and result to stderr")
+    .passThroughOptions()
+    .action(
+      async (file: string, args: string[], opts: { root?: string; env?: string[]; strace?: boolean }) => {
+        const env = new Map(Object.entries(process.env).map(([k, v]) => [k, v ?? ""]));
+        for (const kv of opts.env ?? []) {
+          const eq = kv.indexOf("=");
+          if (eq <= 0) throw new UserError(`--env expects K=V, got '${kv}'`);
+          env.set(kv.slice(0, eq), kv.slice(eq + 1));
+        }
+        const r = await runUser({
+          program: file,
+          args,
+          env: [...env].map(([k, v]) => `${k}=${v}`),
+          root: opts.root,
+          strace: opts.strace,
+        });
+        if (r.signal)
+          process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
+        status = r.status;
+      },
+    );
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

@@ -13,6 +13,13 @@ export interface Vma {
   name: string;
   /** File offset of `start` for file mappings (for /proc/self/maps). */
   offset: number;
+  /** A shared, writable file mapping: its bytes go back to the file (see `writeBack`). */
+  shared?: SharedFile;
+}
+
+/** Where a MAP_SHARED file mapping writes its bytes back. */
+export interface SharedFile {
+  writeBack(data: Uint8Array, fileOffset: number): void;
 }
 
 /** Thrown by the guest-memory accessors; syscalls turn it into -EFAULT. */
@@ -78,6 +85,20 @@ export class AddressSpace {
     return true;
   }
 
+  /** How many bytes from `addr` (at most `len`) are mapped with `prot`, contiguously. */
+  mappedLength(addr: number, len: number, prot = 0): number {
+    if (!(addr >= this.lo && addr < this.hi)) return 0;
+    let at = addr;
+    const end = Math.min(addr + len, this.hi);
+    let i = this.indexAfter(addr);
+    while (at < end) {
+      const v = this.vmas[i++];
+      if (!v || v.start > at || (v.prot & prot) !== prot) break;
+      at = v.end;
+    }
+    return Math.min(at, end) - addr;
+  }
+
   /** Is [start, end) free of mappings and inside the window? */
   isFree(start: number, end: number): boolean {
     if (start < this.lo || end > this.hi || start >= end) return false;
@@ -101,7 +122,15 @@ export class AddressSpace {
   }
 
   /** Maps [start, start + len) (page-aligned), replacing whatever was there, as zero-filled memory. */
-  map(start: number, len: number, prot: number, flags: number, name: string, offset = 0): void {
+  map(
+    start: number,
+    len: number,
+    prot: number,
+    flags: number,
+    name: string,
+    offset = 0,
+    shared?: SharedFile,
+  ): void {
     const end = start + len;
     this.unmap(start, len);
     this.zero(start, end);
@@ -112,7 +141,49 @@ export class AddressSpace {
       flags: flags & ~MAP_FIXED_NOREPLACE,
       name,
       offset,
+      shared,
     });
+  }
+
+  /** msync: shared file mappings in [start, end) write their bytes back to their files. */
+  writeBack(start = this.lo, end = this.hi): void {
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (!v.shared) continue;
+      const s = Math.max(v.start, start);
+      const e = Math.min(v.end, end);
+      v.shared.writeBack(this.u8.subarray(s, e), v.offset + (s - v.start));
+    }
+  }
+
+  /** fork: the same mappings and bytes as `from` (another process's memory). */
+  copyFrom(from: AddressSpace): void {
+    this.unmap(this.lo, this.hi - this.lo);
+    for (const v of from.vmas) {
+      this.vmas.push({ ...v });
+      this.zero(v.start, v.end);
+      // Copy runs of pages holding anything but zeros (most of a stack never does).
+      const words = new Int32Array(from.u8.buffer);
+      let run = -1;
+      for (let page = v.start; page <= v.end; page += PAGE) {
+        let used = false;
+        if (page < v.end) {
+          for (let w = page >> 2, end = (page + PAGE) >> 2; w < end; w++) {
+            if (words[w] !== 0) {
+              used = true;
+              break;
+            }
+          }
+        }
+        if (used && run < 0) run = page;
+        if (!used && run >= 0) {
+          this.u8.set(from.u8.subarray(run, page), run);
+          run = -1;
+        }
+      }
+    }
+    this.brkStart = from.brkStart;
+    this.brk = from.brk;
   }
 
   /** Zero-fills pages that were mapped before (fresh pages of the wasm memory are zero). */
@@ -132,6 +203,7 @@ export class AddressSpace {
 
   unmap(start: number, len: number): void {
     const end = start + len;
+    this.writeBack(start, end);
     const out: Vma[] = [];
     let i = this.indexAfter(start);
     const first = i;

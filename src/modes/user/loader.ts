@@ -6,7 +6,8 @@ import { AT, MAP_PRIVATE, PAGE, pageDown, pageUp, PROT_EXEC, PROT_READ, PROT_WRI
 import { setU64, type AddressSpace } from "./addrspace.js";
 
 const EM_RISCV = 243;
-const EF_RISCV_RVC = 1;
+const EF_RISCV_FLOAT_ABI_QUAD = 6;
+const EF_RISCV_RVE = 8;
 const PF_X = 1, PF_W = 2, PF_R = 4; // prettier-ignore
 
 export interface LoadedImage {
@@ -67,10 +68,11 @@ function span(elf: ElfFile): { lo: number; hi: number } {
   return { lo, hi };
 }
 
+/** e_flags: the RVE and quad-float ABIs need hardware this hart does not have. */
 function checkRiscv(elf: ElfFile, what: string): void {
   const flags = new DataView(elf.data.buffer, elf.data.byteOffset).getUint32(48, true);
-  if ((flags & 6) === 6) throw new UserError(`${what}: RV64E/quad-float ABI is not supported`);
-  void EF_RISCV_RVC;
+  if ((flags & EF_RISCV_FLOAT_ABI_QUAD) === EF_RISCV_FLOAT_ABI_QUAD || flags & EF_RISCV_RVE)
+    throw new UserError(`${what}: the RVE and quad-float ABIs are not supported`);
 }
 
 /** Chooses a load bias: fixed programs load where linked; ET_DYN ones at `want`, or mmap's choice. */
@@ -89,7 +91,14 @@ function placeBias(as: AddressSpace, elf: ElfFile, want: number | undefined, wha
   return base;
 }
 
-export function loadProgram(as: AddressSpace, bytes: Uint8Array, path: string, opts: LoadOptions): LoadedImage {
+export const EM_RISCV_MACHINE = EM_RISCV;
+
+export function loadProgram(
+  as: AddressSpace,
+  bytes: Uint8Array,
+  path: string,
+  opts: LoadOptions,
+): LoadedImage {
   const elf = parseElf(bytes, EM_RISCV, "RISC-V");
   checkRiscv(elf, path);
   const bias = placeBias(as, elf, opts.pieBase, path);
@@ -112,11 +121,8 @@ export function loadProgram(as: AddressSpace, bytes: Uint8Array, path: string, o
     interpBase: 0,
     end,
   };
-  const interpSeg = elf.segments.find((s) => s.type === PT_INTERP);
-  if (interpSeg) {
-    const raw = bytes.subarray(interpSeg.offset, interpSeg.offset + interpSeg.fileSize);
-    const nul = raw.indexOf(0);
-    const interp = new TextDecoder().decode(nul >= 0 ? raw.subarray(0, nul) : raw);
+  const interp = programInterpreter(elf);
+  if (interp !== undefined) {
     const ibytes = opts.readInterp(interp);
     let ielf: ElfFile;
     try {
@@ -131,6 +137,15 @@ export function loadProgram(as: AddressSpace, bytes: Uint8Array, path: string, o
     image.startPc = ielf.entry + ibias;
   }
   return image;
+}
+
+/** The path in PT_INTERP, if the program has one. */
+export function programInterpreter(elf: ElfFile): string | undefined {
+  const seg = elf.segments.find((s) => s.type === PT_INTERP);
+  if (!seg) return undefined;
+  const raw = elf.data.subarray(seg.offset, seg.offset + seg.fileSize);
+  const nul = raw.indexOf(0);
+  return new TextDecoder().decode(nul >= 0 ? raw.subarray(0, nul) : raw);
 }
 
 /** AT_HWCAP: bit (letter - 'a') for each single-letter extension (Linux arch/riscv/kernel/cpufeature.c). */
@@ -201,5 +216,10 @@ export function buildStack(as: AddressSpace, top: number, init: StackInit): numb
 function idsForAux(): Record<number, number> {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
-  return { [AT.UID]: uid, [AT.EUID]: process.geteuid?.() ?? uid, [AT.GID]: gid, [AT.EGID]: process.getegid?.() ?? gid };
+  return {
+    [AT.UID]: uid,
+    [AT.EUID]: process.geteuid?.() ?? uid,
+    [AT.GID]: gid,
+    [AT.EGID]: process.getegid?.() ?? gid,
+  };
 }

@@ -15,6 +15,15 @@ export interface Wait {
   cancel(): void;
   /** May a signal handler restart the syscall (SA_RESTART) rather than fail it with EINTR? */
   readonly restartable: boolean;
+  /** Signals wait until the syscall ends (a vfork parent waiting for its child). */
+  readonly uninterruptible?: boolean;
+}
+
+export interface SigInfo {
+  code: number;
+  /** si_addr for faults, or the sender's pid (kill, tgkill). */
+  addr: number;
+  pid?: number;
 }
 
 const A0 = 10;
@@ -36,6 +45,10 @@ export class Thread {
   origA0Hi = 0;
   straceCall = "";
   robustList = 0;
+  /** siginfo of each pending signal. */
+  readonly siginfo = new Map<number, SigInfo>();
+  /** The mask to restore after a handler that interrupted rt_sigsuspend. */
+  suspendMask: bigint | undefined;
   private readonly xw: number; // index of x0's low word in i32
 
   constructor(

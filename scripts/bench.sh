@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run bench [-- --quick | --only a,b | --runs N]`: Hartwood against qemu-riscv64 and native
+# code on the programs in bench/programs (see bench/run.ts). Writes bench/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# GNU time measures peak RSS; the shell keyword `time` cannot.
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: installing Debian package time"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends time
+fi
+exec npx vite-node bench/run.ts -- "$@"

@@ -1,0 +1,547 @@
+// Open files of the guest: host files and directories, host streams (terminals, pipes and
+// sockets inherited or opened: reads may block, so they run asynchronously), in-memory
+// pipes between guest threads, and synthetic files (/proc/self/maps). The fd table maps guest
+// fds onto them; dup'd fds share one open file (and its offset), as in Linux.
+import * as fs from "node:fs";
+import * as net from "node:net";
+import type { Readable } from "node:stream";
+import * as tty from "node:tty";
+import { isatty } from "node:tty";
+import { ERRNO, hostErrno, O } from "./abi.js";
+import { SysError } from "./syscall.js";
+
+export const S_IFMT = 0o170000;
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
+
+/** What fstat reports: the host's bigint stats, or synthesized ones. */
+export interface StatInfo {
+  dev: bigint;
+  ino: bigint;
+  mode: bigint;
+  nlink: bigint;
+  uid: bigint;
+  gid: bigint;
+  rdev: bigint;
+  size: bigint;
+  blksize: bigint;
+  blocks: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  birthtimeNs: bigint;
+}
+
+/** How a file's host callbacks reach the scheduler (see UserProcess.wake). */
+export interface HostWork {
+  wake(fn: () => void): void;
+}
+
+export abstract class GuestFile {
+  refs = 1;
+  constructor(
+    /** Access mode and status flags (O_APPEND, O_NONBLOCK...). */
+    public flags: number,
+  ) {}
+  /** Host path, for directories (fd-relative paths), fstat and /proc/self/fd. */
+  hostPath: string | undefined;
+  isDir = false;
+  /** Reads up to dst.length bytes; undefined = it would block (then wait with onReadable). */
+  abstract read(dst: Uint8Array, pos: number | null): number | undefined;
+  abstract write(src: Uint8Array, pos: number | null): number;
+  abstract stat(): StatInfo | undefined;
+  /** New offset, or throws ESPIPE. */
+  seek(_off: number, _whence: number): number {
+    throw new SysError(ERRNO.ESPIPE);
+  }
+  /** The host fd when there is one (ioctl, tty checks). */
+  hostFd(): number | undefined {
+    return undefined;
+  }
+  /**
+   * Calls `fn` whenever a read that would block may now make progress (`want` bytes are
+   * wanted); returns the function that unregisters it.
+   */
+  onReadable(_fn: () => void, _host: HostWork): () => void {
+    return () => {};
+  }
+  /** Readiness for poll/epoll: POLLIN | POLLOUT | POLLHUP bits (never blocking by default). */
+  poll(): number {
+    return POLLIN | POLLOUT;
+  }
+  release(): void {
+    if (--this.refs === 0) this.close();
+  }
+  protected close(): void {}
+}
+
+export const POLLIN = 1;
+export const POLLOUT = 4;
+export const POLLHUP = 0x10;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+const PUSHBACK_MAX = 1 << 20;
+
+const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2; // prettier-ignore
+
+/** Retries a host call that fails with EAGAIN on a non-blocking host fd (stdio shared with Node). */
+function retryAgain<T>(fn: () => T): T {
+  for (let spins = 0; ; spins++) {
+    try {
+      return fn();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || spins > 100_000) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+export class HostFile extends GuestFile {
+  pos = 0;
+  dirEntries: { name: string; ino: bigint; type: number }[] | undefined;
+  dirPos = 0;
+  /** Bytes an async read delivered after its reader was interrupted: the next read gets them. */
+  pushback: Uint8Array | undefined;
+  private closed = false;
+
+  constructor(
+    readonly fd: number,
+    flags: number,
+    path: string | undefined,
+    /** Regular files and block devices: reads and writes at our own offset. */
+    readonly seekable: boolean,
+    isDir: boolean,
+    /** Guest stdio: the host fd belongs to the host, never closed here. */
+    private readonly borrowed = false,
+    /** Read at the host's own offset without blocking (redirected stdio, /dev/zero...). */
+    private readonly regular = false,
+  ) {
+    super(flags);
+    this.hostPath = path;
+    this.isDir = isDir;
+  }
+
+  // Host streams (terminals, pipes, sockets) are read by Node's event loop, never by a
+  // blocking read in its thread pool (which would also keep Node from exiting). Bytes wait in
+  // `pushback` until a guest read takes them; the stream pauses while enough are waiting.
+  private stream: Readable | undefined;
+  private eof = false;
+  private readError = 0;
+  private readonly readWaiters = new Set<() => void>();
+
+  override onReadable(fn: () => void, host: HostWork): () => void {
+    if (this.seekable || this.isDir || this.regular || (this.flags & O.ACCMODE) === O.WRONLY) return () => {};
+    this.readWaiters.add(fn);
+    if (!this.stream) {
+      const s: Readable = isatty(this.fd)
+        ? new tty.ReadStream(this.fd)
+        : new net.Socket({ fd: this.fd, readable: true, writable: false });
+      const notify = () => host.wake(() => [...this.readWaiters].forEach((w) => w()));
+      s.on("data", (chunk: Buffer) => {
+        this.pushback = this.pushback ? concat(this.pushback, chunk) : new Uint8Array(chunk);
+        if (this.pushback.length > PUSHBACK_MAX) s.pause();
+        notify();
+      });
+      s.on("end", () => {
+        this.eof = true;
+        notify();
+      });
+      s.on("error", (e) => {
+        this.readError = hostErrno(e);
+        notify();
+      });
+      this.stream = s;
+    } else this.stream.resume();
+    return () => this.readWaiters.delete(fn);
+  }
+
+  /** Stops reading the host stream so that Node can exit (the fd itself stays open). */
+  stopStream(): void {
+    const s = this.stream as (Readable & { unref?: () => void }) | undefined;
+    s?.pause();
+    s?.unref?.();
+  }
+
+  static open(hostPath: string, flags: number, mode: number): HostFile {
+    const fd = fs.openSync(hostPath, hostOpenFlags(flags), mode);
+    try {
+      const st = fs.fstatSync(fd);
+      const seekable = st.isFile() || st.isBlockDevice();
+      return new HostFile(fd, flags, hostPath, seekable, st.isDirectory(), false, neverBlocks(fd, st));
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  override read(dst: Uint8Array, pos: number | null): number | undefined {
+    if (this.isDir) throw new SysError(ERRNO.EISDIR);
+    if (this.pushback) {
+      if (this.pushback.length <= PUSHBACK_MAX) this.stream?.resume();
+      const n = Math.min(dst.length, this.pushback.length);
+      dst.set(this.pushback.subarray(0, n));
+      this.pushback = n < this.pushback.length ? this.pushback.subarray(n) : undefined;
+      return n;
+    }
+    if (!this.seekable && this.regular) return fs.readSync(this.fd, dst, 0, dst.length, null);
+    if (!this.seekable) {
+      if (this.readError) {
+        const e = this.readError;
+        this.readError = 0;
+        throw new SysError(e);
+      }
+      if (this.eof) return 0;
+      if (dst.length === 0) return 0;
+      return undefined;
+    }
+    const at = pos ?? this.pos;
+    const n = fs.readSync(this.fd, dst, 0, dst.length, at);
+    if (pos === null) this.pos += n;
+    return n;
+  }
+
+  override write(src: Uint8Array, pos: number | null): number {
+    if (!this.seekable) {
+      let done = 0;
+      while (done < src.length)
+        done += retryAgain(() => fs.writeSync(this.fd, src, done, src.length - done, null));
+      return done;
+    }
+    if (pos === null && this.flags & O.APPEND) {
+      const n = fs.writeSync(this.fd, src, 0, src.length, null);
+      this.pos = fs.fstatSync(this.fd).size;
+      return n;
+    }
+    const at = pos ?? this.pos;
+    const n = fs.writeSync(this.fd, src, 0, src.length, at);
+    if (pos === null) this.pos += n;
+    return n;
+  }
+
+  override stat(): StatInfo {
+    return fs.fstatSync(this.fd, { bigint: true });
+  }
+
+  override seek(off: number, whence: number): number {
+    if (!this.seekable && !this.isDir) throw new SysError(ERRNO.ESPIPE);
+    let base: number;
+    if (whence === SEEK_SET) base = 0;
+    else if (whence === SEEK_CUR) base = this.isDir ? this.dirPos : this.pos;
+    else if (whence === SEEK_END) base = Number(this.stat().size);
+    else throw new SysError(ERRNO.EINVAL);
+    const next = base + off;
+    if (next < 0) throw new SysError(ERRNO.EINVAL);
+    if (this.isDir) {
+      this.dirPos = next;
+      if (next === 0) this.dirEntries = undefined; // rewinddir sees new entries
+    } else this.pos = next;
+    return next;
+  }
+
+  override hostFd(): number {
+    return this.fd;
+  }
+
+  protected override close(): void {
+    this.stopStream();
+    if (this.closed || this.borrowed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Regular files and character devices other than terminals (/dev/null, /dev/zero): reads never block. */
+function neverBlocks(fd: number, st: fs.Stats): boolean {
+  return st.isFile() || (st.isCharacterDevice() && !isatty(fd));
+}
+
+/** Guest open flags to the host's (Node passes them to open(2)). */
+function hostOpenFlags(f: number): number {
+  const c = fs.constants;
+  let h = f & O.ACCMODE;
+  const map: [number, number | undefined][] = [
+    [O.CREAT, c.O_CREAT],
+    [O.EXCL, c.O_EXCL],
+    [O.NOCTTY, c.O_NOCTTY],
+    [O.TRUNC, c.O_TRUNC],
+    [O.APPEND, c.O_APPEND],
+    [O.DIRECTORY, c.O_DIRECTORY],
+    [O.NOFOLLOW, c.O_NOFOLLOW],
+    [O.DSYNC, c.O_DSYNC],
+    [O.NOATIME, c.O_NOATIME],
+  ];
+  for (const [g, host] of map) if ((f & g) === g && host !== undefined) h |= host;
+  if ((f & O.SYNC) === O.SYNC && c.O_SYNC !== undefined) h |= c.O_SYNC;
+  return h;
+}
+
+/** An in-memory pipe between guest threads; writes never block (the buffer grows). */
+export class Pipe {
+  private chunks: Uint8Array[] = [];
+  size = 0;
+  readers = 1;
+  writers = 1;
+  private waiters = new Set<() => void>();
+
+  take(dst: Uint8Array): number {
+    let n = 0;
+    while (n < dst.length && this.chunks.length) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, dst.length - n);
+      dst.set(c.subarray(0, k), n);
+      n += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.size -= n;
+    return n;
+  }
+
+  put(src: Uint8Array): void {
+    this.chunks.push(src.slice());
+    this.size += src.length;
+    this.notify();
+  }
+
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  wait(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+}
+
+export class PipeEnd extends GuestFile {
+  constructor(
+    readonly pipe: Pipe,
+    readonly readEnd: boolean,
+    flags: number,
+  ) {
+    super(flags);
+  }
+  override read(dst: Uint8Array): number | undefined {
+    if (!this.readEnd) throw new SysError(ERRNO.EBADF);
+    if (this.pipe.size > 0) return this.pipe.take(dst);
+    if (this.pipe.writers === 0 || dst.length === 0) return 0;
+    if (this.flags & O.NONBLOCK) throw new SysError(ERRNO.EAGAIN);
+    return undefined;
+  }
+  override write(src: Uint8Array): number {
+    if (this.readEnd) throw new SysError(ERRNO.EBADF);
+    if (this.pipe.readers === 0) throw new SysError(ERRNO.EPIPE);
+    this.pipe.put(src);
+    return src.length;
+  }
+  override stat(): StatInfo | undefined {
+    return undefined;
+  }
+  override onReadable(fn: () => void): () => void {
+    return this.pipe.wait(fn);
+  }
+  override poll(): number {
+    const pipe = this.pipe;
+    if (this.readEnd)
+      return (pipe.size > 0 || pipe.writers === 0 ? POLLIN : 0) | (pipe.writers === 0 ? POLLHUP : 0);
+    return pipe.readers === 0 ? POLLHUP : POLLOUT;
+  }
+  protected override close(): void {
+    if (this.readEnd) this.pipe.readers--;
+    else this.pipe.writers--;
+    this.pipe.notify();
+  }
+}
+
+/** eventfd(2): a 64-bit counter; reads block while it is zero. */
+export class EventFd extends GuestFile {
+  private readonly waiters = new Set<() => void>();
+  constructor(
+    public count: bigint,
+    flags: number,
+    private readonly semaphore: boolean,
+  ) {
+    super(flags | O.RDWR);
+  }
+  override read(dst: Uint8Array): number | undefined {
+    if (dst.length < 8) throw new SysError(ERRNO.EINVAL);
+    if (this.count === 0n) {
+      if (this.flags & O.NONBLOCK) throw new SysError(ERRNO.EAGAIN);
+      return undefined;
+    }
+    const v = this.semaphore ? 1n : this.count;
+    this.count -= v;
+    new DataView(dst.buffer, dst.byteOffset).setBigUint64(0, v, true);
+    this.notify();
+    return 8;
+  }
+  override write(src: Uint8Array): number {
+    if (src.length < 8) throw new SysError(ERRNO.EINVAL);
+    const v = new DataView(src.buffer, src.byteOffset).getBigUint64(0, true);
+    if (v === 0xffffffffffffffffn) throw new SysError(ERRNO.EINVAL);
+    this.count += v;
+    this.notify();
+    return 8;
+  }
+  override stat(): StatInfo | undefined {
+    return undefined;
+  }
+  override poll(): number {
+    return (this.count > 0n ? POLLIN : 0) | POLLOUT;
+  }
+  override onReadable(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/** A read-only file whose contents are made when it is opened (/proc/self/maps). */
+export class MemFile extends GuestFile {
+  pos = 0;
+  constructor(readonly data: Uint8Array) {
+    super(O.RDONLY);
+  }
+  override read(dst: Uint8Array, pos: number | null): number {
+    const at = pos ?? this.pos;
+    const n = Math.max(0, Math.min(dst.length, this.data.length - at));
+    dst.set(this.data.subarray(at, at + n));
+    if (pos === null) this.pos += n;
+    return n;
+  }
+  override write(): number {
+    throw new SysError(ERRNO.EBADF);
+  }
+  override stat(): StatInfo | undefined {
+    return undefined;
+  }
+  override seek(off: number, whence: number): number {
+    const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? this.pos : this.data.length;
+    if (base + off < 0 || whence > SEEK_END) throw new SysError(ERRNO.EINVAL);
+    this.pos = base + off;
+    return this.pos;
+  }
+}
+
+interface FdEntry {
+  file: GuestFile;
+  cloexec: boolean;
+}
+
+export const MAX_FDS = 1024;
+
+export class FdTable {
+  private readonly entries = new Map<number, FdEntry>();
+
+  constructor(stdio: readonly [number, number, number]) {
+    stdio.forEach((hostFd, i) => {
+      if (hostFd < 0) return;
+      let st: fs.Stats;
+      try {
+        st = fs.fstatSync(hostFd);
+      } catch {
+        return; // closed in the host: closed in the guest
+      }
+      // The host owns the offset of inherited stdio: reads and writes happen at it.
+      const mode = i === 0 ? O.RDONLY : O.WRONLY;
+      const file = new HostFile(
+        hostFd,
+        mode,
+        undefined,
+        false,
+        st.isDirectory(),
+        true,
+        neverBlocks(hostFd, st),
+      );
+      this.entries.set(i, { file, cloexec: false });
+    });
+  }
+
+  get(fd: number): GuestFile {
+    const e = this.entries.get(fd);
+    if (!e) throw new SysError(ERRNO.EBADF);
+    return e.file;
+  }
+
+  has(fd: number): boolean {
+    return this.entries.has(fd);
+  }
+
+  entry(fd: number): FdEntry {
+    const e = this.entries.get(fd);
+    if (!e) throw new SysError(ERRNO.EBADF);
+    return e;
+  }
+
+  /** Installs `file` at the lowest free fd >= min. */
+  add(file: GuestFile, cloexec = false, min = 0): number {
+    for (let fd = min; fd < MAX_FDS; fd++) {
+      if (!this.entries.has(fd)) {
+        this.entries.set(fd, { file, cloexec });
+        return fd;
+      }
+    }
+    file.release();
+    throw new SysError(ERRNO.EMFILE);
+  }
+
+  /** Installs `file` at `fd`, closing what was there. */
+  set(fd: number, file: GuestFile, cloexec: boolean): void {
+    if (fd < 0 || fd >= MAX_FDS) throw new SysError(ERRNO.EBADF);
+    const old = this.entries.get(fd);
+    this.entries.set(fd, { file, cloexec });
+    old?.file.release();
+  }
+
+  close(fd: number): void {
+    const e = this.entries.get(fd);
+    if (!e) throw new SysError(ERRNO.EBADF);
+    this.entries.delete(fd);
+    e.file.release();
+  }
+
+  closeAll(): void {
+    for (const fd of [...this.entries.keys()]) this.close(fd);
+  }
+
+  list(): number[] {
+    return [...this.entries.keys()].sort((a, b) => a - b);
+  }
+
+  /** fork: a new table of the same open files (offsets shared, as in Linux). */
+  clone(): FdTable {
+    const t = new FdTable([-1, -1, -1]);
+    for (const [fd, e] of this.entries) {
+      e.file.refs++;
+      t.entries.set(fd, { file: e.file, cloexec: e.cloexec });
+    }
+    return t;
+  }
+
+  /** execve closes the fds marked close-on-exec. */
+  closeOnExec(): void {
+    for (const [fd, e] of [...this.entries]) if (e.cloexec) this.close(fd);
+  }
+
+  /** Writes a host-side message (strace) to a host fd, bypassing the guest. */
+  writeHost(hostFd: number, s: string): void {
+    const b = Buffer.from(s);
+    let done = 0;
+    while (done < b.length) done += retryAgain(() => fs.writeSync(hostFd, b, done, b.length - done, null));
+  }
+}

@@ -1,0 +1,124 @@
+// The processes of one hartwood run: ids, the process table, fork (a copy of the address
+// space in a new wasm memory), zombies and their parents, and host signals. The first
+// process's exit ends the run; processes still alive then are killed.
+import * as S from "../../arch/riscv/state.js";
+import { CLONE, SI_USER, SIG } from "./abi.js";
+import { FdTable } from "./files.js";
+import { UserProcess, type ProgramImage, type UserResult } from "./process.js";
+import { sendSignal } from "./signals.js";
+import type { Thread } from "./thread.js";
+
+/** Signals sent to hartwood that go on to the guest's processes (as qemu-user forwards them). */
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2", "SIGWINCH"] as const;
+const CLD_EXITED = 1;
+const CLD_KILLED = 2;
+
+export interface KernelOptions {
+  /** --root: absolute guest paths resolve here first, then on the host (qemu's -L). */
+  root?: string;
+  strace?: boolean;
+  /** Where --strace lines go (a host fd; default 2). */
+  traceFd?: number;
+}
+
+export class Kernel {
+  readonly processes = new Map<number, UserProcess>();
+  readonly root: string | undefined;
+  readonly strace: boolean;
+  readonly traceFd: number;
+  private nextId = process.pid; // the first process has hartwood's pid, as in qemu-user
+
+  constructor(opts: KernelOptions) {
+    this.root = opts.root;
+    this.strace = opts.strace ?? false;
+    this.traceFd = opts.traceFd ?? 2;
+  }
+
+  /** A new pid or tid (one number space, as in Linux). */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** Runs `image` as the first process; resolves when it exits. */
+  async run(image: ProgramImage, stdio: readonly [number, number, number], cwd: string): Promise<UserResult> {
+    const init = new UserProcess(this, undefined, new FdTable(stdio), cwd);
+    init.exec(image);
+    const forward = new Map<NodeJS.Signals, () => void>();
+    for (const name of FORWARDED) {
+      const fn = () => {
+        for (const p of this.processes.values())
+          if (!p.result && p.threads[0])
+            sendSignal(p, p.threads[0], SIG[name], { code: SI_USER, addr: 0, pid: 0 });
+      };
+      forward.set(name, fn);
+      process.on(name, fn);
+    }
+    try {
+      return await init.run();
+    } finally {
+      for (const [name, fn] of forward) process.off(name, fn);
+      for (const p of this.processes.values()) p.exit(0, SIG.SIGKILL);
+      this.processes.clear();
+    }
+  }
+
+  /**
+   * fork, vfork and clone without CLONE_VM|CLONE_THREAD: a new process whose memory is a copy
+   * of the parent's (so a vfork child's writes stay its own), running `t`'s registers after
+   * the ecall with a0 = 0. Returns the child, not yet started (see `start`).
+   */
+  fork(parent: UserProcess, t: Thread, flags: number, stack: number, ctid: number): UserProcess {
+    const child = new UserProcess(this, parent, parent.fds.clone(), parent.cwd);
+    child.umask = parent.umask;
+    child.programPath = parent.programPath;
+    child.actions.copyFrom(parent.actions);
+    child.as.copyFrom(parent.as);
+    const ct = child.newThread(child.pid)!;
+    const from = t.hart.base;
+    ct.hart.u8.set(t.hart.u8.subarray(from + S.X, from + S.F + 256), ct.hart.base + S.X);
+    ct.hart.setI32(S.FFLAGS, t.hart.getI32(S.FFLAGS));
+    ct.hart.setI32(S.FRM, t.hart.getI32(S.FRM));
+    ct.pc = t.pc + 4;
+    ct.setX(10, 0);
+    if (stack) ct.setX(2, stack);
+    ct.sigmask = t.sigmask;
+    [ct.altstackSp, ct.altstackSize, ct.altstackFlags] = [t.altstackSp, t.altstackSize, t.altstackFlags];
+    if (flags & CLONE.CHILD_SETTID) child.as.setU32(ctid, child.pid);
+    if (flags & CLONE.CHILD_CLEARTID) ct.clearChildTid = ctid;
+    parent.children.add(child);
+    return child;
+  }
+
+  /** Starts a forked child's loop, after the parent's syscall has returned to the event loop. */
+  start(child: UserProcess): void {
+    setImmediate(() =>
+      child.run().catch((e: unknown) => {
+        child.fds.writeHost(this.traceFd, `hartwood: internal error in process ${child.pid}: ${String(e)}\n`);
+        child.exit(0, SIG.SIGSYS);
+        this.exited(child);
+      }),
+    );
+  }
+
+  /** A process has exited: its parent hears of it (SIGCHLD, wait4); orphans are forgotten. */
+  exited(p: UserProcess): void {
+    for (const c of p.children) if (c.result) this.processes.delete(c.pid); // zombies nobody will reap
+    const parent = p.parent;
+    if (!parent || parent.result) {
+      this.processes.delete(p.pid);
+      return;
+    }
+    const main = parent.threads[0];
+    const code = p.result?.signal ? CLD_KILLED : CLD_EXITED;
+    if (main) sendSignal(parent, main, SIG.SIGCHLD, { code, addr: 0, pid: p.pid });
+    for (const w of [...parent.childWaiters]) w();
+  }
+
+  /** wait4's reaping: the child's wait status, and it is gone. */
+  reap(parent: UserProcess, child: UserProcess): number {
+    parent.children.delete(child);
+    this.processes.delete(child.pid);
+    const r = child.result!;
+    return r.signal ? r.signal & 0x7f : (r.status & 0xff) << 8;
+  }
+}

@@ -1,0 +1,194 @@
+// Readiness: ppoll, pselect-free epoll (epoll_create1/ctl/pwait) and eventfd. Host files
+// and streams always count as ready (a read of a host stream then blocks the thread alone);
+// guest pipes and eventfds report their real state and wake waiters when it changes.
+import { ERRNO, O } from "./abi.js";
+import { EventFd, GuestFile, MAX_FDS, POLLHUP, POLLIN, type StatInfo } from "./files.js";
+import type { UserProcess } from "./process.js";
+import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
+import type { Thread } from "./thread.js";
+import { hostTimer } from "./time.js";
+
+const POLLNVAL = 0x20;
+const EPOLLERR = 8;
+const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3; // prettier-ignore
+const EPOLLONESHOT = 1 << 30;
+const EFD_SEMAPHORE = 1;
+
+interface Interest {
+  events: number;
+  data: bigint;
+  file: GuestFile;
+}
+
+class EpollFile extends GuestFile {
+  readonly interest = new Map<number, Interest>();
+  constructor() {
+    super(O.RDONLY);
+  }
+  override read(): number {
+    throw new SysError(ERRNO.EINVAL);
+  }
+  override write(): number {
+    throw new SysError(ERRNO.EINVAL);
+  }
+  override stat(): StatInfo | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Scans with `scan` (which returns how many are ready); if none and the timeout allows,
+ * blocks until a watched file changes or `timeoutMs` passes (negative: no timeout).
+ */
+function waitReady(
+  p: UserProcess,
+  t: Thread,
+  files: GuestFile[],
+  timeoutMs: number,
+  scan: () => number,
+): SysResult {
+  const ready = scan();
+  if (ready || timeoutMs === 0) return ready;
+  const stops: (() => void)[] = [];
+  let timer: (() => void) | undefined;
+  const cleanup = () => {
+    for (const s of stops) s();
+    stops.length = 0;
+    if (timer) {
+      timer();
+      timer = undefined;
+      p.pendingHost--;
+    }
+  };
+  for (const f of files) {
+    stops.push(
+      f.onReadable(() => {
+        let r: number;
+        try {
+          r = scan();
+        } catch {
+          r = -ERRNO.EFAULT;
+        }
+        if (r === 0) return;
+        cleanup();
+        p.complete(t, r);
+      }, p),
+    );
+  }
+  if (timeoutMs > 0) {
+    p.pendingHost++;
+    timer = hostTimer(timeoutMs, () => {
+      timer = undefined;
+      p.hostDone(() => {
+        cleanup();
+        p.complete(t, 0);
+      });
+    });
+  }
+  return p.block(t, { cancel: cleanup, restartable: false });
+}
+
+function ppoll(p: UserProcess, t: Thread): SysResult {
+  const fds = t.arg(0);
+  const n = t.arg(1);
+  if (n > MAX_FDS) throw new SysError(ERRNO.EINVAL);
+  const tsp = t.arg(2);
+  const timeoutMs = tsp ? p.as.i64(tsp) * 1000 + p.as.i64(tsp + 8) / 1e6 : -1;
+  const files: GuestFile[] = [];
+  for (let i = 0; i < n; i++) {
+    const fd = p.as.i32(fds + 8 * i);
+    if (fd >= 0 && p.fds.has(fd) && p.as.dv.getInt16(fds + 8 * i + 4, true) & POLLIN)
+      files.push(p.fds.get(fd));
+  }
+  const scan = () => {
+    let ready = 0;
+    for (let i = 0; i < n; i++) {
+      const at = fds + 8 * i;
+      const fd = p.as.i32(at);
+      const events = p.as.dv.getInt16(at + 4, true);
+      let rev = 0;
+      if (fd >= 0) rev = p.fds.has(fd) ? p.fds.get(fd).poll() & (events | POLLHUP) : POLLNVAL;
+      p.as.dv.setInt16(at + 6, rev, true);
+      if (rev) ready++;
+    }
+    return ready;
+  };
+  return waitReady(p, t, files, timeoutMs, scan);
+}
+
+function epollOf(p: UserProcess, fd: number): EpollFile {
+  const f = p.fds.get(fd);
+  if (!(f instanceof EpollFile)) throw new SysError(ERRNO.EINVAL);
+  return f;
+}
+
+function epollCtl(p: UserProcess, t: Thread): number {
+  const ep = epollOf(p, t.argInt(0));
+  const op = t.argInt(1);
+  const fd = t.argInt(2);
+  const ev = t.arg(3);
+  const file = p.fds.get(fd);
+  if (file === ep) throw new SysError(ERRNO.EINVAL);
+  // struct epoll_event on riscv64: u32 events, then u64 data at offset 8 (not packed).
+  switch (op) {
+    case EPOLL_CTL_ADD:
+      if (ep.interest.has(fd)) throw new SysError(ERRNO.EEXIST);
+      ep.interest.set(fd, { events: p.as.u32(ev), data: p.as.big64(ev + 8), file });
+      return 0;
+    case EPOLL_CTL_MOD:
+      if (!ep.interest.has(fd)) throw new SysError(ERRNO.ENOENT);
+      ep.interest.set(fd, { events: p.as.u32(ev), data: p.as.big64(ev + 8), file });
+      return 0;
+    case EPOLL_CTL_DEL:
+      if (!ep.interest.delete(fd)) throw new SysError(ERRNO.ENOENT);
+      return 0;
+    default:
+      throw new SysError(ERRNO.EINVAL);
+  }
+}
+
+/** epoll_pwait: level-triggered readiness (EPOLLET is treated as level-triggered). */
+function epollPwait(p: UserProcess, t: Thread): SysResult {
+  const ep = epollOf(p, t.argInt(0));
+  const out = t.arg(1);
+  const max = t.argInt(2);
+  const timeoutMs = t.argInt(3);
+  if (max <= 0) throw new SysError(ERRNO.EINVAL);
+  p.as.out(out, 16 * max);
+  const scan = () => {
+    let n = 0;
+    for (const [fd, it] of ep.interest) {
+      if (n >= max) break;
+      if (!p.fds.has(fd) || p.fds.get(fd) !== it.file) {
+        ep.interest.delete(fd); // closed: Linux drops it with its last reference
+        continue;
+      }
+      const rev = it.file.poll() & (it.events | POLLHUP | EPOLLERR);
+      if (!rev || !(it.events & ~EPOLLONESHOT)) continue;
+      p.as.setU32(out + 16 * n, rev);
+      p.as.setBig64(out + 16 * n + 8, it.data);
+      if (it.events & EPOLLONESHOT) it.events = 0;
+      n++;
+    }
+    return n;
+  };
+  return waitReady(
+    p,
+    t,
+    [...ep.interest.values()].map((i) => i.file),
+    timeoutMs,
+    scan,
+  );
+}
+
+export const POLL_SYSCALLS: SyscallDef[] = [
+  sys(73, "ppoll", "pupp", ppoll),
+  sys(20, "epoll_create1", "x", (p, t) => p.fds.add(new EpollFile(), (t.argInt(0) & O.CLOEXEC) !== 0)),
+  sys(21, "epoll_ctl", "iiip", epollCtl),
+  sys(22, "epoll_pwait", "ipiipu", epollPwait),
+  sys(19, "eventfd2", "ux", (p, t) => {
+    const flags = t.argInt(1);
+    const file = new EventFd(BigInt(t.arg(0) >>> 0), flags & O.NONBLOCK, (flags & EFD_SEMAPHORE) !== 0);
+    return p.fds.add(file, (flags & O.CLOEXEC) !== 0);
+  }),
+];

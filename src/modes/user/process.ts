@@ -1,0 +1,417 @@
+// A Linux process in user mode: its own wasm memory (the address space), threads (one hart
+// each, run round-robin in slices on the JS thread), fds, signal actions, syscall dispatch
+// and its scheduler loop. Blocking syscalls deschedule their thread; the loop awaits the host
+// (timers, reads, other processes) only when no thread can run. Processes made by fork run
+// their loops side by side on the same event loop (see kernel.ts).
+import { randomBytes } from "node:crypto";
+import { RiscvCpu, cpuVmmBytes } from "../../arch/riscv/cpu.js";
+import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
+import type { InterpImports } from "../../arch/riscv/interp.js";
+import { CAUSE } from "../../arch/riscv/priv.js";
+import * as S from "../../arch/riscv/state.js";
+import { UserError } from "../../core/errors.js";
+import { MemoryLayout } from "../../core/memory.js";
+import { PhysMap } from "../../core/physmem.js";
+import {
+  BUS_ADRALN,
+  ERRNO,
+  hostErrno,
+  ILL_ILLOPC,
+  MAP_PRIVATE,
+  PAGE,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  SEGV_MAPERR,
+  SIG,
+  TRAP_BRKPT,
+} from "./abi.js";
+import { AddressSpace, GuestFault } from "./addrspace.js";
+import type { FdTable } from "./files.js";
+import type { Kernel } from "./kernel.js";
+import { buildStack, loadProgram } from "./loader.js";
+import { FS_SYSCALLS } from "./fs.js";
+import { MEM_SYSCALLS } from "./mem.js";
+import { PROC_SYSCALLS } from "./proc.js";
+import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions, VDSO_SIGRETURN } from "./signals.js";
+import { formatCall, formatResult } from "./strace.js";
+import { BLOCKED, REDIRECTED, SysError, type SyscallDef, type SysResult } from "./syscall.js";
+import { Thread, ThreadState, type Wait } from "./thread.js";
+import { TIME_SYSCALLS } from "./time.js";
+import { FUTEX_SYSCALLS, Futexes } from "./futex.js";
+import { POLL_SYSCALLS } from "./poll.js";
+import { EXEC_SYSCALLS } from "./exec.js";
+
+// The guest address window: a null guard below it, the VMM's regions (hart state,
+// tables) above it. Guest address a is wasm offset a. The VMM regions stay below 2 GiB
+// because the engine addresses hart state with signed 32-bit arithmetic.
+export const WINDOW_LO = 0x1_0000;
+export const WINDOW_HI = 0x7f00_0000;
+export const VDSO = VDSO_SIGRETURN; // one page: the rt_sigreturn trampoline
+export const STACK_TOP = VDSO - PAGE; // a guard page between the stack and the vDSO
+export const STACK_BYTES = 8 << 20; // RLIMIT_STACK's usual 8 MiB
+const MMAP_TOP = STACK_TOP - STACK_BYTES - (64 << 20); // room for the stack to be extended by MAP_FIXED
+const PIE_BASE = 0x4000_0000;
+const MAX_THREADS = 128;
+const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
+const SLICE_SHARED = 1 << 16; // ... with several
+const YIELD_MS = 20; // let host callbacks (timers, reads, signals) run at least this often
+
+export interface UserResult {
+  /** Exit status (0..255), or 128 + signal for a guest killed by a signal. */
+  status: number;
+  /** The signal that killed the guest, if one did. */
+  signal?: number;
+  /** Instructions retired by all threads. */
+  instret: number;
+}
+
+/** A program to start in a process (the first one, or execve). */
+export interface ProgramImage {
+  bytes: Uint8Array;
+  /** The host path it came from (/proc/self/exe). */
+  hostPath: string;
+  argv: readonly string[];
+  env: readonly string[];
+  /** AT_EXECFN: the path as the caller named it. */
+  execfn: string;
+  /** The interpreter's bytes, read (or refused) before anything of the old image is gone. */
+  readInterp(guestPath: string): Uint8Array;
+}
+
+const TABLE: (SyscallDef | undefined)[] = [];
+for (const d of [
+  ...FS_SYSCALLS,
+  ...MEM_SYSCALLS,
+  ...PROC_SYSCALLS,
+  ...SIGNAL_SYSCALLS,
+  ...TIME_SYSCALLS,
+  ...FUTEX_SYSCALLS,
+  ...POLL_SYSCALLS,
+  ...EXEC_SYSCALLS,
+]) {
+  if (TABLE[d.nr]) throw new Error(`syscall ${d.nr} defined twice`);
+  TABLE[d.nr] = d;
+}
+
+export class UserProcess {
+  readonly cpu: RiscvCpu;
+  readonly as: AddressSpace;
+  readonly actions = new SignalActions();
+  readonly futexes = new Futexes(this);
+  readonly threads: Thread[] = [];
+  private readonly byHart: (Thread | undefined)[] = [];
+  private readonly freeHarts: Hart[];
+  readonly pid: number;
+  readonly children = new Set<UserProcess>();
+  /** Callbacks of wait4 calls waiting for a child to change state. */
+  readonly childWaiters = new Set<() => void>();
+  /** A vfork parent waits (blocked) until this process execs or exits. */
+  vforkParent: { p: UserProcess; t: Thread } | undefined;
+  programPath = "";
+  umask = 0o022;
+  result: UserResult | undefined;
+  private retired = 0;
+  /** Host operations (timers) that will wake a thread. */
+  pendingHost = 0;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly parent: UserProcess | undefined,
+    readonly fds: FdTable,
+    public cwd: string,
+  ) {
+    const layout = new MemoryLayout(cpuVmmBytes(MAX_THREADS), WINDOW_HI, false, { vmmAtTop: true });
+    const overrides: Partial<InterpImports> = {
+      load: (h) => this.memFault(h),
+      store: (h) => this.memFault(h),
+      translate: (h, arg) => this.memFault(h, arg & 0xff),
+      fetch: (h) => this.fetchFault(h),
+    };
+    const host = {
+      phys: new PhysMap(),
+      now: () => Math.floor(performance.now() * 10_000), // 10 MHz, as QEMU's timebase
+      trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
+    };
+    this.cpu = new RiscvCpu(
+      layout,
+      host,
+      MAX_THREADS,
+      { kind: "flat", guestLo: WINDOW_LO, guestHi: WINDOW_HI, hostOffset: 0 },
+      overrides,
+    );
+    this.freeHarts = [...this.cpu.harts].reverse();
+    this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP);
+    this.pid = kernel.newId();
+    kernel.processes.set(this.pid, this);
+  }
+
+  get root(): string | undefined {
+    return this.kernel.root;
+  }
+  get strace(): boolean {
+    return this.kernel.strace;
+  }
+
+  /**
+   * Replaces the address space with `image` and starts it on thread `t` (a new main thread
+   * when there is none): the ELF and its interpreter, the vDSO page and the stack.
+   */
+  exec(image: ProgramImage, t: Thread | undefined = this.threads[0]): void {
+    const as = this.as;
+    for (const other of [...this.threads]) if (other !== t) this.endThread(other, 0);
+    as.unmap(as.lo, as.hi - as.lo);
+    const loaded = loadProgram(as, image.bytes, image.execfn, {
+      pieBase: PIE_BASE,
+      readInterp: image.readInterp,
+    });
+    as.brkStart = as.brk = loaded.end;
+    // The vDSO page: `li a7, 139; ecall` (rt_sigreturn), where signal handlers return.
+    as.map(VDSO, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, "[vdso]");
+    as.dv.setUint32(VDSO, 0x08b00893, true);
+    as.dv.setUint32(VDSO + 4, 0x00000073, true);
+    as.map(STACK_TOP - STACK_BYTES, STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE, "[stack]");
+    const sp = buildStack(as, STACK_TOP, {
+      argv: image.argv,
+      envp: image.env,
+      execfn: image.execfn,
+      image: loaded,
+      random: randomBytes(16),
+    });
+    this.programPath = image.hostPath;
+    const main = t ?? this.newThread(this.pid);
+    if (!main) throw new UserError("no hart for the main thread");
+    const base = main.hart.base;
+    main.hart.u8.fill(0, base + S.X, base + S.F + 256); // execve starts with clean registers
+    main.hart.setI32(S.FFLAGS, 0);
+    main.hart.setI32(S.FRM, 0);
+    main.pc = loaded.startPc;
+    main.setX(2, sp);
+    main.clearChildTid = 0;
+    main.altstackSp = main.altstackSize = 0;
+    main.altstackFlags = 2; // SS_DISABLE
+  }
+
+  /** A thread on a free hart, in U-mode with the FPU on (registers as the hart left them). */
+  newThread(tid = this.kernel.newId()): Thread | undefined {
+    const hart = this.freeHarts.pop();
+    if (!hart) return undefined;
+    hart.priv = PRV_U;
+    hart.privChanged();
+    hart.setMstatus(hart.getMstatus() | MSTATUS.FS);
+    hart.mcounteren = 7;
+    hart.scounteren = 7;
+    hart.setI32(S.STOP, 0);
+    hart.setI64(S.RES_ADDR, -1n);
+    const t = new Thread(tid, hart);
+    this.threads.push(t);
+    this.byHart[hart.hartId] = t;
+    return t;
+  }
+
+  threadByTid(tid: number): Thread | undefined {
+    return this.threads.find((t) => t.tid === tid && t.state !== ThreadState.Dead);
+  }
+
+  /** The thread ends: its hart returns to the pool. */
+  endThread(t: Thread, status: number): void {
+    if (t.wait) t.wait.cancel();
+    t.wait = undefined;
+    t.state = ThreadState.Dead;
+    t.stop();
+    this.retired += t.hart.instret;
+    t.hart.instretBase = 0;
+    t.hart.instret = 0;
+    this.byHart[t.hart.hartId] = undefined;
+    this.threads.splice(this.threads.indexOf(t), 1);
+    this.freeHarts.push(t.hart);
+    if (this.threads.length === 0 && !this.result) this.exit(status);
+  }
+
+  /** The whole process ends with `status` (or killed by `signal`). */
+  exit(status: number, signal?: number): void {
+    if (this.result) return;
+    let instret = this.retired;
+    for (const t of this.threads) {
+      instret += t.hart.instret;
+      if (t.wait) t.wait.cancel();
+      t.stop();
+    }
+    this.result = signal ? { status: 128 + signal, signal, instret } : { status: status & 0xff, instret };
+    this.kick();
+  }
+
+  /** Ends a vfork parent's wait: the child has exec'd or exited. */
+  releaseVforkParent(): void {
+    const v = this.vforkParent;
+    this.vforkParent = undefined;
+    if (v) v.p.complete(v.t, this.pid);
+  }
+
+  // --- blocking ---
+  /** Deschedules `t` until `complete` (or a signal) ends its syscall. */
+  block(t: Thread, wait: Wait): typeof BLOCKED {
+    t.state = ThreadState.Blocked;
+    t.wait = wait;
+    t.stop();
+    return BLOCKED;
+  }
+
+  /** A blocked syscall finishes with `result`. */
+  complete(t: Thread, result: number): void {
+    if (t.state !== ThreadState.Blocked) return;
+    t.wait = undefined;
+    t.state = ThreadState.Runnable;
+    t.setResult(result);
+    if (this.strace) this.trace(`${t.straceCall} = ${formatResult(t.syscallNr, result)}`, t);
+    this.kick();
+  }
+
+  /** Wakes the scheduler if it waits for the host. */
+  kick(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  /** Runs a host callback (a stream's data) and lets the scheduler see its effect. */
+  wake(fn: () => void): void {
+    fn();
+    this.kick();
+  }
+
+  /** Runs a host callback that was registered with `pendingHost`. */
+  hostDone(fn: () => void): void {
+    this.pendingHost--;
+    fn();
+    this.kick();
+  }
+
+  // --- the scheduler ---
+  async run(): Promise<UserResult> {
+    let lastYield = performance.now();
+    const cpu = this.cpu;
+    while (!this.result) {
+      let runnable = 0;
+      for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
+      const slice = runnable > 1 ? SLICE_SHARED : SLICE_ALONE;
+      let ran = false;
+      for (let i = 0; i < this.threads.length && !this.result; i++) {
+        const t = this.threads[i];
+        deliverSignals(this, t);
+        if (t.state !== ThreadState.Runnable || this.result) continue;
+        t.hart.setI32(S.STOP, 0);
+        cpu.step(t.hart, slice);
+        ran = true;
+      }
+      if (this.result) break;
+      const now = performance.now();
+      if (!ran) {
+        // Every thread waits. With no timer or read pending only a signal from the host can
+        // wake one (as in Linux, a deadlocked guest waits forever): keep Node's loop alive.
+        const keepAlive = this.pendingHost === 0 ? setInterval(() => {}, 1 << 30) : undefined;
+        await new Promise<void>((resolve) => (this.wakeUp = resolve));
+        clearInterval(keepAlive);
+        lastYield = performance.now();
+      } else if (now - lastYield > YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    this.as.writeBack(); // shared file mappings reach their files, as at exit in Linux
+    this.fds.closeAll();
+    this.releaseVforkParent();
+    this.kernel.exited(this);
+    return this.result;
+  }
+
+  // --- traps: syscalls and signals ---
+  private threadOf(hart: Hart): Thread {
+    const t = this.byHart[hart.hartId];
+    if (!t) throw new Error(`hart ${hart.hartId} runs no thread`);
+    return t;
+  }
+
+  private trap(hart: Hart, cause: number, tval: bigint): boolean {
+    const t = this.threadOf(hart);
+    if (cause === CAUSE.ECALL_U) {
+      this.syscall(t);
+      return true;
+    }
+    const pc = t.pc;
+    const addr = Number(BigInt.asUintN(64, tval) & 0xffff_ffff_ffffn);
+    switch (cause) {
+      case CAUSE.ILLEGAL_INSTRUCTION:
+        // Executing unmapped memory inside the window reads zeros, an illegal instruction: Linux would fault the fetch.
+        if (!this.as.isMapped(pc, 2)) forceSignal(this, t, SIG.SIGSEGV, SEGV_MAPERR, pc);
+        else forceSignal(this, t, SIG.SIGILL, ILL_ILLOPC, pc);
+        break;
+      case CAUSE.BREAKPOINT:
+        forceSignal(this, t, SIG.SIGTRAP, TRAP_BRKPT, pc);
+        break;
+      case CAUSE.MISALIGNED_FETCH:
+      case CAUSE.MISALIGNED_LOAD:
+      case CAUSE.MISALIGNED_STORE:
+        forceSignal(this, t, SIG.SIGBUS, BUS_ADRALN, addr);
+        break;
+      default:
+        forceSignal(this, t, SIG.SIGSEGV, SEGV_MAPERR, addr);
+    }
+    return true;
+  }
+
+  /** A load, store or atomic outside the window (or a misaligned atomic). */
+  private memFault(h: number, atomicBytes = 0): number {
+    const hart = this.cpu.hartAt(h);
+    const t = this.threadOf(hart);
+    const va = BigInt.asUintN(64, hart.getI64(S.SCRATCH));
+    const addr = Number(va & 0xffff_ffff_ffffn);
+    if (atomicBytes && va < BigInt(WINDOW_HI) && addr % atomicBytes !== 0)
+      forceSignal(this, t, SIG.SIGBUS, BUS_ADRALN, addr);
+    else forceSignal(this, t, SIG.SIGSEGV, SEGV_MAPERR, addr);
+    return 1;
+  }
+
+  private fetchFault(h: number): number {
+    const t = this.threadOf(this.cpu.hartAt(h));
+    forceSignal(this, t, SIG.SIGSEGV, SEGV_MAPERR, t.pc);
+    return 1;
+  }
+
+  private syscall(t: Thread): void {
+    const nr = t.xLo(17);
+    const def = nr >= 0 ? TABLE[nr] : undefined;
+    const call = this.strace ? formatCall(this, t, nr, def) : "";
+    t.syscallNr = nr;
+    t.origA0Lo = t.xLo(10);
+    t.origA0Hi = t.xHi(10);
+    const pc = t.pc;
+    let r: SysResult;
+    try {
+      r = def ? def.fn(this, t) : -ERRNO.ENOSYS;
+    } catch (e) {
+      if (e instanceof SysError) r = -e.errno;
+      else if (e instanceof GuestFault) r = -ERRNO.EFAULT;
+      else if (typeof (e as NodeJS.ErrnoException).code === "string") r = -hostErrno(e);
+      else throw e;
+    }
+    if (r === REDIRECTED) {
+      if (this.strace) this.trace(`${call} = ?`, t);
+    } else if (r === BLOCKED) {
+      t.straceCall = call;
+      t.pc = pc + 4;
+    } else {
+      t.pc = pc + 4;
+      t.setResult(r);
+      if (this.strace) this.trace(`${call} = ${formatResult(nr, r)}`, t);
+    }
+    if (this.result) t.stop();
+    else if (t.state === ThreadState.Runnable) deliverSignals(this, t);
+  }
+
+  trace(line: string, t: Thread): void {
+    const many = this.threads.length > 1 || t.tid !== this.pid || this.kernel.processes.size > 1;
+    this.fds.writeHost(this.kernel.traceFd, `${many ? `[pid ${t.tid}] ` : ""}${line}\n`);
+  }
+}

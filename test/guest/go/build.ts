@@ -1,0 +1,47 @@
+// Cross-builds the Go guest program (this folder) for linux/riscv64 with Debian's golang-go,
+// cached outside the repository by a hash of the Go version and every file that goes in.
+// Go's own build cache (GOCACHE) and GOPATH live in the same cache directory.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CACHE_DIR } from "../build.js";
+
+const GO_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Returns the path of the static linux/riscv64 Go program, building it on first use. */
+export function buildGoGuest(): string {
+  const env = {
+    ...process.env,
+    GOOS: "linux",
+    GOARCH: "riscv64",
+    CGO_ENABLED: "0",
+    GOCACHE: join(CACHE_DIR, "go", "cache"),
+    GOPATH: join(CACHE_DIR, "go", "path"),
+    GOFLAGS: "",
+  };
+  let version: string;
+  try {
+    version = execFileSync("go", ["version"], { encoding: "utf8", env }).trim();
+  } catch {
+    throw new Error("the go command is missing: run scripts/setup.sh (Debian package golang-go)");
+  }
+  const h = createHash("sha256").update(version);
+  const inputs = readdirSync(GO_DIR)
+    .filter((f) => f.endsWith(".go") || f === "go.mod")
+    .sort();
+  for (const f of inputs) h.update(f).update(readFileSync(join(GO_DIR, f)));
+  const dir = join(CACHE_DIR, "guests", `goguest-${h.digest("hex").slice(0, 16)}`);
+  const out = join(dir, "goguest");
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.tmp${process.pid}`;
+  execFileSync("go", ["build", "-trimpath", "-o", tmp, "."], {
+    cwd: GO_DIR,
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  renameSync(tmp, out); // atomic: concurrent builders of the same key agree on the result
+  return out;
+}

@@ -1,0 +1,3 @@
+module hartwood.test/goguest
+
+go 1.19
