@@ -48,7 +48,7 @@ export class RiscvCpu {
       const tlb = layout.alloc(3 * S.TLB_SET_BYTES, 64);
       this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
     }
-    const hartAt = (base: number) => this.harts[(base - stateBase) / S.HART_STATE_BYTES];
+    const hartAt = (base: number) => this.harts[((base >>> 0) - stateBase) / S.HART_STATE_BYTES]; // i32 from wasm: unsigned
     this.hartAtBase = hartAt;
     const imports: InterpImports = {
       load: (h, kind) => hartAt(h).mmu.load(kind),

@@ -100,10 +100,10 @@ export class Hart {
     this.setI64(S.PC, v);
   }
   getI32(off: number): number {
-    return this.i32[(this.base + off) >> 2];
+    return this.i32[(this.base + off) >>> 2];
   }
   setI32(off: number, v: number): void {
-    this.i32[(this.base + off) >> 2] = v;
+    this.i32[(this.base + off) >>> 2] = v;
   }
 
   /** Instructions retired so far (exact while a helper runs: the engine saved its budget). */

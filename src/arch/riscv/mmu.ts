@@ -57,7 +57,7 @@ export class Mmu {
     private readonly h: Hart,
     private readonly tlbBase: number,
   ) {
-    this.tlbI32 = tlbBase >> 2;
+    this.tlbI32 = tlbBase >>> 2;
   }
 
   /** The TLB set used for accesses at privilege `priv`: one per mode, so a mode switch needs no flush. */
@@ -184,8 +184,8 @@ export class Mmu {
       const ptePa = table + (Math.floor(vpn / span) % 512) * 8;
       const off = h.host.phys.ramOffset(ptePa, 8);
       if (off < 0 || !this.pmpAllows(ptePa, 8, Access.Read, PRV_S)) return -(fault.access + 1);
-      const pteLo = h.u32[off >> 2];
-      const pteHi = h.u32[(off >> 2) + 1];
+      const pteLo = h.u32[off >>> 2];
+      const pteHi = h.u32[(off >>> 2) + 1];
       if (!(pteLo & PTE_V) || (pteLo & (PTE_R | PTE_W)) === PTE_W || pteHi >>> 22 !== 0)
         return -(fault.page + 1);
       const ppn = (pteHi & 0x3fffff) * (1 << 22) + (pteLo >>> 10);
@@ -208,7 +208,7 @@ export class Mmu {
       const ad = PTE_A | (access === Access.Write ? PTE_D : 0);
       if ((pteLo & ad) !== ad) {
         // Set A (and D) atomically; another hart may be changing the same PTE.
-        if (Atomics.compareExchange(h.i32, off >> 2, pteLo | 0, pteLo | ad | 0) !== (pteLo | 0)) {
+        if (Atomics.compareExchange(h.i32, off >>> 2, pteLo | 0, pteLo | ad | 0) !== (pteLo | 0)) {
           return this.walk(lo, hi, access, priv, levels);
         }
       }
@@ -227,7 +227,7 @@ export class Mmu {
   private fill(set: number, lo: number, hi: number, access: Access, hostPage: number): void {
     const h = this.h;
     const i32 = h.i32;
-    const entry = (set + ((lo >>> 12) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) >> 2;
+    const entry = (set + ((lo >>> 12) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) >>> 2;
     const tagLo = lo & ~0xfff;
     // An entry maps one page: drop tags of the page it held before.
     for (const t of [S.TLB_READ, S.TLB_WRITE, S.TLB_EXEC]) {

@@ -168,7 +168,7 @@ export class AddressSpace {
       for (let page = v.start; page <= v.end; page += PAGE) {
         let used = false;
         if (page < v.end) {
-          for (let w = page >> 2, end = (page + PAGE) >> 2; w < end; w++) {
+          for (let w = page >>> 2, end = (page + PAGE) >>> 2; w < end; w++) {
             if (words[w] !== 0) {
               used = true;
               break;

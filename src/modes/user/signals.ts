@@ -128,8 +128,8 @@ function interrupt(p: UserProcess, t: Thread, sig: number): void {
   w?.cancel();
   if (w?.restartable && p.actions.flags[sig] & SA_RESTART) {
     t.pc -= 4; // back to the ecall, with its first argument again
-    t.hart.i32[(t.hart.base + S.X + 80) >> 2] = t.origA0Lo;
-    t.hart.i32[(t.hart.base + S.X + 84) >> 2] = t.origA0Hi;
+    t.hart.i32[(t.hart.base + S.X + 80) >>> 2] = t.origA0Lo;
+    t.hart.i32[(t.hart.base + S.X + 84) >>> 2] = t.origA0Hi;
     if (p.strace) p.trace(`${t.straceCall} = ? ERESTARTSYS (to be restarted)`, t);
   } else {
     t.setResult(-ERRNO.EINTR);

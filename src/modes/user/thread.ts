@@ -55,7 +55,7 @@ export class Thread {
     readonly tid: number,
     readonly hart: Hart,
   ) {
-    this.xw = (hart.base + S.X) >> 2;
+    this.xw = (hart.base + S.X) >>> 2;
   }
 
   xLo(r: number): number {
@@ -95,11 +95,11 @@ export class Thread {
   }
 
   get pc(): number {
-    const w = (this.hart.base + S.PC) >> 2;
+    const w = (this.hart.base + S.PC) >>> 2;
     return (this.hart.i32[w + 1] >>> 0) * TWO32 + (this.hart.i32[w] >>> 0);
   }
   set pc(v: number) {
-    const w = (this.hart.base + S.PC) >> 2;
+    const w = (this.hart.base + S.PC) >>> 2;
     const hi = Math.floor(v / TWO32);
     this.hart.i32[w] = (v - hi * TWO32) | 0;
     this.hart.i32[w + 1] = hi | 0;
