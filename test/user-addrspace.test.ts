@@ -7,8 +7,8 @@ const PAGE = 4096;
 const RW = 3;
 
 function space(): AddressSpace {
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 }); // 4 MiB
-  return new AddressSpace(memory, 0x10000, 0x400000, 0x300000);
+  const memory = new WebAssembly.Memory({ initial: 80, maximum: 80 }); // 4 MiB guest + the 1 MiB page table
+  return new AddressSpace(memory, 0x10000, 0x400000, 0x300000, 0x400000);
 }
 
 describe("user address space", () => {

@@ -123,6 +123,13 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   }
 
   for (const link of ["static", "pie"] as const) {
+    test(`page protections (${link}): unmapped, read-only, PROT_NONE, code and page-straddling accesses`, async () => {
+      const got = await compare(build("pageprot.c", link), link);
+      expect(got.stdout).toContain("faults 7");
+    });
+  }
+
+  for (const link of ["static", "pie"] as const) {
     test(`C++ with libstdc++ (${link}): exceptions, iostreams, std::thread, std::async`, async () => {
       const got = await compare(build("cxx.cpp", link), link);
       expect(got.stdout).toContain("exception across threads: 42");

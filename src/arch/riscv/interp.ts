@@ -20,6 +20,9 @@ import { groupByKey, KEY_MASK } from "./decode.js";
 /** Memory access kinds passed to the host's slow path. */
 export const LOAD_KINDS: readonly LoadKind[] = ["i8", "u8", "i16", "u16", "i32", "u32", "i64"];
 const LOAD_BYTES: Record<LoadKind, Bytes> = { i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8 };
+/** Size and signedness by LOAD_KINDS index (the `kind` the load slow path receives). */
+export const LOAD_KIND_BYTES: readonly number[] = LOAD_KINDS.map((k) => LOAD_BYTES[k]);
+export const LOAD_KIND_SIGNED: readonly boolean[] = LOAD_KINDS.map((k) => k.startsWith("i"));
 export const HELPERS: readonly HelperName[] = [
   "csr",
   "ecall",
@@ -69,7 +72,19 @@ export type MemStrategy =
       readonly guestLo: number;
       readonly guestHi: number;
       readonly hostOffset: number;
+      /**
+       * Host offset of a byte per guest page for the whole 32-bit space (1 MiB): bit 0 R,
+       * bit 1 W, bit 2 X (Linux's PROT_* bits). With it, an access must also find its page
+       * permitted and stay within one page; everything else takes the slow path.
+       */
+      readonly permTable?: number;
     };
+
+/** Permission bits of the flat strategy's page table. */
+export const PAGE_R = 1;
+export const PAGE_W = 2;
+export const PAGE_X = 4;
+export const PERM_TABLE_BYTES = 1 << 20;
 
 interface Ctx {
   w: FunctionBuilder;
@@ -186,6 +201,27 @@ class InterpSem implements Sem {
   private probe(va: Local, bytes: number, tag: number, entry: Local, aligned = false): void {
     const w = this.w;
     const mem = this.c.mem;
+    if (mem.kind === "flat" && mem.permTable !== undefined) {
+      permitted(w, va, mem.permTable, tag === S.TLB_WRITE ? PAGE_W : PAGE_R);
+      if (bytes > 1) {
+        // the access stays within its page (page-crossing ones take the slow path)
+        w.get(va)
+          .i32_wrap_i64()
+          .i32_const(0xfff)
+          .i32_and()
+          .i32_const(4096 - bytes)
+          .i32_le_u()
+          .i32_and();
+      }
+      if (aligned && bytes > 1)
+        w.get(va)
+          .i32_wrap_i64()
+          .i32_const(bytes - 1)
+          .i32_and()
+          .i32_eqz()
+          .i32_and();
+      return;
+    }
     if (mem.kind === "flat") {
       w.get(va)
         .i64_const(mem.guestLo)
@@ -402,6 +438,13 @@ export function buildInterpreter(
 }
 
 /** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */
+/** Pushes whether the page of `va` (i64 local) allows `need`: the address is below 4 GiB and its page byte has the bit. */
+function permitted(w: FunctionBuilder, va: Local, table: number, need: number): void {
+  w.get(va).i64_const(32).i64_shr_u().i64_eqz();
+  w.get(va).i64_const(12).i64_shr_u().i32_wrap_i64().i32_const(0xfffff).i32_and().i32_load8_u(table);
+  w.i32_const(need).i32_and().i32_const(0).i32_ne().i32_and();
+}
+
 function emitFetch(c: Ctx, ctableOffset: number): void {
   const w = c.w;
   const host = w.local(I32);
@@ -409,7 +452,16 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   w.block("fetched");
   w.block("slow");
   const mem = c.mem;
-  if (mem.kind === "flat") {
+  if (mem.kind === "flat" && mem.permTable !== undefined) {
+    // The page cache is refilled from the permission table (X).
+    w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
+    w.if_();
+    permitted(w, c.pc, mem.permTable, PAGE_X);
+    w.i32_eqz().br_if("slow");
+    w.i32_const(mem.hostOffset).set(c.fbase);
+    w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
+    w.end();
+  } else if (mem.kind === "flat") {
     // The whole window is one "page": 4 bytes must be inside it.
     w.get(c.pc)
       .i64_const(mem.guestLo)
@@ -439,7 +491,7 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   w.i32_const(3).i32_and().i32_const(3).i32_eq();
   w.if_();
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  if (mem.kind === "tlb") {
+  if (mem.kind === "tlb" || mem.permTable !== undefined) {
     w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
   }
   w.get(host).i32_load(0, 1).tee(c.raw).set(c.insn);

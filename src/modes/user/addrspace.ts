@@ -1,6 +1,7 @@
 // The guest's address space: which pages are mapped (VMAs), where new mappings go, the
 // program break, and reading/writing guest memory on behalf of syscalls. Guest address a is
 // wasm offset a (the window [lo, hi) of the memory), so the bytes are the wasm memory's own.
+import { PERM_TABLE_BYTES } from "../../arch/riscv/interp.js";
 import { MAP_FIXED_NOREPLACE, PAGE, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
 
 export interface Vma {
@@ -48,10 +49,29 @@ export class AddressSpace {
     readonly hi: number,
     /** New mappings without a usable hint are placed top-down from here. */
     readonly mmapTop: number,
+    /** Host offset of the engines' page-permission table (a byte per page, see interp.ts). */
+    permTable: number,
   ) {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.touched = new Uint8Array(Math.ceil(hi / PAGE));
+    this.perms = new Uint8Array(memory.buffer, permTable, PERM_TABLE_BYTES);
+  }
+
+  /** The engines check every load, store and fetch against this: it mirrors the VMAs. */
+  private readonly perms: Uint8Array;
+
+  /** Mirrors the protections of [start, end) into the page-permission table. */
+  private syncPerms(start: number, end: number): void {
+    const p0 = Math.floor(start / PAGE);
+    const p1 = Math.ceil(end / PAGE);
+    this.perms.fill(0, p0, p1);
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      // As on Linux/riscv, a writable mapping is readable too.
+      const bits = (v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) | (v.prot & PROT_WRITE ? PROT_READ : 0);
+      this.perms.fill(bits, Math.max(p0, v.start / PAGE), Math.min(p1, v.end / PAGE));
+    }
   }
 
   private indexAfter(addr: number): number {
@@ -143,6 +163,7 @@ export class AddressSpace {
       offset,
       shared,
     });
+    this.syncPerms(start, end);
   }
 
   /** msync: shared file mappings in [start, end) write their bytes back to their files. */
@@ -184,6 +205,7 @@ export class AddressSpace {
     }
     this.brkStart = from.brkStart;
     this.brk = from.brk;
+    this.syncPerms(this.lo, this.hi);
   }
 
   /** Zero-fills pages that were mapped before (fresh pages of the wasm memory are zero). */
@@ -213,6 +235,7 @@ export class AddressSpace {
       if (v.end > end) out.push({ ...v, start: end, offset: v.offset + (end - v.start) });
     }
     this.vmas.splice(first, i - first, ...out);
+    this.syncPerms(start, end);
   }
 
   /** Changes the protection of mapped pages; false when part of the range is unmapped. */
@@ -230,6 +253,7 @@ export class AddressSpace {
       if (v.end > end) pieces.push({ ...v, start: end, offset: v.offset + (end - v.start) });
     }
     this.vmas.splice(first, i - first, ...pieces);
+    this.syncPerms(start, end);
     return true;
   }
 

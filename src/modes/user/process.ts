@@ -6,7 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { RiscvCpu, cpuVmmBytes } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
-import type { InterpImports } from "../../arch/riscv/interp.js";
+import {
+  LOAD_KIND_BYTES as LOAD_BYTES,
+  LOAD_KIND_SIGNED as LOAD_SIGNED,
+  PERM_TABLE_BYTES,
+  type InterpImports,
+} from "../../arch/riscv/interp.js";
 import { CAUSE } from "../../arch/riscv/priv.js";
 import * as S from "../../arch/riscv/state.js";
 import { UserError } from "../../core/errors.js";
@@ -22,6 +27,7 @@ import {
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
+  SEGV_ACCERR,
   SEGV_MAPERR,
   SIG,
   TRAP_BRKPT,
@@ -122,12 +128,15 @@ export class UserProcess {
     readonly fds: FdTable,
     public cwd: string,
   ) {
-    const layout = new MemoryLayout(cpuVmmBytes(MAX_THREADS), WINDOW_HI, false, { vmmAtTop: true });
+    const layout = new MemoryLayout(cpuVmmBytes(MAX_THREADS) + PERM_TABLE_BYTES + PAGE, WINDOW_HI, false, {
+      vmmAtTop: true,
+    });
+    const permTable = layout.alloc(PERM_TABLE_BYTES, PAGE);
     const overrides: Partial<InterpImports> = {
-      load: (h) => this.memFault(h),
-      store: (h) => this.memFault(h),
+      load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),
+      store: (h, bytes) => this.memSlow(h, true, bytes, false),
       translate: (h, arg) => this.memFault(h, arg & 0xff),
-      fetch: (h) => this.fetchFault(h),
+      fetch: (h) => this.fetchSlow(h),
     };
     const host = {
       phys: new PhysMap(),
@@ -138,11 +147,11 @@ export class UserProcess {
       layout,
       host,
       MAX_THREADS,
-      { kind: "flat", guestLo: WINDOW_LO, guestHi: WINDOW_HI, hostOffset: 0 },
+      { kind: "flat", guestLo: WINDOW_LO, guestHi: WINDOW_HI, hostOffset: 0, permTable },
       overrides,
     );
     this.freeHarts = [...this.cpu.harts].reverse();
-    this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP);
+    this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
     this.pid = kernel.newId();
     kernel.processes.set(this.pid, this);
   }
@@ -362,20 +371,68 @@ export class UserProcess {
   }
 
   /** A load, store or atomic outside the window (or a misaligned atomic). */
-  private memFault(h: number, atomicBytes = 0): number {
+  /**
+   * The engines' slow path for a load or store: one that crosses into the next page is
+   * performed here when both pages allow it; anything else is a signal.
+   */
+  private memSlow(h: number, write: boolean, bytes: number, signed: boolean): number {
+    const hart = this.cpu.hartAt(h);
+    const va = BigInt.asUintN(64, hart.getI64(S.SCRATCH));
+    const addr = Number(va);
+    if (
+      va + BigInt(bytes) > BigInt(WINDOW_HI) ||
+      !this.as.isMapped(addr, bytes, write ? PROT_WRITE : PROT_READ)
+    ) {
+      return this.memFault(h, 0, bytes);
+    }
+    const u8 = this.as.u8;
+    if (write) {
+      const v = hart.getI64(S.SCRATCH2);
+      for (let i = 0; i < bytes; i++) u8[addr + i] = Number((v >> BigInt(8 * i)) & 0xffn);
+      return 0;
+    }
+    let v = 0n;
+    for (let i = bytes - 1; i >= 0; i--) v = (v << 8n) | BigInt(u8[addr + i]);
+    hart.setI64(S.SCRATCH, signed ? BigInt.asIntN(8 * bytes, v) : v);
+    return 0;
+  }
+
+  /** Fetch slow path: an instruction that straddles two executable pages, else SIGSEGV. */
+  private fetchSlow(h: number): number {
+    const hart = this.cpu.hartAt(h);
+    const pc = Number(hart.pc);
+    const as = this.as;
+    if (hart.pc + 4n <= BigInt(WINDOW_HI) && as.isMapped(pc, 2, PROT_EXEC)) {
+      const lo = as.dv.getUint16(pc, true);
+      if ((lo & 3) !== 3) return (hart.setI32(S.SCRATCH, lo), 0);
+      if (as.isMapped(pc + 2, 2, PROT_EXEC))
+        return (hart.setI32(S.SCRATCH, lo | (as.dv.getUint16(pc + 2, true) << 16)), 0);
+    }
+    return this.fetchFault(h);
+  }
+
+  /**
+   * A bad access of `bytes` at the address in SCRATCH: SIGBUS for a misaligned atomic, else
+   * SIGSEGV, with SEGV_ACCERR when every byte is mapped (a protection fault) as on Linux.
+   */
+  private memFault(h: number, atomicBytes = 0, bytes = atomicBytes || 1): number {
     const hart = this.cpu.hartAt(h);
     const t = this.threadOf(hart);
     const va = BigInt.asUintN(64, hart.getI64(S.SCRATCH));
     const addr = Number(va & 0xffff_ffff_ffffn);
-    if (atomicBytes && va < BigInt(WINDOW_HI) && addr % atomicBytes !== 0)
+    if (atomicBytes && va < BigInt(WINDOW_HI) && addr % atomicBytes !== 0) {
       forceSignal(this, t, SIG.SIGBUS, BUS_ADRALN, addr);
-    else forceSignal(this, t, SIG.SIGSEGV, SEGV_MAPERR, addr);
+    } else {
+      const mapped = va + BigInt(bytes) <= BigInt(WINDOW_HI) && this.as.isMapped(addr, bytes);
+      forceSignal(this, t, SIG.SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, addr);
+    }
     return 1;
   }
 
   private fetchFault(h: number): number {
     const t = this.threadOf(this.cpu.hartAt(h));
-    forceSignal(this, t, SIG.SIGSEGV, SEGV_MAPERR, t.pc);
+    const mapped = t.pc < WINDOW_HI && this.as.isMapped(t.pc, 1);
+    forceSignal(this, t, SIG.SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, t.pc);
     return 1;
   }
 
