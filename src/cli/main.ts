@@ -38,7 +38,9 @@ function collect(v: string, prev: string[] | undefined): string[] {
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
   const program = new Command("hartwood")
-    .description("Run RISC-V (RV64GC) software by recompiling it to WebAssembly")
+    .description(
+      "Run RISC-V (RV64GC) software in WebAssembly (an interpreter generated from the instruction definitions)",
+    )
     .exitOverride()
     .enablePositionalOptions()
     .configureOutput({
