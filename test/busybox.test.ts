@@ -102,6 +102,8 @@ function runIn(
         done({ status, stdout, stderr });
       },
     );
+    // A program that exits without reading its input closes the pipe: EPIPE is not a failure.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(stdin);
   });
 }
