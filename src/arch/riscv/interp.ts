@@ -62,22 +62,20 @@ const ILLEGAL_INSTRUCTION = 2;
 
 /**
  * How guest addresses reach wasm memory. "tlb": through the per-hart software TLB (system
- * and bare-metal modes). "flat": user mode, where guest addresses [guestLo, guestHi) map
- * linearly to host offset address + hostOffset; one unsigned compare checks the window.
+ * and bare-metal modes). "flat": user mode, where guest address a is host offset
+ * a + hostOffset and a byte per guest page says what the page allows.
  */
 export type MemStrategy =
   | { readonly kind: "tlb" }
   | {
       readonly kind: "flat";
-      readonly guestLo: number;
-      readonly guestHi: number;
       readonly hostOffset: number;
       /**
        * Host offset of a byte per guest page for the whole 32-bit space (1 MiB): bit 0 R,
-       * bit 1 W, bit 2 X (Linux's PROT_* bits). With it, an access must also find its page
-       * permitted and stay within one page; everything else takes the slow path.
+       * bit 1 W, bit 2 X (Linux's PROT_* bits). An access must find its page permitted and
+       * stay within one page; everything else takes the slow path.
        */
-      readonly permTable?: number;
+      readonly permTable: number;
     };
 
 /** Permission bits of the flat strategy's page table. */
@@ -201,10 +199,10 @@ class InterpSem implements Sem {
   private probe(va: Local, bytes: number, tag: number, entry: Local, aligned = false): void {
     const w = this.w;
     const mem = this.c.mem;
-    if (mem.kind === "flat" && mem.permTable !== undefined) {
+    if (mem.kind === "flat") {
       permitted(w, va, mem.permTable, tag === S.TLB_WRITE ? PAGE_W : PAGE_R);
       if (bytes > 1) {
-        // the access stays within its page (page-crossing ones take the slow path)
+        // the access stays within its page (page-crossing ones take the slow path) ...
         w.get(va)
           .i32_wrap_i64()
           .i32_const(0xfff)
@@ -212,29 +210,15 @@ class InterpSem implements Sem {
           .i32_const(4096 - bytes)
           .i32_le_u()
           .i32_and();
+        // ... and, for atomics, is naturally aligned
+        if (aligned)
+          w.get(va)
+            .i32_wrap_i64()
+            .i32_const(bytes - 1)
+            .i32_and()
+            .i32_eqz()
+            .i32_and();
       }
-      if (aligned && bytes > 1)
-        w.get(va)
-          .i32_wrap_i64()
-          .i32_const(bytes - 1)
-          .i32_and()
-          .i32_eqz()
-          .i32_and();
-      return;
-    }
-    if (mem.kind === "flat") {
-      w.get(va)
-        .i64_const(mem.guestLo)
-        .i64_sub()
-        .i64_const(mem.guestHi - mem.guestLo - bytes)
-        .i64_le_u();
-      if (aligned && bytes > 1)
-        w.get(va)
-          .i32_wrap_i64()
-          .i32_const(bytes - 1)
-          .i32_and()
-          .i32_eqz()
-          .i32_and();
       return;
     }
     this.tlbEntry(va, S.TLB_DATA);
@@ -452,28 +436,16 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   w.block("fetched");
   w.block("slow");
   const mem = c.mem;
-  if (mem.kind === "flat" && mem.permTable !== undefined) {
-    // The page cache is refilled from the permission table (X).
-    w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
-    w.if_();
+  // The page of the last fetch is cached in locals; a new page is checked once.
+  w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
+  w.if_();
+  if (mem.kind === "flat") {
+    // user mode: the page must be executable
     permitted(w, c.pc, mem.permTable, PAGE_X);
     w.i32_eqz().br_if("slow");
     w.i32_const(mem.hostOffset).set(c.fbase);
-    w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
-    w.end();
-  } else if (mem.kind === "flat") {
-    // The whole window is one "page": 4 bytes must be inside it.
-    w.get(c.pc)
-      .i64_const(mem.guestLo)
-      .i64_sub()
-      .i64_const(mem.guestHi - mem.guestLo - 4)
-      .i64_gt_u()
-      .br_if("slow");
-    w.i32_const(mem.hostOffset).set(c.fbase);
   } else {
-    w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
-    w.if_();
-    // Refill the page cache from the fetch TLB.
+    // the fetch TLB
     w.get(c.hart).i32_load(S.TLB_FETCH);
     w.get(c.pc)
       .i64_const(12)
@@ -484,16 +456,14 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
     w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
     w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("slow");
     w.get(entry).i32_load(S.TLB_ADDEND).set(c.fbase);
-    w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
-    w.end();
   }
+  w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
+  w.end();
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host).i32_load16_u().tee(c.raw);
   w.i32_const(3).i32_and().i32_const(3).i32_eq();
   w.if_();
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  if (mem.kind === "tlb" || mem.permTable !== undefined) {
-    w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
-  }
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
   w.get(host).i32_load(0, 1).tee(c.raw).set(c.insn);
   w.i32_const(4).set(c.len);
   w.else_();

@@ -143,13 +143,7 @@ export class UserProcess {
       now: () => Math.floor(performance.now() * 10_000), // 10 MHz, as QEMU's timebase
       trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
     };
-    this.cpu = new RiscvCpu(
-      layout,
-      host,
-      MAX_THREADS,
-      { kind: "flat", guestLo: WINDOW_LO, guestHi: WINDOW_HI, hostOffset: 0, permTable },
-      overrides,
-    );
+    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, { kind: "flat", hostOffset: 0, permTable }, overrides);
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
     this.pid = kernel.newId();
