@@ -29,10 +29,11 @@ export function cpuVmmBytes(harts: number): number {
 export class RiscvCpu {
   readonly harts: Hart[] = [];
   private readonly run: (hart: number, budget: number) => number;
+  private readonly stateBase: number;
 
   /**
    * `mem` selects how guest addresses reach memory; with "flat" the host supplies the
-   * slow paths (`imports`) for accesses outside the window.
+   * slow paths (`overrides`) for the accesses its fast path declines.
    */
   constructor(
     layout: MemoryLayout,
@@ -43,13 +44,12 @@ export class RiscvCpu {
   ) {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
-    const stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64);
+    const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
       const tlb = layout.alloc(3 * S.TLB_SET_BYTES, 64);
       this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
     }
-    const hartAt = (base: number) => this.harts[((base >>> 0) - stateBase) / S.HART_STATE_BYTES]; // i32 from wasm: unsigned
-    this.hartAtBase = hartAt;
+    const hartAt = (base: number) => this.hartAt(base);
     const imports: InterpImports = {
       load: (h, kind) => hartAt(h).mmu.load(kind),
       store: (h, bytes) => hartAt(h).mmu.store(bytes),
@@ -71,9 +71,8 @@ export class RiscvCpu {
 
   /** The hart whose state starts at host offset `base` (the engines' `hart` argument). */
   hartAt(base: number): Hart {
-    return this.hartAtBase(base);
+    return this.harts[((base >>> 0) - this.stateBase) / S.HART_STATE_BYTES]; // an i32 from wasm: unsigned
   }
-  private readonly hartAtBase: (base: number) => Hart;
 
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {

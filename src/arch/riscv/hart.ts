@@ -159,11 +159,8 @@ export class Hart {
 
   /** Re-selects the TLB sets after a change of privilege, MPRV or MPP. */
   privChanged(): void {
-    this.setI32(S.PRIV, this.priv);
-    const ms = this.mstatus;
-    const dataPriv = ms & MSTATUS.MPRV && this.priv === PRV_M ? Number((ms & MSTATUS.MPP) >> 11n) : this.priv;
     this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv));
-    this.setI32(S.TLB_DATA, this.mmu.setFor(dataPriv));
+    this.setI32(S.TLB_DATA, this.mmu.setFor(this.dataPriv()));
   }
 
   /** Privilege used by loads and stores (mstatus.MPRV, Priv spec §3.1.6.3). */

@@ -46,8 +46,6 @@ export class Mmu {
   private readonly pmpcfg = new Uint8Array(PMP_ENTRIES);
   private readonly pmpaddr: bigint[] = new Array<bigint>(PMP_ENTRIES).fill(0n);
   private pmp: PmpRange[] = [];
-  /** Result of the last successful `translate`: may its page be cached in the TLB? */
-  private cacheable = false;
   private readonly tlbI32: number; // index of the first TLB word in hart.i32
 
   constructor(
@@ -145,25 +143,15 @@ export class Mmu {
 
   // --- translation ---
   /**
-   * Translates the virtual address (lo, hi) for `access` at privilege `priv`. Returns the
-   * physical address, or -(cause + 1) for a fault. Sets `cacheable` for the page.
+   * Translates the virtual address (lo, hi) for `access` at privilege `priv` (no PMP yet).
+   * Returns the physical address, or -(cause + 1) for a fault.
    */
-  translate(lo: number, hi: number, access: Access, priv: number): number {
+  private translate(lo: number, hi: number, access: Access, priv: number): number {
     const mode = priv === PRV_M ? 0 : Number(this.satp >> 60n);
-    let pa: number;
-    if (mode === 0) {
-      const uhi = hi >>> 0;
-      if (uhi >= 1 << 24) return -(FAULT[access].access + 1); // beyond the 56-bit physical space
-      pa = uhi * TWO32 + (lo >>> 0);
-      this.cacheable = true;
-    } else {
-      pa = this.walk(lo, hi, access, priv, mode === 8 ? 3 : mode === 9 ? 4 : 5);
-      if (pa < 0) return pa;
-    }
-    const page = pa - (pa % 4096);
-    if (!this.pmpAllows(pa, 1, access, priv)) return -(FAULT[access].access + 1);
-    if (this.cacheable) this.cacheable = this.pmpAllows(page, 4096, access, priv);
-    return pa;
+    if (mode !== 0) return this.walk(lo, hi, access, priv, mode === 8 ? 3 : mode === 9 ? 4 : 5);
+    const uhi = hi >>> 0;
+    if (uhi >= 1 << 24) return -(FAULT[access].access + 1); // beyond the 56-bit physical space
+    return uhi * TWO32 + (lo >>> 0);
   }
 
   /** The Sv39/48/57 page walk of Priv spec §4.3.2, with hardware A/D updates. */
@@ -209,9 +197,8 @@ export class Mmu {
           return this.walk(lo, hi, access, priv, levels);
         }
       }
-      // A load through a clean page must not let a later store skip setting D: only cache
-      // the write tag when D is already set (see fill()).
-      this.cacheable = true;
+      // A load through a clean page must not let a later store skip setting D: stores may
+      // use this translation only when D is already set (see fill()).
       this.writable = (pteLo & PTE_W) !== 0 && ((pteLo & PTE_D) !== 0 || access === Access.Write);
       return (ppn + (vpn % span)) * 4096 + (lo & 0xfff);
     }
@@ -260,7 +247,8 @@ export class Mmu {
     const page = pa - (pa % 4096);
     const host = this.h.host.phys.ramOffset(page, 4096);
     this.watched = this.h.host.phys.watchedPages.has(page);
-    if (this.cacheable && host >= 0) this.fill(set, lo, hi, access, host);
+    // Only a page PMP treats as a whole may be cached: the TLB skips the PMP check.
+    if (host >= 0 && this.pmpAllows(page, 4096, access, priv)) this.fill(set, lo, hi, access, host);
     return pa;
   }
 

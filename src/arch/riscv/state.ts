@@ -9,7 +9,7 @@ export const F = 256; // f0..f31, raw 64-bit patterns (binary32 values NaN-boxed
 export const PC = 512; // i64
 export const FFLAGS = 520; // i32, accrued exception flags (fcsr[4:0])
 export const FRM = 524; // i32, dynamic rounding mode (fcsr[7:5])
-export const PRIV = 528; // i32, current privilege level (0 U, 1 S, 3 M)
+// 528: unused
 export const TLB_DATA = 532; // i32, host offset of the TLB set used by loads and stores
 export const TLB_FETCH = 536; // i32, host offset of the TLB set used by instruction fetch
 export const BUDGET = 540; // i32, instructions left in the current run slice
