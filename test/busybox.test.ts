@@ -11,7 +11,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -118,7 +118,8 @@ async function both(c: Case): Promise<{ qemu: Outcome; hartwood: Outcome }> {
     runIn(qemu, [busybox, ...c.args], qdir, wrappers, c.stdin ?? "", RUN_TIMEOUT_MS),
     runIn(
       process.execPath,
-      [HARTWOOD, "run", busybox, ...c.args],
+      // The guest sees its working directory, the applet links and busybox itself.
+      [HARTWOOD, "run", "--ro-bind", links, "--ro-bind", dirname(busybox), busybox, ...c.args],
       hdir,
       links,
       c.stdin ?? "",

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_proce
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"; // prettier-ignore
 import { constants, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
@@ -72,14 +72,25 @@ function qemu(elf: string, args: string[], link: Link): Outcome {
   return { stdout: r.stdout, status };
 }
 
-async function hartwood(elf: string, args: string[]): Promise<Outcome & { stderr: string; signal?: number }> {
+/** Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only) and `binds`. */
+async function hartwood(
+  elf: string,
+  args: string[],
+  binds: string[] = [],
+): Promise<Outcome & { stderr: string; signal?: number }> {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-io-"));
   try {
     writeFileSync(join(dir, "in"), STDIN);
     const fds = [openSync(join(dir, "in"), "r"), openSync(join(dir, "out"), "w"), openSync(join(dir, "err"), "w")] as const; // prettier-ignore
     let r;
     try {
-      r = await run({ program: elf, args, env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`), root: ROOT, stdio: fds }); // prettier-ignore
+      r = await run({
+        program: elf,
+        args,
+        env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
+        binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
+        stdio: fds,
+      });
     } finally {
       fds.forEach((fd) => closeSync(fd));
     }
@@ -103,7 +114,7 @@ async function compare(
   const dirs = [mkdtempSync(join(tmpdir(), "hartwood-q-")), mkdtempSync(join(tmpdir(), "hartwood-h-"))];
   try {
     const want = qemu(elf, args(dirs[0]), link);
-    const got = await hartwood(elf, args(dirs[1]));
+    const got = await hartwood(elf, args(dirs[1]), [dirs[1]]);
     expect(got.stdout, `stdout (stderr was: ${got.stderr})`).toBe(want.stdout);
     expect(got.status, "exit status").toBe(want.status);
     return got;
@@ -203,7 +214,16 @@ describe("hartwood run (the CLI)", () => {
     const dir = mkdtempSync(join(tmpdir(), "hartwood-cli-"));
     try {
       const r = cli(
-        ["--env", "HARTWOOD_GREETING=from cli", "--strace", build("fileio.c", "pie"), dir, "-x"],
+        [
+          "--bind",
+          dir,
+          "--env",
+          "HARTWOOD_GREETING=from cli",
+          "--strace",
+          build("fileio.c", "pie"),
+          dir,
+          "-x",
+        ],
         STDIN,
       );
       expect(r.stdout).toContain("env HARTWOOD_GREETING=from cli");
@@ -216,4 +236,43 @@ describe("hartwood run (the CLI)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("the guest sees only what the flags expose: an unbound directory is missing, --ro-bind is read-only, --bind and --no-cwd", () => {
+    // prettier-ignore
+    const dir = mkdtempSync(join(tmpdir(), "hartwood-ns-"));
+    const elf = build("fileio.c", "static");
+    try {
+      // The scratch directory is not the working directory and not bound: chdir fails with ENOENT.
+      const hidden = cli(["--no-cwd", elf, dir]);
+      expect(hidden.stdout).toContain("FAIL line 31: chdir(argv[1]) == 0 (errno 2)");
+      expect(hidden.status).toBe(1);
+      // Read-only: creating a.txt fails with EROFS, and nothing appears on the host.
+      const ro = cli(["--ro-bind", dir, elf, dir]);
+      expect(ro.stdout).toContain("cwd matches: 1");
+      expect(ro.stdout).toContain("(errno 30)");
+      expect(existsSync(join(dir, "a.txt"))).toBe(false);
+      // Bound read-write at another guest path: the guest sees the host's file there and works in it.
+      writeFileSync(join(dir, "from-host.txt"), "");
+      const moved = cli(["--no-cwd", "--bind", `${dir}:/work`, elf, "/work"], STDIN);
+      expect(moved.stdout).toContain("cwd matches: 1");
+      expect(moved.stdout).toContain("entry from-host.txt");
+      expect(moved.stdout).toContain("stdin: 3 lines, 29 bytes");
+      expect(moved.status).toBe(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const [flags, message] of [
+    [["--root", "/nonexistent-root"], "hartwood: --root /nonexistent-root: ENOENT"],
+    [["--bind", "/nonexistent-dir"], "hartwood: --bind /nonexistent-dir: ENOENT"],
+    [["--root", "/etc/hostname"], "hartwood: --root /etc/hostname: not a directory"],
+    [["--ro-bind", ":/x"], "hartwood: --bind expects src[:dst], got ':/x'"],
+  ] as const) {
+    test(`${flags.join(" ")} is a one-line error`, () => {
+      const r = cli([...flags, build("fatal.c", "static"), "exit"]);
+      expect(r.stderr).toBe(`${message}\n`);
+      expect(r.status).toBe(1);
+    });
+  }
 });

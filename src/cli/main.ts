@@ -3,7 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { UserError } from "../core/errors.js";
 import { runBaremetal } from "../modes/baremetal.js";
-import { run as runUser, signalName, DEFAULT_ROOT } from "../modes/user/index.js";
+import { run as runUser, signalName, DEFAULT_ROOT, type Bind } from "../modes/user/index.js";
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -32,6 +32,22 @@ function readInput(path: string): Uint8Array {
 
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
+}
+
+interface RunFlags {
+  root?: string;
+  bind?: string[];
+  roBind?: string[];
+  cwd: boolean;
+  env?: string[];
+  strace?: boolean;
+}
+
+/** "src" or "src:/dst" (the guest side is absolute, so a ':' inside src is kept). */
+function bind(spec: string, readOnly: boolean): Bind {
+  const i = spec.lastIndexOf(":/");
+  if (spec === "" || i === 0) throw new UserError(`--bind expects src[:dst], got '${spec}'`);
+  return i > 0 ? { host: spec.slice(0, i), guest: spec.slice(i + 1), readOnly } : { host: spec, readOnly };
 }
 
 /** Runs the CLI; returns the process exit status. */
@@ -64,31 +80,41 @@ export async function main(argv: string[]): Promise<number> {
     .argument("[args...]", "its arguments")
     .option(
       "--root <dir>",
-      `sysroot: PT_INTERP and absolute guest paths resolve here first, then on the host (default ${DEFAULT_ROOT} if it exists)`,
+      `the guest's "/", read-write; nothing outside it is visible unless bound (default: ${DEFAULT_ROOT}, read-only, if it exists)`,
     )
+    .option(
+      "--bind <src[:dst]>",
+      "show host directory or file src at guest path dst (default: the same path), read-write (repeatable)",
+      collect,
+    ) // prettier-ignore
+    .option("--ro-bind <src[:dst]>", "the same, read-only (repeatable)", collect)
+    .option("--no-cwd", "do not show the working directory to the guest (it starts in /)")
     .option("--env <K=V>", "set a variable in the guest's environment (repeatable)", collect)
     .option("--strace", "print every syscall with its arguments and result to stderr")
     .passThroughOptions()
-    .action(
-      async (file: string, args: string[], opts: { root?: string; env?: string[]; strace?: boolean }) => {
-        const env = new Map(Object.entries(process.env).map(([k, v]) => [k, v ?? ""]));
-        for (const kv of opts.env ?? []) {
-          const eq = kv.indexOf("=");
-          if (eq <= 0) throw new UserError(`--env expects K=V, got '${kv}'`);
-          env.set(kv.slice(0, eq), kv.slice(eq + 1));
-        }
-        const r = await runUser({
-          program: file,
-          args,
-          env: [...env].map(([k, v]) => `${k}=${v}`),
-          root: opts.root,
-          strace: opts.strace,
-        });
-        if (r.signal)
-          process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
-        status = r.status;
-      },
-    );
+    .action(async (file: string, args: string[], opts: RunFlags) => {
+      const env = new Map(Object.entries(process.env).map(([k, v]) => [k, v ?? ""]));
+      for (const kv of opts.env ?? []) {
+        const eq = kv.indexOf("=");
+        if (eq <= 0) throw new UserError(`--env expects K=V, got '${kv}'`);
+        env.set(kv.slice(0, eq), kv.slice(eq + 1));
+      }
+      const r = await runUser({
+        program: file,
+        args,
+        env: [...env].map(([k, v]) => `${k}=${v}`),
+        root: opts.root,
+        binds: [
+          ...(opts.bind ?? []).map((b) => bind(b, false)),
+          ...(opts.roBind ?? []).map((b) => bind(b, true)),
+        ],
+        exposeCwd: opts.cwd,
+        strace: opts.strace,
+      });
+      if (r.signal)
+        process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
+      status = r.status;
+    });
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

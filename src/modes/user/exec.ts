@@ -2,8 +2,8 @@
 // wait4. A child process is a copy of its parent in a wasm memory of its own (kernel.ts).
 import * as fs from "node:fs";
 import { parseElf } from "../../core/elf.js";
-import { AT_FDCWD, ERRNO } from "./abi.js";
-import { hostPath, rootPath } from "./fs.js";
+import { AT_FDCWD, ERRNO, SIG } from "./abi.js";
+import { lookup } from "./fs.js";
 import { EM_RISCV_MACHINE, programInterpreter } from "./loader.js";
 import type { UserProcess } from "./process.js";
 import { REDIRECTED, sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
@@ -40,11 +40,32 @@ function strings(p: UserProcess, addr: number): string[] {
   }
 }
 
+/** The program at guest `path`: its host file and its guest name. */
+function executable(p: UserProcess, path: string): { host: string; guest: string } {
+  const r = lookup(p, AT_FDCWD, path, true);
+  const n = r.node;
+  let host: string | undefined;
+  if (n.kind === "host") host = n.st ? n.host : undefined;
+  else if (n.v.type === "link")
+    host = n.v.magic?.host(); // /proc/self/exe, /proc/self/fd/N
+  else throw new SysError(ERRNO.EACCES);
+  if (host === undefined) throw new SysError(ERRNO.ENOENT);
+  const guest = n.kind === "virtual" && n.v.type === "link" ? n.v.target() : r.guest;
+  return { host, guest };
+}
+
 function readExecutable(path: string): Uint8Array {
   const st = fs.statSync(path);
   if (!st.isFile()) throw new SysError(ERRNO.EACCES);
   fs.accessSync(path, fs.constants.X_OK);
   return fs.readFileSync(path);
+}
+
+/** The bytes of a program interpreter (PT_INTERP), a guest path. */
+export function readInterpreter(p: UserProcess, path: string): Uint8Array {
+  const r = lookup(p, AT_FDCWD, path, true);
+  if (r.node.kind !== "host" || !r.node.st) throw new SysError(ERRNO.ENOENT);
+  return fs.readFileSync(r.node.host);
 }
 
 const SHEBANG = 0x2123; // "#!" little-endian
@@ -54,8 +75,8 @@ function execve(p: UserProcess, t: Thread): SysResult {
   let argv = strings(p, t.arg(1));
   const env = strings(p, t.arg(2));
   const execfn = path;
-  let host = /^\/proc\/(self|\d+)\/exe$/.test(path) ? p.programPath : hostPath(p, AT_FDCWD, path);
-  let bytes = readExecutable(host);
+  let prog = executable(p, path);
+  let bytes = readExecutable(prog.host);
   // #! scripts (up to 4 deep, like Linux's binfmt_script): interpreter, one optional argument, the script.
   for (let depth = 0; bytes.length >= 2 && (bytes[0] | (bytes[1] << 8)) === SHEBANG; depth++) {
     if (depth === 4) throw new SysError(ERRNO.ELOOP);
@@ -66,15 +87,15 @@ function execve(p: UserProcess, t: Thread): SysResult {
     if (!m) throw new SysError(ERRNO.ENOEXEC);
     argv = [m[1], ...(m[2] ? [m[2].trim()] : []), path, ...argv.slice(1)];
     path = m[1];
-    host = hostPath(p, AT_FDCWD, path);
-    bytes = readExecutable(host);
+    prog = executable(p, path);
+    bytes = readExecutable(prog.host);
   }
   let interpBytes: Uint8Array | undefined;
   try {
     const interp = programInterpreter(parseElf(bytes, EM_RISCV_MACHINE, "RISC-V"));
-    if (interp !== undefined) interpBytes = fs.readFileSync(rootPath(p.root, interp));
+    if (interp !== undefined) interpBytes = readInterpreter(p, interp);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code) throw new SysError(ERRNO.ENOENT); // no interpreter
+    if (e instanceof SysError || (e as NodeJS.ErrnoException).code) throw new SysError(ERRNO.ENOENT); // no interpreter
     throw new SysError(ERRNO.ENOEXEC);
   }
   // The point of no return: the old image goes.
@@ -85,7 +106,8 @@ function execve(p: UserProcess, t: Thread): SysResult {
     p.exec(
       {
         bytes,
-        hostPath: fs.realpathSync(host),
+        hostPath: fs.realpathSync(prog.host),
+        guestPath: prog.guest,
         argv,
         env,
         execfn,
@@ -101,26 +123,29 @@ function execve(p: UserProcess, t: Thread): SysResult {
   return REDIRECTED;
 }
 
-function wait4(p: UserProcess, t: Thread): SysResult {
-  const pid = t.argInt(0);
-  const wstatus = t.arg(1);
-  const options = t.argInt(2);
-  const rusage = t.arg(3);
-  // Every process of the run is in one process group: pid 0 and -pgid mean any child.
-  const matches = (c: UserProcess) => pid <= 0 || c.pid === pid;
+/**
+ * wait4 and waitid: reaps (or with `keep`, only looks at) a child that matches and has exited,
+ * blocking unless WNOHANG. `report` writes the caller's result and returns the syscall's.
+ */
+function waitChild(
+  p: UserProcess,
+  t: Thread,
+  matches: (c: UserProcess) => boolean,
+  options: number,
+  keep: boolean,
+  report: (c: UserProcess | undefined, status: number) => number,
+): SysResult {
   const attempt = (): number | undefined => {
     const candidates = [...p.children].filter(matches);
     if (candidates.length === 0) return -ERRNO.ECHILD;
     const done = candidates.find((c) => c.result);
     if (!done) return undefined;
-    const status = p.kernel.reap(p, done);
-    if (wstatus) p.as.setU32(wstatus, status);
-    if (rusage) p.as.out(rusage, 144).fill(0);
-    return done.pid;
+    const status = keep ? p.kernel.waitStatus(done) : p.kernel.reap(p, done);
+    return report(done, status);
   };
   const r = attempt();
   if (r !== undefined) return r;
-  if (options & WNOHANG) return 0;
+  if (options & WNOHANG) return report(undefined, 0);
   const waiter = () => {
     let r: number | undefined;
     try {
@@ -136,8 +161,59 @@ function wait4(p: UserProcess, t: Thread): SysResult {
   return p.block(t, { cancel: () => p.childWaiters.delete(waiter), restartable: true });
 }
 
+function wait4(p: UserProcess, t: Thread): SysResult {
+  const pid = t.argInt(0);
+  const wstatus = t.arg(1);
+  const rusage = t.arg(3);
+  // Every process of the run is in one process group: pid 0 and -pgid mean any child.
+  return waitChild(
+    p,
+    t,
+    (c) => pid <= 0 || c.pid === pid,
+    t.argInt(2),
+    false,
+    (c, status) => {
+      if (!c) return 0;
+      if (wstatus) p.as.setU32(wstatus, status);
+      if (rusage) p.as.out(rusage, 144).fill(0);
+      return c.pid;
+    },
+  );
+}
+
+const P_ALL = 0, P_PID = 1, P_PGID = 2; // prettier-ignore
+const WEXITED = 4;
+const WNOWAIT = 0x0100_0000;
+const CLD_EXITED = 1, CLD_KILLED = 2; // prettier-ignore
+
+/** waitid: only exits are reported (no stop/continue: guest processes are never stopped). */
+function waitid(p: UserProcess, t: Thread): SysResult {
+  const idtype = t.argInt(0);
+  const id = t.argInt(1);
+  const info = t.arg(2);
+  const options = t.argInt(3);
+  if (idtype !== P_ALL && idtype !== P_PID && idtype !== P_PGID) throw new SysError(ERRNO.EINVAL);
+  if (!(options & WEXITED)) throw new SysError(ERRNO.EINVAL);
+  const matches = (c: UserProcess) => idtype !== P_PID || c.pid === id;
+  return waitChild(p, t, matches, options, (options & WNOWAIT) !== 0, (c, status) => {
+    if (info) {
+      p.as.out(info, 128).fill(0); // WNOHANG with nothing to report: si_pid 0
+      if (c) {
+        const signal = status & 0x7f;
+        p.as.setU32(info, SIG.SIGCHLD);
+        p.as.setU32(info + 8, signal ? CLD_KILLED : CLD_EXITED);
+        p.as.setU32(info + 16, c.pid);
+        p.as.setU32(info + 20, process.getuid?.() ?? 0);
+        p.as.setU32(info + 24, signal || (status >> 8) & 0xff);
+      }
+    }
+    if (t.arg(4)) p.as.out(t.arg(4), 144).fill(0);
+    return 0;
+  });
+}
+
 export const EXEC_SYSCALLS: SyscallDef[] = [
   sys(221, "execve", "spp", execve),
   sys(260, "wait4", "ipxp", wait4),
-  sys(95, "waitid", "iipxp", (p) => (p.children.size ? -ERRNO.ENOSYS : -ERRNO.ECHILD)),
+  sys(95, "waitid", "iipxp", waitid),
 ];

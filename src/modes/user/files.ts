@@ -40,15 +40,29 @@ export interface HostWork {
   wake(fn: () => void): void;
 }
 
+export interface DirEntry {
+  name: string;
+  ino: bigint;
+  /** DT_* */
+  type: number;
+}
+
 export abstract class GuestFile {
   refs = 1;
   constructor(
     /** Access mode and status flags (O_APPEND, O_NONBLOCK...). */
     public flags: number,
   ) {}
-  /** Host path, for directories (fd-relative paths), fstat and /proc/self/fd. */
+  /** Host path, for host calls on an open file. */
   hostPath: string | undefined;
+  /** The guest's name for it (fd-relative paths, /proc/self/fd, /proc/self/maps). */
+  guestPath: string | undefined;
+  /** Opened from a read-only mount or a synthetic tree: its metadata cannot change. */
+  readOnlyMount = false;
   isDir = false;
+  /** A directory's listing, read at the first getdents64 (and again after a rewind). */
+  dirEntries: DirEntry[] | undefined;
+  dirPos = 0;
   /** Reads up to dst.length bytes; undefined = it would block (then wait with onReadable). */
   abstract read(dst: Uint8Array, pos: number | null): number | undefined;
   abstract write(src: Uint8Array, pos: number | null): number;
@@ -76,6 +90,29 @@ export abstract class GuestFile {
     if (--this.refs === 0) this.close();
   }
   protected close(): void {}
+  /** What readlink of /proc/self/fd/N says for a file without a path. */
+  anonName(): string {
+    return "anon_inode:[file]";
+  }
+}
+
+/** fstat of any open file: the host's, or made up for synthetic files and pipes. */
+export function fileStat(file: GuestFile): StatInfo {
+  const st = file.stat();
+  if (st) return st;
+  const mem = file instanceof MemFile;
+  return syntheticStat(mem ? S_IFREG | 0o444 : S_IFIFO | 0o600, mem ? file.data.length : 0, 1n);
+}
+
+const STARTED_NS = BigInt(Date.now()) * 1_000_000n;
+
+/** Stat of something that is not on the host (synthetic files and directories, pipes). */
+export function syntheticStat(mode: number, size: number, ino: bigint): StatInfo {
+  return {
+    dev: 0n, ino, mode: BigInt(mode), nlink: mode & S_IFDIR ? 2n : 1n, uid: BigInt(process.getuid?.() ?? 0),
+    gid: BigInt(process.getgid?.() ?? 0), rdev: 0n, size: BigInt(size), blksize: 4096n, blocks: 0n,
+    atimeNs: STARTED_NS, mtimeNs: STARTED_NS, ctimeNs: STARTED_NS, birthtimeNs: STARTED_NS,
+  }; // prettier-ignore
 }
 
 export const POLLIN = 1;
@@ -107,8 +144,6 @@ function retryAgain<T>(fn: () => T): T {
 
 export class HostFile extends GuestFile {
   pos = 0;
-  dirEntries: { name: string; ino: bigint; type: number }[] | undefined;
-  dirPos = 0;
   /** Bytes an async read delivered after its reader was interrupted: the next read gets them. */
   pushback: Uint8Array | undefined;
   private closed = false;
@@ -171,8 +206,12 @@ export class HostFile extends GuestFile {
     s?.unref?.();
   }
 
+  /**
+   * Opens a host file for the guest. `hostPath` comes from the guest's path walk (vfs.ts), which
+   * has followed every link it should: the host never follows one in its last component.
+   */
   static open(hostPath: string, flags: number, mode: number): HostFile {
-    const fd = fs.openSync(hostPath, hostOpenFlags(flags), mode);
+    const fd = fs.openSync(hostPath, hostOpenFlags(flags) | fs.constants.O_NOFOLLOW, mode);
     try {
       const st = fs.fstatSync(fd);
       const seekable = st.isFile() || st.isBlockDevice();
@@ -251,6 +290,10 @@ export class HostFile extends GuestFile {
     return this.fd;
   }
 
+  override anonName(): string {
+    return isatty(this.fd) ? "/dev/tty" : `pipe:[${this.fd}]`;
+  }
+
   protected override close(): void {
     this.stopStream();
     if (this.closed || this.borrowed) return;
@@ -289,7 +332,11 @@ function hostOpenFlags(f: number): number {
 }
 
 /** An in-memory pipe between guest threads; writes never block (the buffer grows). */
+let pipes = 0;
+
 export class Pipe {
+  /** Its number in /proc/self/fd names ("pipe:[n]"). */
+  readonly id = ++pipes;
   private chunks: Uint8Array[] = [];
   size = 0;
   readers = 1;
@@ -333,6 +380,9 @@ export class PipeEnd extends GuestFile {
     flags: number,
   ) {
     super(flags);
+  }
+  override anonName(): string {
+    return `pipe:[${this.pipe.id}]`;
   }
   override read(dst: Uint8Array): number | undefined {
     if (!this.readEnd) throw new SysError(ERRNO.EBADF);
@@ -411,10 +461,42 @@ export class EventFd extends GuestFile {
   }
 }
 
+/** A synthetic directory (/proc, /dev): getdents64 lists it; it cannot be read or written. */
+export class VirtualDir extends GuestFile {
+  constructor(
+    guestPath: string,
+    readonly names: () => string[],
+    private readonly st: StatInfo,
+  ) {
+    super(O.RDONLY | O.DIRECTORY);
+    this.guestPath = guestPath;
+    this.isDir = true;
+    this.readOnlyMount = true;
+  }
+  override read(): number {
+    throw new SysError(ERRNO.EISDIR);
+  }
+  override write(): number {
+    throw new SysError(ERRNO.EISDIR);
+  }
+  override stat(): StatInfo {
+    return this.st;
+  }
+  override seek(off: number, whence: number): number {
+    if (whence !== SEEK_SET || off < 0) throw new SysError(ERRNO.EINVAL);
+    this.dirPos = off;
+    if (off === 0) this.dirEntries = undefined;
+    return off;
+  }
+}
+
 /** A read-only file whose contents are made when it is opened (/proc/self/maps). */
 export class MemFile extends GuestFile {
   pos = 0;
-  constructor(readonly data: Uint8Array) {
+  constructor(
+    readonly data: Uint8Array,
+    private readonly st?: StatInfo,
+  ) {
     super(O.RDONLY);
   }
   override read(dst: Uint8Array, pos: number | null): number {
@@ -428,7 +510,7 @@ export class MemFile extends GuestFile {
     throw new SysError(ERRNO.EBADF);
   }
   override stat(): StatInfo | undefined {
-    return undefined;
+    return this.st;
   }
   override seek(off: number, whence: number): number {
     const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? this.pos : this.data.length;

@@ -1,96 +1,121 @@
-// File-system syscalls: paths (with --root translation), open/close, metadata, directories.
-// Reads, writes and the other fd operations are in io.ts.
+// File-system syscalls: path lookups in the guest's namespace (vfs.ts), open/close,
+// metadata, directories. Reads, writes and the other fd operations are in io.ts.
 //
-// Paths follow qemu-user's -L rule: an absolute guest path names <root>/path when that exists
-// on the host, else the host's own path; relative paths resolve against the guest's working
-// directory (a host path) or the directory fd. /proc/self/exe and /proc/self/maps are the
-// guest's own.
+// A path names what it names inside the guest's namespace: the root, the binds and the
+// synthetic /dev and /proc. Each handler resolves its paths with `lookup`, then checks what
+// Linux checks for a chroot with bind mounts, in Linux's order (EEXIST before EROFS for
+// creation, EXDEV before EROFS for rename), and only then calls the host.
 import * as fs from "node:fs";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, ERRNO, O, PROT_WRITE } from "./abi.js";
-import { GuestFile, HostFile, MemFile, S_IFIFO, S_IFREG, type StatInfo } from "./files.js";
+import { fileStat, HostFile, VirtualDir, type DirEntry, type GuestFile, type StatInfo } from "./files.js";
 import { IO_SYSCALLS } from "./io.js";
+import { openVirtual, virtualStat } from "./procfs.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef } from "./syscall.js";
 import type { Thread } from "./thread.js";
+import { exists, isDir, type Node, type Resolved } from "./vfs.js";
 
-/** The host path for an absolute guest path under `root` (qemu -L semantics). */
-export function rootPath(root: string | undefined, guestPath: string): string {
-  if (!root || !guestPath.startsWith("/")) return guestPath;
-  const full = root.replace(/\/+$/, "") + guestPath;
-  return fs.existsSync(full) ? full : guestPath;
-}
+const AT_SYMLINK_FOLLOW = 0x400;
 
-/** The host path that guest `path` names relative to `dirfd`. */
-export function hostPath(p: UserProcess, dirfd: number, path: string): string {
-  if (path === "") throw new SysError(ERRNO.ENOENT);
-  if (path.startsWith("/")) return rootPath(p.root, path);
-  let base: string;
-  if (dirfd === AT_FDCWD) base = p.cwd;
-  else {
+type Lookup = Resolved<UserProcess>;
+
+/** Resolves guest `path` relative to `dirfd` (AT_FDCWD: the working directory). */
+export function lookup(p: UserProcess, dirfd: number, path: string, follow: boolean): Lookup {
+  let base = p.cwd;
+  if (!path.startsWith("/") && dirfd !== AT_FDCWD) {
     const f = p.fds.get(dirfd);
-    if (!f.isDir || !f.hostPath) throw new SysError(ERRNO.ENOTDIR);
-    base = f.hostPath;
+    if (!f.isDir || f.guestPath === undefined) throw new SysError(ERRNO.ENOTDIR);
+    base = f.guestPath;
   }
-  return base.endsWith("/") ? base + path : `${base}/${path}`;
+  return p.kernel.vfs.resolve(p, base, path, follow);
 }
 
-/** "/proc/self/X" or "/proc/<our pid>/X" -> X, else undefined. */
-function procSelf(p: UserProcess, path: string): string | undefined {
-  const m = /^\/proc\/(self|\d+)\/(.+)$/.exec(path);
-  if (!m || (m[1] !== "self" && Number(m[1]) !== p.pid)) return undefined;
-  return m[2];
+/** The host path of an existing node whose contents or metadata may change. */
+function mutableHost(r: Lookup): string {
+  const n = r.node;
+  if (!exists(n)) throw new SysError(ERRNO.ENOENT);
+  if (n.mount.readOnly) throw new SysError(ERRNO.EROFS);
+  if (n.kind !== "host" || n.mount.synthetic) throw new SysError(ERRNO.EPERM);
+  return n.host;
 }
 
-function openVirtual(p: UserProcess, path: string): GuestFile | undefined {
-  const what = procSelf(p, path);
-  if (what === "maps") return new MemFile(new TextEncoder().encode(p.as.maps()));
-  if (what === "exe") return HostFile.open(p.programPath, O.RDONLY, 0);
-  return undefined;
+/**
+ * The host path of `r` when its name may be added or removed: that changes the directory
+ * holding it, so the parent's mount decides (a mount point's own mount does not).
+ */
+function entryHost(p: UserProcess, r: Lookup): string {
+  const m = p.kernel.vfs.parentMount(r.guest);
+  if (m.readOnly) throw new SysError(ERRNO.EROFS);
+  if (m.synthetic || r.node.kind !== "host") throw new SysError(ERRNO.EACCES);
+  return r.node.host;
+}
+
+/** A new name to be made at `r`: EEXIST comes before EROFS, as in Linux. */
+function creatable(p: UserProcess, r: Lookup): string {
+  if (exists(r.node) || r.last !== "name") throw new SysError(ERRNO.EEXIST);
+  return entryHost(p, r);
+}
+
+/** The host path of an existing node that is read, not changed. */
+function existingHost(r: Lookup): string {
+  const n = r.node;
+  if (!exists(n)) throw new SysError(ERRNO.ENOENT);
+  if (n.kind !== "host") throw new SysError(ERRNO.EACCES);
+  return n.host;
 }
 
 const pathArg = (p: UserProcess, t: Thread, i: number) => p.as.cstring(t.arg(i));
 
-function openat(p: UserProcess, t: Thread): number {
-  const dirfd = t.argInt(0);
-  const path = pathArg(p, t, 1);
-  const flags = t.argInt(2);
-  const mode = t.argInt(3) & 0o7777;
+function openPath(p: UserProcess, dirfd: number, path: string, flags: number, mode: number): GuestFile {
   if ((flags & O.TMPFILE) === O.TMPFILE) throw new SysError(ERRNO.EOPNOTSUPP);
-  const file =
-    openVirtual(p, path) ??
-    HostFile.open(hostPath(p, dirfd, path), flags, flags & O.CREAT ? mode & ~p.umask : 0);
+  const create = (flags & O.CREAT) !== 0;
+  const excl = create && (flags & O.EXCL) !== 0;
+  if (create && path.endsWith("/")) {
+    lookup(p, dirfd, path.replace(/\/+$/, "") || "/", false); // the directories on the way must exist
+    throw new SysError(ERRNO.EISDIR); // O_CREAT never makes a directory, whatever is there
+  }
+  const r = lookup(p, dirfd, path, !(flags & O.NOFOLLOW) && !excl); // O_EXCL: a link there exists
+  const n = r.node;
+  if (n.kind === "virtual") {
+    if (excl) throw new SysError(ERRNO.EEXIST);
+    return openVirtual(n.v, r.guest, flags);
+  }
+  const write = (flags & O.ACCMODE) !== O.RDONLY || (flags & O.TRUNC) !== 0;
+  if (create && r.last !== "name") throw new SysError(ERRNO.EISDIR);
+  if (n.st) {
+    if (excl) throw new SysError(ERRNO.EEXIST);
+    if (n.st.isDirectory() && (flags & O.ACCMODE) !== O.RDONLY) throw new SysError(ERRNO.EISDIR);
+    if (write && n.mount.readOnly) throw new SysError(ERRNO.EROFS);
+  } else if (!create) throw new SysError(ERRNO.ENOENT);
+  else creatable(p, r);
+  const f = HostFile.open(n.host, flags, create ? mode & ~p.umask : 0);
+  f.guestPath = r.guest;
+  f.readOnlyMount = n.mount.readOnly || n.mount.synthetic !== undefined;
+  return f;
+}
+
+function openat(p: UserProcess, t: Thread): number {
+  const flags = t.argInt(2);
+  const file = openPath(p, t.argInt(0), pathArg(p, t, 1), flags, t.argInt(3) & 0o7777);
   return p.fds.add(file, (flags & O.CLOEXEC) !== 0);
 }
 
-// --- metadata ---
-function synthStat(file: GuestFile): StatInfo {
-  const mode = BigInt(file instanceof MemFile ? S_IFREG | 0o444 : S_IFIFO | 0o600);
-  const size = BigInt(file instanceof MemFile ? file.data.length : 0);
-  const now = BigInt(Date.now()) * 1_000_000n;
-  return {
-    dev: 0n, ino: 1n, mode, nlink: 1n, uid: BigInt(process.getuid?.() ?? 0),
-    gid: BigInt(process.getgid?.() ?? 0), rdev: 0n, size, blksize: 4096n, blocks: 0n,
-    atimeNs: now, mtimeNs: now, ctimeNs: now, birthtimeNs: now,
-  }; // prettier-ignore
+/** stat of the node at guest path `guest`; a magic link that was followed gives the file behind it. */
+function nodeStat(n: Node<UserProcess>, guest: string, followed = false): StatInfo {
+  if (n.kind === "virtual") return virtualStat(n.v, guest, followed);
+  if (!n.st) throw new SysError(ERRNO.ENOENT);
+  return n.st;
 }
 
-export function fileStat(file: GuestFile): StatInfo {
-  return file.stat() ?? synthStat(file);
-}
-
-/** stat/lstat of a path or of an fd (AT_EMPTY_PATH), honouring /proc/self. */
+/** stat/lstat of a path or of an fd (AT_EMPTY_PATH). */
 function statAt(p: UserProcess, dirfd: number, path: string, flags: number): StatInfo {
   if (path === "" && flags & AT_EMPTY_PATH) {
-    if (dirfd === AT_FDCWD) return fs.statSync(p.cwd, { bigint: true });
+    if (dirfd === AT_FDCWD) return nodeStat(p.kernel.vfs.resolve(p, "/", p.cwd, true).node, p.cwd, true);
     return fileStat(p.fds.get(dirfd));
   }
-  const self = procSelf(p, path);
-  if (self === "exe") return fs.statSync(p.programPath, { bigint: true });
-  if (self === "maps") return synthStat(new MemFile(new Uint8Array()));
-  const host = hostPath(p, dirfd, path);
-  return flags & AT_SYMLINK_NOFOLLOW
-    ? fs.lstatSync(host, { bigint: true })
-    : fs.statSync(host, { bigint: true });
+  const follow = !(flags & AT_SYMLINK_NOFOLLOW);
+  const r = lookup(p, dirfd, path, follow);
+  return nodeStat(r.node, r.guest, follow);
 }
 
 const NS = 1_000_000_000n;
@@ -154,44 +179,44 @@ function writeStatx(p: UserProcess, addr: number, st: StatInfo): void {
 }
 
 // --- directories ---
-const DT = { FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 };
+const DT_DIR = 4;
 
-function direntType(d: fs.Dirent): number {
-  if (d.isFile()) return DT.REG;
-  if (d.isDirectory()) return DT.DIR;
-  if (d.isSymbolicLink()) return DT.LNK;
-  if (d.isFIFO()) return DT.FIFO;
-  if (d.isCharacterDevice()) return DT.CHR;
-  if (d.isBlockDevice()) return DT.BLK;
-  if (d.isSocket()) return DT.SOCK;
-  return 0;
+/** A directory's entries: the host's (or the synthetic tree's) and the mount points in it. */
+function listDir(p: UserProcess, f: GuestFile): DirEntry[] {
+  const vfs = p.kernel.vfs;
+  const dir = f.guestPath!.split("/").filter((c) => c !== ""); // canonical: no links, no "..", no "."
+  const statOf = (parts: string[]): StatInfo | undefined => {
+    try {
+      const n = vfs.nodeAt(p, parts);
+      return exists(n) ? nodeStat(n, "/" + parts.join("/")) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const entries: DirEntry[] = [
+    { name: ".", ino: statOf(dir)?.ino ?? 0n, type: DT_DIR },
+    { name: "..", ino: statOf(dir.slice(0, -1))?.ino ?? 0n, type: DT_DIR },
+  ];
+  const seen = new Set<string>();
+  const names = f instanceof HostFile && f.hostPath !== undefined ? fs.readdirSync(f.hostPath) : [];
+  if (f instanceof VirtualDir) names.push(...f.names());
+  for (const name of [...names, ...vfs.mountChildren(f.guestPath!)]) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const st = statOf([...dir, name]);
+    if (!st) continue; // gone since readdir
+    entries.push({ name, ino: st.ino, type: Number((st.mode >> 12n) & 0xfn) }); // DT_* = S_IFMT >> 12
+  }
+  return entries;
 }
 
 function getdents64(p: UserProcess, t: Thread): number {
   const f = p.fds.get(t.argInt(0));
-  if (!(f instanceof HostFile) || !f.isDir || !f.hostPath) throw new SysError(ERRNO.ENOTDIR);
+  if (!f.isDir || f.guestPath === undefined) throw new SysError(ERRNO.ENOTDIR);
   const addr = t.arg(1);
   const count = p.as.mappedLength(addr, t.arg(2), PROT_WRITE);
   if (count === 0) throw new SysError(ERRNO.EFAULT);
-  const dir = f.hostPath;
-  if (!f.dirEntries) {
-    const ino = (path: string) => {
-      try {
-        return fs.lstatSync(path, { bigint: true }).ino;
-      } catch {
-        return 0n;
-      }
-    };
-    f.dirEntries = [
-      { name: ".", ino: ino(dir), type: DT.DIR },
-      { name: "..", ino: ino(`${dir}/..`), type: DT.DIR },
-      ...fs.readdirSync(dir, { withFileTypes: true }).map((d) => ({
-        name: d.name,
-        ino: ino(`${dir}/${d.name}`),
-        type: direntType(d),
-      })),
-    ];
-  }
+  f.dirEntries ??= listDir(p, f);
   const out = p.as.out(addr, count);
   const dv = p.as.dv;
   const enc = new TextEncoder();
@@ -218,24 +243,29 @@ function getdents64(p: UserProcess, t: Thread): number {
 }
 
 function readlinkat(p: UserProcess, t: Thread): number {
-  const path = pathArg(p, t, 1);
-  const self = procSelf(p, path);
-  let target: string;
-  if (self === "exe") target = fs.realpathSync(p.programPath);
-  else if (self?.startsWith("fd/")) {
-    const f = p.fds.get(Number(self.slice(3)));
-    target = f.hostPath ?? (f instanceof HostFile ? `/dev/fd/${f.fd}` : "pipe:[0]");
-  } else target = fs.readlinkSync(hostPath(p, t.argInt(0), path));
-  const bytes = new TextEncoder().encode(target);
-  const n = Math.min(bytes.length, t.arg(3));
+  const size = t.argInt(3);
+  if (size <= 0) throw new SysError(ERRNO.EINVAL);
+  const r = lookup(p, t.argInt(0), pathArg(p, t, 1), false);
+  const bytes = new TextEncoder().encode(p.kernel.vfs.readlink(r.node));
+  const n = Math.min(bytes.length, size);
   p.as.write(t.arg(2), bytes.subarray(0, n));
   return n;
 }
 
+const W_OK = 2;
+
 function faccessat(p: UserProcess, t: Thread): number {
-  const path = pathArg(p, t, 1);
-  if (procSelf(p, path) === "exe") return 0;
-  fs.accessSync(hostPath(p, t.argInt(0), path), t.argInt(2) & 7);
+  const flags = t.syscallNr === 439 ? t.argInt(3) : 0;
+  const mode = t.argInt(2) & 7;
+  const r = lookup(p, t.argInt(0), pathArg(p, t, 1), !(flags & AT_SYMLINK_NOFOLLOW));
+  const n = r.node;
+  if (!exists(n)) throw new SysError(ERRNO.ENOENT);
+  if (mode & W_OK && n.mount.readOnly) throw new SysError(ERRNO.EROFS);
+  if (n.kind === "virtual") {
+    if (mode & W_OK) throw new SysError(ERRNO.EACCES);
+    return 0;
+  }
+  fs.accessSync(n.host, mode);
   return 0;
 }
 
@@ -247,10 +277,15 @@ function utimensat(p: UserProcess, t: Thread): number {
   const pathPtr = t.arg(1);
   const timesPtr = t.arg(2);
   const flags = t.argInt(3);
-  const target = pathPtr === 0 ? undefined : hostPath(p, dirfd, p.as.cstring(pathPtr));
-  const fd = pathPtr === 0 ? p.fds.get(dirfd).hostFd() : undefined;
-  if (!target && fd === undefined) throw new SysError(ERRNO.EBADF);
-  const cur = target ? fs.lstatSync(target) : fs.fstatSync(fd!);
+  let target: string | undefined;
+  let fd: number | undefined;
+  if (pathPtr === 0) {
+    const f = p.fds.get(dirfd);
+    if (f.readOnlyMount) throw new SysError(ERRNO.EROFS);
+    fd = f.hostFd();
+    if (fd === undefined) throw new SysError(ERRNO.EBADF);
+  } else target = mutableHost(lookup(p, dirfd, p.as.cstring(pathPtr), !(flags & AT_SYMLINK_NOFOLLOW)));
+  const cur = target !== undefined ? fs.lstatSync(target) : fs.fstatSync(fd!);
   const now = Date.now() / 1000;
   const pick = (i: number, old: number): number => {
     if (timesPtr === 0) return now;
@@ -269,18 +304,68 @@ function utimensat(p: UserProcess, t: Thread): number {
   return 0;
 }
 
+const RENAME_NOREPLACE = 1;
+
 function renameat2(p: UserProcess, t: Thread): number {
-  const from = hostPath(p, t.argInt(0), pathArg(p, t, 1));
-  const to = hostPath(p, t.argInt(2), pathArg(p, t, 3));
   const flags = t.syscallNr === 38 ? 0 : t.argInt(4);
-  if (flags & ~1) throw new SysError(ERRNO.EINVAL); // only RENAME_NOREPLACE
-  if (flags & 1 && fs.existsSync(to)) throw new SysError(ERRNO.EEXIST);
-  fs.renameSync(from, to);
+  if (flags & ~RENAME_NOREPLACE) throw new SysError(ERRNO.EINVAL); // no RENAME_EXCHANGE or WHITEOUT
+  const from = lookup(p, t.argInt(0), pathArg(p, t, 1), false);
+  const to = lookup(p, t.argInt(2), pathArg(p, t, 3), false);
+  // Linux's order: the mounts, then write access, then the names.
+  const vfs = p.kernel.vfs;
+  if (vfs.parentMount(from.guest) !== vfs.parentMount(to.guest)) throw new SysError(ERRNO.EXDEV);
+  if (from.last !== "name" || to.last !== "name") throw new SysError(ERRNO.EBUSY);
+  const fromHost = entryHost(p, from);
+  const toHost = entryHost(p, to);
+  if (!exists(from.node)) throw new SysError(ERRNO.ENOENT);
+  if (!isDir(from.node) && (from.trailingSlash || to.trailingSlash)) throw new SysError(ERRNO.ENOTDIR);
+  if (vfs.isBusy(from.guest) || vfs.isBusy(to.guest)) throw new SysError(ERRNO.EBUSY);
+  if (flags & RENAME_NOREPLACE && exists(to.node)) throw new SysError(ERRNO.EEXIST);
+  fs.renameSync(fromHost, toHost);
   return 0;
 }
 
-function statfsAt(p: UserProcess, addr: number, host: string): number {
-  const st = fs.statfsSync(host, { bigint: true });
+function linkat(p: UserProcess, t: Thread): number {
+  const flags = t.argInt(4);
+  if (flags & ~AT_SYMLINK_FOLLOW) throw new SysError(ERRNO.EINVAL);
+  const from = lookup(p, t.argInt(0), pathArg(p, t, 1), (flags & AT_SYMLINK_FOLLOW) !== 0);
+  if (!exists(from.node)) throw new SysError(ERRNO.ENOENT);
+  const to = lookup(p, t.argInt(2), pathArg(p, t, 3), false);
+  const host = creatable(p, to);
+  if (from.node.mount !== p.kernel.vfs.parentMount(to.guest)) throw new SysError(ERRNO.EXDEV);
+  if (isDir(from.node)) throw new SysError(ERRNO.EPERM);
+  fs.linkSync(existingHost(from), host);
+  return 0;
+}
+
+function unlinkat(p: UserProcess, t: Thread): number {
+  const r = lookup(p, t.argInt(0), pathArg(p, t, 1), false);
+  const rmdir = (t.argInt(2) & AT_REMOVEDIR) !== 0;
+  if (r.last !== "name") {
+    if (!rmdir) throw new SysError(ERRNO.EISDIR);
+    throw new SysError(r.last === "." ? ERRNO.EINVAL : r.last === ".." ? ERRNO.ENOTEMPTY : ERRNO.EBUSY);
+  }
+  const host = entryHost(p, r); // Linux asks for write access to the mount before it looks the name up
+  if (!exists(r.node)) throw new SysError(ERRNO.ENOENT);
+  const dir = isDir(r.node);
+  if (rmdir) {
+    if (!dir) throw new SysError(ERRNO.ENOTDIR);
+    if (p.kernel.vfs.isBusy(r.guest)) throw new SysError(ERRNO.EBUSY);
+    fs.rmdirSync(host);
+  } else {
+    if (dir) throw new SysError(ERRNO.EISDIR);
+    if (p.kernel.vfs.isBusy(r.guest)) throw new SysError(ERRNO.EBUSY);
+    fs.unlinkSync(host);
+  }
+  return 0;
+}
+
+const PROC_SUPER_MAGIC = 0x9fa0n;
+
+function statfsAt(p: UserProcess, addr: number, host: string | undefined): number {
+  const st = host === undefined
+    ? { type: PROC_SUPER_MAGIC, bsize: 4096n, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n }
+    : fs.statfsSync(host, { bigint: true }); // prettier-ignore
   const out = p.as.out(addr, 120);
   out.fill(0);
   const dv = p.as.dv;
@@ -289,6 +374,23 @@ function statfsAt(p: UserProcess, addr: number, host: string): number {
   );
   dv.setBigInt64(addr + 64, 255n, true); // f_namelen
   dv.setBigInt64(addr + 72, st.bsize, true); // f_frsize
+  return 0;
+}
+
+/** fchmod, fchown: a host file not opened from a read-only mount. */
+function changeableFd(p: UserProcess, fd: number): number {
+  const f = p.fds.get(fd);
+  if (f.readOnlyMount) throw new SysError(ERRNO.EROFS);
+  const host = f.hostFd();
+  if (host === undefined) throw new SysError(ERRNO.EINVAL);
+  return host;
+}
+
+function chdir(p: UserProcess, r: Lookup): number {
+  if (!exists(r.node)) throw new SysError(ERRNO.ENOENT);
+  if (!isDir(r.node)) throw new SysError(ERRNO.ENOTDIR);
+  if (r.node.kind === "host") fs.accessSync(r.node.host, fs.constants.X_OK);
+  p.cwd = r.guest;
   return 0;
 }
 
@@ -309,37 +411,27 @@ export const FS_SYSCALLS: SyscallDef[] = [
   sys(48, "faccessat", "Dso", faccessat),
   sys(439, "faccessat2", "Dsox", faccessat),
   sys(34, "mkdirat", "Dso", (p, t) => {
-    fs.mkdirSync(hostPath(p, t.argInt(0), pathArg(p, t, 1)), t.argInt(2) & 0o7777 & ~p.umask);
+    const host = creatable(p, lookup(p, t.argInt(0), pathArg(p, t, 1), false));
+    fs.mkdirSync(host, t.argInt(2) & 0o7777 & ~p.umask);
     return 0;
   }),
-  sys(35, "unlinkat", "Dsx", (p, t) => {
-    const host = hostPath(p, t.argInt(0), pathArg(p, t, 1));
-    if (t.argInt(2) & AT_REMOVEDIR) fs.rmdirSync(host);
-    else if (fs.lstatSync(host).isDirectory()) throw new SysError(ERRNO.EISDIR);
-    else fs.unlinkSync(host);
-    return 0;
-  }),
+  sys(35, "unlinkat", "Dsx", unlinkat),
   sys(36, "symlinkat", "sDs", (p, t) => {
-    fs.symlinkSync(pathArg(p, t, 0), hostPath(p, t.argInt(1), pathArg(p, t, 2)));
+    const target = pathArg(p, t, 0);
+    if (target === "") throw new SysError(ERRNO.ENOENT);
+    // The target is stored as given: the guest's walk interprets it, inside the namespace.
+    fs.symlinkSync(target, creatable(p, lookup(p, t.argInt(1), pathArg(p, t, 2), false)));
     return 0;
   }),
-  sys(37, "linkat", "DsDsx", (p, t) => {
-    fs.linkSync(hostPath(p, t.argInt(0), pathArg(p, t, 1)), hostPath(p, t.argInt(2), pathArg(p, t, 3)));
-    return 0;
-  }),
+  sys(37, "linkat", "DsDsx", linkat),
   sys(38, "renameat", "DsDs", renameat2),
   sys(276, "renameat2", "DsDsx", renameat2),
   sys(88, "utimensat", "Dspx", utimensat),
-  sys(49, "chdir", "s", (p, t) => {
-    const host = hostPath(p, AT_FDCWD, pathArg(p, t, 0));
-    if (!fs.statSync(host).isDirectory()) throw new SysError(ERRNO.ENOTDIR);
-    p.cwd = host;
-    return 0;
-  }),
+  sys(49, "chdir", "s", (p, t) => chdir(p, lookup(p, AT_FDCWD, pathArg(p, t, 0), true))),
   sys(50, "fchdir", "i", (p, t) => {
     const f = p.fds.get(t.argInt(0));
-    if (!f.isDir || !f.hostPath) throw new SysError(ERRNO.ENOTDIR);
-    p.cwd = f.hostPath;
+    if (!f.isDir || f.guestPath === undefined) throw new SysError(ERRNO.ENOTDIR);
+    p.cwd = f.guestPath;
     return 0;
   }),
   sys(17, "getcwd", "pu", (p, t) => {
@@ -348,30 +440,36 @@ export const FS_SYSCALLS: SyscallDef[] = [
     p.as.write(t.arg(0), bytes);
     return bytes.length;
   }),
-  sys(52, "fchmod", "io", (p, t) => {
-    const fd = p.fds.get(t.argInt(0)).hostFd();
-    if (fd === undefined) throw new SysError(ERRNO.EINVAL);
-    fs.fchmodSync(fd, t.argInt(1) & 0o7777);
-    return 0;
-  }),
+  sys(52, "fchmod", "io", (p, t) => (fs.fchmodSync(changeableFd(p, t.argInt(0)), t.argInt(1) & 0o7777), 0)),
   sys(53, "fchmodat", "Dsox", (p, t) => {
-    fs.chmodSync(hostPath(p, t.argInt(0), pathArg(p, t, 1)), t.argInt(2) & 0o7777);
+    fs.chmodSync(mutableHost(lookup(p, t.argInt(0), pathArg(p, t, 1), true)), t.argInt(2) & 0o7777);
     return 0;
   }),
   sys(54, "fchownat", "Dsiix", (p, t) => {
-    const host = hostPath(p, t.argInt(0), pathArg(p, t, 1));
-    if (t.argInt(4) & AT_SYMLINK_NOFOLLOW) fs.lchownSync(host, t.argInt(2), t.argInt(3));
+    const nofollow = (t.argInt(4) & AT_SYMLINK_NOFOLLOW) !== 0;
+    const host = mutableHost(lookup(p, t.argInt(0), pathArg(p, t, 1), !nofollow));
+    if (nofollow) fs.lchownSync(host, t.argInt(2), t.argInt(3));
     else fs.chownSync(host, t.argInt(2), t.argInt(3));
     return 0;
   }),
-  sys(55, "fchown", "iii", (p, t) => {
-    const fd = p.fds.get(t.argInt(0)).hostFd();
-    if (fd === undefined) throw new SysError(ERRNO.EINVAL);
-    fs.fchownSync(fd, t.argInt(1), t.argInt(2));
+  sys(
+    55,
+    "fchown",
+    "iii",
+    (p, t) => (fs.fchownSync(changeableFd(p, t.argInt(0)), t.argInt(1), t.argInt(2)), 0),
+  ),
+  sys(45, "truncate", "su", (p, t) => {
+    const r = lookup(p, AT_FDCWD, pathArg(p, t, 0), true);
+    if (isDir(r.node)) throw new SysError(ERRNO.EISDIR);
+    fs.truncateSync(mutableHost(r), t.argI64(1));
     return 0;
   }),
-  sys(43, "statfs", "sp", (p, t) => statfsAt(p, t.arg(1), hostPath(p, AT_FDCWD, pathArg(p, t, 0)))),
-  sys(44, "fstatfs", "ip", (p, t) => statfsAt(p, t.arg(1), p.fds.get(t.argInt(0)).hostPath ?? "/")),
+  sys(43, "statfs", "sp", (p, t) => {
+    const n = lookup(p, AT_FDCWD, pathArg(p, t, 0), true).node;
+    if (!exists(n)) throw new SysError(ERRNO.ENOENT);
+    return statfsAt(p, t.arg(1), n.kind === "host" ? n.host : undefined);
+  }),
+  sys(44, "fstatfs", "ip", (p, t) => statfsAt(p, t.arg(1), p.fds.get(t.argInt(0)).hostPath)),
   sys(166, "umask", "o", (p, t) => {
     const old = p.umask;
     p.umask = t.argInt(0) & 0o777;

@@ -1,16 +1,30 @@
-// User mode's entry point: run a riscv64 Linux ELF like qemu-riscv64 does.
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+// User mode's entry point: run a riscv64 Linux ELF like qemu-riscv64 does, inside a file
+// namespace of the user's choosing (vfs.ts).
+import { lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { posix, resolve } from "node:path";
 import { UserError } from "../../core/errors.js";
-import { rootPath } from "./fs.js";
+import { readInterpreter } from "./exec.js";
 import { Kernel } from "./kernel.js";
-import type { ProgramImage, UserResult } from "./process.js";
+import type { ProgramImage, UserProcess, UserResult } from "./process.js";
+import { devTree, procTree } from "./procfs.js";
+import { SysError } from "./syscall.js";
+import { Vfs, type VNode } from "./vfs.js";
 
 export type { UserResult } from "./process.js";
 export { signalName } from "./abi.js";
+import { errnoName } from "./abi.js";
 
-/** Debian's riscv64 sysroot, the default --root when it exists. */
+/** Debian's riscv64 sysroot: the default root (read-only) when it exists. */
 export const DEFAULT_ROOT = "/usr/riscv64-linux-gnu";
+
+/** A host directory (or file) exposed to the guest. */
+export interface Bind {
+  host: string;
+  /** Where the guest sees it (default: the same path as on the host). */
+  guest?: string;
+  readOnly?: boolean;
+}
 
 export interface RunOptions {
   /** The program (a host path) and its arguments; argv[0] is `program` as given. */
@@ -18,16 +32,99 @@ export interface RunOptions {
   args?: readonly string[];
   /** The guest's environment, "K=V" each (default: the host's). */
   env?: readonly string[];
-  /** Sysroot for PT_INTERP and absolute paths; default DEFAULT_ROOT when it exists, "" for none. */
+  /**
+   * The host directory the guest sees as "/" (read-write). Default: DEFAULT_ROOT, read-only,
+   * when it exists; "" for none (an empty "/" holding only the binds, /dev, /proc and /tmp).
+   */
   root?: string;
+  /** More host directories or files for the guest to see. */
+  binds?: readonly Bind[];
+  /**
+   * Expose the working directory at its own path, read-write, and start the guest there
+   * (default true). When false the guest starts in "/".
+   */
+  exposeCwd?: boolean;
+  /** The host working directory (default: this process's). */
+  cwd?: string;
   strace?: boolean;
   /** Host fds for the guest's stdin, stdout and stderr (default 0, 1, 2). */
   stdio?: readonly [number, number, number];
-  cwd?: string;
 }
 
-export function defaultRoot(): string | undefined {
-  return existsSync(DEFAULT_ROOT) ? DEFAULT_ROOT : undefined;
+function hostDir(path: string, what: string): string {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (e) {
+    throw new UserError(`${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return real;
+}
+
+function guestName(path: string, what: string): string {
+  if (!path.startsWith("/")) throw new UserError(`${what} ${path}: the guest path must be absolute`);
+  const norm = posix.normalize(path);
+  return norm.length > 1 ? norm.replace(/\/$/, "") : norm;
+}
+
+const EMPTY_DIR: VNode = { type: "dir", names: () => [], child: () => undefined };
+
+/** The guest's namespace for `opts`; `cwd` is where the guest starts, `dispose` removes its private /tmp. */
+function namespace(opts: RunOptions): { vfs: Vfs<UserProcess>; cwd: string; dispose: () => void } {
+  const vfs = new Vfs<UserProcess>();
+  let rootHost: string | undefined;
+  if (opts.root === undefined) {
+    rootHost = statSync(DEFAULT_ROOT, { throwIfNoEntry: false })?.isDirectory() ? DEFAULT_ROOT : undefined;
+    vfs.mount("/", rootHost ? { host: rootHost } : { synthetic: () => EMPTY_DIR }, true);
+  } else if (opts.root === "") vfs.mount("/", { synthetic: () => EMPTY_DIR }, true);
+  else {
+    rootHost = hostDir(opts.root, "--root");
+    if (!statSync(rootHost).isDirectory()) throw new UserError(`--root ${opts.root}: not a directory`);
+    vfs.mount("/", { host: rootHost }, false);
+  }
+  const bound = new Set<string>();
+  for (const b of opts.binds ?? []) {
+    const host = hostDir(b.host, "--bind");
+    const guest = guestName(b.guest ?? resolve(b.host), "--bind");
+    vfs.mount(guest, { host }, b.readOnly ?? false);
+    bound.add(guest);
+  }
+  // The working directory: inside the root it is just where the guest starts; elsewhere it is
+  // bound at its own path unless a bind already shows it there.
+  let cwd = "/";
+  if (opts.exposeCwd ?? true) {
+    const logical = resolve(opts.cwd ?? process.cwd());
+    const real = hostDir(logical, "working directory");
+    if (rootHost && (real === rootHost || real.startsWith(rootHost === "/" ? "/" : rootHost + "/")))
+      cwd = rootHost === "/" ? real : real.slice(rootHost.length) || "/";
+    else if (real !== "/") {
+      cwd = logical;
+      if (!showsAt(vfs, logical, real)) vfs.mount(logical, { host: real }, false);
+    }
+  }
+  vfs.mount("/dev", { synthetic: () => devTree() }, false);
+  vfs.mount("/proc", { synthetic: (p) => procTree(p) }, true);
+  // A private, empty /tmp when the root has none and the user gave none.
+  let privateTmp: string | undefined;
+  const rootTmp = rootHost ? lstatSync(`${rootHost}/tmp`, { throwIfNoEntry: false }) : undefined;
+  if (!bound.has("/tmp") && !rootTmp?.isDirectory()) {
+    privateTmp = mkdtempSync(`${tmpdir()}/hartwood-tmp-`);
+    vfs.mount("/tmp", { host: privateTmp }, false);
+  }
+  const dispose = () => {
+    if (privateTmp) rmSync(privateTmp, { recursive: true, force: true });
+  };
+  return { vfs, cwd, dispose };
+}
+
+/** True when guest path `guest` already names host directory `host` through the mounts so far. */
+function showsAt(vfs: Vfs<UserProcess>, guest: string, host: string): boolean {
+  const there = vfs.hostOf(guest);
+  try {
+    return there !== undefined && realpathSync(there) === host;
+  } catch {
+    return false;
+  }
 }
 
 function readProgram(path: string): Uint8Array {
@@ -39,26 +136,32 @@ function readProgram(path: string): Uint8Array {
 }
 
 /** Runs the program to its exit; resolves to its exit status (128 + n when killed by signal n). */
-export function run(opts: RunOptions): Promise<UserResult> {
-  const root = opts.root === undefined ? defaultRoot() : opts.root || undefined;
+export async function run(opts: RunOptions): Promise<UserResult> {
   const env = opts.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ""}`);
-  const kernel = new Kernel({ root, strace: opts.strace, traceFd: opts.stdio?.[2] });
-  const image: ProgramImage = {
-    bytes: readProgram(opts.program),
-    hostPath: resolve(opts.program),
-    argv: [opts.program, ...(opts.args ?? [])],
-    env,
-    execfn: opts.program,
-    readInterp: (interp) => {
-      const host = rootPath(root, interp);
-      try {
-        return readFileSync(host);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? String(e);
-        const hint = root ? `under --root ${root}` : "(no --root: give a riscv64 sysroot with --root)";
-        throw new UserError(`cannot load the program interpreter ${interp} ${hint}: ${code}`);
-      }
-    },
-  };
-  return kernel.run(image, opts.stdio ?? [0, 1, 2], opts.cwd ?? process.cwd());
+  const bytes = readProgram(opts.program);
+  const ns = namespace(opts);
+  try {
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, traceFd: opts.stdio?.[2] });
+    const hostPath = realpathSync(opts.program);
+    const image: ProgramImage = {
+      bytes,
+      hostPath,
+      guestPath: ns.vfs.guestPathOf(hostPath) ?? resolve(opts.program),
+      argv: [opts.program, ...(opts.args ?? [])],
+      env,
+      execfn: opts.program,
+      readInterp: (interp, p) => {
+        try {
+          return readInterpreter(p, interp);
+        } catch (e) {
+          const code =
+            e instanceof SysError ? errnoName(e.errno) : ((e as NodeJS.ErrnoException).code ?? String(e));
+          throw new UserError(`cannot load the program interpreter ${interp} (it is looked up under the guest's root; give a riscv64 sysroot with --root): ${code}`); // prettier-ignore
+        }
+      },
+    };
+    return await kernel.run(image, opts.stdio ?? [0, 1, 2], ns.cwd);
+  } finally {
+    ns.dispose();
+  }
 }

@@ -275,6 +275,14 @@ function sendfile(p: UserProcess, t: Thread): number {
   return done;
 }
 
+/** fsync/fdatasync: the guest's data is on the host's disk when it returns (pipes, ttys: nothing to do). */
+function flush(f: GuestFile, how: (fd: number) => void): number {
+  const fd = f.hostFd();
+  if (fd === undefined || !(f instanceof HostFile) || !f.seekable) return 0;
+  how(fd);
+  return 0;
+}
+
 export const IO_SYSCALLS: SyscallDef[] = [
   sys(63, "read", "ipu", (p, t) => readFile(p, t, p.fds.get(t.argInt(0)), single(p, t, PROT_WRITE), null)),
   sys(64, "write", "ibu", (p, t) => writeFile(p, t, p.fds.get(t.argInt(0)), single(p, t, PROT_READ), null)),
@@ -320,8 +328,8 @@ export const IO_SYSCALLS: SyscallDef[] = [
     fs.ftruncateSync(fd, t.argI64(1));
     return 0;
   }),
-  sys(82, "fsync", "i", (p, t) => (p.fds.get(t.argInt(0)), 0)),
-  sys(83, "fdatasync", "i", (p, t) => (p.fds.get(t.argInt(0)), 0)),
+  sys(82, "fsync", "i", (p, t) => flush(p.fds.get(t.argInt(0)), fs.fsyncSync)),
+  sys(83, "fdatasync", "i", (p, t) => flush(p.fds.get(t.argInt(0)), fs.fdatasyncSync)),
   sys(81, "sync", "", () => 0),
   sys(47, "fallocate", "iiuu", () => -ERRNO.EOPNOTSUPP),
   sys(223, "fadvise64", "iuui", () => 0),

@@ -7,6 +7,7 @@ import { FdTable } from "./files.js";
 import { UserProcess, type ProgramImage, type UserResult } from "./process.js";
 import { sendSignal } from "./signals.js";
 import type { Thread } from "./thread.js";
+import type { Vfs } from "./vfs.js";
 
 /** Signals sent to hartwood that go on to the guest's processes (as qemu-user forwards them). */
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2", "SIGWINCH"] as const;
@@ -14,8 +15,8 @@ const CLD_EXITED = 1;
 const CLD_KILLED = 2;
 
 export interface KernelOptions {
-  /** --root: absolute guest paths resolve here first, then on the host (qemu's -L). */
-  root?: string;
+  /** The guest's file namespace (root, binds, /dev, /proc). */
+  vfs: Vfs<UserProcess>;
   strace?: boolean;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
@@ -23,13 +24,13 @@ export interface KernelOptions {
 
 export class Kernel {
   readonly processes = new Map<number, UserProcess>();
-  readonly root: string | undefined;
+  readonly vfs: Vfs<UserProcess>;
   readonly strace: boolean;
   readonly traceFd: number;
   private nextId = process.pid; // the first process has hartwood's pid, as in qemu-user
 
   constructor(opts: KernelOptions) {
-    this.root = opts.root;
+    this.vfs = opts.vfs;
     this.strace = opts.strace ?? false;
     this.traceFd = opts.traceFd ?? 2;
   }
@@ -39,7 +40,7 @@ export class Kernel {
     return this.nextId++;
   }
 
-  /** Runs `image` as the first process; resolves when it exits. */
+  /** Runs `image` as the first process, in guest directory `cwd`; resolves when it exits. */
   async run(image: ProgramImage, stdio: readonly [number, number, number], cwd: string): Promise<UserResult> {
     const init = new UserProcess(this, undefined, new FdTable(stdio), cwd);
     init.exec(image);
@@ -71,6 +72,9 @@ export class Kernel {
     const child = new UserProcess(this, parent, parent.fds.clone(), parent.cwd);
     child.umask = parent.umask;
     child.programPath = parent.programPath;
+    child.programGuestPath = parent.programGuestPath;
+    child.argv = parent.argv;
+    child.env = parent.env;
     child.actions.copyFrom(parent.actions);
     child.as.copyFrom(parent.as);
     const ct = child.newThread(child.pid)!;
@@ -114,11 +118,16 @@ export class Kernel {
     for (const w of [...parent.childWaiters]) w();
   }
 
+  /** The wait status of an exited child (as wait4 stores it). */
+  waitStatus(child: UserProcess): number {
+    const r = child.result!;
+    return r.signal ? r.signal & 0x7f : (r.status & 0xff) << 8;
+  }
+
   /** wait4's reaping: the child's wait status, and it is gone. */
   reap(parent: UserProcess, child: UserProcess): number {
     parent.children.delete(child);
     this.processes.delete(child.pid);
-    const r = child.result!;
-    return r.signal ? r.signal & 0x7f : (r.status & 0xff) << 8;
+    return this.waitStatus(child);
   }
 }

@@ -46,7 +46,7 @@ function mmap(p: UserProcess, t: Thread): number {
     start = as.findFree(size, addr);
     if (start < 0) throw new SysError(ERRNO.ENOMEM);
   }
-  const name = file ? (file.hostPath ?? "") : "";
+  const name = file ? (file.guestPath ?? "") : "";
   // A shared, writable file mapping writes its bytes back at msync, munmap and exit.
   const shared =
     file instanceof HostFile && type !== MAP_PRIVATE && prot & PROT_WRITE ? sharedFile(file) : undefined;

@@ -75,14 +75,15 @@ export interface UserResult {
 /** A program to start in a process (the first one, or execve). */
 export interface ProgramImage {
   bytes: Uint8Array;
-  /** The host path it came from (/proc/self/exe). */
+  /** The host path it came from, and the guest's name for it (/proc/self/exe). */
   hostPath: string;
+  guestPath: string;
   argv: readonly string[];
   env: readonly string[];
   /** AT_EXECFN: the path as the caller named it. */
   execfn: string;
   /** The interpreter's bytes, read (or refused) before anything of the old image is gone. */
-  readInterp(guestPath: string): Uint8Array;
+  readInterp(guestPath: string, p: UserProcess): Uint8Array;
 }
 
 const TABLE: (SyscallDef | undefined)[] = [];
@@ -114,7 +115,11 @@ export class UserProcess {
   readonly childWaiters = new Set<() => void>();
   /** A vfork parent waits (blocked) until this process execs or exits. */
   vforkParent: { p: UserProcess; t: Thread } | undefined;
+  /** The running program: its host file, its guest path, and what it was started with. */
   programPath = "";
+  programGuestPath = "";
+  argv: readonly string[] = [];
+  env: readonly string[] = [];
   umask = 0o022;
   result: UserResult | undefined;
   private retired = 0;
@@ -126,6 +131,7 @@ export class UserProcess {
     readonly kernel: Kernel,
     readonly parent: UserProcess | undefined,
     readonly fds: FdTable,
+    /** The working directory, a guest path (vfs.ts). */
     public cwd: string,
   ) {
     const layout = new MemoryLayout(cpuVmmBytes(MAX_THREADS) + PERM_TABLE_BYTES + PAGE, WINDOW_HI, false, {
@@ -150,9 +156,6 @@ export class UserProcess {
     kernel.processes.set(this.pid, this);
   }
 
-  get root(): string | undefined {
-    return this.kernel.root;
-  }
   get strace(): boolean {
     return this.kernel.strace;
   }
@@ -167,7 +170,7 @@ export class UserProcess {
     as.unmap(as.lo, as.hi - as.lo);
     const loaded = loadProgram(as, image.bytes, image.execfn, {
       pieBase: PIE_BASE,
-      readInterp: image.readInterp,
+      readInterp: (path) => image.readInterp(path, this),
     });
     as.brkStart = as.brk = loaded.end;
     // The vDSO page: `li a7, 139; ecall` (rt_sigreturn), where signal handlers return.
@@ -183,6 +186,9 @@ export class UserProcess {
       random: randomBytes(16),
     });
     this.programPath = image.hostPath;
+    this.programGuestPath = image.guestPath;
+    this.argv = image.argv;
+    this.env = image.env;
     const main = t ?? this.newThread(this.pid);
     if (!main) throw new UserError("no hart for the main thread");
     const base = main.hart.base;

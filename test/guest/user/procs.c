@@ -1,7 +1,8 @@
 // Processes: fork with a pipe, exec of this program, vfork, posix_spawn, wait statuses (an
-// exit code, a fatal signal, kill() from the parent), getppid. Output is printed by the
+// exit code, a fatal signal, kill() from the parent), waitid, getppid. Output is printed by the
 // parent after each wait, so it is deterministic; the reference is the same source built
 // for the host.
+#include <errno.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -87,6 +88,32 @@ int main(int argc, char **argv) {
   waitpid(pid, &st, 0);
   printf("posix_spawn: %d\n", rc);
   report("spawned child", st);
+
+  // waitid: WNOWAIT looks without reaping, a second call reaps; WNOHANG with only a running
+  // child reports nothing; a killed child says CLD_KILLED and the signal.
+  pid = fork();
+  if (pid == 0) _exit(5);
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  rc = waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+  printf("waitid WNOWAIT: %d signo=%d code=%d status=%d pid ok=%d\n", rc, si.si_signo, si.si_code,
+         si.si_status, si.si_pid == pid);
+  memset(&si, 0, sizeof si);
+  rc = waitid(P_ALL, 0, &si, WEXITED);
+  printf("waitid: %d code=%d status=%d pid ok=%d\n", rc, si.si_code, si.si_status, si.si_pid == pid);
+  pid = fork();
+  if (pid == 0) {
+    for (;;) pause();
+  }
+  memset(&si, 0, sizeof si);
+  rc = waitid(P_PID, pid, &si, WEXITED | WNOHANG);
+  printf("waitid WNOHANG, child running: %d pid=%d\n", rc, si.si_pid);
+  kill(pid, SIGKILL);
+  rc = waitid(P_PID, pid, &si, WEXITED);
+  printf("waitid killed: %d code=%d status=%d\n", rc, si.si_code, si.si_status);
+  errno = 0;
+  rc = waitid(P_ALL, 0, &si, WEXITED);
+  printf("waitid, no children: %d errno=%d\n", rc, errno);
   printf("no more children: %d\n", wait(&st) == -1);
   return 0;
 }
