@@ -13,7 +13,7 @@ import { openVirtual, virtualStat } from "./procfs.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef } from "./syscall.js";
 import type { Thread } from "./thread.js";
-import { exists, isDir, type Node, type Resolved } from "./vfs.js";
+import { exists, isDir, isLink, type Node, type Resolved } from "./vfs.js";
 
 const AT_SYMLINK_FOLLOW = 0x400;
 
@@ -265,6 +265,7 @@ function faccessat(p: UserProcess, t: Thread): number {
     if (mode & W_OK) throw new SysError(ERRNO.EACCES);
     return 0;
   }
+  if (isLink(n)) return 0; // AT_SYMLINK_NOFOLLOW: the link itself (0777), never the host's idea of its target
   fs.accessSync(n.host, mode);
   return 0;
 }

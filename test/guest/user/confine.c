@@ -185,6 +185,10 @@ static void dotdot_escapes(void) {
   CAT(open("sub/../../../inside.txt", O_RDONLY));
   CAT(open("/sub/dir/../../../../inside.txt", O_RDONLY));
   TRY(access("/../secret", F_OK));
+  // The link itself, not its target: the host must not follow "/../secret" to its own /secret.
+  TRY(faccessat(AT_FDCWD, "/secretlink", R_OK, AT_SYMLINK_NOFOLLOW));
+  TRY(faccessat(AT_FDCWD, "/relsecret", R_OK, AT_SYMLINK_NOFOLLOW));
+  TRY(faccessat(AT_FDCWD, "/relsecret", R_OK, 0));
   TRY(stat("/../../secret", &st));
   TRY(lstat("../secret", &st));
   same("/..", "/");
