@@ -2,7 +2,8 @@
 // scratch memory on Hartwood's bare-metal runner as on QEMU's spike machine (the reference).
 // HARTWOOD_DIFF_SEQS=N runs N sequences (default 3000), HARTWOOD_DIFF_SEED=S picks other ones.
 // The same sequences as Linux programs must print the same dumps under qemu-riscv64 and
-// `hartwood run` (HARTWOOD_DIFF_USER_SEQS=N, default 600; test/diff/user.ts runs more by hand).
+// `hartwood run` (HARTWOOD_DIFF_USER_SEQS=N, default 800, half of them hot enough to be
+// translated by the recompiler; test/diff/user.ts runs more by hand).
 import { describe, expect, test } from "vitest";
 import { generateBlocks } from "./diff/gen.js";
 import { compareRuns, DUMP_DWORDS, type RunOutput } from "./diff/program.js";
@@ -34,15 +35,18 @@ describe.concurrent("random instruction sequences leave the state QEMU leaves", 
   }
 });
 
-const USER_SEQS = Number(process.env.HARTWOOD_DIFF_USER_SEQS ?? 600);
+const USER_SEQS = Number(process.env.HARTWOOD_DIFF_USER_SEQS ?? 800);
 const HARTWOOD_RUN = ["node", fileURLToPath(new URL("../bin/hartwood.js", import.meta.url)), "run"];
 
 describe.concurrent("random instruction sequences in user mode leave the state qemu-riscv64 leaves", () => {
   for (let p = 0; p * PER_PROGRAM < USER_SEQS; p++) {
     const blocks = Math.min(PER_PROGRAM, USER_SEQS - p * PER_PROGRAM);
     const seed = SEED * 1000 + 500 + p;
-    test(`user program ${p}: ${blocks} sequences (seed ${seed})`, async () => {
-      const r = await diffUser({ seed, blocks, repeat: 1 }, HARTWOOD_RUN);
+    // Odd programs loop over each sequence, so that the recompiler translates it (jit.ts).
+    const repeat = p % 2 === 1 ? HOT_REPEAT : 1;
+    const runs = repeat > 1 ? `, each run ${repeat} times` : "";
+    test(`user program ${p}: ${blocks} sequences (seed ${seed}${runs})`, async () => {
+      const r = await diffUser({ seed, blocks, repeat }, HARTWOOD_RUN);
       const shown = r.mismatches.slice(0, 4);
       expect(r.mismatches.length, `\n${shown.join("\n\n")}\n`).toBe(0);
       expect(r.matched).toBe(blocks);

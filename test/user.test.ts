@@ -77,7 +77,8 @@ async function hartwood(
   elf: string,
   args: string[],
   binds: string[] = [],
-): Promise<Outcome & { stderr: string; signal?: number }> {
+  jit = true,
+): Promise<Outcome & { stderr: string; signal?: number; instret: number; translations: number }> {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-io-"));
   try {
     writeFileSync(join(dir, "in"), STDIN);
@@ -89,6 +90,7 @@ async function hartwood(
         args,
         env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
+        jit,
         stdio: fds,
       });
     } finally {
@@ -99,6 +101,8 @@ async function hartwood(
       stderr: readFileSync(join(dir, "err"), "utf8"),
       status: r.status,
       signal: r.signal,
+      instret: r.instret,
+      translations: r.translations,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -193,6 +197,27 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
       expect(got.stdout, `stderr: ${got.stderr}`).toBe(want.stdout);
       expect(got.status).toBe(want.status);
       expect(got.stdout).toContain("faulting child: killed by signal 11");
+    });
+  }
+
+  // The recompiler (src/arch/riscv/jit.ts) against the interpreter: the same output, status and
+  // instruction count, through faults in translated code (signals, pageprot) and syscalls.
+  for (const source of ["signals.c", "pageprot.c", "fileio.c"]) {
+    test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
+      const elf = build(source, "static");
+      const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];
+      try {
+        const args = (d: string) => (source === "fileio.c" ? [d] : []);
+        const interp = await hartwood(elf, args(dirs[0]), [dirs[0]], false);
+        const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], true);
+        expect(interp.translations).toBe(0);
+        expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
+        expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
+        expect(jit.status).toBe(interp.status);
+        expect(jit.instret).toBe(interp.instret);
+      } finally {
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      }
     });
   }
 

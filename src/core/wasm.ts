@@ -147,6 +147,12 @@ export class FunctionBuilder {
     uleb(this.code, funcIndex);
     return this;
   }
+  /** Calls the function at the i32 index on the stack in table 0; `typeIndex` from ModuleBuilder.funcType. */
+  call_indirect(typeIndex: number): this {
+    this.op(0x11);
+    uleb(this.code, typeIndex);
+    return this.op(0x00);
+  }
   drop(): this {
     return this.op(0x1a);
   }
@@ -469,6 +475,18 @@ export class ModuleBuilder {
     shared: boolean;
   };
 
+  private tableImport?: { module: string; field: string; minSize: number };
+
+  /** The index of a function type (for call_indirect). */
+  funcType(params: readonly ValType[], results: readonly ValType[]): number {
+    return this.typeIndex(params, results);
+  }
+
+  /** Imports a funcref table as table 0 (the target of call_indirect). */
+  importTable(module: string, field: string, minSize: number): void {
+    this.tableImport = { module, field, minSize };
+  }
+
   private typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
     const key = (t: FuncType) => `${t.params.join(",")}:${t.results.join(",")}`;
     const k = key({ params, results });
@@ -522,7 +540,7 @@ export class ModuleBuilder {
     section(1, types);
     // imports
     const imps: number[] = [];
-    uleb(imps, this.imports.length + (this.memoryImport ? 1 : 0));
+    uleb(imps, this.imports.length + (this.memoryImport ? 1 : 0) + (this.tableImport ? 1 : 0));
     if (this.memoryImport) {
       const m = this.memoryImport;
       name(imps, m.module);
@@ -530,6 +548,13 @@ export class ModuleBuilder {
       imps.push(0x02, m.shared ? 0x03 : 0x01);
       uleb(imps, m.minPages);
       uleb(imps, m.maxPages);
+    }
+    if (this.tableImport) {
+      const t = this.tableImport;
+      name(imps, t.module);
+      name(imps, t.field);
+      imps.push(0x01, 0x70, 0x00); // funcref, no maximum
+      uleb(imps, t.minSize);
     }
     for (const i of this.imports) {
       name(imps, i.module);

@@ -5,17 +5,24 @@ import { Hart, type HartHost } from "./hart.js";
 import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import { buildInterpreter, HELPERS, type InterpImports, type MemStrategy } from "./interp.js";
+import { Jit, JIT_SLOTS, JIT_TABLE_BYTES, type JitLayout } from "./jit.js";
 import * as S from "./state.js";
 import type { Exit } from "./state.js";
 
 const CTABLE_BYTES = 65536 * 4;
 const modules = new Map<string, WebAssembly.Module>();
 
-function interpreterModule(ctableOffset: number, shared: boolean, mem: MemStrategy): WebAssembly.Module {
-  const key = JSON.stringify([ctableOffset, shared, mem]);
+function interpreterModule(
+  ctableOffset: number,
+  shared: boolean,
+  mem: MemStrategy,
+  jit: JitLayout | undefined,
+): WebAssembly.Module {
+  const key = JSON.stringify([ctableOffset, shared, mem, jit]);
   let m = modules.get(key);
   if (!m) {
-    m = new WebAssembly.Module(buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem) as BufferSource);
+    const bytes = buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem, jit);
+    m = new WebAssembly.Module(bytes as BufferSource);
     modules.set(key, m);
   }
   return m;
@@ -23,13 +30,20 @@ function interpreterModule(ctableOffset: number, shared: boolean, mem: MemStrate
 
 /** Bytes of VMM memory the CPU needs for `harts` harts. */
 export function cpuVmmBytes(harts: number): number {
-  return CTABLE_BYTES + harts * (S.HART_STATE_BYTES + 3 * S.TLB_SET_BYTES) + 4096;
+  return CTABLE_BYTES + JIT_TABLE_BYTES + harts * (S.HART_STATE_BYTES + 3 * S.TLB_SET_BYTES) + 4096;
+}
+
+export interface CpuOptions {
+  /** Translate hot code to wasm (jit.ts); only with the flat memory strategy for now. */
+  jit?: boolean;
 }
 
 export class RiscvCpu {
   readonly harts: Hart[] = [];
   private readonly run: (hart: number, budget: number) => number;
   private readonly stateBase: number;
+  /** The recompiler, when it is on. */
+  readonly jit: Jit | undefined;
 
   /**
    * `mem` selects how guest addresses reach memory; with "flat" the host supplies the
@@ -41,6 +55,7 @@ export class RiscvCpu {
     hartCount: number,
     mem: MemStrategy = { kind: "tlb" },
     overrides: Partial<InterpImports> = {},
+    opts: CpuOptions = {},
   ) {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
@@ -62,9 +77,21 @@ export class RiscvCpu {
       helper: (h, which) => hartAt(h).helper(HELPERS[which]),
       ...overrides,
     };
-    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem), {
-      env: { memory: layout.memory },
-      host: imports as unknown as WebAssembly.ModuleImports,
+    const hostImports = imports as unknown as WebAssembly.ModuleImports;
+    let jitLayout: JitLayout | undefined;
+    if (opts.jit && mem.kind === "flat") {
+      const base = layout.alloc(JIT_TABLE_BYTES, 64);
+      jitLayout = { tags: base, counters: base + JIT_SLOTS * 8 };
+      const jit = new Jit(layout.memory, jitLayout, mem, ctable, ALL_INSNS, hostImports);
+      this.jit = jit;
+      for (const h of this.harts) h.codeChanged = () => jit.flush();
+    }
+    const jit = this.jit;
+    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, jitLayout), {
+      env: { memory: layout.memory, ...(jit ? { table: jit.table } : {}) },
+      host: jit
+        ? { ...hostImports, compile: (h: number) => jit.translate(Number(hartAt(h).pc)) }
+        : hostImports,
     });
     this.run = instance.exports.run as (hart: number, budget: number) => number;
   }

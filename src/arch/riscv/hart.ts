@@ -34,6 +34,8 @@ export class Hart {
   readonly u32: Uint32Array;
   readonly dv: DataView;
   readonly mmu: Mmu;
+  /** Called when the guest says its code changed (fence.i): translations of it are stale. */
+  codeChanged: (() => void) | undefined;
 
   priv = PRV_M;
   mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
@@ -255,7 +257,7 @@ export class Hart {
       case "sret": return this.sret();
       case "wfi": return this.wfi();
       case "sfence_vma": return this.sfenceVma();
-      case "fence_i": return HelperResult.Next; // the interpreter decodes from memory every time
+      case "fence_i": this.codeChanged?.(); return HelperResult.Next; // the interpreter decodes from memory every time
       case "fp": return fpHelper(this);
       default: return this.illegal();
     } // prettier-ignore

@@ -2,45 +2,27 @@
 // Each definition's semantics is emitted once into a handler, with operands read from the
 // instruction word at run time; a br_table over opcode and funct3 dispatches to it.
 import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
-import {
-  FIELDS,
-  IMMS,
-  type Bytes,
-  type FieldName,
-  type HelperName,
-  type ImmKind,
-  type InsnDef,
-  type LoadKind,
-  type Operand,
-  type Sem,
-} from "./insn.js";
+import { FIELDS, IMMS, type FieldName, type ImmKind, type InsnDef, type Operand } from "./insn.js";
 import * as S from "./state.js";
 import { groupByKey, KEY_MASK } from "./decode.js";
+import {
+  AccessSem,
+  ILLEGAL_INSTRUCTION,
+  LOAD_BYTES,
+  LOAD_KINDS,
+  PAGE_X,
+  permitted,
+  type HostFns,
+  type MemStrategy,
+} from "./sem.js";
 
-/** Memory access kinds passed to the host's slow path. */
-export const LOAD_KINDS: readonly LoadKind[] = ["i8", "u8", "i16", "u16", "i32", "u32", "i64"];
-const LOAD_BYTES: Record<LoadKind, Bytes> = { i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8 };
+import { emitSlot, JIT_DECLINED, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
+
+export { HELPERS, HelperResult, PAGE_R, PAGE_W, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
+
 /** Size and signedness by LOAD_KINDS index (the `kind` the load slow path receives). */
 export const LOAD_KIND_BYTES: readonly number[] = LOAD_KINDS.map((k) => LOAD_BYTES[k]);
 export const LOAD_KIND_SIGNED: readonly boolean[] = LOAD_KINDS.map((k) => k.startsWith("i"));
-export const HELPERS: readonly HelperName[] = [
-  "csr",
-  "ecall",
-  "ebreak",
-  "mret",
-  "sret",
-  "wfi",
-  "sfence_vma",
-  "fence_i",
-  "fp",
-];
-
-/** Helper results: continue with the next instruction, continue at the pc in the state, or exit. */
-export const enum HelperResult {
-  Next = 0,
-  Redirect = 1,
-  ExitBase = 2, // ExitBase + Exit reason
-}
 
 /** Host functions the interpreter imports (module "host"). */
 export interface InterpImports {
@@ -58,32 +40,6 @@ export interface InterpImports {
   helper(hart: number, which: number): number;
 }
 
-const ILLEGAL_INSTRUCTION = 2;
-
-/**
- * How guest addresses reach wasm memory. "tlb": through the per-hart software TLB (system
- * and bare-metal modes). "flat": user mode, where guest address a is host offset
- * a + hostOffset and a byte per guest page says what the page allows.
- */
-export type MemStrategy =
-  | { readonly kind: "tlb" }
-  | {
-      readonly kind: "flat";
-      readonly hostOffset: number;
-      /**
-       * Host offset of a byte per guest page for the whole 32-bit space (1 MiB): bit 0 R,
-       * bit 1 W, bit 2 X (Linux's PROT_* bits). An access must find its page permitted and
-       * stay within one page; everything else takes the slow path.
-       */
-      readonly permTable: number;
-    };
-
-/** Permission bits of the flat strategy's page table. */
-export const PAGE_R = 1;
-export const PAGE_W = 2;
-export const PAGE_X = 4;
-export const PERM_TABLE_BYTES = 1 << 20;
-
 interface Ctx {
   w: FunctionBuilder;
   hart: Local;
@@ -94,8 +50,10 @@ interface Ctx {
   budget: Local;
   fpage: Local;
   fbase: Local;
-  fn: Record<keyof InterpImports, number>;
+  fn: HostFns;
   mem: MemStrategy;
+  /** Translation table and the compile import, when the recompiler is on. */
+  jit: { layout: JitLayout; compile: number; blockType: number; slot: Local } | undefined;
 }
 
 /** Saves what host helpers may read: pc and the remaining budget. */
@@ -111,13 +69,10 @@ function resume(c: Ctx): void {
   c.w.br("next");
 }
 
-class InterpSem implements Sem {
-  readonly w: FunctionBuilder;
+/** Operands come from the instruction word at run time; the pc lives in a local. */
+class InterpSem extends AccessSem {
   constructor(private readonly c: Ctx) {
-    this.w = c.w;
-  }
-  hart(): void {
-    this.w.get(this.c.hart);
+    super(c.w, c.hart, c.mem, c.fn);
   }
   field(name: FieldName): Operand {
     const f = FIELDS[name];
@@ -181,203 +136,44 @@ class InterpSem implements Sem {
   }
   jump(target: () => void): void {
     target();
-    this.w.set(this.c.pc).br("next");
+    this.w.set(this.c.pc);
+    if (this.c.jit) countJump(this.c, this.c.jit);
+    this.w.br("next");
   }
-  /** Pushes the address of the TLB entry for the virtual address in `va` (i64 local). */
-  private tlbEntry(va: Local, set: number): void {
-    const w = this.w;
-    w.get(this.c.hart).i32_load(set);
-    w.get(va)
-      .i64_const(12)
-      .i64_shr_u()
-      .i32_wrap_i64()
-      .i32_const(S.TLB_ENTRIES - 1)
-      .i32_and();
-    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add();
+  protected sync(): void {
+    sync(this.c);
   }
-  /** Pushes whether the access hits the fast path (i32). */
-  private probe(va: Local, bytes: number, tag: number, entry: Local, aligned = false): void {
-    const w = this.w;
-    const mem = this.c.mem;
-    if (mem.kind === "flat") {
-      permitted(w, va, mem.permTable, tag === S.TLB_WRITE ? PAGE_W : PAGE_R);
-      if (bytes > 1) {
-        // the access stays within its page (page-crossing ones take the slow path) ...
-        w.get(va)
-          .i32_wrap_i64()
-          .i32_const(0xfff)
-          .i32_and()
-          .i32_const(4096 - bytes)
-          .i32_le_u()
-          .i32_and();
-        // ... and, for atomics, is naturally aligned
-        if (aligned)
-          w.get(va)
-            .i32_wrap_i64()
-            .i32_const(bytes - 1)
-            .i32_and()
-            .i32_eqz()
-            .i32_and();
-      }
-      return;
-    }
-    this.tlbEntry(va, S.TLB_DATA);
-    w.tee(entry).i64_load(tag);
-    w.get(va)
-      .i64_const(BigInt.asIntN(64, ~0xfffn | BigInt(bytes - 1)))
-      .i64_and();
-    w.i64_eq();
+  protected resume(): void {
+    resume(this.c);
   }
-  /** After a hit: pushes the host address (i32) of `va`. */
-  private hostAddr(va: Local, entry: Local): void {
-    const w = this.w;
-    const mem = this.c.mem;
-    w.get(va).i32_wrap_i64();
-    if (mem.kind === "flat") {
-      if (mem.hostOffset !== 0) w.i32_const(mem.hostOffset).i32_add();
-    } else w.get(entry).i32_load(S.TLB_ADDEND).i32_add();
+  protected raw(): void {
+    this.w.get(this.c.raw);
   }
-  load(kind: LoadKind, addr: () => void): void {
-    const w = this.w;
-    const c = this.c;
-    const va = w.local(I64);
-    const entry = w.local(I32);
-    addr();
-    w.set(va);
-    w.block("ld", I64);
-    this.probe(va, LOAD_BYTES[kind], S.TLB_READ, entry);
-    w.if_();
-    this.hostAddr(va, entry);
-    switch (kind) {
-      case "i8": w.i64_load8_s(); break;
-      case "u8": w.i64_load8_u(); break;
-      case "i16": w.i64_load16_s(); break;
-      case "u16": w.i64_load16_u(); break;
-      case "i32": w.i64_load32_s(); break;
-      case "u32": w.i64_load32_u(); break;
-      case "i64": w.i64_load(); break;
-    } // prettier-ignore
-    w.br("ld").end();
-    sync(c);
-    w.get(c.hart).get(va).i64_store(S.SCRATCH);
-    w.get(c.hart).i32_const(LOAD_KINDS.indexOf(kind)).call(c.fn.load);
-    w.if_();
-    resume(c);
-    w.end();
-    w.get(c.hart).i64_load(S.SCRATCH);
-    w.end();
-    w.release(va);
-    w.release(entry);
+  protected len(): void {
+    this.w.get(this.c.len);
   }
-  store(bytes: Bytes, addr: () => void, value: () => void): void {
-    const w = this.w;
-    const c = this.c;
-    const va = w.local(I64);
-    const v = w.local(I64);
-    const entry = w.local(I32);
-    addr();
-    w.set(va);
-    value();
-    w.set(v);
-    w.block("st");
-    this.probe(va, bytes, S.TLB_WRITE, entry);
-    w.if_();
-    this.hostAddr(va, entry);
-    w.get(v);
-    switch (bytes) {
-      case 1: w.i64_store8(); break;
-      case 2: w.i64_store16(); break;
-      case 4: w.i64_store32(); break;
-      case 8: w.i64_store(); break;
-    } // prettier-ignore
-    w.br("st").end();
-    sync(c);
-    w.get(c.hart).get(va).i64_store(S.SCRATCH);
-    w.get(c.hart).get(v).i64_store(S.SCRATCH2);
-    w.get(c.hart).i32_const(bytes).call(c.fn.store);
-    w.if_();
-    resume(c);
-    w.end();
-    w.end();
-    w.release(va);
-    w.release(v);
-    w.release(entry);
-  }
-  translate(bytes: 4 | 8, access: "load" | "store", addr: () => void): void {
-    const w = this.w;
-    const c = this.c;
-    const va = w.local(I64);
-    const entry = w.local(I32);
-    addr();
-    w.set(va);
-    w.block("tr", I32);
-    this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry, true);
-    w.if_();
-    this.hostAddr(va, entry);
-    w.br("tr").end();
-    sync(c);
-    w.get(c.hart).get(va).i64_store(S.SCRATCH);
-    w.get(c.hart)
-      .i32_const(bytes | (access === "store" ? 0x100 : 0))
-      .call(c.fn.translate);
-    w.if_();
-    resume(c);
-    w.end();
-    w.get(c.hart).i32_load(S.SCRATCH);
-    w.end();
-    w.release(va);
-    w.release(entry);
-  }
-  raise(cause: number, tval: () => void): void {
-    const c = this.c;
-    const w = this.w;
-    sync(c);
-    w.get(c.hart);
-    tval();
-    w.i64_store(S.SCRATCH);
-    w.get(c.hart).i32_const(cause).call(c.fn.raise);
-    resume(c);
-  }
-  helper(name: HelperName): void {
-    const c = this.c;
-    const w = this.w;
-    sync(c);
-    w.get(c.hart).get(c.raw).i32_store(S.INSN);
-    w.get(c.hart).get(c.len).i32_store(S.INSN_LEN);
-    const r = w.local(I32);
-    w.get(c.hart).i32_const(HELPERS.indexOf(name)).call(c.fn.helper).tee(r);
-    w.i64_const(-1).set(c.fpage); // privilege or translation may have changed
-    w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
-    w.if_();
-    w.get(r).i32_const(HelperResult.Redirect).i32_eq().if_();
-    resume(c);
-    w.end();
-    w.get(r).i32_const(HelperResult.ExitBase).i32_sub();
-    w.return_();
-    w.end();
-    w.release(r);
-  }
-  requireFs(): void {
-    const w = this.w;
-    w.get(this.c.hart).i32_load(S.FS_OFF).if_();
-    this.raise(ILLEGAL_INSTRUCTION, () => w.get(this.c.raw).i64_extend_i32_u());
-    w.end();
-  }
-  fsDirty(): void {
-    this.w.get(this.c.hart).i32_const(1).i32_store(S.FS_DIRTY);
+  protected afterHelper(): void {
+    this.w.i64_const(-1).set(this.c.fpage); // privilege or translation may have changed
+    this.w.get(this.c.hart).i32_load(S.BUDGET).set(this.c.budget);
   }
 }
 
-/** Builds the interpreter module: `run(hart: i32, budget: i32) -> exit reason`. */
+/**
+ * Builds the interpreter module: `run(hart: i32, budget: i32) -> exit reason`. With `jit`,
+ * it counts taken jumps by target, asks the host (`compile`) to translate hot targets, and
+ * runs translations found in the table (jit.ts) instead of interpreting.
+ */
 export function buildInterpreter(
   defs: readonly InsnDef[],
   ctableOffset: number,
   memPages: number,
   shared: boolean,
   mem: MemStrategy = { kind: "tlb" },
+  jit?: JitLayout,
 ): Uint8Array {
   const m = new ModuleBuilder();
   m.importMemory("env", "memory", memPages, 65536, shared);
+  if (jit) m.importTable("env", "table", JIT_SLOTS);
   const fn = {
     load: m.importFunc("host", "load", [I32, I32], [I32]),
     store: m.importFunc("host", "store", [I32, I32], [I32]),
@@ -386,6 +182,8 @@ export function buildInterpreter(
     raise: m.importFunc("host", "raise", [I32, I32], []),
     helper: m.importFunc("host", "helper", [I32, I32], [I32]),
   };
+  const compile = jit ? m.importFunc("host", "compile", [I32], []) : -1;
+  const blockType = m.funcType([I32, I32], [I32]);
   const [, w] = m.func([I32, I32], [I32], "run");
   const c: Ctx = {
     w,
@@ -399,6 +197,7 @@ export function buildInterpreter(
     fbase: w.local(I32),
     fn,
     mem,
+    jit: jit ? { layout: jit, compile, blockType, slot: w.local(I32) } : undefined,
   };
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.i64_const(-1).set(c.fpage);
@@ -414,6 +213,7 @@ export function buildInterpreter(
   w.get(c.hart).get(c.budget).i32_const(1).i32_add().i32_store(S.BUDGET);
   w.get(c.hart).i32_load(S.STOP).i32_const(0).i32_ne().return_();
   w.end();
+  if (c.jit) emitRunTranslation(c, c.jit);
   emitFetch(c, ctableOffset);
   emitDispatch(c, defs);
   w.end(); // loop
@@ -421,14 +221,44 @@ export function buildInterpreter(
   return m.encode();
 }
 
-/** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */
-/** Pushes whether the page of `va` (i64 local) allows `need`: the address is below 4 GiB and its page byte has the bit. */
-function permitted(w: FunctionBuilder, va: Local, table: number, need: number): void {
-  w.get(va).i64_const(32).i64_shr_u().i64_eqz();
-  w.get(va).i64_const(12).i64_shr_u().i32_wrap_i64().i32_const(0xfffff).i32_and().i32_load8_u(table);
-  w.i32_const(need).i32_and().i32_const(0).i32_ne().i32_and();
+/** A taken jump to pc: count it against its target; the count that makes it hot asks for a translation. */
+function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
+  const w = c.w;
+  emitSlot(w, c.pc);
+  w.i32_const(2).i32_shl().tee(jit.slot);
+  w.get(jit.slot).i32_load(jit.layout.counters).i32_const(1).i32_add();
+  w.i32_store(jit.layout.counters);
+  w.get(jit.slot).i32_load(jit.layout.counters).i32_const(JIT_THRESHOLD).i32_eq();
+  w.if_();
+  w.get(c.hart).get(c.pc).i64_store(S.PC);
+  w.get(c.hart).call(jit.compile);
+  w.end();
 }
 
+/** Before fetching: a translation of the code at pc runs instead of the interpreter, when there is one. */
+function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
+  const w = c.w;
+  const r = w.local(I32);
+  w.block("interpret");
+  emitSlot(w, c.pc);
+  w.tee(jit.slot).i32_const(3).i32_shl().i64_load(jit.layout.tags).get(c.pc).i64_ne().br_if("interpret");
+  // The translation counts its own instructions: give back this one's charge.
+  w.get(c.hart).get(c.pc).i64_store(S.PC);
+  w.get(c.hart).get(c.budget).i32_const(1).i32_add().i32_store(S.BUDGET);
+  w.get(c.hart).get(c.budget).i32_const(1).i32_add().get(jit.slot).call_indirect(jit.blockType).tee(r);
+  w.i32_const(JIT_DECLINED).i32_eq().br_if("interpret");
+  w.get(r).i32_const(0).i32_ge_s().if_();
+  w.get(r).return_(); // an exit reason; the translation saved pc and budget
+  w.end();
+  w.get(c.hart).i64_load(S.PC).set(c.pc);
+  w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
+  w.i64_const(-1).set(c.fpage);
+  w.br("next");
+  w.end();
+  w.release(r);
+}
+
+/** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */
 function emitFetch(c: Ctx, ctableOffset: number): void {
   const w = c.w;
   const host = w.local(I32);

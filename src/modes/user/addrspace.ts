@@ -58,6 +58,9 @@ export class AddressSpace {
     this.perms = new Uint8Array(memory.buffer, permTable, PERM_TABLE_BYTES);
   }
 
+  /** Called when executable pages lose their mapping or protection. */
+  onCodeUnmapped: (() => void) | undefined;
+
   /** The engines check every load, store and fetch against this: it mirrors the VMAs. */
   private readonly perms: Uint8Array;
 
@@ -65,6 +68,9 @@ export class AddressSpace {
   private syncPerms(start: number, end: number): void {
     const p0 = Math.floor(start / PAGE);
     const p1 = Math.ceil(end / PAGE);
+    // Code that was executable here may be translated (jit.ts): it changes now.
+    if (this.onCodeUnmapped && this.perms.subarray(p0, p1).some((b) => (b & PROT_EXEC) !== 0))
+      this.onCodeUnmapped();
     this.perms.fill(0, p0, p1);
     for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
       const v = this.vmas[i];

@@ -47,6 +47,8 @@ export interface RunOptions {
   /** The host working directory (default: this process's). */
   cwd?: string;
   strace?: boolean;
+  /** Translate hot guest code to wasm (default true); false interprets everything. */
+  jit?: boolean;
   /** Host fds for the guest's stdin, stdout and stderr (default 0, 1, 2). */
   stdio?: readonly [number, number, number];
 }
@@ -141,7 +143,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
   const bytes = readProgram(opts.program);
   const ns = namespace(opts);
   try {
-    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, traceFd: opts.stdio?.[2] });
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, traceFd: opts.stdio?.[2] });
     const hostPath = realpathSync(opts.program);
     const image: ProgramImage = {
       bytes,

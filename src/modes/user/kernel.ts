@@ -18,6 +18,8 @@ export interface KernelOptions {
   /** The guest's file namespace (root, binds, /dev, /proc). */
   vfs: Vfs<UserProcess>;
   strace?: boolean;
+  /** Translate hot code to wasm (default true). */
+  jit?: boolean;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
 }
@@ -26,12 +28,14 @@ export class Kernel {
   readonly processes = new Map<number, UserProcess>();
   readonly vfs: Vfs<UserProcess>;
   readonly strace: boolean;
+  readonly jit: boolean;
   readonly traceFd: number;
   private nextId = process.pid; // the first process has hartwood's pid, as in qemu-user
 
   constructor(opts: KernelOptions) {
     this.vfs = opts.vfs;
     this.strace = opts.strace ?? false;
+    this.jit = opts.jit ?? true;
     this.traceFd = opts.traceFd ?? 2;
   }
 

@@ -231,5 +231,5 @@ export const PROC_SYSCALLS: SyscallDef[] = [
     randomFillSync(p.as.out(t.arg(0), n));
     return n;
   }),
-  sys(259, "riscv_flush_icache", "ppx", () => 0),
+  sys(259, "riscv_flush_icache", "ppx", (p) => (p.cpu.jit?.flush(), 0)),
 ];

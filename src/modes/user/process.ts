@@ -70,6 +70,8 @@ export interface UserResult {
   signal?: number;
   /** Instructions retired by all threads. */
   instret: number;
+  /** Code translations the recompiler made for this process. */
+  translations: number;
 }
 
 /** A program to start in a process (the first one, or execve). */
@@ -149,9 +151,12 @@ export class UserProcess {
       now: () => Math.floor(performance.now() * 10_000), // 10 MHz, as QEMU's timebase
       trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
     };
-    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, { kind: "flat", hostOffset: 0, permTable }, overrides);
+    const mem = { kind: "flat", hostOffset: 0, permTable } as const;
+    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, { jit: kernel.jit });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
+    const jit = this.cpu.jit;
+    if (jit) this.as.onCodeUnmapped = () => jit.flush();
     this.pid = kernel.newId();
     kernel.processes.set(this.pid, this);
   }
@@ -247,7 +252,10 @@ export class UserProcess {
       if (t.wait) t.wait.cancel();
       t.stop();
     }
-    this.result = signal ? { status: 128 + signal, signal, instret } : { status: status & 0xff, instret };
+    const translations = this.cpu.jit?.translations ?? 0;
+    this.result = signal
+      ? { status: 128 + signal, signal, instret, translations }
+      : { status: status & 0xff, instret, translations };
     this.kick();
   }
 

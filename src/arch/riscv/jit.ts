@@ -1,0 +1,314 @@
+// The recompiler: hot guest code becomes wasm. The interpreter counts taken jumps by target;
+// when a target gets hot it asks for a translation of the code there, which is emitted from
+// the same instruction definitions as the interpreter (insns/*.ts through `Sem`), only with
+// every operand, immediate and pc a constant. A translation runs straight-line code up to a
+// jump, a system instruction or MAX_INSNS instructions; a conditional branch leaves it when
+// taken, and a branch back to its start loops inside it.
+//
+// Translations live in a direct-mapped table keyed by guest pc (slot = pc / 2 mod SLOTS): a
+// tag per slot in wasm memory, and the function in the same slot of a WebAssembly.Table,
+// which the interpreter checks before each fetch and calls through call_indirect.
+//
+// Only the flat memory strategy (user mode) is translated today: there a guest pc names its
+// code directly, and code changes only through fence.i, the icache-flush syscall, or a
+// change of an executable mapping — each of which flushes every translation.
+import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
+import { decoder } from "./decode.js";
+import { FIELDS, fieldValue, immValue, type FieldName, type HelperName, type ImmKind, type InsnDef, type Operand } from "./insn.js"; // prettier-ignore
+import { AccessSem, PAGE_X, type HostFns, type MemStrategy } from "./sem.js";
+import * as S from "./state.js";
+
+/** Slots of the translation table (a power of two). */
+export const JIT_SLOTS = 4096;
+/** Taken jumps to a target before it is translated. */
+export const JIT_THRESHOLD = 32;
+/** Instructions in one translation at most. */
+const MAX_INSNS = 96;
+
+/** Where the translation table lives in wasm memory (host offsets). */
+export interface JitLayout {
+  /** JIT_SLOTS i64 tags: the guest pc translated in each slot, -1 when empty. */
+  readonly tags: number;
+  /** JIT_SLOTS i32 counters of taken jumps, by target slot. */
+  readonly counters: number;
+}
+export const JIT_TABLE_BYTES = JIT_SLOTS * 12;
+
+/** What a translation returns: go on interpreting at the pc in the state, or it declined to run. */
+export const JIT_CONTINUE = -1;
+export const JIT_DECLINED = -2;
+
+/** The slot of guest pc `pc` (i64 local) as an i32, pushed. */
+export function emitSlot(w: FunctionBuilder, pc: Local): void {
+  w.get(pc)
+    .i32_wrap_i64()
+    .i32_const(1)
+    .i32_shr_u()
+    .i32_const(JIT_SLOTS - 1)
+    .i32_and();
+}
+
+const OPC_BRANCH = 0x63;
+const OPC_JAL = 0x6f;
+const OPC_JALR = 0x67;
+
+interface Insn {
+  pc: number;
+  raw: number;
+  /** The 32-bit form (compressed instructions expanded). */
+  insn: number;
+  len: number;
+  def: InsnDef;
+}
+
+/** Semantics with constant operands: the instruction is known when its code is emitted. */
+class JitSem extends AccessSem {
+  /** The instruction being emitted and its index in the translation. */
+  cur!: Insn;
+  k = 0;
+  /** A system instruction was emitted: the translation ends after it. */
+  ended = false;
+
+  constructor(
+    w: FunctionBuilder,
+    hartLocal: Local,
+    mem: MemStrategy,
+    fn: HostFns,
+    private readonly budget: Local,
+    private readonly npc: Local,
+    private readonly done: Local,
+    private readonly start: number,
+    private readonly count: number,
+  ) {
+    super(w, hartLocal, mem, fn);
+  }
+
+  field(name: FieldName): Operand {
+    const value = fieldValue(this.cur.insn, FIELDS[name]);
+    return { value, emit: () => void this.w.i32_const(value) };
+  }
+  imm(kind: ImmKind): void {
+    this.w.i64_const(immValue(this.cur.insn, kind));
+  }
+  /** Pushes the address of register `r` of file `base` (x or f) and returns the load/store offset. */
+  private reg(r: Operand, base: number): number {
+    this.w.get(this.hartLocal);
+    if (r.value !== undefined) return base + 8 * r.value;
+    r.emit();
+    this.w.i32_const(3).i32_shl().i32_add();
+    return base;
+  }
+  getX(r: Operand): void {
+    if (r.value === 0) this.w.i64_const(0);
+    else this.w.i64_load(this.reg(r, S.X));
+  }
+  setX(r: Operand, value: () => void): void {
+    if (r.value === 0) {
+      value(); // for its side effects (a load may fault)
+      this.w.drop();
+      return;
+    }
+    const at = this.reg(r, S.X);
+    value();
+    this.w.i64_store(at);
+  }
+  getFBits(r: Operand): void {
+    this.w.i64_load(this.reg(r, S.F));
+  }
+  setFBits(r: Operand, value: () => void): void {
+    const at = this.reg(r, S.F);
+    value();
+    this.w.i64_store(at);
+  }
+  pc(): void {
+    this.w.i64_const(this.cur.pc);
+  }
+  nextPc(): void {
+    this.w.i64_const(this.cur.pc + this.cur.len);
+  }
+  /** The target of a jal or a conditional branch (pc-relative, so known now). */
+  private staticTarget(): number | undefined {
+    const op = this.cur.insn & 0x7f;
+    if (op === OPC_JAL) return this.cur.pc + immValue(this.cur.insn, "J");
+    if (op === OPC_BRANCH) return this.cur.pc + immValue(this.cur.insn, "B");
+    return undefined;
+  }
+  jump(target: () => void): void {
+    const w = this.w;
+    const to = this.staticTarget();
+    if (to === this.start) {
+      // Back to the start: loop here while the slice lasts and nobody asks to stop.
+      w.get(this.budget)
+        .i32_const(this.k + 1)
+        .i32_sub()
+        .set(this.budget);
+      w.get(this.budget).i32_const(this.count).i32_lt_s();
+      w.get(this.hartLocal).i32_load(S.STOP).i32_or();
+      w.if_();
+      w.get(this.hartLocal).i64_const(this.start).i64_store(S.PC);
+      w.get(this.hartLocal).get(this.budget).i32_store(S.BUDGET);
+      w.i32_const(JIT_CONTINUE).return_();
+      w.end();
+      w.br("top");
+      return;
+    }
+    if (to !== undefined) w.i64_const(to);
+    else target();
+    w.set(this.npc);
+    this.leave();
+  }
+  /** Leaves through the exit block, this instruction done; the jump target is in npc. */
+  private leave(): void {
+    this.w.i32_const(this.k + 1).set(this.done);
+    this.w.br("exit");
+  }
+  protected sync(): void {
+    const w = this.w;
+    w.get(this.hartLocal).i64_const(this.cur.pc).i64_store(S.PC);
+    w.get(this.hartLocal)
+      .get(this.budget)
+      .i32_const(this.k + 1)
+      .i32_sub()
+      .i32_store(S.BUDGET);
+  }
+  protected resume(): void {
+    this.w.i32_const(JIT_CONTINUE).return_();
+  }
+  protected raw(): void {
+    this.w.i32_const(this.cur.raw);
+  }
+  protected len(): void {
+    this.w.i32_const(this.cur.len);
+  }
+  protected afterHelper(name: HelperName): void {
+    // The host may have changed the budget (a blocking syscall): rebase on what it left.
+    this.w
+      .get(this.hartLocal)
+      .i32_load(S.BUDGET)
+      .i32_const(this.k + 1)
+      .i32_add()
+      .set(this.budget);
+    // The FP slow path only computes; any other helper may change what code means (fence.i,
+    // satp, privilege): the translation ends after this instruction.
+    if (name !== "fp") this.ended = true;
+  }
+  /** Ends the translation after the current instruction: continue at the next one. */
+  fallOut(): void {
+    this.w.i64_const(this.cur.pc + this.cur.len).set(this.npc);
+    this.leave();
+  }
+}
+
+/** Translates guest code to wasm functions and keeps the table of translations. */
+export class Jit {
+  readonly table = new WebAssembly.Table({ element: "anyfunc", initial: JIT_SLOTS });
+  private readonly decode: (insn: number) => InsnDef | undefined;
+  /** Translations made since the start, and flushes (for statistics). */
+  translations = 0;
+  flushes = 0;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly layout: JitLayout,
+    private readonly mem: Extract<MemStrategy, { kind: "flat" }>,
+    private readonly ctableOffset: number,
+    defs: readonly InsnDef[],
+    private readonly imports: WebAssembly.ModuleImports,
+  ) {
+    this.decode = decoder(defs);
+    this.flush();
+    this.flushes = 0;
+  }
+
+  /** Forgets every translation (code may have changed). */
+  flush(): void {
+    new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS).fill(-1n);
+    new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
+    this.flushes++;
+  }
+
+  /** Translates the code at guest `pc` into its slot; leaves the slot empty if there is nothing to run. */
+  translate(pc: number): void {
+    const insns = this.fetch(pc);
+    if (insns.length === 0) return;
+    const bytes = this.emit(pc, insns);
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory }, host: this.imports });
+    const slot = (pc >>> 1) & (JIT_SLOTS - 1);
+    this.table.set(slot, instance.exports.run as () => number);
+    new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[slot] = BigInt(pc);
+    this.translations++;
+  }
+
+  /** The instructions from `pc` on, up to an unconditional jump, a page that is not executable or an undecodable word. */
+  private fetch(pc: number): Insn[] {
+    const u8 = new Uint8Array(this.memory.buffer);
+    const perms = u8.subarray(this.mem.permTable);
+    const ctable = new Uint32Array(this.memory.buffer, this.ctableOffset, 65536);
+    const executable = (a: number) => a < 2 ** 32 && (perms[a >>> 12] & PAGE_X) !== 0;
+    const out: Insn[] = [];
+    let at = pc;
+    while (out.length < MAX_INSNS && executable(at)) {
+      const host = at + this.mem.hostOffset;
+      const lo = u8[host] | (u8[host + 1] << 8);
+      let raw = lo;
+      let insn: number;
+      let len = 2;
+      if ((lo & 3) === 3) {
+        if (!executable(at + 2)) break;
+        raw = (lo | (u8[host + 2] << 16) | (u8[host + 3] << 24)) >>> 0;
+        insn = raw;
+        len = 4;
+      } else insn = ctable[lo];
+      const def = this.decode(insn);
+      if (!def) break; // the interpreter raises illegal-instruction
+      out.push({ pc: at, raw, insn, len, def });
+      at += len;
+      const op = insn & 0x7f;
+      if (op === OPC_JAL || op === OPC_JALR) break;
+    }
+    return out;
+  }
+
+  private emit(start: number, insns: Insn[]): Uint8Array {
+    const m = new ModuleBuilder();
+    m.importMemory("env", "memory", 1, 65536, this.memory.buffer instanceof SharedArrayBuffer);
+    const fn: HostFns = {
+      load: m.importFunc("host", "load", [I32, I32], [I32]),
+      store: m.importFunc("host", "store", [I32, I32], [I32]),
+      translate: m.importFunc("host", "translate", [I32, I32], [I32]),
+      fetch: m.importFunc("host", "fetch", [I32], [I32]),
+      raise: m.importFunc("host", "raise", [I32, I32], []),
+      helper: m.importFunc("host", "helper", [I32, I32], [I32]),
+    };
+    const [, w] = m.func([I32, I32], [I32], "run");
+    const hart = w.param(0);
+    const budget = w.param(1);
+    const npc = w.local(I64);
+    const done = w.local(I32);
+    // Not enough budget for a whole pass: the interpreter does the rest of the slice.
+    w.get(budget).i32_const(insns.length).i32_lt_s().if_();
+    w.i32_const(JIT_DECLINED).return_();
+    w.end();
+    const sem = new JitSem(w, hart, this.mem, fn, budget, npc, done, start, insns.length);
+    w.loop("top");
+    w.block("exit");
+    for (let k = 0; k < insns.length; k++) {
+      sem.cur = insns[k];
+      sem.k = k;
+      insns[k].def.exec(sem);
+      if (sem.ended) {
+        sem.fallOut();
+        break;
+      }
+      if (k === insns.length - 1) sem.fallOut();
+    }
+    w.end(); // exit: npc and done are set
+    w.get(hart).get(npc).i64_store(S.PC);
+    w.get(hart).get(budget).get(done).i32_sub().i32_store(S.BUDGET);
+    w.i32_const(JIT_CONTINUE).return_();
+    w.end(); // top
+    w.unreachable();
+    return m.encode();
+  }
+}

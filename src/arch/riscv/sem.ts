@@ -1,0 +1,294 @@
+// The half of `Sem` that the interpreter and the recompiler share: memory accesses (the TLB
+// or the flat strategy, with their host slow paths), exceptions, host helpers and the FPU
+// guard. The subclasses supply what differs: where operands come from (the instruction word
+// at run time, or constants at translation time), how the pc is kept, and what happens after
+// the host has taken a trap.
+import type { FunctionBuilder, Local } from "../../core/wasm.js";
+import { I32, I64 } from "../../core/wasm.js";
+import type { Bytes, FieldName, HelperName, ImmKind, LoadKind, Operand, Sem } from "./insn.js";
+import * as S from "./state.js";
+
+/** Memory access kinds passed to the host's slow path. */
+export const LOAD_KINDS: readonly LoadKind[] = ["i8", "u8", "i16", "u16", "i32", "u32", "i64"];
+export const LOAD_BYTES: Record<LoadKind, Bytes> = { i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8 };
+export const HELPERS: readonly HelperName[] = [
+  "csr",
+  "ecall",
+  "ebreak",
+  "mret",
+  "sret",
+  "wfi",
+  "sfence_vma",
+  "fence_i",
+  "fp",
+];
+
+/** Helper results: continue with the next instruction, continue at the pc in the state, or exit. */
+export const enum HelperResult {
+  Next = 0,
+  Redirect = 1,
+  ExitBase = 2, // ExitBase + Exit reason
+}
+
+export const ILLEGAL_INSTRUCTION = 2;
+
+/**
+ * How guest addresses reach wasm memory. "tlb": through the per-hart software TLB (system
+ * and bare-metal modes). "flat": user mode, where guest address a is host offset
+ * a + hostOffset and a byte per guest page says what the page allows.
+ */
+export type MemStrategy =
+  | { readonly kind: "tlb" }
+  | {
+      readonly kind: "flat";
+      readonly hostOffset: number;
+      /**
+       * Host offset of a byte per guest page for the whole 32-bit space (1 MiB): bit 0 R,
+       * bit 1 W, bit 2 X (Linux's PROT_* bits). An access must find its page permitted and
+       * stay within one page; everything else takes the slow path.
+       */
+      readonly permTable: number;
+    };
+
+/** Permission bits of the flat strategy's page table. */
+export const PAGE_R = 1;
+export const PAGE_W = 2;
+export const PAGE_X = 4;
+export const PERM_TABLE_BYTES = 1 << 20;
+
+/** Indices of the host functions both engines import (module "host"). */
+export interface HostFns {
+  load: number;
+  store: number;
+  translate: number;
+  fetch: number;
+  raise: number;
+  helper: number;
+}
+
+/** Pushes whether the page of `va` (i64 local) allows `need`: the address is below 4 GiB and its page byte has the bit. */
+export function permitted(w: FunctionBuilder, va: Local, table: number, need: number): void {
+  w.get(va).i64_const(32).i64_shr_u().i64_eqz();
+  w.get(va).i64_const(12).i64_shr_u().i32_wrap_i64().i32_const(0xfffff).i32_and().i32_load8_u(table);
+  w.i32_const(need).i32_and().i32_const(0).i32_ne().i32_and();
+}
+
+export abstract class AccessSem implements Sem {
+  constructor(
+    readonly w: FunctionBuilder,
+    /** The i32 local holding the hart's state base. */
+    protected readonly hartLocal: Local,
+    protected readonly mem: MemStrategy,
+    protected readonly fn: HostFns,
+  ) {}
+
+  // What the engines supply.
+  abstract field(name: FieldName): Operand;
+  abstract imm(kind: ImmKind): void;
+  abstract getX(r: Operand): void;
+  abstract setX(r: Operand, value: () => void): void;
+  abstract getFBits(r: Operand): void;
+  abstract setFBits(r: Operand, value: () => void): void;
+  abstract pc(): void;
+  abstract nextPc(): void;
+  abstract jump(target: () => void): void;
+  /** Right after a helper returns: the host may have changed the budget, registers, or the code. */
+  protected abstract afterHelper(name: HelperName): void;
+  /** Saves what host calls may read: the pc of this instruction and the remaining budget. */
+  protected abstract sync(): void;
+  /** The host has taken a trap (the new pc is in the state): leave this instruction. */
+  protected abstract resume(): void;
+  /** Pushes the raw bits of this instruction (i32). */
+  protected abstract raw(): void;
+  /** Pushes this instruction's length in bytes (i32). */
+  protected abstract len(): void;
+
+  hart(): void {
+    this.w.get(this.hartLocal);
+  }
+
+  protected tlbEntry(va: Local, set: number): void {
+    const w = this.w;
+    w.get(this.hartLocal).i32_load(set);
+    w.get(va)
+      .i64_const(12)
+      .i64_shr_u()
+      .i32_wrap_i64()
+      .i32_const(S.TLB_ENTRIES - 1)
+      .i32_and();
+    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add();
+  }
+  /** Pushes whether the access hits the fast path (i32). */
+  protected probe(va: Local, bytes: number, tag: number, entry: Local, aligned = false): void {
+    const w = this.w;
+    const mem = this.mem;
+    if (mem.kind === "flat") {
+      permitted(w, va, mem.permTable, tag === S.TLB_WRITE ? PAGE_W : PAGE_R);
+      if (bytes > 1) {
+        // the access stays within its page (page-crossing ones take the slow path) ...
+        w.get(va)
+          .i32_wrap_i64()
+          .i32_const(0xfff)
+          .i32_and()
+          .i32_const(4096 - bytes)
+          .i32_le_u()
+          .i32_and();
+        // ... and, for atomics, is naturally aligned
+        if (aligned)
+          w.get(va)
+            .i32_wrap_i64()
+            .i32_const(bytes - 1)
+            .i32_and()
+            .i32_eqz()
+            .i32_and();
+      }
+      return;
+    }
+    this.tlbEntry(va, S.TLB_DATA);
+    w.tee(entry).i64_load(tag);
+    w.get(va)
+      .i64_const(BigInt.asIntN(64, ~0xfffn | BigInt(bytes - 1)))
+      .i64_and();
+    w.i64_eq();
+  }
+  /** After a hit: pushes the host address (i32) of `va`. */
+  protected hostAddr(va: Local, entry: Local): void {
+    const w = this.w;
+    const mem = this.mem;
+    w.get(va).i32_wrap_i64();
+    if (mem.kind === "flat") {
+      if (mem.hostOffset !== 0) w.i32_const(mem.hostOffset).i32_add();
+    } else w.get(entry).i32_load(S.TLB_ADDEND).i32_add();
+  }
+  load(kind: LoadKind, addr: () => void): void {
+    const w = this.w;
+    const va = w.local(I64);
+    const entry = w.local(I32);
+    addr();
+    w.set(va);
+    w.block("ld", I64);
+    this.probe(va, LOAD_BYTES[kind], S.TLB_READ, entry);
+    w.if_();
+    this.hostAddr(va, entry);
+    switch (kind) {
+      case "i8": w.i64_load8_s(); break;
+      case "u8": w.i64_load8_u(); break;
+      case "i16": w.i64_load16_s(); break;
+      case "u16": w.i64_load16_u(); break;
+      case "i32": w.i64_load32_s(); break;
+      case "u32": w.i64_load32_u(); break;
+      case "i64": w.i64_load(); break;
+    } // prettier-ignore
+    w.br("ld").end();
+    this.sync();
+    w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
+    w.get(this.hartLocal).i32_const(LOAD_KINDS.indexOf(kind)).call(this.fn.load);
+    w.if_();
+    this.resume();
+    w.end();
+    w.get(this.hartLocal).i64_load(S.SCRATCH);
+    w.end();
+    w.release(va);
+    w.release(entry);
+  }
+  store(bytes: Bytes, addr: () => void, value: () => void): void {
+    const w = this.w;
+    const va = w.local(I64);
+    const v = w.local(I64);
+    const entry = w.local(I32);
+    addr();
+    w.set(va);
+    value();
+    w.set(v);
+    w.block("st");
+    this.probe(va, bytes, S.TLB_WRITE, entry);
+    w.if_();
+    this.hostAddr(va, entry);
+    w.get(v);
+    switch (bytes) {
+      case 1: w.i64_store8(); break;
+      case 2: w.i64_store16(); break;
+      case 4: w.i64_store32(); break;
+      case 8: w.i64_store(); break;
+    } // prettier-ignore
+    w.br("st").end();
+    this.sync();
+    w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
+    w.get(this.hartLocal).get(v).i64_store(S.SCRATCH2);
+    w.get(this.hartLocal).i32_const(bytes).call(this.fn.store);
+    w.if_();
+    this.resume();
+    w.end();
+    w.end();
+    w.release(va);
+    w.release(v);
+    w.release(entry);
+  }
+  translate(bytes: 4 | 8, access: "load" | "store", addr: () => void): void {
+    const w = this.w;
+    const va = w.local(I64);
+    const entry = w.local(I32);
+    addr();
+    w.set(va);
+    w.block("tr", I32);
+    this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry, true);
+    w.if_();
+    this.hostAddr(va, entry);
+    w.br("tr").end();
+    this.sync();
+    w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
+    w.get(this.hartLocal)
+      .i32_const(bytes | (access === "store" ? 0x100 : 0))
+      .call(this.fn.translate);
+    w.if_();
+    this.resume();
+    w.end();
+    w.get(this.hartLocal).i32_load(S.SCRATCH);
+    w.end();
+    w.release(va);
+    w.release(entry);
+  }
+  raise(cause: number, tval: () => void): void {
+    const w = this.w;
+    this.sync();
+    w.get(this.hartLocal);
+    tval();
+    w.i64_store(S.SCRATCH);
+    w.get(this.hartLocal).i32_const(cause).call(this.fn.raise);
+    this.resume();
+  }
+  requireFs(): void {
+    const w = this.w;
+    w.get(this.hartLocal).i32_load(S.FS_OFF).if_();
+    this.raise(ILLEGAL_INSTRUCTION, () => {
+      this.raw();
+      w.i64_extend_i32_u();
+    });
+    w.end();
+  }
+  fsDirty(): void {
+    this.w.get(this.hartLocal).i32_const(1).i32_store(S.FS_DIRTY);
+  }
+
+  /** Calls helper `name` for this instruction: on Next it goes on, else it resumes or exits. */
+  helper(name: HelperName): void {
+    const w = this.w;
+    this.sync();
+    w.get(this.hartLocal);
+    this.raw();
+    w.i32_store(S.INSN);
+    w.get(this.hartLocal);
+    this.len();
+    w.i32_store(S.INSN_LEN);
+    const r = w.local(I32);
+    w.get(this.hartLocal).i32_const(HELPERS.indexOf(name)).call(this.fn.helper).set(r);
+    this.afterHelper(name);
+    w.get(r).if_();
+    w.get(r).i32_const(HelperResult.Redirect).i32_eq().if_();
+    this.resume();
+    w.end();
+    w.get(r).i32_const(HelperResult.ExitBase).i32_sub().return_();
+    w.end();
+    w.release(r);
+  }
+}
