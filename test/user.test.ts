@@ -202,7 +202,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
 
   // The recompiler (src/arch/riscv/jit.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls.
-  for (const source of ["signals.c", "pageprot.c", "fileio.c"]) {
+  for (const source of ["hotfault.c", "signals.c", "pageprot.c", "fileio.c"]) {
     test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
       const elf = build(source, "static");
       const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];

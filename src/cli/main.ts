@@ -39,6 +39,7 @@ interface RunFlags {
   bind?: string[];
   roBind?: string[];
   cwd: boolean;
+  jit: boolean;
   env?: string[];
   strace?: boolean;
 }
@@ -91,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--no-cwd", "do not show the working directory to the guest (it starts in /)")
     .option("--env <K=V>", "set a variable in the guest's environment (repeatable)", collect)
     .option("--strace", "print every syscall with its arguments and result to stderr")
+    .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)")
     .passThroughOptions()
     .action(async (file: string, args: string[], opts: RunFlags) => {
       const env = new Map(Object.entries(process.env).map(([k, v]) => [k, v ?? ""]));

@@ -61,6 +61,53 @@ interface Insn {
   def: InsnDef;
 }
 
+/**
+ * Guest registers live in wasm locals inside a translation: loaded at entry, written back at
+ * every exit and before every host call (which may read them all: a syscall, a signal frame),
+ * reloaded after a helper (which may write them). A first emission pass only records which
+ * registers the code uses (`locals` empty); the second has a local for each.
+ */
+class RegCache {
+  private readonly used = { x: new Set<number>(), f: new Set<number>() };
+  private readonly written = { x: new Set<number>(), f: new Set<number>() };
+  private readonly locals = { x: new Map<number, Local>(), f: new Map<number, Local>() };
+
+  /** The local of register `n` of file `file`, noting its use (first pass). */
+  local(w: FunctionBuilder, file: "x" | "f", n: number, write: boolean): Local {
+    this.used[file].add(n);
+    if (write) this.written[file].add(n);
+    let l = this.locals[file].get(n);
+    if (!l) this.locals[file].set(n, (l = w.local(I64)));
+    return l;
+  }
+
+  /** A cache for the second pass: the registers the first pass saw, each with a local. */
+  withLocals(w: FunctionBuilder): RegCache {
+    const c = new RegCache();
+    for (const file of ["x", "f"] as const) {
+      for (const n of this.used[file]) c.local(w, file, n, this.written[file].has(n));
+    }
+    return c;
+  }
+
+  private offset(file: "x" | "f", n: number): number {
+    return (file === "x" ? S.X : S.F) + 8 * n;
+  }
+
+  /** Loads every register the code uses from the hart state. */
+  load(w: FunctionBuilder, hart: Local): void {
+    for (const file of ["x", "f"] as const)
+      for (const [n, l] of this.locals[file]) w.get(hart).i64_load(this.offset(file, n)).set(l);
+  }
+
+  /** Writes every register the code writes (anywhere: a loop may have written it already) back. */
+  store(w: FunctionBuilder, hart: Local): void {
+    for (const file of ["x", "f"] as const)
+      for (const n of this.written[file])
+        w.get(hart).get(this.locals[file].get(n)!).i64_store(this.offset(file, n));
+  }
+}
+
 /** Semantics with constant operands: the instruction is known when its code is emitted. */
 class JitSem extends AccessSem {
   /** The instruction being emitted and its index in the translation. */
@@ -79,6 +126,7 @@ class JitSem extends AccessSem {
     private readonly done: Local,
     private readonly start: number,
     private readonly count: number,
+    private readonly regs: RegCache,
   ) {
     super(w, hartLocal, mem, fn);
   }
@@ -90,35 +138,28 @@ class JitSem extends AccessSem {
   imm(kind: ImmKind): void {
     this.w.i64_const(immValue(this.cur.insn, kind));
   }
-  /** Pushes the address of register `r` of file `base` (x or f) and returns the load/store offset. */
-  private reg(r: Operand, base: number): number {
-    this.w.get(this.hartLocal);
-    if (r.value !== undefined) return base + 8 * r.value;
-    r.emit();
-    this.w.i32_const(3).i32_shl().i32_add();
-    return base;
+  /** The register number of a constant operand (every operand is one here). */
+  private num(r: Operand): number {
+    if (r.value === undefined) throw new Error("jit: a register operand that is not constant");
+    return r.value;
   }
   getX(r: Operand): void {
-    if (r.value === 0) this.w.i64_const(0);
-    else this.w.i64_load(this.reg(r, S.X));
+    const n = this.num(r);
+    if (n === 0) this.w.i64_const(0);
+    else this.w.get(this.regs.local(this.w, "x", n, false));
   }
   setX(r: Operand, value: () => void): void {
-    if (r.value === 0) {
-      value(); // for its side effects (a load may fault)
-      this.w.drop();
-      return;
-    }
-    const at = this.reg(r, S.X);
-    value();
-    this.w.i64_store(at);
+    const n = this.num(r);
+    value(); // even for x0: a load may fault
+    if (n === 0) this.w.drop();
+    else this.w.set(this.regs.local(this.w, "x", n, true));
   }
   getFBits(r: Operand): void {
-    this.w.i64_load(this.reg(r, S.F));
+    this.w.get(this.regs.local(this.w, "f", this.num(r), false));
   }
   setFBits(r: Operand, value: () => void): void {
-    const at = this.reg(r, S.F);
     value();
-    this.w.i64_store(at);
+    this.w.set(this.regs.local(this.w, "f", this.num(r), true));
   }
   pc(): void {
     this.w.i64_const(this.cur.pc);
@@ -145,6 +186,7 @@ class JitSem extends AccessSem {
       w.get(this.budget).i32_const(this.count).i32_lt_s();
       w.get(this.hartLocal).i32_load(S.STOP).i32_or();
       w.if_();
+      this.regs.store(w, this.hartLocal);
       w.get(this.hartLocal).i64_const(this.start).i64_store(S.PC);
       w.get(this.hartLocal).get(this.budget).i32_store(S.BUDGET);
       w.i32_const(JIT_CONTINUE).return_();
@@ -164,6 +206,7 @@ class JitSem extends AccessSem {
   }
   protected sync(): void {
     const w = this.w;
+    this.regs.store(w, this.hartLocal); // the host sees (and a signal frame saves) every register
     w.get(this.hartLocal).i64_const(this.cur.pc).i64_store(S.PC);
     w.get(this.hartLocal)
       .get(this.budget)
@@ -188,6 +231,7 @@ class JitSem extends AccessSem {
       .i32_const(this.k + 1)
       .i32_add()
       .set(this.budget);
+    this.regs.load(this.w, this.hartLocal); // it may have written any of them
     // The FP slow path only computes; any other helper may change what code means (fence.i,
     // satp, privilege): the translation ends after this instruction.
     if (name !== "fp") this.ended = true;
@@ -231,7 +275,12 @@ export class Jit {
   translate(pc: number): void {
     const insns = this.fetch(pc);
     if (insns.length === 0) return;
-    const bytes = this.emit(pc, insns);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.emit(pc, insns);
+    } catch {
+      return; // a definition this recompiler cannot translate: the interpreter runs it
+    }
     const module = new WebAssembly.Module(bytes as BufferSource);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory }, host: this.imports });
     const slot = (pc >>> 1) & (JIT_SLOTS - 1);
@@ -271,6 +320,12 @@ export class Jit {
   }
 
   private emit(start: number, insns: Insn[]): Uint8Array {
+    const first = new RegCache();
+    this.emitModule(start, insns, () => first); // records the registers used
+    return this.emitModule(start, insns, (w) => first.withLocals(w));
+  }
+
+  private emitModule(start: number, insns: Insn[], regsFor: (w: FunctionBuilder) => RegCache): Uint8Array {
     const m = new ModuleBuilder();
     m.importMemory("env", "memory", 1, 65536, this.memory.buffer instanceof SharedArrayBuffer);
     const fn: HostFns = {
@@ -286,11 +341,13 @@ export class Jit {
     const budget = w.param(1);
     const npc = w.local(I64);
     const done = w.local(I32);
+    const regs = regsFor(w);
     // Not enough budget for a whole pass: the interpreter does the rest of the slice.
     w.get(budget).i32_const(insns.length).i32_lt_s().if_();
     w.i32_const(JIT_DECLINED).return_();
     w.end();
-    const sem = new JitSem(w, hart, this.mem, fn, budget, npc, done, start, insns.length);
+    regs.load(w, hart);
+    const sem = new JitSem(w, hart, this.mem, fn, budget, npc, done, start, insns.length, regs);
     w.loop("top");
     w.block("exit");
     for (let k = 0; k < insns.length; k++) {
@@ -304,6 +361,7 @@ export class Jit {
       if (k === insns.length - 1) sem.fallOut();
     }
     w.end(); // exit: npc and done are set
+    regs.store(w, hart);
     w.get(hart).get(npc).i64_store(S.PC);
     w.get(hart).get(budget).get(done).i32_sub().i32_store(S.BUDGET);
     w.i32_const(JIT_CONTINUE).return_();
