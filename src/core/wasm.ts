@@ -147,6 +147,12 @@ export class FunctionBuilder {
     uleb(this.code, funcIndex);
     return this;
   }
+  /** Tail call (the call replaces this frame) through table 0, as call_indirect. */
+  return_call_indirect(typeIndex: number): this {
+    this.op(0x13);
+    uleb(this.code, typeIndex);
+    return this.op(0x00);
+  }
   /** Calls the function at the i32 index on the stack in table 0; `typeIndex` from ModuleBuilder.funcType. */
   call_indirect(typeIndex: number): this {
     this.op(0x11);

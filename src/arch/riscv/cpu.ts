@@ -81,7 +81,7 @@ export class RiscvCpu {
     let jitLayout: JitLayout | undefined;
     if (opts.jit && mem.kind === "flat") {
       const base = layout.alloc(JIT_TABLE_BYTES, 64);
-      jitLayout = { tags: base, counters: base + JIT_SLOTS * 8 };
+      jitLayout = { tags: base, counters: base + JIT_SLOTS * 8, needs: base + JIT_SLOTS * 12 };
       const jit = new Jit(layout.memory, jitLayout, mem, ctable, ALL_INSNS, hostImports);
       this.jit = jit;
       for (const h of this.harts) h.codeChanged = () => jit.flush();

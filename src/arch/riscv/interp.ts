@@ -16,7 +16,7 @@ import {
   type MemStrategy,
 } from "./sem.js";
 
-import { emitSlot, JIT_DECLINED, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
+import { emitCanRun, emitSlot, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
 
 export { HELPERS, HelperResult, PAGE_R, PAGE_W, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
 
@@ -239,22 +239,25 @@ function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
 function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   const w = c.w;
   const r = w.local(I32);
-  w.block("interpret");
-  emitSlot(w, c.pc);
-  w.tee(jit.slot).i32_const(3).i32_shl().i64_load(jit.layout.tags).get(c.pc).i64_ne().br_if("interpret");
   // The translation counts its own instructions: give back this one's charge.
-  w.get(c.hart).get(c.pc).i64_store(S.PC);
-  w.get(c.hart).get(c.budget).i32_const(1).i32_add().i32_store(S.BUDGET);
-  w.get(c.hart).get(c.budget).i32_const(1).i32_add().get(jit.slot).call_indirect(jit.blockType).tee(r);
-  w.i32_const(JIT_DECLINED).i32_eq().br_if("interpret");
+  w.get(c.budget).i32_const(1).i32_add().set(c.budget);
+  emitSlot(w, c.pc);
+  w.set(jit.slot);
+  emitCanRun(w, jit.layout, jit.slot, c.pc, c.budget);
+  w.if_();
+  w.get(c.hart).get(c.budget).get(jit.slot).call_indirect(jit.blockType).set(r);
   w.get(r).i32_const(0).i32_ge_s().if_();
   w.get(r).return_(); // an exit reason; the translation saved pc and budget
   w.end();
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
   w.i64_const(-1).set(c.fpage);
+  // Where a translation leaves is a jump target too: count it, or code reached only from
+  // translations would never be translated.
+  countJump(c, jit);
   w.br("next");
   w.end();
+  w.get(c.budget).i32_const(1).i32_sub().set(c.budget); // interpreted after all: charge it again
   w.release(r);
 }
 

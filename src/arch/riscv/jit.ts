@@ -31,12 +31,29 @@ export interface JitLayout {
   readonly tags: number;
   /** JIT_SLOTS i32 counters of taken jumps, by target slot. */
   readonly counters: number;
+  /** JIT_SLOTS i32: the budget a call of each slot's translation needs (its length). */
+  readonly needs: number;
 }
-export const JIT_TABLE_BYTES = JIT_SLOTS * 12;
+export const JIT_TABLE_BYTES = JIT_SLOTS * 16;
 
-/** What a translation returns: go on interpreting at the pc in the state, or it declined to run. */
+/** What a translation returns when the interpreter is to go on at the pc in the state. */
 export const JIT_CONTINUE = -1;
-export const JIT_DECLINED = -2;
+
+/**
+ * Pushes whether the translation in slot `slot` (i32 local) is for guest pc `pc` (i64 local)
+ * and can run a whole pass on `budget` (i32 local).
+ */
+export function emitCanRun(
+  w: FunctionBuilder,
+  layout: JitLayout,
+  slot: Local,
+  pc: Local,
+  budget: Local,
+): void {
+  w.get(slot).i32_const(3).i32_shl().i64_load(layout.tags).get(pc).i64_eq();
+  w.get(budget).get(slot).i32_const(2).i32_shl().i32_load(layout.needs).i32_ge_s();
+  w.i32_and();
+}
 
 /** The slot of guest pc `pc` (i64 local) as an i32, pushed. */
 export function emitSlot(w: FunctionBuilder, pc: Local): void {
@@ -282,10 +299,12 @@ export class Jit {
       return; // a definition this recompiler cannot translate: the interpreter runs it
     }
     const module = new WebAssembly.Module(bytes as BufferSource);
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory }, host: this.imports });
+    const env = { memory: this.memory, table: this.table };
+    const instance = new WebAssembly.Instance(module, { env, host: this.imports });
     const slot = (pc >>> 1) & (JIT_SLOTS - 1);
     this.table.set(slot, instance.exports.run as () => number);
     new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[slot] = BigInt(pc);
+    new Int32Array(this.memory.buffer, this.layout.needs, JIT_SLOTS)[slot] = insns.length;
     this.translations++;
   }
 
@@ -328,6 +347,8 @@ export class Jit {
   private emitModule(start: number, insns: Insn[], regsFor: (w: FunctionBuilder) => RegCache): Uint8Array {
     const m = new ModuleBuilder();
     m.importMemory("env", "memory", 1, 65536, this.memory.buffer instanceof SharedArrayBuffer);
+    m.importTable("env", "table", JIT_SLOTS);
+    const blockType = m.funcType([I32, I32], [I32]);
     const fn: HostFns = {
       load: m.importFunc("host", "load", [I32, I32], [I32]),
       store: m.importFunc("host", "store", [I32, I32], [I32]),
@@ -342,10 +363,7 @@ export class Jit {
     const npc = w.local(I64);
     const done = w.local(I32);
     const regs = regsFor(w);
-    // Not enough budget for a whole pass: the interpreter does the rest of the slice.
-    w.get(budget).i32_const(insns.length).i32_lt_s().if_();
-    w.i32_const(JIT_DECLINED).return_();
-    w.end();
+    // The caller has checked that the budget allows a whole pass (emitCanRun).
     regs.load(w, hart);
     const sem = new JitSem(w, hart, this.mem, fn, budget, npc, done, start, insns.length, regs);
     w.loop("top");
@@ -362,8 +380,18 @@ export class Jit {
     }
     w.end(); // exit: npc and done are set
     regs.store(w, hart);
+    w.get(budget).get(done).i32_sub().set(budget);
+    // Chain: when the next pc has a translation that fits the budget, it replaces this frame.
+    const slot = w.local(I32);
+    emitSlot(w, npc);
+    w.set(slot);
+    emitCanRun(w, this.layout, slot, npc, budget);
+    w.get(hart).i32_load(S.STOP).i32_eqz().i32_and();
+    w.if_();
+    w.get(hart).get(budget).get(slot).return_call_indirect(blockType);
+    w.end();
     w.get(hart).get(npc).i64_store(S.PC);
-    w.get(hart).get(budget).get(done).i32_sub().i32_store(S.BUDGET);
+    w.get(hart).get(budget).i32_store(S.BUDGET);
     w.i32_const(JIT_CONTINUE).return_();
     w.end(); // top
     w.unreachable();
