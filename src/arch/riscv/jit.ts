@@ -1,9 +1,9 @@
 // The recompiler: hot guest code becomes wasm. The interpreter counts taken jumps by target;
 // when a target gets hot it asks for a translation of the code there, which is emitted from
 // the same instruction definitions as the interpreter (insns/*.ts through `Sem`), only with
-// every operand, immediate and pc a constant. A translation runs straight-line code up to a
-// jump, a system instruction or MAX_INSNS instructions; a conditional branch leaves it when
-// taken, and a branch back to its start loops inside it.
+// every operand, immediate and pc a constant. A translation follows the code through jal
+// (calls and gotos) up to an indirect jump, a system instruction or MAX_INSNS instructions;
+// a conditional branch leaves it when taken, and a branch back to its start loops inside it.
 //
 // Translations live in a direct-mapped table keyed by guest pc (slot = pc / 2 mod SLOTS): a
 // tag per slot in wasm memory, and the function in the same slot of a WebAssembly.Table,
@@ -127,9 +127,10 @@ class RegCache {
 
 /** Semantics with constant operands: the instruction is known when its code is emitted. */
 class JitSem extends AccessSem {
-  /** The instruction being emitted and its index in the translation. */
+  /** The instruction being emitted, its index in the translation, and the pc of the next one there. */
   cur!: Insn;
   k = 0;
+  next: number | undefined;
   /** A system instruction was emitted: the translation ends after it. */
   ended = false;
 
@@ -211,6 +212,7 @@ class JitSem extends AccessSem {
       w.br("top");
       return;
     }
+    if (to !== undefined && to === this.next) return; // a followed jal: the translation goes on there
     if (to !== undefined) w.i64_const(to);
     else target();
     w.set(this.npc);
@@ -308,13 +310,17 @@ export class Jit {
     this.translations++;
   }
 
-  /** The instructions from `pc` on, up to an unconditional jump, a page that is not executable or an undecodable word. */
+  /**
+   * The instructions from `pc` on, following jal, up to an indirect jump (jalr), a jump back
+   * into them, a page that is not executable or an undecodable word.
+   */
   private fetch(pc: number): Insn[] {
     const u8 = new Uint8Array(this.memory.buffer);
     const perms = u8.subarray(this.mem.permTable);
     const ctable = new Uint32Array(this.memory.buffer, this.ctableOffset, 65536);
     const executable = (a: number) => a < 2 ** 32 && (perms[a >>> 12] & PAGE_X) !== 0;
     const out: Insn[] = [];
+    const seen = new Set<number>();
     let at = pc;
     while (out.length < MAX_INSNS && executable(at)) {
       const host = at + this.mem.hostOffset;
@@ -331,9 +337,16 @@ export class Jit {
       const def = this.decode(insn);
       if (!def) break; // the interpreter raises illegal-instruction
       out.push({ pc: at, raw, insn, len, def });
-      at += len;
+      seen.add(at);
       const op = insn & 0x7f;
-      if (op === OPC_JAL || op === OPC_JALR) break;
+      if (op === OPC_JALR) break;
+      if (op === OPC_JAL) {
+        // Follow the jump (a call or a goto): the code there continues this translation,
+        // unless it is already part of it.
+        const target = at + immValue(insn, "J");
+        if (seen.has(target)) break;
+        at = target;
+      } else at += len;
     }
     return out;
   }
@@ -371,6 +384,7 @@ export class Jit {
     for (let k = 0; k < insns.length; k++) {
       sem.cur = insns[k];
       sem.k = k;
+      sem.next = insns[k + 1]?.pc;
       insns[k].def.exec(sem);
       if (sem.ended) {
         sem.fallOut();
