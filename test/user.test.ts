@@ -137,6 +137,11 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     });
   }
 
+  test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store", async () => {
+    const got = await compare(build("smc.c", "static"), "static");
+    expect(got.stdout).toContain("round 7 (atomic store)");
+  });
+
   for (const link of ["static", "pie"] as const) {
     test(`page protections (${link}): unmapped, read-only, PROT_NONE, code and page-straddling accesses`, async () => {
       const got = await compare(build("pageprot.c", link), link);
@@ -202,7 +207,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
 
   // The recompiler (src/arch/riscv/jit.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls.
-  for (const source of ["hotfault.c", "signals.c", "pageprot.c", "fileio.c"]) {
+  for (const source of ["hotfault.c", "smc.c", "signals.c", "pageprot.c", "fileio.c"]) {
     test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
       const elf = build(source, "static");
       const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];

@@ -10,12 +10,13 @@
 // which the interpreter checks before each fetch and calls through call_indirect.
 //
 // Only the flat memory strategy (user mode) is translated today: there a guest pc names its
-// code directly, and code changes only through fence.i, the icache-flush syscall, or a
-// change of an executable mapping — each of which flushes every translation.
+// code directly. Pages with translated code carry PAGE_CODE in the permission table, which
+// sends stores to them to the host's slow path; that store, fence.i, the icache-flush
+// syscall, or a change of an executable mapping flushes every translation.
 import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
 import { decoder } from "./decode.js";
 import { FIELDS, fieldValue, immValue, type FieldName, type HelperName, type ImmKind, type InsnDef, type Operand } from "./insn.js"; // prettier-ignore
-import { AccessSem, PAGE_X, type HostFns, type MemStrategy } from "./sem.js";
+import { AccessSem, PAGE_CODE, PAGE_X, PERM_TABLE_BYTES, type HostFns, type MemStrategy } from "./sem.js";
 import * as S from "./state.js";
 
 /** Slots of the translation table (a power of two). */
@@ -283,11 +284,25 @@ export class Jit {
     this.flushes = 0;
   }
 
+  /** Pages marked PAGE_CODE in the permission table. */
+  private readonly codePages = new Set<number>();
+
   /** Forgets every translation (code may have changed). */
   flush(): void {
     new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS).fill(-1n);
     new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
+    const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
+    for (const page of this.codePages) perms[page] &= ~PAGE_CODE;
+    this.codePages.clear();
     this.flushes++;
+  }
+
+  /** True when a store to [addr, addr + bytes) would change translated code. */
+  isCode(addr: number, bytes: number): boolean {
+    const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
+    for (let page = addr >>> 12; page <= (addr + bytes - 1) >>> 12; page++)
+      if (perms[page] & PAGE_CODE) return true;
+    return false;
   }
 
   /** Translates the code at guest `pc` into its slot; leaves the slot empty if there is nothing to run. */
@@ -305,6 +320,13 @@ export class Jit {
     const instance = new WebAssembly.Instance(module, { env, host: this.imports });
     const slot = (pc >>> 1) & (JIT_SLOTS - 1);
     this.table.set(slot, instance.exports.run as () => number);
+    // Stores to these pages now take the slow path, where the host drops the translations.
+    const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
+    for (const i of insns)
+      for (const page of [i.pc >>> 12, (i.pc + i.len - 1) >>> 12]) {
+        perms[page] |= PAGE_CODE;
+        this.codePages.add(page);
+      }
     new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[slot] = BigInt(pc);
     new Int32Array(this.memory.buffer, this.layout.needs, JIT_SLOTS)[slot] = insns.length;
     this.translations++;

@@ -54,6 +54,8 @@ export type MemStrategy =
 export const PAGE_R = 1;
 export const PAGE_W = 2;
 export const PAGE_X = 4;
+/** Not a permission: the recompiler has translated code on this page (jit.ts). */
+export const PAGE_CODE = 8;
 export const PERM_TABLE_BYTES = 1 << 20;
 
 /** Indices of the host functions both engines import (module "host"). */
@@ -66,11 +68,16 @@ export interface HostFns {
   helper: number;
 }
 
-/** Pushes whether the page of `va` (i64 local) allows `need`: the address is below 4 GiB and its page byte has the bit. */
+/**
+ * Pushes whether the page of `va` (i64 local) allows `need` on the fast path: the address is
+ * below 4 GiB and its page byte has the bit. A store also needs PAGE_CODE clear: a page with
+ * translated code takes stores on the slow path, which drops the translations first.
+ */
 export function permitted(w: FunctionBuilder, va: Local, table: number, need: number): void {
+  const mask = need === PAGE_W ? PAGE_W | PAGE_CODE : need;
   w.get(va).i64_const(32).i64_shr_u().i64_eqz();
   w.get(va).i64_const(12).i64_shr_u().i32_wrap_i64().i32_const(0xfffff).i32_and().i32_load8_u(table);
-  w.i32_const(need).i32_and().i32_const(0).i32_ne().i32_and();
+  w.i32_const(mask).i32_and().i32_const(need).i32_eq().i32_and();
 }
 
 export abstract class AccessSem implements Sem {

@@ -143,7 +143,7 @@ export class UserProcess {
     const overrides: Partial<InterpImports> = {
       load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),
       store: (h, bytes) => this.memSlow(h, true, bytes, false),
-      translate: (h, arg) => this.memFault(h, arg & 0xff),
+      translate: (h, arg) => this.atomicSlow(h, arg & 0xff, (arg & 0x100) !== 0),
       fetch: (h) => this.fetchSlow(h),
     };
     const host = {
@@ -395,6 +395,7 @@ export class UserProcess {
     }
     const u8 = this.as.u8;
     if (write) {
+      if (this.cpu.jit?.isCode(addr, bytes)) this.cpu.jit.flush(); // self-modifying code
       const v = hart.getI64(S.SCRATCH2);
       for (let i = 0; i < bytes; i++) u8[addr + i] = Number((v >> BigInt(8 * i)) & 0xffn);
       return 0;
@@ -402,6 +403,23 @@ export class UserProcess {
     let v = 0n;
     for (let i = bytes - 1; i >= 0; i--) v = (v << 8n) | BigInt(u8[addr + i]);
     hart.setI64(S.SCRATCH, signed ? BigInt.asIntN(8 * bytes, v) : v);
+    return 0;
+  }
+
+  /**
+   * Atomic slow path: an aligned access the mapping allows was declined only because the page
+   * holds translated code (a store drops the translations first); anything else faults.
+   */
+  private atomicSlow(h: number, bytes: number, store: boolean): number {
+    const va = BigInt.asUintN(64, this.cpu.hartAt(h).getI64(S.SCRATCH));
+    const addr = Number(va);
+    const allowed =
+      va + BigInt(bytes) <= BigInt(WINDOW_HI) &&
+      addr % bytes === 0 &&
+      this.as.isMapped(addr, bytes, store ? PROT_WRITE : PROT_READ);
+    if (!allowed) return this.memFault(h, bytes);
+    if (store && this.cpu.jit?.isCode(addr, bytes)) this.cpu.jit.flush();
+    this.cpu.hartAt(h).setI32(S.SCRATCH, addr); // host address = guest address here
     return 0;
   }
 

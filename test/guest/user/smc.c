@@ -1,0 +1,44 @@
+// Self-modifying code: a function written into a read-write-execute mapping runs hot (so the
+// recompiler translates it), then is rewritten and must run as rewritten. The rewrite is made
+// visible with __builtin___clear_cache (the riscv_flush_icache syscall), with fence.i, with no
+// flush at all (QEMU and Hartwood both catch the store to translated code), and with an
+// atomic store into the code.
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+typedef long (*fn_t)(long);
+
+/* addi a0, a0, imm; ret */
+static void write_fn(volatile uint32_t *code, int imm) {
+  code[0] = ((uint32_t)(imm & 0xfff) << 20) | (10u << 15) | (10u << 7) | 0x13u;
+  code[1] = 0x00008067u;
+}
+
+static long run_hot(fn_t f) {
+  long sum = 0;
+  for (long i = 0; i < 2000; i++) sum += f(i);
+  return sum;
+}
+
+int main(void) {
+  uint32_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (code == MAP_FAILED) return 1;
+  fn_t f = (fn_t)(uintptr_t)code;
+  const char *how[] = {"clear_cache", "fence.i", "no flush", "atomic store"};
+  for (int round = 0; round < 8; round++) {
+    int imm = 3 + 7 * round;
+    int mode = round % 4;
+    if (mode == 3) {
+      uint32_t insn = ((uint32_t)(imm & 0xfff) << 20) | (10u << 15) | (10u << 7) | 0x13u;
+      __atomic_store_n(&code[0], insn, __ATOMIC_SEQ_CST);
+      code[1] = 0x00008067u;
+    } else {
+      write_fn(code, imm);
+    }
+    if (mode == 0) __builtin___clear_cache((char *)code, (char *)(code + 2));
+    if (mode == 1) __asm__ volatile("fence.i" ::: "memory");
+    printf("round %d (%s): sum %ld\n", round, how[mode], run_hot(f));
+  }
+  return 0;
+}
