@@ -130,11 +130,22 @@ export abstract class AccessSem implements Sem {
     const w = this.w;
     const mem = this.mem;
     if (mem.kind === "flat") {
-      permitted(w, va, mem.permTable, tag === S.TLB_WRITE ? PAGE_W : PAGE_R);
+      // The address is below 4 GiB, so the rest is i32 arithmetic on its low half (kept in
+      // `entry`, which hostAddr then uses).
+      w.get(va).i32_wrap_i64().set(entry);
+      w.get(va).i64_const(0x1_0000_0000n).i64_lt_u();
+      w.get(entry).i32_const(12).i32_shr_u().i32_load8_u(mem.permTable);
+      // A load needs PAGE_R; a store PAGE_W without PAGE_CODE (see permitted).
+      if (tag === S.TLB_WRITE)
+        w.i32_const(PAGE_W | PAGE_CODE)
+          .i32_and()
+          .i32_const(PAGE_W)
+          .i32_eq();
+      else w.i32_const(PAGE_R).i32_and(); // PAGE_R is bit 0: already 0 or 1
+      w.i32_and();
       if (bytes > 1) {
         // the access stays within its page (page-crossing ones take the slow path) ...
-        w.get(va)
-          .i32_wrap_i64()
+        w.get(entry)
           .i32_const(0xfff)
           .i32_and()
           .i32_const(4096 - bytes)
@@ -142,8 +153,7 @@ export abstract class AccessSem implements Sem {
           .i32_and();
         // ... and, for atomics, is naturally aligned
         if (aligned)
-          w.get(va)
-            .i32_wrap_i64()
+          w.get(entry)
             .i32_const(bytes - 1)
             .i32_and()
             .i32_eqz()
@@ -162,10 +172,10 @@ export abstract class AccessSem implements Sem {
   protected hostAddr(va: Local, entry: Local): void {
     const w = this.w;
     const mem = this.mem;
-    w.get(va).i32_wrap_i64();
     if (mem.kind === "flat") {
+      w.get(entry); // the address's low half, from probe
       if (mem.hostOffset !== 0) w.i32_const(mem.hostOffset).i32_add();
-    } else w.get(entry).i32_load(S.TLB_ADDEND).i32_add();
+    } else w.get(va).i32_wrap_i64().get(entry).i32_load(S.TLB_ADDEND).i32_add();
   }
   load(kind: LoadKind, addr: () => void): void {
     const w = this.w;
