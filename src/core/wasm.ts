@@ -68,6 +68,11 @@ export class FunctionBuilder {
     readonly results: readonly ValType[],
   ) {}
 
+  /** How many blocks, loops and ifs are open at this point of the body. */
+  get blockDepth(): number {
+    return this.labels.length;
+  }
+
   param(i: number): Local {
     return { index: i, type: this.params[i] };
   }

@@ -79,50 +79,104 @@ interface Insn {
   def: InsnDef;
 }
 
+/** A guest register: file and number. */
+type Reg = `${"x" | "f"}${number}`;
+const offsetOf = (r: Reg): number => (r[0] === "x" ? S.X : S.F) + 8 * Number(r.slice(1));
+
 /**
- * Guest registers live in wasm locals inside a translation: loaded at entry, written back at
- * every exit and before every host call (which may read them all: a syscall, a signal frame),
- * reloaded after a helper (which may write them). A first emission pass only records which
- * registers the code uses (`locals` empty); the second has a local for each.
+ * Guest registers live in wasm locals inside a translation. A first emission pass records,
+ * per instruction, which registers it reads and writes and where the translation loops back;
+ * the second pass then knows exactly which registers hold a value the hart state does not:
+ *  - at entry it loads only registers read before the translation writes them;
+ *  - leaving after instruction k, or calling the host inside it (a syscall, a slow path that
+ *    may build a signal frame), it writes back what instructions before it wrote, and, once
+ *    the loop has gone round (a flag), what the rest of the loop body wrote;
+ *  - after a helper, which may write any register, it reloads them all.
  */
 class RegCache {
-  private readonly used = { x: new Set<number>(), f: new Set<number>() };
-  private readonly written = { x: new Set<number>(), f: new Set<number>() };
-  private readonly locals = { x: new Map<number, Local>(), f: new Map<number, Local>() };
+  private readonly reads: Set<Reg>[] = [];
+  private readonly writes: Set<Reg>[] = [];
+  /** The last instruction that branches back to the start, or -1. */
+  lastBackEdge = -1;
+  private readonly locals = new Map<Reg, Local>();
+  /** Set once a back-edge is taken (second pass, when the code loops). */
+  iterated: Local | undefined;
+  /** The instruction being emitted, and the block depth its code starts at. */
+  k = 0;
+  baseDepth = 0;
+  /** Registers some instruction writes only on some of its paths: they are loaded at entry. */
+  private readonly partlyWritten = new Set<Reg>();
 
-  /** The local of register `n` of file `file`, noting its use (first pass). */
-  local(w: FunctionBuilder, file: "x" | "f", n: number, write: boolean): Local {
-    this.used[file].add(n);
-    if (write) this.written[file].add(n);
-    let l = this.locals[file].get(n);
-    if (!l) this.locals[file].set(n, (l = w.local(I64)));
+  /** The local of register `r`, noting the access (first pass). */
+  local(w: FunctionBuilder, r: Reg, write: boolean): Local {
+    (write ? this.writes : this.reads)[this.k] ??= new Set();
+    (write ? this.writes : this.reads)[this.k].add(r);
+    if (write && w.blockDepth > this.baseDepth) this.partlyWritten.add(r);
+    let l = this.locals.get(r);
+    if (!l) this.locals.set(r, (l = w.local(I64)));
     return l;
   }
 
-  /** A cache for the second pass: the registers the first pass saw, each with a local. */
+  /** A cache for the second pass, with what the first pass learnt and a local per register. */
   withLocals(w: FunctionBuilder): RegCache {
     const c = new RegCache();
-    for (const file of ["x", "f"] as const) {
-      for (const n of this.used[file]) c.local(w, file, n, this.written[file].has(n));
-    }
+    c.reads.push(...this.reads);
+    c.writes.push(...this.writes);
+    c.lastBackEdge = this.lastBackEdge;
+    for (const r of this.partlyWritten) c.partlyWritten.add(r);
+    for (const r of this.locals.keys()) c.locals.set(r, w.local(I64));
+    if (this.lastBackEdge >= 0) c.iterated = w.local(I32);
     return c;
   }
 
-  private offset(file: "x" | "f", n: number): number {
-    return (file === "x" ? S.X : S.F) + 8 * n;
+  private writtenIn(from: number, to: number): Set<Reg> {
+    const out = new Set<Reg>();
+    for (let i = from; i <= to; i++) for (const r of this.writes[i] ?? []) out.add(r);
+    return out;
   }
 
-  /** Loads every register the code uses from the hart state. */
-  load(w: FunctionBuilder, hart: Local): void {
-    for (const file of ["x", "f"] as const)
-      for (const [n, l] of this.locals[file]) w.get(hart).i64_load(this.offset(file, n)).set(l);
+  private storeAll(w: FunctionBuilder, hart: Local, regs: Iterable<Reg>): void {
+    for (const r of regs) w.get(hart).get(this.locals.get(r)!).i64_store(offsetOf(r));
   }
 
-  /** Writes every register the code writes (anywhere: a loop may have written it already) back. */
-  store(w: FunctionBuilder, hart: Local): void {
-    for (const file of ["x", "f"] as const)
-      for (const n of this.written[file])
-        w.get(hart).get(this.locals[file].get(n)!).i64_store(this.offset(file, n));
+  /** Entry: loads the registers read before they are written (and those written on some paths only). */
+  loadLiveIn(w: FunctionBuilder, hart: Local): void {
+    const written = new Set<Reg>();
+    for (const r of this.partlyWritten) {
+      written.add(r);
+      w.get(hart).i64_load(offsetOf(r)).set(this.locals.get(r)!);
+    }
+    for (let i = 0; i < Math.max(this.reads.length, this.writes.length); i++) {
+      for (const r of this.reads[i] ?? [])
+        if (!written.has(r)) {
+          written.add(r); // loaded once
+          w.get(hart).i64_load(offsetOf(r)).set(this.locals.get(r)!);
+        }
+      for (const r of this.writes[i] ?? []) written.add(r);
+    }
+    if (this.iterated) w.i32_const(0).set(this.iterated);
+  }
+
+  /** After a helper: every register from the hart state. */
+  reloadAll(w: FunctionBuilder, hart: Local): void {
+    for (const [r, l] of this.locals) w.get(hart).i64_load(offsetOf(r)).set(l);
+  }
+
+  /**
+   * Writes back what is newer in locals than in the hart state when the instructions before
+   * `upTo` (inclusive) have run in this pass, and, if the loop has gone round, the loop body's.
+   */
+  writeBack(w: FunctionBuilder, hart: Local, upTo: number): void {
+    const done = this.writtenIn(0, upTo);
+    this.storeAll(w, hart, done);
+    if (this.iterated && upTo < this.lastBackEdge) {
+      const rest = [...this.writtenIn(upTo + 1, this.lastBackEdge)].filter((r) => !done.has(r));
+      if (rest.length) {
+        w.get(this.iterated).if_();
+        this.storeAll(w, hart, rest);
+        w.end();
+      }
+    }
   }
 }
 
@@ -165,20 +219,20 @@ class JitSem extends AccessSem {
   getX(r: Operand): void {
     const n = this.num(r);
     if (n === 0) this.w.i64_const(0);
-    else this.w.get(this.regs.local(this.w, "x", n, false));
+    else this.w.get(this.regs.local(this.w, `x${n}`, false));
   }
   setX(r: Operand, value: () => void): void {
     const n = this.num(r);
     value(); // even for x0: a load may fault
     if (n === 0) this.w.drop();
-    else this.w.set(this.regs.local(this.w, "x", n, true));
+    else this.w.set(this.regs.local(this.w, `x${n}`, true));
   }
   getFBits(r: Operand): void {
-    this.w.get(this.regs.local(this.w, "f", this.num(r), false));
+    this.w.get(this.regs.local(this.w, `f${this.num(r)}`, false));
   }
   setFBits(r: Operand, value: () => void): void {
     value();
-    this.w.set(this.regs.local(this.w, "f", this.num(r), true));
+    this.w.set(this.regs.local(this.w, `f${this.num(r)}`, true));
   }
   pc(): void {
     this.w.i64_const(this.cur.pc);
@@ -205,11 +259,13 @@ class JitSem extends AccessSem {
       w.get(this.budget).i32_const(this.count).i32_lt_s();
       w.get(this.hartLocal).i32_load(S.STOP).i32_or();
       w.if_();
-      this.regs.store(w, this.hartLocal);
+      this.regs.writeBack(w, this.hartLocal, this.k);
       w.get(this.hartLocal).i64_const(this.start).i64_store(S.PC);
       w.get(this.hartLocal).get(this.budget).i32_store(S.BUDGET);
       w.i32_const(JIT_CONTINUE).return_();
       w.end();
+      this.regs.lastBackEdge = Math.max(this.regs.lastBackEdge, this.k);
+      if (this.regs.iterated) w.i32_const(1).set(this.regs.iterated);
       w.br("top");
       return;
     }
@@ -221,12 +277,13 @@ class JitSem extends AccessSem {
   }
   /** Leaves through the exit block, this instruction done; the jump target is in npc. */
   private leave(): void {
+    this.regs.writeBack(this.w, this.hartLocal, this.k);
     this.w.i32_const(this.k + 1).set(this.done);
     this.w.br("exit");
   }
   protected sync(): void {
     const w = this.w;
-    this.regs.store(w, this.hartLocal); // the host sees (and a signal frame saves) every register
+    this.regs.writeBack(w, this.hartLocal, this.k - 1); // the host (a signal frame) sees every register
     w.get(this.hartLocal).i64_const(this.cur.pc).i64_store(S.PC);
     w.get(this.hartLocal)
       .get(this.budget)
@@ -251,7 +308,7 @@ class JitSem extends AccessSem {
       .i32_const(this.k + 1)
       .i32_add()
       .set(this.budget);
-    this.regs.load(this.w, this.hartLocal); // it may have written any of them
+    this.regs.reloadAll(this.w, this.hartLocal); // it may have written any of them
     // The FP slow path only computes; any other helper may change what code means (fence.i,
     // satp, privilege): the translation ends after this instruction.
     if (name !== "fp") this.ended = true;
@@ -261,6 +318,15 @@ class JitSem extends AccessSem {
     this.w.i64_const(this.cur.pc + this.cur.len).set(this.npc);
     this.leave();
   }
+}
+
+const decoders = new WeakMap<readonly InsnDef[], (insn: number) => InsnDef | undefined>();
+
+/** One decoder per definition list (a process per fork would otherwise build its own). */
+function decoderFor(defs: readonly InsnDef[]): (insn: number) => InsnDef | undefined {
+  let d = decoders.get(defs);
+  if (!d) decoders.set(defs, (d = decoder(defs)));
+  return d;
 }
 
 /** Translates guest code to wasm functions and keeps the table of translations. */
@@ -279,7 +345,7 @@ export class Jit {
     defs: readonly InsnDef[],
     private readonly imports: WebAssembly.ModuleImports,
   ) {
-    this.decode = decoder(defs);
+    this.decode = decoderFor(defs);
     this.flush();
     this.flushes = 0;
   }
@@ -399,13 +465,14 @@ export class Jit {
     const done = w.local(I32);
     const regs = regsFor(w);
     // The caller has checked that the budget allows a whole pass (emitCanRun).
-    regs.load(w, hart);
+    regs.loadLiveIn(w, hart);
     const sem = new JitSem(w, hart, this.mem, fn, budget, npc, done, start, insns.length, regs);
     w.loop("top");
     w.block("exit");
     for (let k = 0; k < insns.length; k++) {
       sem.cur = insns[k];
-      sem.k = k;
+      sem.k = regs.k = k;
+      regs.baseDepth = w.blockDepth;
       sem.next = insns[k + 1]?.pc;
       insns[k].def.exec(sem);
       if (sem.ended) {
@@ -414,8 +481,7 @@ export class Jit {
       }
       if (k === insns.length - 1) sem.fallOut();
     }
-    w.end(); // exit: npc and done are set
-    regs.store(w, hart);
+    w.end(); // exit: npc and done are set, registers written back
     w.get(budget).get(done).i32_sub().set(budget);
     // Chain: when the next pc has a translation that fits the budget, it replaces this frame.
     const slot = w.local(I32);

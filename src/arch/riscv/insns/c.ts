@@ -153,8 +153,13 @@ function arith(h: number, rd: number, rs2: number): number {
 }
 
 /** The whole 16-bit space, for the interpreter's lookup table. */
+let table: Uint32Array | undefined;
+
+/** The expansion of every 16-bit word (made once; every CPU copies it into its memory). */
 export function compressedTable(): Uint32Array {
-  const t = new Uint32Array(65536);
-  for (let h = 0; h < 65536; h++) t[h] = (h & 3) === 3 ? C_ILLEGAL : expandCompressed(h);
-  return t;
+  if (!table) {
+    table = new Uint32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = (h & 3) === 3 ? C_ILLEGAL : expandCompressed(h);
+  }
+  return table;
 }
