@@ -16,7 +16,7 @@ import {
   type MemStrategy,
 } from "./sem.js";
 
-import { emitCanRun, emitSlot, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
+import { emitCanRun, emitSlot, JIT_RETRY, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
 
 export { HELPERS, HelperResult, PAGE_R, PAGE_W, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
 
@@ -228,7 +228,14 @@ function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.i32_const(2).i32_shl().tee(jit.slot);
   w.get(jit.slot).i32_load(jit.layout.counters).i32_const(1).i32_add();
   w.i32_store(jit.layout.counters);
+  // Hot now, or still hot without its translation (another pc took the slot).
   w.get(jit.slot).i32_load(jit.layout.counters).i32_const(JIT_THRESHOLD).i32_eq();
+  w.get(jit.slot)
+    .i32_load(jit.layout.counters)
+    .i32_const(JIT_RETRY - 1)
+    .i32_and()
+    .i32_eqz()
+    .i32_or();
   w.if_();
   w.get(c.hart).get(c.pc).i64_store(S.PC);
   w.get(c.hart).call(jit.compile);

@@ -23,6 +23,11 @@ import * as S from "./state.js";
 export const JIT_SLOTS = 4096;
 /** Taken jumps to a target before it is translated. */
 export const JIT_THRESHOLD = 32;
+/**
+ * A target whose slot holds another pc's translation (two hot pcs share a slot) asks again
+ * every JIT_RETRY counts: the slot then changes hands at most that often.
+ */
+export const JIT_RETRY = 1024;
 /** Instructions in one translation at most. */
 const MAX_INSNS = 96;
 
@@ -56,12 +61,16 @@ export function emitCanRun(
   w.i32_and();
 }
 
-/** The slot of guest pc `pc` (i64 local) as an i32, pushed. */
+/** The slot of guest pc `pc`: its halfword index folded with the bits above the table's reach. */
+export function jitSlot(pc: number): number {
+  return ((pc >>> 1) ^ (pc >>> 15)) & (JIT_SLOTS - 1);
+}
+
+/** Pushes jitSlot of the guest pc in i64 local `pc`, as an i32. */
 export function emitSlot(w: FunctionBuilder, pc: Local): void {
-  w.get(pc)
-    .i32_wrap_i64()
-    .i32_const(1)
-    .i32_shr_u()
+  w.get(pc).i32_wrap_i64().i32_const(1).i32_shr_u();
+  w.get(pc).i32_wrap_i64().i32_const(15).i32_shr_u();
+  w.i32_xor()
     .i32_const(JIT_SLOTS - 1)
     .i32_and();
 }
@@ -373,6 +382,8 @@ export class Jit {
 
   /** Translates the code at guest `pc` into its slot; leaves the slot empty if there is nothing to run. */
   translate(pc: number): void {
+    if (new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[jitSlot(pc)] === BigInt(pc))
+      return;
     const insns = this.fetch(pc);
     if (insns.length === 0) return;
     let bytes: Uint8Array;
@@ -384,7 +395,7 @@ export class Jit {
     const module = new WebAssembly.Module(bytes as BufferSource);
     const env = { memory: this.memory, table: this.table };
     const instance = new WebAssembly.Instance(module, { env, host: this.imports });
-    const slot = (pc >>> 1) & (JIT_SLOTS - 1);
+    const slot = jitSlot(pc);
     this.table.set(slot, instance.exports.run as () => number);
     // Stores to these pages now take the slow path, where the host drops the translations.
     const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
