@@ -23,9 +23,42 @@ export interface MmioRegion {
 export class PhysMap {
   readonly ram: RamRegion[] = [];
   readonly mmio: MmioRegion[] = [];
-  /** Physical pages whose stores must reach the host (e.g. an HTIF mailbox in RAM). */
-  readonly watchedPages = new Set<number>();
-  onWatchedStore?: (guestPa: number) => void;
+  /** Physical pages whose stores must reach the host (an HTIF mailbox, translated code), with a count of watchers. */
+  private readonly watched = new Map<number, number>();
+  private readonly storeListeners: ((guestPa: number) => void)[] = [];
+
+  /** Stores to RAM page `page` (a page-aligned physical address) now reach the store listeners. */
+  watch(page: number): void {
+    this.watched.set(page, (this.watched.get(page) ?? 0) + 1);
+  }
+
+  unwatch(page: number): void {
+    const n = (this.watched.get(page) ?? 0) - 1;
+    if (n > 0) this.watched.set(page, n);
+    else this.watched.delete(page);
+  }
+
+  isWatched(page: number): boolean {
+    return this.watched.has(page);
+  }
+
+  /** Calls `fn` with the address of every store to a watched page. */
+  onStore(fn: (guestPa: number) => void): void {
+    this.storeListeners.push(fn);
+  }
+
+  notifyStore(guestPa: number): void {
+    for (const fn of this.storeListeners) fn(guestPa);
+  }
+
+  /** The guest physical address of RAM at host offset `hostOffset`, or -1. */
+  physicalOf(hostOffset: number): number {
+    for (const r of this.ram) {
+      if (hostOffset >= r.hostOffset && hostOffset < r.hostOffset + r.sizeBytes)
+        return r.base + (hostOffset - r.hostOffset);
+    }
+    return -1;
+  }
 
   addRam(r: RamRegion): void {
     this.ram.push(r);

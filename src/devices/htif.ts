@@ -19,10 +19,10 @@ export class Htif {
     private readonly onExit: () => void,
   ) {
     if (phys.ramOffset(tohost, 8) < 0) throw new RangeError("tohost is not in RAM");
-    phys.watchedPages.add(tohost - (tohost % 4096));
-    phys.onWatchedStore = (pa) => {
+    phys.watch(tohost - (tohost % 4096));
+    phys.onStore((pa) => {
       if (pa >= tohost && pa < tohost + 8) this.poll();
-    };
+    });
   }
 
   private read64(pa: number): bigint {

@@ -5,6 +5,7 @@ import { Hart, type HartHost } from "./hart.js";
 import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import { buildInterpreter, HELPERS, type InterpImports, type MemStrategy } from "./interp.js";
+import { FlatCode, TlbCode } from "./code.js";
 import { Jit, JIT_SLOTS, JIT_TABLE_BYTES, type JitLayout } from "./jit.js";
 import * as S from "./state.js";
 import type { Exit } from "./state.js";
@@ -34,7 +35,7 @@ export function cpuVmmBytes(harts: number): number {
 }
 
 export interface CpuOptions {
-  /** Translate hot code to wasm (jit.ts); only with the flat memory strategy for now. */
+  /** Translate hot code to wasm (jit.ts). */
   jit?: boolean;
 }
 
@@ -79,19 +80,21 @@ export class RiscvCpu {
     };
     const hostImports = imports as unknown as WebAssembly.ModuleImports;
     let jitLayout: JitLayout | undefined;
-    if (opts.jit && mem.kind === "flat") {
+    if (opts.jit) {
       const base = layout.alloc(JIT_TABLE_BYTES, 64);
       jitLayout = { tags: base, counters: base + JIT_SLOTS * 8, needs: base + JIT_SLOTS * 12 };
-      const jit = new Jit(layout.memory, jitLayout, mem, ctable, ALL_INSNS, hostImports);
-      this.jit = jit;
-      for (const h of this.harts) h.codeChanged = () => jit.flush();
+      const flush = () => this.jit?.flush();
+      const code =
+        mem.kind === "flat"
+          ? new FlatCode(layout.memory, mem.permTable, mem.hostOffset)
+          : new TlbCode(host.phys, this.harts, flush);
+      this.jit = new Jit(layout.memory, jitLayout, mem, code, ctable, ALL_INSNS, hostImports);
+      for (const h of this.harts) h.codeChanged = flush;
     }
     const jit = this.jit;
     const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, jitLayout), {
       env: { memory: layout.memory, ...(jit ? { table: jit.table } : {}) },
-      host: jit
-        ? { ...hostImports, compile: (h: number) => jit.translate(Number(hartAt(h).pc)) }
-        : hostImports,
+      host: jit ? { ...hostImports, compile: (h: number) => jit.translate(hartAt(h)) } : hostImports,
     });
     this.run = instance.exports.run as (hart: number, budget: number) => number;
   }

@@ -34,8 +34,12 @@ export class Hart {
   readonly u32: Uint32Array;
   readonly dv: DataView;
   readonly mmu: Mmu;
-  /** Called when the guest says its code changed (fence.i): translations of it are stale. */
+  /**
+   * Called when translated code may no longer mean what it did: fence.i, a change of satp,
+   * sfence.vma, PMP or privilege (see jit.ts).
+   */
   codeChanged: (() => void) | undefined;
+  private codePriv = -1;
 
   priv = PRV_M;
   mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
@@ -161,6 +165,11 @@ export class Hart {
 
   /** Re-selects the TLB sets after a change of privilege, MPRV or MPP. */
   privChanged(): void {
+    // Translated code was made for one privilege (its fetch permissions): a change drops it.
+    if (this.priv !== this.codePriv) {
+      this.codePriv = this.priv;
+      this.codeChanged?.();
+    }
     this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv));
     this.setI32(S.TLB_DATA, this.mmu.setFor(this.dataPriv()));
   }

@@ -9,14 +9,16 @@
 // tag per slot in wasm memory, and the function in the same slot of a WebAssembly.Table,
 // which the interpreter checks before each fetch and calls through call_indirect.
 //
-// Only the flat memory strategy (user mode) is translated today: there a guest pc names its
-// code directly. Pages with translated code carry PAGE_CODE in the permission table, which
-// sends stores to them to the host's slow path; that store, fence.i, the icache-flush
-// syscall, or a change of an executable mapping flushes every translation.
+// A translation is bound to what its code meant when it was made (code.ts): stores to its
+// pages reach the host and flush every translation, as do fence.i and anything that changes
+// how a pc is fetched (satp, sfence.vma, PMP, privilege; in user mode a change of an
+// executable mapping or the icache-flush syscall).
 import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
 import { decoder } from "./decode.js";
 import { FIELDS, fieldValue, immValue, type FieldName, type HelperName, type ImmKind, type InsnDef, type Operand } from "./insn.js"; // prettier-ignore
-import { AccessSem, PAGE_CODE, PAGE_X, PERM_TABLE_BYTES, type HostFns, type MemStrategy } from "./sem.js";
+import { FlatCode, type CodeMemory, type CodeView } from "./code.js";
+import type { Hart } from "./hart.js";
+import { AccessSem, type HostFns, type MemStrategy } from "./sem.js";
 import * as S from "./state.js";
 
 /** Slots of the translation table (a power of two). */
@@ -349,7 +351,8 @@ export class Jit {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly layout: JitLayout,
-    private readonly mem: Extract<MemStrategy, { kind: "flat" }>,
+    private readonly mem: MemStrategy,
+    private readonly code: CodeMemory,
     private readonly ctableOffset: number,
     defs: readonly InsnDef[],
     private readonly imports: WebAssembly.ModuleImports,
@@ -359,32 +362,27 @@ export class Jit {
     this.flushes = 0;
   }
 
-  /** Pages marked PAGE_CODE in the permission table. */
-  private readonly codePages = new Set<number>();
-
   /** Forgets every translation (code may have changed). */
   flush(): void {
     new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS).fill(-1n);
     new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
-    const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
-    for (const page of this.codePages) perms[page] &= ~PAGE_CODE;
-    this.codePages.clear();
+    this.code.unprotectAll();
     this.flushes++;
   }
 
-  /** True when a store to [addr, addr + bytes) would change translated code. */
+  /** True when a store to [addr, addr + bytes) would change translated code (user mode's slow path asks). */
   isCode(addr: number, bytes: number): boolean {
-    const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
-    for (let page = addr >>> 12; page <= (addr + bytes - 1) >>> 12; page++)
-      if (perms[page] & PAGE_CODE) return true;
-    return false;
+    return this.code instanceof FlatCode && this.code.isCode(addr, bytes);
   }
 
-  /** Translates the code at guest `pc` into its slot; leaves the slot empty if there is nothing to run. */
-  translate(pc: number): void {
-    if (new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[jitSlot(pc)] === BigInt(pc))
-      return;
-    const insns = this.fetch(pc);
+  /** Translates the code at `hart`'s pc into its slot; leaves the slot empty if there is nothing to run. */
+  translate(hart: Hart): void {
+    const pcBig = hart.pc;
+    if (pcBig >= 2n ** 32n) return; // translations keep pcs in JS numbers: only the low 4 GiB
+    const pc = Number(pcBig);
+    if (new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[jitSlot(pc)] === pcBig) return;
+    const view = this.code.view(hart);
+    const insns = this.fetch(pc, view);
     if (insns.length === 0) return;
     let bytes: Uint8Array;
     try {
@@ -397,39 +395,40 @@ export class Jit {
     const instance = new WebAssembly.Instance(module, { env, host: this.imports });
     const slot = jitSlot(pc);
     this.table.set(slot, instance.exports.run as () => number);
-    // Stores to these pages now take the slow path, where the host drops the translations.
-    const perms = new Uint8Array(this.memory.buffer, this.mem.permTable, PERM_TABLE_BYTES);
-    for (const i of insns)
-      for (const page of [i.pc >>> 12, (i.pc + i.len - 1) >>> 12]) {
-        perms[page] |= PAGE_CODE;
-        this.codePages.add(page);
-      }
-    new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[slot] = BigInt(pc);
+    // Stores to these pages now reach the host, which drops the translations.
+    for (const i of insns) {
+      view.protect(i.pc);
+      if (i.len === 4) view.protect(i.pc + 2);
+    }
+    new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS)[slot] = pcBig;
     new Int32Array(this.memory.buffer, this.layout.needs, JIT_SLOTS)[slot] = insns.length;
     this.translations++;
   }
 
   /**
    * The instructions from `pc` on, following jal, up to an indirect jump (jalr), a jump back
-   * into them, a page that is not executable or an undecodable word.
+   * into them, code the hart could not fetch, or an undecodable word.
    */
-  private fetch(pc: number): Insn[] {
+  private fetch(pc: number, view: CodeView): Insn[] {
     const u8 = new Uint8Array(this.memory.buffer);
-    const perms = u8.subarray(this.mem.permTable);
     const ctable = new Uint32Array(this.memory.buffer, this.ctableOffset, 65536);
-    const executable = (a: number) => a < 2 ** 32 && (perms[a >>> 12] & PAGE_X) !== 0;
+    const parcel = (a: number): number => {
+      const host = a >= 0 && a < 2 ** 32 ? view.host(a) : -1;
+      return host < 0 ? -1 : u8[host] | (u8[host + 1] << 8);
+    };
     const out: Insn[] = [];
     const seen = new Set<number>();
     let at = pc;
-    while (out.length < MAX_INSNS && executable(at)) {
-      const host = at + this.mem.hostOffset;
-      const lo = u8[host] | (u8[host + 1] << 8);
+    while (out.length < MAX_INSNS) {
+      const lo = parcel(at);
+      if (lo < 0) break;
       let raw = lo;
       let insn: number;
       let len = 2;
       if ((lo & 3) === 3) {
-        if (!executable(at + 2)) break;
-        raw = (lo | (u8[host + 2] << 16) | (u8[host + 3] << 24)) >>> 0;
+        const hi = parcel(at + 2);
+        if (hi < 0) break;
+        raw = (lo | (hi << 16)) >>> 0;
         insn = raw;
         len = 4;
       } else insn = ctable[lo];

@@ -60,13 +60,21 @@ export class Mmu {
     return this.tlbBase + (priv === PRV_M ? 0 : priv === PRV_S ? 1 : 2) * S.TLB_SET_BYTES;
   }
 
+  /** Forgets every TLB entry; what code means may have changed too (a reset, a restore). */
   flushAll(): void {
+    this.flushTlb();
+    this.h.codeChanged?.();
+  }
+
+  /** Forgets every TLB entry (only that). */
+  flushTlb(): void {
     this.h.i32.fill(-1, this.tlbI32, this.tlbI32 + (3 * S.TLB_SET_BYTES) / 4);
   }
 
-  /** After satp, sfence.vma, SUM or MXR change: forget the translated (S and U) sets. */
+  /** After satp, sfence.vma, SUM or MXR change: forget the translated (S and U) sets, and translated code. */
   flushTranslated(): void {
     this.h.i32.fill(-1, this.tlbI32 + S.TLB_SET_BYTES / 4, this.tlbI32 + (3 * S.TLB_SET_BYTES) / 4);
+    this.h.codeChanged?.();
   }
 
   // --- PMP (Priv spec §3.7) ---
@@ -105,6 +113,7 @@ export class Mmu {
   }
 
   private pmpChanged(): void {
+    this.h.codeChanged?.(); // fetch permissions are part of translated code
     const ranges: PmpRange[] = [];
     for (let i = 0; i < PMP_ENTRIES; i++) {
       const cfg = this.pmpcfg[i];
@@ -246,7 +255,7 @@ export class Mmu {
     if (!this.pmpAllows(pa, bytes, access, priv)) return -(FAULT[access].access + 1);
     const page = pa - (pa % 4096);
     const host = this.h.host.phys.ramOffset(page, 4096);
-    this.watched = this.h.host.phys.watchedPages.has(page);
+    this.watched = this.h.host.phys.isWatched(page);
     // Only a page PMP treats as a whole may be cached: the TLB skips the PMP check.
     if (host >= 0 && this.pmpAllows(page, 4096, access, priv)) this.fill(set, lo, hi, access, host);
     return pa;
@@ -377,8 +386,7 @@ export class Mmu {
     const off = phys.ramOffset(pa, bytes);
     if (off >= 0) {
       for (let i = 0; i < bytes; i++) h.u8[off + i] = i < 4 ? vlo >>> (8 * i) : vhi >>> (8 * (i - 4));
-      const page = pa - (pa % 4096);
-      if (phys.watchedPages.has(page)) phys.onWatchedStore?.(pa);
+      if (phys.isWatched(pa - (pa % 4096))) phys.notifyStore(pa);
       return 0;
     }
     const dev = phys.findMmio(pa, bytes);
@@ -402,10 +410,20 @@ export class Mmu {
     const pa = this.resolve(lo, hi, bytes, access, this.setFor(priv), priv);
     if (pa < 0) return this.fault(-pa - 1, lo, hi);
     // AMOs need write permission too; an LR needs only read (Unpriv §8.2).
-    const off = h.host.phys.ramOffset(pa, bytes);
+    const phys = h.host.phys;
+    const off = phys.ramOffset(pa, bytes);
     if (off < 0) return this.fault(access === Access.Write ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+    // The atomic itself runs in wasm: a watched page hears of it just before.
+    if (access === Access.Write && phys.isWatched(pa - (pa % 4096))) phys.notifyStore(pa);
     h.setI32(S.SCRATCH, off);
     return HelperResult.Next;
+  }
+
+  /** Host offset of the two instruction bytes at virtual `pc` (below 4 GiB) as the hart would fetch them, or -1; never traps. */
+  fetchHost(pc: number): number {
+    const h = this.h;
+    const pa = this.resolve(pc | 0, 0, 2, Access.Exec, this.setFor(h.priv), h.priv);
+    return pa < 0 ? -1 : h.host.phys.ramOffset(pa, 2);
   }
 
   /** Fetches the instruction at pc (raw bits into SCRATCH). */

@@ -136,6 +136,6 @@ export const riscv64: IsaPlugin = {
   elfMachine: 243,
   vmmBytes: cpuVmmBytes,
   createCpu(layout: MemoryLayout, host: CpuHost, harts: number): Cpu {
-    return new RiscvCpuAdapter(new RiscvCpu(layout, host, harts));
+    return new RiscvCpuAdapter(new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: true }));
   },
 };
