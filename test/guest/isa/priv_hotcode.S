@@ -36,18 +36,6 @@
   li t1, RET;                       \
   sw t1, 4(t0)
 
-/* table[index] = PTE for the page at label */
-#define SET_PTE(table, index, target, flags) \
-  la t0, target;                    \
-  srli t0, t0, 12;                  \
-  slli t0, t0, 10;                  \
-  ori t0, t0, flags;                \
-  la t1, table;                     \
-  sd t0, ((index) * 8)(t1)
-#define SET_PTE_PA(table, index, pa, flags) \
-  li t0, (((pa) >> 12) << 10) | (flags); \
-  la t1, table;                     \
-  sd t0, ((index) * 8)(t1)
 
 TEST_BEGIN
   PRIV_INIT

@@ -34,18 +34,6 @@
 #define VA_REMAP   0xc000   /* page_a, later page_b */
 #define VA_NOLEAF  0xd000   /* pointer PTE at the last level */
 
-/* table[index] = PTE for the page at label / at physical address pa */
-#define SET_PTE(table, index, target, flags) \
-  la t0, target;                    \
-  srli t0, t0, 12;                  \
-  slli t0, t0, 10;                  \
-  ori t0, t0, flags;                \
-  la t1, table;                     \
-  sd t0, ((index) * 8)(t1)
-#define SET_PTE_PA(table, index, pa, flags) \
-  li t0, (((pa) >> 12) << 10) | (flags); \
-  la t1, table;                     \
-  sd t0, ((index) * 8)(t1)
 
 /* mret to U-mode at the U alias of label */
 #define GOTO_U_ALIAS(label)         \
