@@ -12,5 +12,5 @@ if [ ! -x /usr/bin/time ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends time
 fi
-npx vite-node bench/interp-loop.ts
+npx vite-node bench/baremetal-loop.ts
 exec npx vite-node bench/run.ts -- "$@"
