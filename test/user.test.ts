@@ -229,6 +229,16 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   test("exit status passes through", async () => {
     expect((await compare(build("fatal.c", "pie"), "pie", () => ["exit"])).status).toBe(99);
   });
+
+  test("sockets: socketpair streams across fork and threads, datagram boundaries, shutdown, poll, EPIPE", async () => {
+    const got = await compare(build("sockets.c", "static"), "static");
+    expect(got.stdout).toContain("child exited 13");
+    expect(got.stdout).toContain("recv 2 with MSG_TRUNC: returns 5, buffer 'th'");
+    expect(got.stdout).toContain("recvmsg 3 iovecs: 9 'ab' 'cde' 'fghi' namelen=0 controllen=0 flags=0x0");
+    expect(got.stdout).toContain("write with SIGPIPE ignored: err=EPIPE");
+    expect(got.stdout).toContain("blocking read got: 4 'late'");
+    expect(got.stdout).toContain("done");
+  });
 });
 
 describe("hartwood run (the CLI)", () => {

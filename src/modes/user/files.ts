@@ -1,7 +1,8 @@
 // Open files of the guest: host files and directories, host streams (terminals, pipes and
 // sockets inherited or opened: reads may block, so they run asynchronously), in-memory
-// pipes between guest threads, and synthetic files (/proc/self/maps). The fd table maps guest
-// fds onto them; dup'd fds share one open file (and its offset), as in Linux.
+// pipes between guest threads, and synthetic files (/proc/self/maps); socketpair's sockets
+// are in sockets.ts. The fd table maps guest fds onto them; dup'd fds share one open file
+// (and its offset), as in Linux.
 import * as fs from "node:fs";
 import * as net from "node:net";
 import type { Readable } from "node:stream";
@@ -16,6 +17,7 @@ export const S_IFCHR = 0o020000;
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
 export const S_IFLNK = 0o120000;
+export const S_IFSOCK = 0o140000;
 
 /** What fstat reports: the host's bigint stats, or synthesized ones. */
 export interface StatInfo {
@@ -60,6 +62,8 @@ export abstract class GuestFile {
   /** Opened from a read-only mount or a synthetic tree: its metadata cannot change. */
   readOnlyMount = false;
   isDir = false;
+  /** A write that fails with EPIPE also raises SIGPIPE (not on datagram sockets). */
+  sigpipe = true;
   /** A directory's listing, read at the first getdents64 (and again after a rewind). */
   dirEntries: DirEntry[] | undefined;
   dirPos = 0;
@@ -82,7 +86,11 @@ export abstract class GuestFile {
   onReadable(_fn: () => void, _host: HostWork): () => void {
     return () => {};
   }
-  /** Readiness for poll/epoll: POLLIN | POLLOUT | POLLHUP bits (never blocking by default). */
+  /** Bytes a read would take now (FIONREAD). */
+  unread(): number {
+    return 0;
+  }
+  /** Readiness for poll/epoll: POLL* bits (never blocking by default). */
   poll(): number {
     return POLLIN | POLLOUT;
   }
@@ -117,6 +125,7 @@ export function syntheticStat(mode: number, size: number, ino: bigint): StatInfo
 
 export const POLLIN = 1;
 export const POLLOUT = 4;
+export const POLLERR = 8;
 export const POLLHUP = 0x10;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -331,6 +340,21 @@ function hostOpenFlags(f: number): number {
   return h;
 }
 
+/** Copies bytes from the front of `chunks` into `dst` (removing them unless `peek`); returns how many. */
+export function takeBytes(chunks: Uint8Array[], dst: Uint8Array, peek: boolean): number {
+  let n = 0;
+  for (let i = 0; n < dst.length && i < chunks.length;) {
+    const c = chunks[i];
+    const k = Math.min(c.length, dst.length - n);
+    dst.set(c.subarray(0, k), n);
+    n += k;
+    if (peek) i++;
+    else if (k === c.length) chunks.shift();
+    else chunks[0] = c.subarray(k);
+  }
+  return n;
+}
+
 /** An in-memory pipe between guest threads; writes never block (the buffer grows). */
 let pipes = 0;
 
@@ -344,15 +368,7 @@ export class Pipe {
   private waiters = new Set<() => void>();
 
   take(dst: Uint8Array): number {
-    let n = 0;
-    while (n < dst.length && this.chunks.length) {
-      const c = this.chunks[0];
-      const k = Math.min(c.length, dst.length - n);
-      dst.set(c.subarray(0, k), n);
-      n += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
-    }
+    const n = takeBytes(this.chunks, dst, false);
     this.size -= n;
     return n;
   }
@@ -383,6 +399,9 @@ export class PipeEnd extends GuestFile {
   }
   override anonName(): string {
     return `pipe:[${this.pipe.id}]`;
+  }
+  override unread(): number {
+    return this.pipe.size;
   }
   override read(dst: Uint8Array): number | undefined {
     if (!this.readEnd) throw new SysError(ERRNO.EBADF);

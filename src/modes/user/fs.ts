@@ -10,6 +10,7 @@ import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, ERRNO, O, P
 import { fileStat, HostFile, VirtualDir, type DirEntry, type GuestFile, type StatInfo } from "./files.js";
 import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
+import { SOCKET_SYSCALLS } from "./sockets.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef } from "./syscall.js";
 import type { Thread } from "./thread.js";
@@ -477,4 +478,5 @@ export const FS_SYSCALLS: SyscallDef[] = [
     return old;
   }),
   ...IO_SYSCALLS,
+  ...SOCKET_SYSCALLS,
 ];

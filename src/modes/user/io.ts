@@ -10,10 +10,10 @@ import { sendSignal } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
 
-type Iov = [addr: number, len: number];
+export type Iov = [addr: number, len: number];
 const IOV_MAX = 1024;
 
-function iovecs(p: UserProcess, addr: number, count: number): Iov[] {
+export function iovecs(p: UserProcess, addr: number, count: number): Iov[] {
   if (count < 0 || count > IOV_MAX) throw new SysError(ERRNO.EINVAL);
   const out: Iov[] = [];
   for (let i = 0; i < count; i++) out.push([p.as.u64(addr + 16 * i), p.as.u64(addr + 16 * i + 8)]);
@@ -21,7 +21,7 @@ function iovecs(p: UserProcess, addr: number, count: number): Iov[] {
 }
 
 /** Copies `data` into the iovecs; returns the bytes copied. */
-function scatter(p: UserProcess, iovs: readonly Iov[], data: Uint8Array): number {
+export function scatter(p: UserProcess, iovs: readonly Iov[], data: Uint8Array): number {
   let at = 0;
   for (const [addr, len] of iovs) {
     if (at >= data.length) break;
@@ -40,6 +40,22 @@ function readFile(
   pos: number | null,
 ): SysResult {
   if ((f.flags & O.ACCMODE) === O.WRONLY) throw new SysError(ERRNO.EBADF);
+  return readInto(p, t, f, iovs, (f.flags & O.NONBLOCK) !== 0, (dst) => f.read(dst, pos));
+}
+
+/**
+ * A read into the iovecs: `read` fills `dst` and returns the result (undefined: it would
+ * block). Then the thread waits until `f` may have data, or fails with EAGAIN if `nonblock`.
+ * A result larger than `dst` (recv with MSG_TRUNC) means `dst` was filled.
+ */
+export function readInto(
+  p: UserProcess,
+  t: Thread,
+  f: GuestFile,
+  iovs: readonly Iov[],
+  nonblock: boolean,
+  read: (dst: Uint8Array) => number | undefined,
+): SysResult {
   let total = 0;
   for (const [addr, len] of iovs) {
     p.as.out(addr, len);
@@ -48,13 +64,13 @@ function readFile(
   const direct = iovs.length === 1;
   const attempt = (): number | undefined => {
     const dst = direct ? p.as.out(iovs[0][0], total) : new Uint8Array(total);
-    const n = f.read(dst, pos);
+    const n = read(dst);
     if (n !== undefined && !direct) scatter(p, iovs, dst.subarray(0, n));
     return n;
   };
   const n = attempt();
   if (n !== undefined) return n;
-  if (f.flags & O.NONBLOCK) {
+  if (nonblock) {
     f.onReadable(() => {}, p)(); // start the host stream so that data can arrive meanwhile
     return -ERRNO.EAGAIN;
   }
@@ -81,25 +97,28 @@ function writeFile(
   pos: number | null,
 ): number {
   if ((f.flags & O.ACCMODE) === O.RDONLY) throw new SysError(ERRNO.EBADF);
-  let src: Uint8Array;
-  if (iovs.length === 1) src = p.as.bytes(iovs[0][0], iovs[0][1]);
-  else {
-    const parts = iovs.map(([addr, len]) => p.as.bytes(addr, len));
-    src = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
-    let at = 0;
-    for (const b of parts) {
-      src.set(b, at);
-      at += b.length;
-    }
-  }
+  const src = gather(p, iovs);
   if (src.length === 0) return 0;
   try {
     return f.write(src, pos);
   } catch (e) {
     const errno = e instanceof SysError ? e.errno : hostErrno(e);
-    if (errno === ERRNO.EPIPE) sendSignal(p, t, SIG.SIGPIPE);
+    if (errno === ERRNO.EPIPE && f.sigpipe) sendSignal(p, t, SIG.SIGPIPE);
     return -errno;
   }
+}
+
+/** The bytes of the iovecs (a view of guest memory when there is one). */
+export function gather(p: UserProcess, iovs: readonly Iov[]): Uint8Array {
+  if (iovs.length === 1) return p.as.bytes(iovs[0][0], iovs[0][1]);
+  const parts = iovs.map(([addr, len]) => p.as.bytes(addr, len));
+  const src = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of parts) {
+    src.set(b, at);
+    at += b.length;
+  }
+  return src;
 }
 
 /**
@@ -198,7 +217,7 @@ function ioctl(p: UserProcess, t: Thread): number {
       f.flags = p.as.i32(arg) ? f.flags | O.NONBLOCK : f.flags & ~O.NONBLOCK;
       return 0;
     case FIONREAD:
-      p.as.setU32(arg, f instanceof PipeEnd ? f.pipe.size : 0);
+      p.as.setU32(arg, f.unread());
       return 0;
   }
   const host = f.hostFd();

@@ -1,15 +1,14 @@
 // Readiness: ppoll, pselect-free epoll (epoll_create1/ctl/pwait) and eventfd. Host files
 // and streams always count as ready (a read of a host stream then blocks the thread alone);
-// guest pipes and eventfds report their real state and wake waiters when it changes.
+// guest pipes, sockets and eventfds report their real state and wake waiters when it changes.
 import { ERRNO, O } from "./abi.js";
-import { EventFd, GuestFile, MAX_FDS, POLLHUP, POLLIN, type StatInfo } from "./files.js";
+import { EventFd, GuestFile, MAX_FDS, POLLERR, POLLHUP, POLLIN, type StatInfo } from "./files.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
 import { hostTimer } from "./time.js";
 
 const POLLNVAL = 0x20;
-const EPOLLERR = 8;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3; // prettier-ignore
 const EPOLLONESHOT = 1 << 30;
 const EFD_SEMAPHORE = 1;
@@ -107,7 +106,7 @@ function ppoll(p: UserProcess, t: Thread): SysResult {
       const fd = p.as.i32(at);
       const events = p.as.dv.getInt16(at + 4, true);
       let rev = 0;
-      if (fd >= 0) rev = p.fds.has(fd) ? p.fds.get(fd).poll() & (events | POLLHUP) : POLLNVAL;
+      if (fd >= 0) rev = p.fds.has(fd) ? p.fds.get(fd).poll() & (events | POLLHUP | POLLERR) : POLLNVAL;
       p.as.dv.setInt16(at + 6, rev, true);
       if (rev) ready++;
     }
@@ -163,7 +162,7 @@ function epollPwait(p: UserProcess, t: Thread): SysResult {
         ep.interest.delete(fd); // closed: Linux drops it with its last reference
         continue;
       }
-      const rev = it.file.poll() & (it.events | POLLHUP | EPOLLERR);
+      const rev = it.file.poll() & (it.events | POLLHUP | POLLERR);
       if (!rev || !(it.events & ~EPOLLONESHOT)) continue;
       p.as.setU32(out + 16 * n, rev);
       p.as.setBig64(out + 16 * n + 8, it.data);
