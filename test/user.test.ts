@@ -137,6 +137,12 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     });
   }
 
+  test("interval timers: alarm ends pause, a periodic timer ticks, getitimer, an unhandled SIGALRM kills", async () => {
+    const got = await compare(build("itimer.c", "static"), "static");
+    expect(got.stdout).toContain("periodic: 3 ticks, interval 20000 us, armed 1");
+    expect(got.status).toBe(128 + 14);
+  });
+
   test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");

@@ -43,7 +43,7 @@ import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions, VDSO_SIGRE
 import { formatCall, formatResult } from "./strace.js";
 import { BLOCKED, REDIRECTED, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import { Thread, ThreadState, type Wait } from "./thread.js";
-import { TIME_SYSCALLS } from "./time.js";
+import { TIME_SYSCALLS, type Itimer } from "./time.js";
 import { FUTEX_SYSCALLS, Futexes } from "./futex.js";
 import { POLL_SYSCALLS } from "./poll.js";
 import { EXEC_SYSCALLS } from "./exec.js";
@@ -127,6 +127,8 @@ export class UserProcess {
   private retired = 0;
   /** Host operations (timers) that will wake a thread. */
   pendingHost = 0;
+  /** setitimer's timers (ITIMER_REAL, VIRTUAL, PROF), kept across execve as in Linux. */
+  readonly itimers: (Itimer | undefined)[] = [];
   private wakeUp: (() => void) | undefined;
 
   constructor(
@@ -246,6 +248,8 @@ export class UserProcess {
   /** The whole process ends with `status` (or killed by `signal`). */
   exit(status: number, signal?: number): void {
     if (this.result) return;
+    for (const it of this.itimers) it?.cancel();
+    this.itimers.length = 0;
     let instret = this.retired;
     for (const t of this.threads) {
       instret += t.hart.instret;

@@ -1,5 +1,7 @@
-// Clocks and sleeping. Sleeps deschedule the thread on a host timer.
-import { ERRNO } from "./abi.js";
+// Clocks, sleeping and interval timers. Sleeps deschedule the thread on a host timer; an
+// interval timer is a host timer that signals the process.
+import { ERRNO, SIG } from "./abi.js";
+import { sendSignal } from "./signals.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
@@ -97,7 +99,81 @@ function clockNanosleep(p: UserProcess, t: Thread): SysResult {
   return sleep(p, t, ns, flags & TIMER_ABSTIME ? 0 : t.arg(3));
 }
 
+// --- interval timers (setitimer; glibc's alarm is setitimer(ITIMER_REAL)) ---
+const ITIMER_SIGNALS = [SIG.SIGALRM, SIG.SIGVTALRM, SIG.SIGPROF]; // REAL, VIRTUAL, PROF
+const SI_KERNEL = 0x80;
+
+/** An armed interval timer: when it fires next (monotonic ms) and its period (0: once). */
+export interface Itimer {
+  dueMs: number;
+  intervalMs: number;
+  cancel: () => void;
+}
+
+/** struct timeval (sec, usec) in milliseconds; EINVAL when malformed. */
+function readTimeval(p: UserProcess, addr: number): number {
+  const sec = p.as.i64(addr);
+  const usec = p.as.i64(addr + 8);
+  if (sec < 0 || usec < 0 || usec >= 1e6) throw new SysError(ERRNO.EINVAL);
+  return sec * 1000 + usec / 1000;
+}
+
+function writeTimeval(p: UserProcess, addr: number, ms: number): void {
+  const us = Math.ceil(ms * 1000);
+  p.as.setU64(addr, Math.floor(us / 1e6));
+  p.as.setU64(addr + 8, us % 1e6);
+}
+
+/** struct itimerval of timer `which`: the interval, then the time left. */
+function writeItimer(p: UserProcess, addr: number, it: Itimer | undefined): void {
+  writeTimeval(p, addr, it?.intervalMs ?? 0);
+  writeTimeval(p, addr + 16, it ? Math.max(it.dueMs - performance.now(), 0.001) : 0);
+}
+
+/** Arms timer `which` to fire in `valueMs`, then every `intervalMs`; the scheduler waits for it. */
+function armItimer(p: UserProcess, which: number, valueMs: number, intervalMs: number): void {
+  p.pendingHost++;
+  const it: Itimer = { dueMs: performance.now() + valueMs, intervalMs, cancel: () => {} };
+  const cancelTimer = hostTimer(valueMs, () =>
+    p.hostDone(() => {
+      if (p.itimers[which] !== it) return;
+      p.itimers[which] = undefined;
+      if (intervalMs > 0) armItimer(p, which, intervalMs, intervalMs);
+      const main = p.threads[0];
+      if (main) sendSignal(p, main, ITIMER_SIGNALS[which], { code: SI_KERNEL, addr: 0 });
+    }),
+  );
+  it.cancel = () => {
+    cancelTimer();
+    p.pendingHost--;
+  };
+  p.itimers[which] = it;
+}
+
+/**
+ * setitimer. ITIMER_VIRTUAL and ITIMER_PROF count wall time here, not the process's CPU time
+ * (a guest that runs alone on its host uses about as much of one as of the other).
+ */
+function setitimer(p: UserProcess, t: Thread): number {
+  const which = t.argInt(0);
+  if (which < 0 || which > 2) throw new SysError(ERRNO.EINVAL);
+  const valueMs = t.arg(1) ? readTimeval(p, t.arg(1) + 16) : 0;
+  const intervalMs = t.arg(1) ? readTimeval(p, t.arg(1)) : 0;
+  if (t.arg(2)) writeItimer(p, t.arg(2), p.itimers[which]);
+  p.itimers[which]?.cancel();
+  p.itimers[which] = undefined;
+  if (valueMs > 0) armItimer(p, which, valueMs, intervalMs);
+  return 0;
+}
+
 export const TIME_SYSCALLS: SyscallDef[] = [
+  sys(103, "setitimer", "ipp", setitimer),
+  sys(102, "getitimer", "ip", (p, t) => {
+    const which = t.argInt(0);
+    if (which < 0 || which > 2) throw new SysError(ERRNO.EINVAL);
+    writeItimer(p, t.arg(1), p.itimers[which]);
+    return 0;
+  }),
   sys(113, "clock_gettime", "cp", (p, t) => (writeTimespec(p, t.arg(1), clockNs(t.argInt(0))), 0)),
   sys(114, "clock_getres", "cp", (p, t) => {
     clockNs(t.argInt(0));
