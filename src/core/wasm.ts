@@ -97,31 +97,43 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** Where each label is open on the block stack (innermost last): labels resolve in O(1). */
+  private readonly open = new Map<string, number[]>();
+
   private depth(label: string): number {
-    for (let i = this.labels.length - 1; i >= 0; i--) {
-      if (this.labels[i] === label) return this.labels.length - 1 - i;
+    const at = this.open.get(label);
+    if (!at?.length) throw new Error(`wasm emitter: unknown label ${label}`);
+    return this.labels.length - 1 - at[at.length - 1];
+  }
+
+  private push(label: string | undefined): void {
+    if (label !== undefined) {
+      let at = this.open.get(label);
+      if (!at) this.open.set(label, (at = []));
+      at.push(this.labels.length);
     }
-    throw new Error(`wasm emitter: unknown label ${label}`);
+    this.labels.push(label);
   }
 
   // Control
   block(label?: string, type: BlockType = VOID): this {
-    this.labels.push(label);
+    this.push(label);
     return this.op(0x02, type);
   }
   loop(label?: string, type: BlockType = VOID): this {
-    this.labels.push(label);
+    this.push(label);
     return this.op(0x03, type);
   }
   if_(type: BlockType = VOID, label?: string): this {
-    this.labels.push(label);
+    this.push(label);
     return this.op(0x04, type);
   }
   else_(): this {
     return this.op(0x05);
   }
   end(): this {
-    this.labels.pop();
+    const label = this.labels.pop();
+    if (label !== undefined) this.open.get(label)!.pop();
     return this.op(0x0b);
   }
   br(label: string): this {

@@ -20,8 +20,8 @@ export function groupByKey(defs: readonly InsnDef[]): InsnDef[][] {
       groups[op | (f3 << 5)].push(d);
     }
   }
-  const popcount = (x: number) => x.toString(2).replace(/0/g, "").length;
-  for (const g of groups) g.sort((a, b) => popcount(b.mask) - popcount(a.mask));
+  const bits = new Map(defs.map((d) => [d, d.mask.toString(2).replace(/0/g, "").length]));
+  for (const g of groups) g.sort((a, b) => bits.get(b)! - bits.get(a)!);
   return groups;
 }
 
