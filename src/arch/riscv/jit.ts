@@ -5,9 +5,10 @@
 // (calls and gotos) up to an indirect jump, a system instruction or MAX_INSNS instructions;
 // a conditional branch leaves it when taken, and a branch back to its start loops inside it.
 //
-// Translations live in a direct-mapped table keyed by guest pc (slot = pc / 2 mod SLOTS): a
-// tag per slot in wasm memory, and the function in the same slot of a WebAssembly.Table,
-// which the interpreter checks before each fetch and calls through call_indirect.
+// Translations live in a direct-mapped table keyed by guest pc (jitSlot): a tag per slot in
+// wasm memory, and the function in the same slot of a WebAssembly.Table, which the
+// interpreter checks before each fetch and calls through call_indirect; a translation's exit
+// tail-calls the next one the same way.
 //
 // A translation is bound to what its code meant when it was made (code.ts): stores to its
 // pages reach the host and flush every translation, as do fence.i and anything that changes
