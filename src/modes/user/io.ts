@@ -4,7 +4,8 @@
 import * as fs from "node:fs";
 import { isatty } from "node:tty";
 import { ERRNO, hostErrno, O, PROT_READ, PROT_WRITE, SIG } from "./abi.js";
-import { HostFile, MAX_FDS, Pipe, PipeEnd, type GuestFile } from "./files.js";
+import { HostFile, MAX_FDS, type GuestFile } from "./files.js";
+import { Pipe, PipeEnd } from "./pipes.js";
 import type { UserProcess } from "./process.js";
 import { sendSignal } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";

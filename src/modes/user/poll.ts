@@ -2,7 +2,8 @@
 // and streams always count as ready (a read of a host stream then blocks the thread alone);
 // guest pipes, sockets and eventfds report their real state and wake waiters when it changes.
 import { ERRNO, O } from "./abi.js";
-import { EventFd, GuestFile, MAX_FDS, POLLERR, POLLHUP, POLLIN, type StatInfo } from "./files.js";
+import { GuestFile, MAX_FDS, POLLERR, POLLHUP, POLLIN, type StatInfo } from "./files.js";
+import { EventFd } from "./pipes.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";

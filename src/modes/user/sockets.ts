@@ -12,9 +12,9 @@ import {
   POLLOUT,
   S_IFSOCK,
   syntheticStat,
-  takeBytes,
   type StatInfo,
 } from "./files.js";
+import { takeBytes } from "./pipes.js";
 import { gather, iovecs, readInto, type Iov } from "./io.js";
 import type { UserProcess } from "./process.js";
 import { sendSignal } from "./signals.js";

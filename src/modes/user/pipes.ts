@@ -1,0 +1,145 @@
+// In-memory files between guest threads and processes: pipes and eventfds. Writes never block
+// (a pipe's buffer grows); a read that would block waits through onReadable.
+import { ERRNO, O } from "./abi.js";
+import { GuestFile, POLLHUP, POLLIN, POLLOUT, type StatInfo } from "./files.js";
+import { SysError } from "./syscall.js";
+
+/** Copies bytes from the front of `chunks` into `dst` (removing them unless `peek`); returns how many. */
+export function takeBytes(chunks: Uint8Array[], dst: Uint8Array, peek: boolean): number {
+  let n = 0;
+  for (let i = 0; n < dst.length && i < chunks.length;) {
+    const c = chunks[i];
+    const k = Math.min(c.length, dst.length - n);
+    dst.set(c.subarray(0, k), n);
+    n += k;
+    if (peek) i++;
+    else if (k === c.length) chunks.shift();
+    else chunks[0] = c.subarray(k);
+  }
+  return n;
+}
+
+/** An in-memory pipe between guest threads; writes never block (the buffer grows). */
+let pipes = 0;
+
+export class Pipe {
+  /** Its number in /proc/self/fd names ("pipe:[n]"). */
+  readonly id = ++pipes;
+  private chunks: Uint8Array[] = [];
+  size = 0;
+  readers = 1;
+  writers = 1;
+  private waiters = new Set<() => void>();
+
+  take(dst: Uint8Array): number {
+    const n = takeBytes(this.chunks, dst, false);
+    this.size -= n;
+    return n;
+  }
+
+  put(src: Uint8Array): void {
+    this.chunks.push(src.slice());
+    this.size += src.length;
+    this.notify();
+  }
+
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  wait(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+}
+
+export class PipeEnd extends GuestFile {
+  constructor(
+    readonly pipe: Pipe,
+    readonly readEnd: boolean,
+    flags: number,
+  ) {
+    super(flags);
+  }
+  override anonName(): string {
+    return `pipe:[${this.pipe.id}]`;
+  }
+  override unread(): number {
+    return this.pipe.size;
+  }
+  override read(dst: Uint8Array): number | undefined {
+    if (!this.readEnd) throw new SysError(ERRNO.EBADF);
+    if (this.pipe.size > 0) return this.pipe.take(dst);
+    if (this.pipe.writers === 0 || dst.length === 0) return 0;
+    if (this.flags & O.NONBLOCK) throw new SysError(ERRNO.EAGAIN);
+    return undefined;
+  }
+  override write(src: Uint8Array): number {
+    if (this.readEnd) throw new SysError(ERRNO.EBADF);
+    if (this.pipe.readers === 0) throw new SysError(ERRNO.EPIPE);
+    this.pipe.put(src);
+    return src.length;
+  }
+  override stat(): StatInfo | undefined {
+    return undefined;
+  }
+  override onReadable(fn: () => void): () => void {
+    return this.pipe.wait(fn);
+  }
+  override poll(): number {
+    const pipe = this.pipe;
+    if (this.readEnd)
+      return (pipe.size > 0 || pipe.writers === 0 ? POLLIN : 0) | (pipe.writers === 0 ? POLLHUP : 0);
+    return pipe.readers === 0 ? POLLHUP : POLLOUT;
+  }
+  protected override close(): void {
+    if (this.readEnd) this.pipe.readers--;
+    else this.pipe.writers--;
+    this.pipe.notify();
+  }
+}
+
+/** eventfd(2): a 64-bit counter; reads block while it is zero. */
+export class EventFd extends GuestFile {
+  private readonly waiters = new Set<() => void>();
+  constructor(
+    public count: bigint,
+    flags: number,
+    private readonly semaphore: boolean,
+  ) {
+    super(flags | O.RDWR);
+  }
+  override read(dst: Uint8Array): number | undefined {
+    if (dst.length < 8) throw new SysError(ERRNO.EINVAL);
+    if (this.count === 0n) {
+      if (this.flags & O.NONBLOCK) throw new SysError(ERRNO.EAGAIN);
+      return undefined;
+    }
+    const v = this.semaphore ? 1n : this.count;
+    this.count -= v;
+    new DataView(dst.buffer, dst.byteOffset).setBigUint64(0, v, true);
+    this.notify();
+    return 8;
+  }
+  override write(src: Uint8Array): number {
+    if (src.length < 8) throw new SysError(ERRNO.EINVAL);
+    const v = new DataView(src.buffer, src.byteOffset).getBigUint64(0, true);
+    if (v === 0xffffffffffffffffn) throw new SysError(ERRNO.EINVAL);
+    this.count += v;
+    this.notify();
+    return 8;
+  }
+  override stat(): StatInfo | undefined {
+    return undefined;
+  }
+  override poll(): number {
+    return (this.count > 0n ? POLLIN : 0) | POLLOUT;
+  }
+  override onReadable(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
