@@ -313,7 +313,7 @@ describe("hartwood run (the CLI)", () => {
     [["--root", "/nonexistent-root"], "hartwood: --root /nonexistent-root: ENOENT"],
     [["--bind", "/nonexistent-dir"], "hartwood: --bind /nonexistent-dir: ENOENT"],
     [["--root", "/etc/hostname"], "hartwood: --root /etc/hostname: not a directory"],
-    [["--ro-bind", ":/x"], "hartwood: --bind expects src[:dst], got ':/x'"],
+    [["--ro-bind", ":/x"], "hartwood: --ro-bind expects src[:dst], got ':/x'"],
   ] as const) {
     test(`${flags.join(" ")} is a one-line error`, () => {
       const r = cli([...flags, build("fatal.c", "static"), "exit"]);

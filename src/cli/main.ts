@@ -47,7 +47,8 @@ interface RunFlags {
 /** "src" or "src:/dst" (the guest side is absolute, so a ':' inside src is kept). */
 function bind(spec: string, readOnly: boolean): Bind {
   const i = spec.lastIndexOf(":/");
-  if (spec === "" || i === 0) throw new UserError(`--bind expects src[:dst], got '${spec}'`);
+  const flag = readOnly ? "--ro-bind" : "--bind";
+  if (spec === "" || i === 0) throw new UserError(`${flag} expects src[:dst], got '${spec}'`);
   return i > 0 ? { host: spec.slice(0, i), guest: spec.slice(i + 1), readOnly } : { host: spec, readOnly };
 }
 
