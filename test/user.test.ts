@@ -143,6 +143,10 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.status).toBe(128 + 14);
   });
 
+  test("a loop left after many passes keeps a register written only on its untaken path", async () => {
+    expect((await compare(build("loopexit.S", "static"), "static")).status).toBe(77);
+  });
+
   test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");
@@ -213,7 +217,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
 
   // The recompiler (src/arch/riscv/jit.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls.
-  for (const source of ["hotfault.c", "smc.c", "signals.c", "pageprot.c", "fileio.c"]) {
+  for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"]) {
     test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
       const elf = build(source, "static");
       const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];

@@ -112,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(opts.roBind ?? []).map((b) => bind(b, true)),
         ],
         exposeCwd: opts.cwd,
+        jit: opts.jit,
         strace: opts.strace,
       });
       if (r.signal)

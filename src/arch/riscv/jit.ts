@@ -151,13 +151,23 @@ class RegCache {
     for (const r of regs) w.get(hart).get(this.locals.get(r)!).i64_store(offsetOf(r));
   }
 
-  /** Entry: loads the registers read before they are written (and those written on some paths only). */
+  /**
+   * Entry: loads the registers read before they are written, those written on some paths
+   * only, and, in a loop, those its body writes.
+   */
   loadLiveIn(w: FunctionBuilder, hart: Local): void {
     const written = new Set<Reg>();
     for (const r of this.partlyWritten) {
       written.add(r);
       w.get(hart).i64_load(offsetOf(r)).set(this.locals.get(r)!);
     }
+    // A loop writes back, once it has gone round, what its whole body writes (writeBack): a
+    // register the body writes only after an exit taken in a later pass must hold its value.
+    if (this.lastBackEdge >= 0)
+      for (const r of this.writtenIn(0, this.lastBackEdge)) {
+        written.add(r);
+        w.get(hart).i64_load(offsetOf(r)).set(this.locals.get(r)!);
+      }
     for (let i = 0; i < Math.max(this.reads.length, this.writes.length); i++) {
       for (const r of this.reads[i] ?? [])
         if (!written.has(r)) {
