@@ -228,3 +228,42 @@ describe("user mode confines paths to --root like a chroot with bind mounts", ()
     expect(got.after).toEqual(wantTree);
   });
 });
+
+// Paths Hartwood resolved earlier must not be trusted later: the guest renames a directory on
+// the way to a dirfd, its working directory, an open file or a bind's source, and puts a link
+// to "/" there. Linux holds the objects themselves (inodes); Hartwood re-walks guest paths and
+// reaches host files through descriptors, so the link is only ever read by the guest's walk.
+test("renaming a resolved directory and planting a link to / reaches nothing on the host", async () => {
+  const t = mkdtempSync(join(tmpdir(), "hartwood-escape-"));
+  try {
+    writeFileSync(join(t, "secret"), `${SECRET}\n`);
+    mkdirSync(join(t, "w/sub/tmp"), { recursive: true });
+    const io = mkdtempSync(join(tmpdir(), "hartwood-escape-io-"));
+    const fds = [openSync("/dev/null", "r"), openSync(join(io, "out"), "w"), openSync(join(io, "err"), "w")] as const; // prettier-ignore
+    try {
+      await run({
+        program: buildGuest({ sources: ["user/escape.c"], cc: "riscv64-linux-gnu-gcc", flags: ["-O2", "-g0", "-static"], name: "escape" }), // prettier-ignore
+        args: [join(t, "secret").slice(1)], // relative to the host's "/"
+        root: "",
+        binds: [
+          { host: join(t, "w"), guest: "/w" },
+          { host: join(t, "w/sub/tmp"), guest: "/s", readOnly: true },
+        ],
+        exposeCwd: false,
+        stdio: fds,
+      });
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    const out = readFileSync(join(io, "out"), "utf8");
+    rmSync(io, { recursive: true, force: true });
+    expect(out).toMatch(/\ndone\n$/);
+    expect(out).not.toContain(SECRET);
+    expect(out.match(/: blocked$/gm)?.length, out).toBe(6); // five reads and the create
+    expect(out).toContain("create relative to that cwd: blocked");
+    expect(out).toContain("listing of a dirfd whose path became a link: 2 entries");
+    expect(readFileSync(join(t, "secret"), "utf8")).toBe(`${SECRET}\n`);
+  } finally {
+    rmSync(t, { recursive: true, force: true });
+  }
+});

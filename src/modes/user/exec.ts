@@ -107,6 +107,7 @@ function execve(p: UserProcess, t: Thread): SysResult {
       {
         bytes,
         hostPath: fs.realpathSync(prog.host),
+        hostFd: fs.openSync(prog.host, "r"),
         guestPath: prog.guest,
         argv,
         env,

@@ -104,6 +104,15 @@ export abstract class GuestFile {
   }
 }
 
+/**
+ * The host path that names what host descriptor `fd` holds, whatever has been renamed since
+ * it was opened: "/proc/self/fd/N" on Linux; undefined elsewhere (callers then fall back to
+ * the path the file was opened by, which a guest could have redirected meanwhile).
+ */
+export function fdPath(fd: number): string | undefined {
+  return process.platform === "linux" ? `/proc/self/fd/${fd}` : undefined;
+}
+
 /** fstat of any open file: the host's, or made up for synthetic files and pipes. */
 export function fileStat(file: GuestFile): StatInfo {
   const st = file.stat();
@@ -216,11 +225,12 @@ export class HostFile extends GuestFile {
   }
 
   /**
-   * Opens a host file for the guest. `hostPath` comes from the guest's path walk (vfs.ts), which
+   * Opens a host file for the guest (`viaFd`: a reopen through fdPath). `hostPath` comes from the guest's path walk (vfs.ts), which
    * has followed every link it should: the host never follows one in its last component.
    */
-  static open(hostPath: string, flags: number, mode: number): HostFile {
-    const fd = fs.openSync(hostPath, hostOpenFlags(flags) | fs.constants.O_NOFOLLOW, mode);
+  static open(hostPath: string, flags: number, mode: number, viaFd = false): HostFile {
+    // A descriptor's "/proc/self/fd/N" (viaFd) is itself a link, to the file it holds.
+    const fd = fs.openSync(hostPath, hostOpenFlags(flags) | (viaFd ? 0 : fs.constants.O_NOFOLLOW), mode);
     try {
       const st = fs.fstatSync(fd);
       const seekable = st.isFile() || st.isBlockDevice();

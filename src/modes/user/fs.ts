@@ -7,7 +7,15 @@
 // creation, EXDEV before EROFS for rename), and only then calls the host.
 import * as fs from "node:fs";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, ERRNO, O, PROT_WRITE } from "./abi.js";
-import { fileStat, HostFile, VirtualDir, type DirEntry, type GuestFile, type StatInfo } from "./files.js";
+import {
+  fdPath,
+  fileStat,
+  HostFile,
+  VirtualDir,
+  type DirEntry,
+  type GuestFile,
+  type StatInfo,
+} from "./files.js";
 import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
 import { SOCKET_SYSCALLS } from "./sockets.js";
@@ -30,6 +38,9 @@ export function lookup(p: UserProcess, dirfd: number, path: string, follow: bool
   }
   return p.kernel.vfs.resolve(p, base, path, follow);
 }
+
+/** A mount's own directory or file, whose host path is the descriptor link it is reached by. */
+const isAnchor = (n: Node<UserProcess>): boolean => n.kind === "host" && n.host === n.mount.host;
 
 /** The host path of an existing node whose contents or metadata may change. */
 function mutableHost(r: Lookup): string {
@@ -89,7 +100,7 @@ function openPath(p: UserProcess, dirfd: number, path: string, flags: number, mo
     if (write && n.mount.readOnly) throw new SysError(ERRNO.EROFS);
   } else if (!create) throw new SysError(ERRNO.ENOENT);
   else creatable(p, r);
-  const f = HostFile.open(n.host, flags, create ? mode & ~p.umask : 0);
+  const f = HostFile.open(n.host, flags, create ? mode & ~p.umask : 0, isAnchor(n));
   f.guestPath = r.guest;
   f.readOnlyMount = n.mount.readOnly || n.mount.synthetic !== undefined;
   return f;
@@ -199,12 +210,23 @@ function listDir(p: UserProcess, f: GuestFile): DirEntry[] {
     { name: "..", ino: statOf(dir.slice(0, -1))?.ino ?? 0n, type: DT_DIR },
   ];
   const seen = new Set<string>();
-  const names = f instanceof HostFile && f.hostPath !== undefined ? fs.readdirSync(f.hostPath) : [];
+  // A host directory is read through its descriptor: what it holds, whatever was renamed since.
+  const hostDir =
+    f instanceof HostFile && f.hostPath !== undefined ? (fdPath(f.fd) ?? f.hostPath) : undefined;
+  const names = hostDir !== undefined ? fs.readdirSync(hostDir) : [];
   if (f instanceof VirtualDir) names.push(...f.names());
-  for (const name of [...names, ...vfs.mountChildren(f.guestPath!)]) {
+  const mounted = new Set(vfs.mountChildren(f.guestPath!));
+  const hostStat = (name: string): StatInfo | undefined => {
+    try {
+      return fs.lstatSync(`${hostDir}/${name}`, { bigint: true });
+    } catch {
+      return undefined;
+    }
+  };
+  for (const name of [...names, ...mounted]) {
     if (seen.has(name)) continue;
     seen.add(name);
-    const st = statOf([...dir, name]);
+    const st = hostDir !== undefined && !mounted.has(name) ? hostStat(name) : statOf([...dir, name]);
     if (!st) continue; // gone since readdir
     entries.push({ name, ino: st.ino, type: Number((st.mode >> 12n) & 0xfn) }); // DT_* = S_IFMT >> 12
   }
@@ -278,7 +300,7 @@ function utimensat(p: UserProcess, t: Thread): number {
   const dirfd = t.argInt(0);
   const pathPtr = t.arg(1);
   const timesPtr = t.arg(2);
-  const flags = t.argInt(3);
+  let flags = t.argInt(3);
   let target: string | undefined;
   let fd: number | undefined;
   if (pathPtr === 0) {
@@ -286,7 +308,11 @@ function utimensat(p: UserProcess, t: Thread): number {
     if (f.readOnlyMount) throw new SysError(ERRNO.EROFS);
     fd = f.hostFd();
     if (fd === undefined) throw new SysError(ERRNO.EBADF);
-  } else target = mutableHost(lookup(p, dirfd, p.as.cstring(pathPtr), !(flags & AT_SYMLINK_NOFOLLOW)));
+  } else {
+    const r = lookup(p, dirfd, p.as.cstring(pathPtr), !(flags & AT_SYMLINK_NOFOLLOW));
+    target = mutableHost(r);
+    if (isAnchor(r.node)) flags &= ~AT_SYMLINK_NOFOLLOW; // a mount's root is no link to the guest
+  }
   const cur = target !== undefined ? fs.lstatSync(target) : fs.fstatSync(fd!);
   const now = Date.now() / 1000;
   const pick = (i: number, old: number): number => {
@@ -448,9 +474,9 @@ export const FS_SYSCALLS: SyscallDef[] = [
     return 0;
   }),
   sys(54, "fchownat", "Dsiix", (p, t) => {
-    const nofollow = (t.argInt(4) & AT_SYMLINK_NOFOLLOW) !== 0;
-    const host = mutableHost(lookup(p, t.argInt(0), pathArg(p, t, 1), !nofollow));
-    if (nofollow) fs.lchownSync(host, t.argInt(2), t.argInt(3));
+    const r = lookup(p, t.argInt(0), pathArg(p, t, 1), (t.argInt(4) & AT_SYMLINK_NOFOLLOW) === 0);
+    const host = mutableHost(r);
+    if (t.argInt(4) & AT_SYMLINK_NOFOLLOW && !isAnchor(r.node)) fs.lchownSync(host, t.argInt(2), t.argInt(3));
     else fs.chownSync(host, t.argInt(2), t.argInt(3));
     return 0;
   }),
@@ -471,7 +497,11 @@ export const FS_SYSCALLS: SyscallDef[] = [
     if (!exists(n)) throw new SysError(ERRNO.ENOENT);
     return statfsAt(p, t.arg(1), n.kind === "host" ? n.host : undefined);
   }),
-  sys(44, "fstatfs", "ip", (p, t) => statfsAt(p, t.arg(1), p.fds.get(t.argInt(0)).hostPath)),
+  sys(44, "fstatfs", "ip", (p, t) => {
+    const f = p.fds.get(t.argInt(0));
+    const fd = f.hostFd();
+    return statfsAt(p, t.arg(1), f.hostPath === undefined || fd === undefined ? f.hostPath : (fdPath(fd) ?? f.hostPath)); // prettier-ignore
+  }),
   sys(166, "umask", "o", (p, t) => {
     const old = p.umask;
     p.umask = t.argInt(0) & 0o777;

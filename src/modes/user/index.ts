@@ -1,12 +1,13 @@
 // User mode's entry point: run a riscv64 Linux ELF like qemu-riscv64 does, inside a file
 // namespace of the user's choosing (vfs.ts).
-import { lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants as fsConstants, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs"; // prettier-ignore
 import { tmpdir } from "node:os";
 import { posix, resolve } from "node:path";
 import { UserError } from "../../core/errors.js";
 import { readInterpreter } from "./exec.js";
 import { Kernel } from "./kernel.js";
 import type { ProgramImage, UserProcess, UserResult } from "./process.js";
+import { fdPath } from "./files.js";
 import { devTree, procTree } from "./procfs.js";
 import { SysError } from "./syscall.js";
 import { Vfs, type VNode } from "./vfs.js";
@@ -74,49 +75,70 @@ const EMPTY_DIR: VNode = { type: "dir", names: () => [], child: () => undefined 
 /** The guest's namespace for `opts`; `cwd` is where the guest starts, `dispose` removes its private /tmp. */
 function namespace(opts: RunOptions): { vfs: Vfs<UserProcess>; cwd: string; dispose: () => void } {
   const vfs = new Vfs<UserProcess>();
-  let rootHost: string | undefined;
-  if (opts.root === undefined) {
-    rootHost = statSync(DEFAULT_ROOT, { throwIfNoEntry: false })?.isDirectory() ? DEFAULT_ROOT : undefined;
-    vfs.mount("/", rootHost ? { host: rootHost } : { synthetic: () => EMPTY_DIR }, true);
-  } else if (opts.root === "") vfs.mount("/", { synthetic: () => EMPTY_DIR }, true);
-  else {
-    rootHost = hostDir(opts.root, "--root");
-    if (!statSync(rootHost).isDirectory()) throw new UserError(`--root ${opts.root}: not a directory`);
-    vfs.mount("/", { host: rootHost }, false);
-  }
-  const bound = new Set<string>();
-  for (const b of opts.binds ?? []) {
-    const host = hostDir(b.host, "--bind");
-    const guest = guestName(b.guest ?? resolve(b.host), "--bind");
-    vfs.mount(guest, { host }, b.readOnly ?? false);
-    bound.add(guest);
-  }
-  // The working directory: inside the root it is just where the guest starts; elsewhere it is
-  // bound at its own path unless a bind already shows it there.
-  let cwd = "/";
-  if (opts.exposeCwd ?? true) {
-    const logical = resolve(opts.cwd ?? process.cwd());
-    const real = hostDir(logical, "working directory");
-    if (rootHost && (real === rootHost || real.startsWith(rootHost === "/" ? "/" : rootHost + "/")))
-      cwd = rootHost === "/" ? real : real.slice(rootHost.length) || "/";
-    else if (real !== "/") {
-      cwd = logical;
-      if (!showsAt(vfs, logical, real)) vfs.mount(logical, { host: real }, false);
+  const fds: number[] = [];
+  // Each host mount is reached through a descriptor of its directory (or file), opened now.
+  const anchored = (real: string) => {
+    let fd: number;
+    try {
+      fd = openSync(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    } catch (e) {
+      throw new UserError(`cannot open ${real}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-  }
-  vfs.mount("/dev", { synthetic: () => devTree() }, false);
-  vfs.mount("/proc", { synthetic: (p) => procTree(p) }, true);
-  // A private, empty /tmp when the root has none and the user gave none.
-  let privateTmp: string | undefined;
-  const rootTmp = rootHost ? lstatSync(`${rootHost}/tmp`, { throwIfNoEntry: false }) : undefined;
-  if (!bound.has("/tmp") && !rootTmp?.isDirectory()) {
-    privateTmp = mkdtempSync(`${tmpdir()}/hartwood-tmp-`);
-    vfs.mount("/tmp", { host: privateTmp }, false);
-  }
-  const dispose = () => {
-    if (privateTmp) rmSync(privateTmp, { recursive: true, force: true });
+    fds.push(fd);
+    return { host: fdPath(fd) ?? real, root: real };
   };
-  return { vfs, cwd, dispose };
+  try {
+    return build();
+  } catch (e) {
+    for (const fd of fds) closeSync(fd);
+    throw e;
+  }
+
+  function build(): { vfs: Vfs<UserProcess>; cwd: string; dispose: () => void } {
+    let rootHost: string | undefined;
+    if (opts.root === undefined) {
+      rootHost = statSync(DEFAULT_ROOT, { throwIfNoEntry: false })?.isDirectory() ? DEFAULT_ROOT : undefined;
+      vfs.mount("/", rootHost ? anchored(rootHost) : { synthetic: () => EMPTY_DIR }, true);
+    } else if (opts.root === "") vfs.mount("/", { synthetic: () => EMPTY_DIR }, true);
+    else {
+      rootHost = hostDir(opts.root, "--root");
+      if (!statSync(rootHost).isDirectory()) throw new UserError(`--root ${opts.root}: not a directory`);
+      vfs.mount("/", anchored(rootHost), false);
+    }
+    // The synthetic trees first: a bind at /dev or /proc is the user's choice and hides them.
+    vfs.mount("/dev", { synthetic: () => devTree() }, false);
+    vfs.mount("/proc", { synthetic: (p) => procTree(p) }, true);
+    for (const b of opts.binds ?? []) {
+      const host = hostDir(b.host, "--bind");
+      const guest = guestName(b.guest ?? resolve(b.host), "--bind");
+      vfs.mount(guest, anchored(host), b.readOnly ?? false);
+    }
+    // The working directory: inside the root it is just where the guest starts; elsewhere it is
+    // bound at its own path unless a bind already shows it there.
+    let cwd = "/";
+    if (opts.exposeCwd ?? true) {
+      const logical = resolve(opts.cwd ?? process.cwd());
+      const real = hostDir(logical, "working directory");
+      if (rootHost && (real === rootHost || real.startsWith(rootHost === "/" ? "/" : rootHost + "/")))
+        cwd = rootHost === "/" ? real : real.slice(rootHost.length) || "/";
+      else if (real !== "/") {
+        cwd = logical;
+        if (!showsAt(vfs, logical, real)) vfs.mount(logical, anchored(real), false);
+      }
+    }
+    // A private, empty /tmp when the root has none and nothing else is mounted there.
+    let privateTmp: string | undefined;
+    const rootTmp = rootHost ? lstatSync(`${rootHost}/tmp`, { throwIfNoEntry: false }) : undefined;
+    if (!vfs.has("/tmp") && !rootTmp?.isDirectory()) {
+      privateTmp = mkdtempSync(`${tmpdir()}/hartwood-tmp-`);
+      vfs.mount("/tmp", anchored(privateTmp), false);
+    }
+    const dispose = () => {
+      for (const fd of fds) closeSync(fd);
+      if (privateTmp) rmSync(privateTmp, { recursive: true, force: true });
+    };
+    return { vfs, cwd, dispose };
+  }
 }
 
 /** True when guest path `guest` already names host directory `host` through the mounts so far. */
@@ -148,6 +170,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
     const image: ProgramImage = {
       bytes,
       hostPath,
+      hostFd: openSync(hostPath, "r"),
       guestPath: ns.vfs.guestPathOf(hostPath) ?? resolve(opts.program),
       argv: [opts.program, ...(opts.args ?? [])],
       env,

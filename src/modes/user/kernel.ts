@@ -3,7 +3,8 @@
 // process's exit ends the run; processes still alive then are killed.
 import * as S from "../../arch/riscv/state.js";
 import { CLONE, SI_USER, SIG } from "./abi.js";
-import { FdTable } from "./files.js";
+import { openSync } from "node:fs";
+import { fdPath, FdTable } from "./files.js";
 import { UserProcess, type ProgramImage, type UserResult } from "./process.js";
 import { sendSignal } from "./signals.js";
 import type { Thread } from "./thread.js";
@@ -76,6 +77,7 @@ export class Kernel {
     const child = new UserProcess(this, parent, parent.fds.clone(), parent.cwd);
     child.umask = parent.umask;
     child.programPath = parent.programPath;
+    child.programFd = openSync(fdPath(parent.programFd) ?? parent.programPath, "r"); // its own descriptor
     child.programGuestPath = parent.programGuestPath;
     child.argv = parent.argv;
     child.env = parent.env;

@@ -4,6 +4,7 @@
 // (timers, reads, other processes) only when no thread can run. Processes made by fork run
 // their loops side by side on the same event loop (see kernel.ts).
 import { randomBytes } from "node:crypto";
+import { closeSync } from "node:fs";
 import { RiscvCpu, cpuVmmBytes } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
 import {
@@ -77,8 +78,9 @@ export interface UserResult {
 /** A program to start in a process (the first one, or execve). */
 export interface ProgramImage {
   bytes: Uint8Array;
-  /** The host path it came from, and the guest's name for it (/proc/self/exe). */
+  /** The host path it came from, a host descriptor of it (the process owns it from exec on), and the guest's name for it (/proc/self/exe). */
   hostPath: string;
+  hostFd: number;
   guestPath: string;
   argv: readonly string[];
   env: readonly string[];
@@ -119,6 +121,8 @@ export class UserProcess {
   vforkParent: { p: UserProcess; t: Thread } | undefined;
   /** The running program: its host file, its guest path, and what it was started with. */
   programPath = "";
+  /** A host descriptor of the program file (-1 before the first exec): /proc/self/exe opens it. */
+  programFd = -1;
   programGuestPath = "";
   argv: readonly string[] = [];
   env: readonly string[] = [];
@@ -172,6 +176,8 @@ export class UserProcess {
    * when there is none): the ELF and its interpreter, the vDSO page and the stack.
    */
   exec(image: ProgramImage, t: Thread | undefined = this.threads[0]): void {
+    this.closeProgram();
+    this.programFd = image.hostFd;
     const as = this.as;
     for (const other of [...this.threads]) if (other !== t) this.endThread(other, 0);
     as.unmap(as.lo, as.hi - as.lo);
@@ -246,8 +252,15 @@ export class UserProcess {
   }
 
   /** The whole process ends with `status` (or killed by `signal`). */
+  /** Closes the descriptor of the program file. */
+  closeProgram(): void {
+    if (this.programFd >= 0) closeSync(this.programFd);
+    this.programFd = -1;
+  }
+
   exit(status: number, signal?: number): void {
     if (this.result) return;
+    this.closeProgram();
     for (const it of this.itimers) it?.cancel();
     this.itimers.length = 0;
     let instret = this.retired;

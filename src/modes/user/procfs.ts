@@ -3,7 +3,7 @@
 // reaches the host beyond those devices and the files the guest already has open.
 import * as fs from "node:fs";
 import { ERRNO, O } from "./abi.js";
-import { fileStat, HostFile, MemFile, S_IFDIR, S_IFLNK, S_IFREG, syntheticStat, VirtualDir } from "./files.js"; // prettier-ignore
+import { fdPath, fileStat, HostFile, MemFile, S_IFDIR, S_IFLNK, S_IFREG, syntheticStat, VirtualDir } from "./files.js"; // prettier-ignore
 import type { GuestFile, StatInfo } from "./files.js";
 import type { UserProcess } from "./process.js";
 import { SysError } from "./syscall.js";
@@ -25,7 +25,9 @@ function fdLink(f: GuestFile): VNode {
       const write = (flags & O.ACCMODE) !== O.RDONLY || flags & O.TRUNC;
       if (f instanceof HostFile && f.hostPath && !f.isDir) {
         if (write && f.readOnlyMount) throw new SysError(ERRNO.EROFS);
-        const reopened = HostFile.open(f.hostPath, flags & ~(O.CREAT | O.EXCL), 0);
+        // Through the descriptor, not the path: the file it holds, whatever was renamed since.
+        const via = fdPath(f.fd);
+        const reopened = HostFile.open(via ?? f.hostPath, flags & ~(O.CREAT | O.EXCL), 0, via !== undefined);
         reopened.guestPath = f.guestPath;
         reopened.readOnlyMount = f.readOnlyMount;
         return reopened;
@@ -34,7 +36,7 @@ function fdLink(f: GuestFile): VNode {
       return f;
     },
     stat: () => fileStat(f),
-    host: () => f.hostPath,
+    host: () => (f instanceof HostFile && f.hostPath ? (fdPath(f.fd) ?? f.hostPath) : undefined),
   };
   return link(() => f.guestPath ?? f.anonName(), magic);
 }
@@ -43,13 +45,14 @@ function pidDir(q: UserProcess): VNode {
   const exe: MagicLink = {
     open(flags) {
       if ((flags & O.ACCMODE) !== O.RDONLY) throw new SysError(ERRNO.ETXTBSY);
-      const f = HostFile.open(q.programPath, O.RDONLY, 0);
+      const via = fdPath(q.programFd);
+      const f = HostFile.open(via ?? q.programPath, O.RDONLY, 0, via !== undefined);
       f.guestPath = q.programGuestPath;
       f.readOnlyMount = true;
       return f;
     },
-    stat: () => fs.statSync(q.programPath, { bigint: true }),
-    host: () => q.programPath,
+    stat: () => fs.fstatSync(q.programFd, { bigint: true }),
+    host: () => fdPath(q.programFd) ?? q.programPath,
   };
   const comm = () => (q.argv[0] ?? "").split("/").pop()!.slice(0, 15);
   return dir(() => ({

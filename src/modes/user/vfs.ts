@@ -38,8 +38,14 @@ export interface Mount<C> {
   /** `guest` split into components. */
   readonly parts: readonly string[];
   readonly depth: number;
-  /** Host path (absolute, symlink-free) for host mounts. */
+  /**
+   * How the host reaches a host mount's directory (or file): on Linux "/proc/self/fd/N" of a
+   * descriptor opened when the namespace was made, so that renaming anything on the way to it
+   * through another mount cannot redirect it; elsewhere its path.
+   */
   readonly host?: string;
+  /** The host path it was made from (symlink-free): for finding a host file's guest name. */
+  readonly root?: string;
   /** The tree of a synthetic mount, made for the asking process. */
   readonly synthetic?: (ctx: C) => VNode;
   readonly readOnly: boolean;
@@ -80,6 +86,16 @@ function lstat(host: string): fs.BigIntStats | undefined {
   }
 }
 
+function stat(host: string): fs.BigIntStats | undefined {
+  try {
+    return fs.statSync(host, { bigint: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new SysError(hostErrno(e));
+  }
+}
+
 const split = (path: string): string[] => path.split("/").filter((c) => c !== "");
 const joinGuest = (parts: readonly string[]): string => "/" + parts.join("/");
 /** A host path below mount directory `base`; `rest` holds names only (the walk consumed "." and ".."). */
@@ -90,7 +106,11 @@ export class Vfs<C> {
   private readonly mounts: Mount<C>[] = [];
 
   /** Mounts `host` (a host path) or a synthetic tree at `guest`; a later mount at the same place hides an earlier one. */
-  mount(guest: string, what: { host: string } | { synthetic: (ctx: C) => VNode }, readOnly: boolean): void {
+  mount(
+    guest: string,
+    what: { host: string; root?: string } | { synthetic: (ctx: C) => VNode },
+    readOnly: boolean,
+  ): void {
     const parts = split(guest);
     const m: Mount<C> = { guest: joinGuest(parts), parts, depth: parts.length, readOnly, ...what };
     const i = this.mounts.findIndex((o) => o.guest === m.guest);
@@ -105,6 +125,12 @@ export class Vfs<C> {
       if (m.depth <= parts.length && m.parts.every((c, i) => parts[i] === c)) return m;
     }
     throw new Error("the guest namespace has no root mount");
+  }
+
+  /** True when something is mounted at exactly guest path `guest`. */
+  has(guest: string): boolean {
+    const g = joinGuest(split(guest));
+    return this.mounts.some((m) => m.guest === g);
   }
 
   /** Names of the mount points directly below guest directory `guest` (they show in its listing). */
@@ -144,11 +170,12 @@ export class Vfs<C> {
   /** A guest path that names host path `host` (symlink-free), if any mount shows it. */
   guestPathOf(host: string): string | undefined {
     for (const m of this.mounts) {
-      if (m.host === undefined) continue;
-      const prefix = m.host === "/" ? "/" : m.host + "/";
-      if (host !== m.host && !host.startsWith(prefix)) continue;
-      const guest = joinGuest([...m.parts, ...split(host.slice(m.host.length))]);
-      if (this.hostOf(guest) === host) return guest; // not hidden by another mount
+      const root = m.root ?? m.host;
+      if (root === undefined) continue;
+      const prefix = root === "/" ? "/" : root + "/";
+      if (host !== root && !host.startsWith(prefix)) continue;
+      const guest = joinGuest([...m.parts, ...split(host.slice(root.length))]);
+      if (this.mountOf(split(guest)) === m) return guest; // not hidden by another mount
     }
     return undefined;
   }
@@ -172,7 +199,8 @@ export class Vfs<C> {
       if (v) return { kind: "virtual", v, mount };
     }
     const host = mount.host === undefined ? undefined : hostJoin(mount.host, rest);
-    const st = host === undefined ? undefined : lstat(host);
+    // A mount's own directory is never a link in the guest's eyes (its access path may be one).
+    const st = host === undefined ? undefined : rest.length === 0 ? stat(host) : lstat(host);
     // A directory that only exists because a mount point lies below it.
     if (!st && this.mountChildren(joinGuest(parts)).length > 0) {
       const guest = joinGuest(parts);
@@ -190,8 +218,11 @@ export class Vfs<C> {
   resolve(ctx: C, base: string, path: string, follow: boolean): Resolved<C> {
     if (path === "") throw new SysError(ERRNO.ENOENT);
     if (path.length >= PATH_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
-    let parts = path.startsWith("/") ? [] : split(base);
+    // A relative path is walked from "/" through `base` again: a directory on the way to the
+    // working directory (or a dirfd) may have become a link since, and only a walk sees that.
+    let parts: string[] = [];
     const todo = path.split("/").reverse(); // a stack: the next component is on top
+    if (!path.startsWith("/")) todo.push(...split(base).reverse());
     let node = this.nodeAt(ctx, parts);
     let links = 0;
     let trailing = false; // the last component is followed by "/": it must be a directory
