@@ -143,6 +143,11 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.status).toBe(128 + 14);
   });
 
+  test("path limits give ENAMETOOLONG; chdir through /proc/self/fd/N of a directory", async () => {
+    const got = await compare(build("pathlimits.c", "static"), "static", (dir) => [dir]);
+    expect(got.stdout).toContain("chdir magic: 0 errno=0 ends with dd: 1");
+  });
+
   test("a loop left after many passes keeps a register written only on its untaken path", async () => {
     expect((await compare(build("loopexit.S", "static"), "static")).status).toBe(77);
   });

@@ -16,6 +16,7 @@ import {
   type GuestFile,
   type StatInfo,
 } from "./files.js";
+import { GuestFault } from "./addrspace.js";
 import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
 import { SOCKET_SYSCALLS } from "./sockets.js";
@@ -76,7 +77,18 @@ function existingHost(r: Lookup): string {
   return n.host;
 }
 
-const pathArg = (p: UserProcess, t: Thread, i: number) => p.as.cstring(t.arg(i));
+const PATH_MAX = 4096;
+
+/** A path argument: ENAMETOOLONG when PATH_MAX mapped bytes hold no NUL (Linux's getname). */
+function pathArg(p: UserProcess, t: Thread, i: number): string {
+  const addr = t.arg(i);
+  try {
+    return p.as.cstring(addr, PATH_MAX);
+  } catch (e) {
+    if (e instanceof GuestFault && e.addr === addr && p.as.isMapped(addr, PATH_MAX)) throw new SysError(ERRNO.ENAMETOOLONG); // prettier-ignore
+    throw e;
+  }
+}
 
 function openPath(p: UserProcess, dirfd: number, path: string, flags: number, mode: number): GuestFile {
   if ((flags & O.TMPFILE) === O.TMPFILE) throw new SysError(ERRNO.EOPNOTSUPP);
@@ -415,6 +427,15 @@ function changeableFd(p: UserProcess, fd: number): number {
 }
 
 function chdir(p: UserProcess, r: Lookup): number {
+  const n = r.node;
+  if (n.kind === "virtual" && n.v.type === "link" && n.v.magic) {
+    // /proc/self/fd/N of a directory: go where that directory is
+    const f = n.v.magic.open(O.RDONLY);
+    const guest = f.isDir ? f.guestPath : undefined;
+    f.release();
+    if (guest === undefined) throw new SysError(ERRNO.ENOTDIR);
+    return chdir(p, p.kernel.vfs.resolve(p, "/", guest, true));
+  }
   if (!exists(r.node)) throw new SysError(ERRNO.ENOENT);
   if (!isDir(r.node)) throw new SysError(ERRNO.ENOTDIR);
   if (r.node.kind === "host") fs.accessSync(r.node.host, fs.constants.X_OK);

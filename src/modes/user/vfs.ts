@@ -217,7 +217,7 @@ export class Vfs<C> {
    */
   resolve(ctx: C, base: string, path: string, follow: boolean): Resolved<C> {
     if (path === "") throw new SysError(ERRNO.ENOENT);
-    if (path.length >= PATH_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
+    if (Buffer.byteLength(path) >= PATH_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
     // A relative path is walked from "/" through `base` again: a directory on the way to the
     // working directory (or a dirfd) may have become a link since, and only a walk sees that.
     let parts: string[] = [];
@@ -237,7 +237,7 @@ export class Vfs<C> {
         node = this.nodeAt(ctx, parts);
         continue;
       }
-      if (c.length > NAME_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
+      if (c.length > NAME_MAX / 3 && Buffer.byteLength(c) > NAME_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
       const last = todo.every((s) => s === "");
       trailing = last && todo.length > 0;
       parts.push(c);
