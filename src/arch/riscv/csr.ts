@@ -1,5 +1,5 @@
 // Control and status registers (Priv spec ch. 2-4) and the Zicsr instructions' semantics.
-import { HelperResult } from "./interp.js";
+import { HelperResult } from "./sem.js";
 import { MSTATUS, PRV_M, PRV_S } from "./priv.js";
 import type { Hart } from "./hart.js";
 import * as S from "./state.js";

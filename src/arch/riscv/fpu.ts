@@ -4,7 +4,7 @@ import { decoder } from "./decode.js";
 import type { Hart } from "./hart.js";
 import type { FpInsnDef, FpSlow } from "./insns/fd.js";
 import { ALL_INSNS } from "./insns/index.js";
-import { HelperResult } from "./interp.js";
+import { HelperResult } from "./sem.js";
 import * as SF from "./softfloat.js";
 import * as S from "./state.js";
 

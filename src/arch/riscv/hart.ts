@@ -7,7 +7,7 @@ import { fieldValue, FIELDS } from "./insn.js";
 import { Mmu } from "./mmu.js";
 import * as S from "./state.js";
 import { Exit } from "./state.js";
-import { HelperResult } from "./interp.js";
+import { HelperResult } from "./sem.js";
 import { CAUSE, IRQ, IRQ_PRIORITY, MSTATUS, PRV_M, PRV_S, PRV_U } from "./priv.js";
 
 export { CAUSE, IRQ, MSTATUS, PRV_M, PRV_S, PRV_U };

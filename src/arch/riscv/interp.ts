@@ -15,10 +15,7 @@ import {
   type HostFns,
   type MemStrategy,
 } from "./sem.js";
-
 import { emitCanRun, emitSlot, JIT_RETRY, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
-
-export { HELPERS, HelperResult, PAGE_R, PAGE_W, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
 
 /** Size and signedness by LOAD_KINDS index (the `kind` the load slow path receives). */
 export const LOAD_KIND_BYTES: readonly number[] = LOAD_KINDS.map((k) => LOAD_BYTES[k]);

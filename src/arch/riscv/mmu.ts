@@ -1,7 +1,8 @@
 // Address translation (Sv39/Sv48/Sv57, Priv spec §4.3-4.5), physical memory protection
 // (§3.7) and the software TLB the engines probe inline. Everything here is the slow path:
 // the engines only come here on a TLB miss, an MMIO access or a misaligned access.
-import { HelperResult, LOAD_KIND_BYTES as LOAD_BYTES, LOAD_KIND_SIGNED as LOAD_SIGNED } from "./interp.js";
+import { LOAD_KIND_BYTES as LOAD_BYTES, LOAD_KIND_SIGNED as LOAD_SIGNED } from "./interp.js";
+import { HelperResult } from "./sem.js";
 import { CAUSE, MSTATUS, PRV_M, PRV_S, PRV_U } from "./priv.js";
 import type { Hart } from "./hart.js";
 import * as S from "./state.js";

@@ -1,7 +1,7 @@
 // The guest's address space: which pages are mapped (VMAs), where new mappings go, the
 // program break, and reading/writing guest memory on behalf of syscalls. Guest address a is
 // wasm offset a (the window [lo, hi) of the memory), so the bytes are the wasm memory's own.
-import { PERM_TABLE_BYTES } from "../../arch/riscv/interp.js";
+import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { MAP_FIXED_NOREPLACE, PAGE, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
 
 export interface Vma {

@@ -10,9 +10,9 @@ import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
 import {
   LOAD_KIND_BYTES as LOAD_BYTES,
   LOAD_KIND_SIGNED as LOAD_SIGNED,
-  PERM_TABLE_BYTES,
   type InterpImports,
 } from "../../arch/riscv/interp.js";
+import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { CAUSE } from "../../arch/riscv/priv.js";
 import * as S from "../../arch/riscv/state.js";
 import { UserError } from "../../core/errors.js";
