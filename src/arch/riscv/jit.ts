@@ -3,7 +3,8 @@
 // the same instruction definitions as the interpreter (insns/*.ts through `Sem`), only with
 // every operand, immediate and pc a constant. A translation follows the code through jal
 // (calls and gotos) up to an indirect jump, a system instruction or MAX_INSNS instructions;
-// a conditional branch leaves it when taken, and a branch back to its start loops inside it.
+// a taken conditional branch skips forward inside it when its target comes later in it (and
+// the skips nest), leaves it otherwise, and a branch back to its start loops inside it.
 //
 // Translations live in a direct-mapped table keyed by guest pc (jitSlot): a tag per slot in
 // wasm memory, and the function in the same slot of a WebAssembly.Table, which the
@@ -116,8 +117,13 @@ class RegCache {
   /** The instruction being emitted, and the block depth its code starts at. */
   k = 0;
   baseDepth = 0;
-  /** Registers some instruction writes only on some of its paths: they are loaded at entry. */
-  private readonly partlyWritten = new Set<Reg>();
+  /**
+   * Registers written only on some paths (inside an instruction, or by instructions a forward
+   * branch may skip): they are loaded at entry, so their locals are right whichever path ran.
+   */
+  readonly partlyWritten = new Set<Reg>();
+  /** The instruction after which the first pass ended the translation (a helper), or -1. */
+  endedAt = -1;
 
   /** The local of register `r`, noting the access (first pass). */
   local(w: FunctionBuilder, r: Reg, write: boolean): Local {
@@ -141,7 +147,7 @@ class RegCache {
     return c;
   }
 
-  private writtenIn(from: number, to: number): Set<Reg> {
+  writtenIn(from: number, to: number): Set<Reg> {
     const out = new Set<Reg>();
     for (let i = from; i <= to; i++) for (const r of this.writes[i] ?? []) out.add(r);
     return out;
@@ -222,8 +228,18 @@ class JitSem extends AccessSem {
     private readonly start: number,
     private readonly count: number,
     private readonly regs: RegCache,
+    /** Forward branches that skip within the translation: instruction -> target index. */
+    private readonly skips: ReadonlyMap<number, number> = new Map(),
+    /** Instructions skipped in this pass (when there are skips). */
+    private readonly skipped?: Local,
   ) {
     super(w, hartLocal, mem, fn);
+  }
+
+  /** Pushes how many instructions this pass has run up to and including this one (i32). */
+  private charged(): void {
+    this.w.i32_const(this.k + 1);
+    if (this.skipped) this.w.get(this.skipped).i32_sub();
   }
 
   field(name: FieldName): Operand {
@@ -274,10 +290,10 @@ class JitSem extends AccessSem {
     const to = this.staticTarget();
     if (to === this.start) {
       // Back to the start: loop here while the slice lasts and nobody asks to stop.
-      w.get(this.budget)
-        .i32_const(this.k + 1)
-        .i32_sub()
-        .set(this.budget);
+      w.get(this.budget);
+      this.charged();
+      w.i32_sub().set(this.budget);
+      if (this.skipped) w.i32_const(0).set(this.skipped);
       w.get(this.budget).i32_const(this.count).i32_lt_s();
       w.get(this.hartLocal).i32_load(S.STOP).i32_or();
       w.if_();
@@ -292,6 +308,16 @@ class JitSem extends AccessSem {
       return;
     }
     if (to !== undefined && to === this.next) return; // a followed jal: the translation goes on there
+    const skipTo = this.skips.get(this.k);
+    if (skipTo !== undefined && this.skipped) {
+      // A forward branch to code later in this translation: skip to it.
+      w.get(this.skipped)
+        .i32_const(skipTo - this.k - 1)
+        .i32_add()
+        .set(this.skipped);
+      w.br(`skip${this.k}`);
+      return;
+    }
     if (to !== undefined) w.i64_const(to);
     else target();
     w.set(this.npc);
@@ -300,18 +326,17 @@ class JitSem extends AccessSem {
   /** Leaves through the exit block, this instruction done; the jump target is in npc. */
   private leave(): void {
     this.regs.writeBack(this.w, this.hartLocal, this.k);
-    this.w.i32_const(this.k + 1).set(this.done);
+    this.charged();
+    this.w.set(this.done);
     this.w.br("exit");
   }
   protected sync(): void {
     const w = this.w;
     this.regs.writeBack(w, this.hartLocal, this.k - 1); // the host (a signal frame) sees every register
     w.get(this.hartLocal).i64_const(this.cur.pc).i64_store(S.PC);
-    w.get(this.hartLocal)
-      .get(this.budget)
-      .i32_const(this.k + 1)
-      .i32_sub()
-      .i32_store(S.BUDGET);
+    w.get(this.hartLocal).get(this.budget);
+    this.charged();
+    w.i32_sub().i32_store(S.BUDGET);
   }
   protected resume(): void {
     this.w.i32_const(JIT_CONTINUE).return_();
@@ -324,22 +349,45 @@ class JitSem extends AccessSem {
   }
   protected afterHelper(name: HelperName): void {
     // The host may have changed the budget (a blocking syscall): rebase on what it left.
-    this.w
-      .get(this.hartLocal)
-      .i32_load(S.BUDGET)
-      .i32_const(this.k + 1)
-      .i32_add()
-      .set(this.budget);
+    this.w.get(this.hartLocal).i32_load(S.BUDGET);
+    this.charged();
+    this.w.i32_add().set(this.budget);
     this.regs.reloadAll(this.w, this.hartLocal); // it may have written any of them
     // The FP slow path only computes; any other helper may change what code means (fence.i,
     // satp, privilege): the translation ends after this instruction.
-    if (name !== "fp") this.ended = true;
+    if (name !== "fp") {
+      this.ended = true;
+      if (this.regs.endedAt < 0) this.regs.endedAt = this.k;
+    }
   }
   /** Ends the translation after the current instruction: continue at the next one. */
   fallOut(): void {
     this.w.i64_const(this.cur.pc + this.cur.len).set(this.npc);
     this.leave();
   }
+}
+
+/**
+ * Conditional branches whose target comes later in the translation, up to instruction `last`
+ * (the last one emitted): they skip forward inside it instead of leaving it. Their ranges
+ * must nest (wasm blocks do); a branch that would not is left to exit. Instruction -> index
+ * of its target.
+ */
+function forwardSkips(insns: readonly Insn[], last: number): Map<number, number> {
+  const index = new Map(insns.map((i, k) => [i.pc, k]));
+  const skips = new Map<number, number>();
+  const open: number[] = []; // ends of the enclosing skips, innermost last
+  for (let k = 0; k <= last; k++) {
+    while (open.length && open[open.length - 1] <= k) open.pop();
+    const i = insns[k];
+    if ((i.insn & 0x7f) !== OPC_BRANCH) continue;
+    const t = index.get(i.pc + immValue(i.insn, "B"));
+    if (t === undefined || t <= k + 1 || t > last) continue;
+    if (open.length && t > open[open.length - 1]) continue;
+    skips.set(k, t);
+    open.push(t);
+  }
+  return skips;
 }
 
 const decoders = new WeakMap<readonly InsnDef[], (insn: number) => InsnDef | undefined>();
@@ -463,10 +511,18 @@ export class Jit {
   private emit(start: number, insns: Insn[]): Uint8Array {
     const first = new RegCache();
     this.emitModule(start, insns, () => first); // records the registers used
-    return this.emitModule(start, insns, (w) => first.withLocals(w));
+    const last = first.endedAt >= 0 ? first.endedAt : insns.length - 1;
+    const skips = forwardSkips(insns, last);
+    for (const [k, t] of skips) for (const r of first.writtenIn(k + 1, t - 1)) first.partlyWritten.add(r);
+    return this.emitModule(start, insns, (w) => first.withLocals(w), skips);
   }
 
-  private emitModule(start: number, insns: Insn[], regsFor: (w: FunctionBuilder) => RegCache): Uint8Array {
+  private emitModule(
+    start: number,
+    insns: Insn[],
+    regsFor: (w: FunctionBuilder) => RegCache,
+    skips: ReadonlyMap<number, number> = new Map(),
+  ): Uint8Array {
     const m = new ModuleBuilder();
     m.importMemory("env", "memory", 1, 65536, this.memory.buffer instanceof SharedArrayBuffer);
     m.importTable("env", "table", JIT_SLOTS);
@@ -487,10 +543,33 @@ export class Jit {
     const regs = regsFor(w);
     // The caller has checked that the budget allows a whole pass (emitCanRun).
     regs.loadLiveIn(w, hart);
-    const sem = new JitSem(w, hart, this.mem, fn, budget, npc, done, start, insns.length, regs);
+    const skipped = skips.size ? w.local(I32) : undefined; // wasm locals start at zero
+    const sem = new JitSem(
+      w,
+      hart,
+      this.mem,
+      fn,
+      budget,
+      npc,
+      done,
+      start,
+      insns.length,
+      regs,
+      skips,
+      skipped,
+    );
     w.loop("top");
     w.block("exit");
+    const closeAt = new Map<number, number>();
+    let open = 0;
     for (let k = 0; k < insns.length; k++) {
+      for (let n = closeAt.get(k) ?? 0; n > 0; n--, open--) w.end(); // a skip lands here
+      const t = skips.get(k);
+      if (t !== undefined) {
+        w.block(`skip${k}`);
+        closeAt.set(t, (closeAt.get(t) ?? 0) + 1);
+        open++;
+      }
       sem.cur = insns[k];
       sem.k = regs.k = k;
       regs.baseDepth = w.blockDepth;
@@ -502,6 +581,7 @@ export class Jit {
       }
       if (k === insns.length - 1) sem.fallOut();
     }
+    for (; open > 0; open--) w.end(); // unreachable: no skip lands past the last instruction
     w.end(); // exit: npc and done are set, registers written back
     w.get(budget).get(done).i32_sub().set(budget);
     // Chain: when the next pc has a translation that fits the budget, it replaces this frame.
