@@ -97,7 +97,8 @@ function namespace(opts: RunOptions): { vfs: Vfs<UserProcess>; cwd: string; disp
   function build(): { vfs: Vfs<UserProcess>; cwd: string; dispose: () => void } {
     let rootHost: string | undefined;
     if (opts.root === undefined) {
-      rootHost = statSync(DEFAULT_ROOT, { throwIfNoEntry: false })?.isDirectory() ? DEFAULT_ROOT : undefined;
+      const isDir = statSync(DEFAULT_ROOT, { throwIfNoEntry: false })?.isDirectory();
+      rootHost = isDir ? realpathSync(DEFAULT_ROOT) : undefined;
       vfs.mount("/", rootHost ? anchored(rootHost) : { synthetic: () => EMPTY_DIR }, true);
     } else if (opts.root === "") vfs.mount("/", { synthetic: () => EMPTY_DIR }, true);
     else {
