@@ -7,6 +7,7 @@ import * as S from "./state.js";
 import { groupByKey, KEY_MASK } from "./decode.js";
 import {
   AccessSem,
+  importHostFns,
   ILLEGAL_INSTRUCTION,
   LOAD_BYTES,
   LOAD_KINDS,
@@ -171,14 +172,7 @@ export function buildInterpreter(
   const m = new ModuleBuilder();
   m.importMemory("env", "memory", memPages, 65536, shared);
   if (jit) m.importTable("env", "table", JIT_SLOTS);
-  const fn = {
-    load: m.importFunc("host", "load", [I32, I32], [I32]),
-    store: m.importFunc("host", "store", [I32, I32], [I32]),
-    translate: m.importFunc("host", "translate", [I32, I32], [I32]),
-    fetch: m.importFunc("host", "fetch", [I32], [I32]),
-    raise: m.importFunc("host", "raise", [I32, I32], []),
-    helper: m.importFunc("host", "helper", [I32, I32], [I32]),
-  };
+  const fn = importHostFns(m);
   const compile = jit ? m.importFunc("host", "compile", [I32], []) : -1;
   const blockType = m.funcType([I32, I32], [I32]);
   const [, w] = m.func([I32, I32], [I32], "run");

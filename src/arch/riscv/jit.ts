@@ -20,7 +20,7 @@ import { decoder } from "./decode.js";
 import { FIELDS, fieldValue, immValue, type FieldName, type HelperName, type ImmKind, type InsnDef, type Operand } from "./insn.js"; // prettier-ignore
 import { FlatCode, type CodeMemory, type CodeView } from "./code.js";
 import type { Hart } from "./hart.js";
-import { AccessSem, type HostFns, type MemStrategy } from "./sem.js";
+import { AccessSem, importHostFns, type HostFns, type MemStrategy } from "./sem.js";
 import * as S from "./state.js";
 
 /** Slots of the translation table (a power of two). */
@@ -527,14 +527,7 @@ export class Jit {
     m.importMemory("env", "memory", 1, 65536, this.memory.buffer instanceof SharedArrayBuffer);
     m.importTable("env", "table", JIT_SLOTS);
     const blockType = m.funcType([I32, I32], [I32]);
-    const fn: HostFns = {
-      load: m.importFunc("host", "load", [I32, I32], [I32]),
-      store: m.importFunc("host", "store", [I32, I32], [I32]),
-      translate: m.importFunc("host", "translate", [I32, I32], [I32]),
-      fetch: m.importFunc("host", "fetch", [I32], [I32]),
-      raise: m.importFunc("host", "raise", [I32, I32], []),
-      helper: m.importFunc("host", "helper", [I32, I32], [I32]),
-    };
+    const fn = importHostFns(m);
     const [, w] = m.func([I32, I32], [I32], "run");
     const hart = w.param(0);
     const budget = w.param(1);

@@ -3,7 +3,7 @@
 // guard. The subclasses supply what differs: where operands come from (the instruction word
 // at run time, or constants at translation time), how the pc is kept, and what happens after
 // the host has taken a trap.
-import type { FunctionBuilder, Local } from "../../core/wasm.js";
+import type { FunctionBuilder, Local, ModuleBuilder } from "../../core/wasm.js";
 import { I32, I64 } from "../../core/wasm.js";
 import type { Bytes, FieldName, HelperName, ImmKind, LoadKind, Operand, Sem } from "./insn.js";
 import * as S from "./state.js";
@@ -66,6 +66,18 @@ export interface HostFns {
   fetch: number;
   raise: number;
   helper: number;
+}
+
+/** Imports the host functions both engines call (module "host"); imports come before functions. */
+export function importHostFns(m: ModuleBuilder): HostFns {
+  return {
+    load: m.importFunc("host", "load", [I32, I32], [I32]),
+    store: m.importFunc("host", "store", [I32, I32], [I32]),
+    translate: m.importFunc("host", "translate", [I32, I32], [I32]),
+    fetch: m.importFunc("host", "fetch", [I32], [I32]),
+    raise: m.importFunc("host", "raise", [I32, I32], []),
+    helper: m.importFunc("host", "helper", [I32, I32], [I32]),
+  };
 }
 
 /**
