@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { UserError } from "../core/errors.js";
 import { runBaremetal } from "../modes/baremetal.js";
 import { run as runUser, signalName, DEFAULT_ROOT, type Bind } from "../modes/user/index.js";
+import { addBootCommand, addImageCommand } from "./boot.js";
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -119,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
       status = r.status;
     });
+  addBootCommand(program, (s) => (status = s));
+  addImageCommand(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

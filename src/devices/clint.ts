@@ -1,7 +1,8 @@
 // Core-local interruptor (sifive,clint0): per-hart software interrupt (msip) and timer
 // compare (mtimecmp) registers and the shared mtime counter, which runs at `timebaseHz`
 // from the host's monotonic clock.
-import type { MmioDevice } from "../core/physmem.js";
+import type { Device, DeviceState } from "../core/device.js";
+import { UserError } from "../core/errors.js";
 
 export interface ClintLines {
   /** Raise or lower hart `hart`'s machine software interrupt line. */
@@ -15,7 +16,7 @@ const MTIMECMP = 0x4000;
 const MTIME = 0xbff8;
 export const CLINT_SIZE = 0x10000;
 
-export class Clint implements MmioDevice {
+export class Clint implements Device {
   readonly name = "clint";
   private readonly msip: Uint8Array;
   private readonly mtimecmp: Float64Array; // whole ticks, exact below 2^53
@@ -23,6 +24,7 @@ export class Clint implements MmioDevice {
   private readonly cmpHi: Uint32Array;
   private readonly startMs = performance.now();
   private offset = 0; // added to the host clock by guest writes to mtime
+  private readonly raised: boolean[]; // each hart's timer line as update() last set it
 
   constructor(
     readonly harts: number,
@@ -30,6 +32,7 @@ export class Clint implements MmioDevice {
     readonly timebaseHz = 10_000_000,
   ) {
     this.msip = new Uint8Array(harts);
+    this.raised = new Array<boolean>(harts).fill(false);
     this.mtimecmp = new Float64Array(harts).fill(Infinity);
     this.cmpLo = new Uint32Array(harts).fill(0xffffffff);
     this.cmpHi = new Uint32Array(harts).fill(0xffffffff);
@@ -42,14 +45,20 @@ export class Clint implements MmioDevice {
 
   /** Milliseconds until the earliest armed timer fires (Infinity when none is armed). */
   msUntilNextTimer(): number {
-    const next = Math.min(...this.mtimecmp) - this.now();
-    return next <= 0 ? 0 : (next * 1000) / this.timebaseHz;
+    // A compare whose line update() already raised has nothing left to wait for.
+    let next = Infinity;
+    for (let h = 0; h < this.harts; h++) if (!this.raised[h]) next = Math.min(next, this.mtimecmp[h]);
+    if (next === Infinity) return Infinity;
+    return Math.max(0, ((next - this.now()) * 1000) / this.timebaseHz);
   }
 
   /** Re-evaluates every hart's timer line against mtime. */
   update(): void {
     const t = this.now();
-    for (let h = 0; h < this.harts; h++) this.lines.timer(h, t >= this.mtimecmp[h]);
+    for (let h = 0; h < this.harts; h++) {
+      this.raised[h] = t >= this.mtimecmp[h];
+      this.lines.timer(h, this.raised[h]);
+    }
   }
 
   read(offset: number, bytes: 1 | 2 | 4): number {
@@ -87,5 +96,36 @@ export class Clint implements MmioDevice {
       this.offset += hi * 0x100000000 + lo - t;
       this.update();
     }
+  }
+
+  /** mtime is saved as a value: a restored machine's clock continues from it. */
+  save(): DeviceState {
+    return { msip: this.msip.slice(), cmpLo: [...this.cmpLo], cmpHi: [...this.cmpHi], mtime: this.now() };
+  }
+
+  restore(state: DeviceState): void {
+    const s = state as { msip?: unknown; cmpLo?: unknown; cmpHi?: unknown; mtime?: unknown };
+    const words = (v: unknown) =>
+      Array.isArray(v) &&
+      v.length === this.harts &&
+      v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff);
+    if (
+      !(s.msip instanceof Uint8Array) ||
+      s.msip.length !== this.harts ||
+      !words(s.cmpLo) ||
+      !words(s.cmpHi) ||
+      typeof s.mtime !== "number" ||
+      !Number.isSafeInteger(s.mtime)
+    )
+      throw new UserError("saved CLINT state does not fit this board");
+    this.msip.set(s.msip);
+    for (let h = 0; h < this.harts; h++) {
+      this.cmpLo[h] = (s.cmpLo as number[])[h];
+      this.cmpHi[h] = (s.cmpHi as number[])[h];
+      this.mtimecmp[h] = this.cmpHi[h] * 0x100000000 + this.cmpLo[h];
+      this.lines.software(h, this.msip[h] === 1);
+    }
+    this.offset += s.mtime - this.now();
+    this.update();
   }
 }

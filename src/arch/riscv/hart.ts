@@ -46,7 +46,10 @@ export class Hart {
   medeleg = 0;
   mideleg = 0;
   mie = 0;
-  /** Software-writable pending bits (SSIP, STIP, SEIP); device lines are in `irqLines`. */
+  /**
+   * Software-writable pending bits (SSIP, STIP, SEIP); device lines are in `irqLines`.
+   * While menvcfg.STCE = 1, STIP comes from stimecmp instead (`timerStip`).
+   */
   mipSw = 0;
   irqLines = 0;
   mtvec = 0n;
@@ -61,7 +64,14 @@ export class Hart {
   stval = 0n;
   mcounteren = 0;
   scounteren = 0;
-  menvcfg = 0n;
+  private menvcfgValue = 0n;
+  private stceOn = false;
+  private stimecmpValue = (1n << 64n) - 1n;
+  private stimecmpTicks = 2 ** 64;
+  /** mip.STIP as stimecmp drives it while STCE = 1, as of the last `updateTimer`. */
+  private timerStip = 0;
+  /** mcycle = instret + cycleOffset: the two counters are written independently. */
+  cycleOffset = 0;
   senvcfg = 0n;
   mcountinhibit = 0;
   /** minstret = instretBase + instructions executed in the current slice. */
@@ -154,7 +164,43 @@ export class Hart {
   }
 
   get mip(): number {
-    return this.mipSw | this.irqLines;
+    const sw = this.stceOn ? (this.mipSw & ~(1 << IRQ.STI)) | this.timerStip : this.mipSw;
+    return sw | this.irqLines;
+  }
+
+  // --- Sstc: stimecmp and menvcfg.STCE ---
+  get menvcfg(): bigint {
+    return this.menvcfgValue;
+  }
+  set menvcfg(v: bigint) {
+    this.menvcfgValue = v;
+    this.stceOn = ((v >> 63n) & 1n) === 1n; // STCE is bit 63
+    this.updateTimer();
+  }
+  /** menvcfg.STCE (Sstc): stimecmp is usable below M and drives mip.STIP. */
+  get stce(): boolean {
+    return this.stceOn;
+  }
+  get stimecmp(): bigint {
+    return this.stimecmpValue;
+  }
+  set stimecmp(v: bigint) {
+    this.stimecmpValue = BigInt.asUintN(64, v);
+    this.stimecmpTicks = Number(this.stimecmpValue);
+    this.updateTimer();
+  }
+
+  /**
+   * Re-evaluates mip.STIP against stimecmp at time `now` (ticks); the machine calls it as
+   * time passes. Sstc: STIP is pending while time >= stimecmp (unsigned), when STCE = 1.
+   */
+  updateTimer(now: number = this.host.now()): void {
+    this.timerStip = this.stceOn && now >= this.stimecmpTicks ? 1 << IRQ.STI : 0;
+  }
+
+  /** The time (ticks) at which stimecmp raises STIP next; Infinity when it will not. */
+  nextTimerDeadline(): number {
+    return this.stceOn && this.timerStip === 0 ? this.stimecmpTicks : Infinity;
   }
 
   /** A device raises or lowers an interrupt line (MSIP, MTIP, MEIP, SEIP). */
@@ -234,6 +280,7 @@ export class Hart {
 
   /** Takes a pending, enabled interrupt; returns whether one was taken. */
   checkInterrupts(): boolean {
+    if (this.stceOn) this.updateTimer();
     const irq = this.pendingInterrupt();
     if (irq < 0) return false;
     this.trap(irq, true, 0n);
@@ -312,6 +359,7 @@ export class Hart {
     // Priv spec §3.3.3: TW traps WFI below M-mode; S-mode WFI is otherwise allowed, U-mode is not.
     if (this.priv < PRV_M && (this.mstatus & MSTATUS.TW || this.priv === PRV_U)) return this.illegal();
     this.advance();
+    if (this.stceOn) this.updateTimer();
     if (this.mip & this.mie) return HelperResult.Redirect; // an interrupt is already pending: no wait
     return HelperResult.ExitBase + Exit.Wfi;
   }

@@ -420,6 +420,15 @@ export class Mmu {
     return HelperResult.Next;
   }
 
+  /** The u64 at virtual `va` as a load at privilege `priv` sees it (firmware calls that take pointers); undefined on a fault. Cold path. */
+  readU64(va: bigint, priv: number): bigint | undefined {
+    const out = this.tmp;
+    const lo = Number(BigInt.asIntN(32, va));
+    const hi = Number(BigInt.asIntN(32, va >> 32n));
+    if (this.readVirt(lo, hi, 8, Access.Read, priv, out) < 0) return undefined;
+    return (BigInt(out[1] >>> 0) << 32n) | BigInt(out[0] >>> 0);
+  }
+
   /** Host offset of the two instruction bytes at virtual `pc` (below 4 GiB) as the hart would fetch them, or -1; never traps. */
   fetchHost(pc: number): number {
     const h = this.h;

@@ -4,7 +4,7 @@ import type { Cpu, CpuHost, HartExit, IsaPlugin, RegisterInfo } from "../../core
 import type { MemoryLayout } from "../../core/memory.js";
 import { UserError } from "../../core/errors.js";
 import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
-import type { Hart } from "./hart.js";
+import type { Hart, HartHost } from "./hart.js";
 import { IRQ, MSTATUS, PRV_M } from "./priv.js";
 import * as S from "./state.js";
 import { Exit } from "./state.js";
@@ -26,13 +26,13 @@ const PRIV_INDEX = 65;
 /** CSR fields saved with a hart, in a fixed order (the snapshot format depends on it). */
 const SAVED: readonly (keyof Hart & string)[] = [
   "mstatus", "mtvec", "stvec", "mscratch", "sscratch", "mepc", "sepc", "mcause", "scause",
-  "mtval", "stval", "menvcfg", "senvcfg",
+  "mtval", "stval", "menvcfg", "senvcfg", "stimecmp",
 ]; // prettier-ignore
 const SAVED_NUMBERS: readonly (keyof Hart & string)[] = [
-  "priv", "medeleg", "mideleg", "mie", "mipSw", "mcounteren", "scounteren", "mcountinhibit", "instret",
+  "priv", "medeleg", "mideleg", "mie", "mipSw", "mcounteren", "scounteren", "mcountinhibit", "instret", "cycleOffset",
 ]; // prettier-ignore
 const MAGIC = 0x56524857; // "WHRV"
-const VERSION = 1;
+const VERSION = 2;
 const SAVE_BYTES = 8 + S.HART_STATE_BYTES + 8 * (SAVED.length + SAVED_NUMBERS.length + 1 + 8 + 64);
 
 class RiscvCpuAdapter implements Cpu {
@@ -105,7 +105,7 @@ class RiscvCpuAdapter implements Cpu {
     const next = () => dv.getBigUint64(8 + S.HART_STATE_BYTES + 8 * i++, true);
     const rec = h as unknown as Record<string, bigint | number>;
     for (const k of SAVED) rec[k] = next();
-    for (const k of SAVED_NUMBERS) rec[k] = Number(next());
+    for (const k of SAVED_NUMBERS) rec[k] = Number(BigInt.asIntN(64, next())); // cycleOffset may be negative
     h.mmu.satp = next();
     for (let a = 0; a < 64; a++) h.mmu.writePmpaddr(a, next());
     for (let c = 0; c < 8; c++) h.mmu.writePmpcfg(2 * c, next());
@@ -129,6 +129,17 @@ class RiscvCpuAdapter implements Cpu {
     else if (index < PRIV_INDEX) h.setI64(S.F + 8 * (index - 33), value);
     else throw new RangeError(`register ${index} is read-only`);
   }
+}
+
+/** A CPU for a machine that needs its harts too (the system board's firmware and loader are RISC-V's). */
+export function createRiscvCpu(
+  layout: MemoryLayout,
+  host: HartHost,
+  harts: number,
+  opts: { jit: boolean },
+): { cpu: Cpu; harts: readonly Hart[] } {
+  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: opts.jit });
+  return { cpu: new RiscvCpuAdapter(rc), harts: rc.harts };
 }
 
 export const riscv64: IsaPlugin = {

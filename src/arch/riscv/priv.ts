@@ -46,3 +46,12 @@ export const MSTATUS = {
   SXL: 3n << 34n,
   SD: 1n << 63n,
 } as const;
+
+// menvcfg fields (Priv spec §3.1.18; STCE from the Sstc extension)
+export const MENVCFG = {
+  FIOM: 1n << 0n,
+  STCE: 1n << 63n,
+} as const;
+
+// mcounteren/scounteren bits: counter CSR number - 0xc00 (Priv spec §3.1.11)
+export const COUNTEREN = { CY: 0, TM: 1, IR: 2 } as const;

@@ -88,6 +88,12 @@
   lwu t6, 0(t6);                    \
   bne reg, t6, fail_test
 
+/* Expects the M trap just recorded to be an illegal instruction at label (mtval = the instruction). */
+#define EXPECT_ILLEGAL_AT(label)    \
+  CHECK(s2, CAUSE_ILLEGAL);         \
+  CHECK_ADDR(s3, label);            \
+  CHECK_INSN32(s4, label)
+
 /* Fails unless (reg & mask) == value. Clobbers t5, t6. */
 #define CHECK_MASKED(reg, mask, value) \
   li t6, mask;                      \
@@ -105,9 +111,18 @@
 .endm
 
 /* Checks left out by default because QEMU 7.2 (the reference) deviates from the spec there
- * are compiled in with -DSPEC_STRICT. AMO faults: the spec's cause is store/AMO (6, 7, 15);
- * QEMU 7.2 reports the load cause for misaligned AMOs (4) and AMOs to unmapped addresses
- * (5), so by default either cause is accepted (QEMU issues 594, 3503). */
+ * are compiled in with -DSPEC_STRICT. Besides those noted next to their checks:
+ * - AMO faults: the spec's cause is store/AMO (6, 7, 15); QEMU 7.2 reports the load cause
+ *   for misaligned AMOs (4) and AMOs to unmapped addresses (5), so by default either cause
+ *   is accepted (QEMU issues 594, 3503).
+ * - minstret/mcycle writes (priv_csr): Zicsr 9.1, "If a CSR access instruction writes such
+ *   a CSR, the write is done instead of the increment. In particular, a value written to
+ *   instret by one instruction will be the value read by the following instruction."
+ *   QEMU 7.2 does not (without -icount both count host clock ticks; with it the value read
+ *   still differs).
+ * - Sstc with menvcfg.STCE = 0 (priv_sstc): STIP "reverts to its defined behavior as if
+ *   this extension is not implemented"; QEMU 7.2 still raises STIP when M-mode writes a
+ *   stimecmp at or below time. */
 #ifdef SPEC_STRICT
 #define CHECK_AMO_CAUSE(reg, store_cause, load_cause) CHECK(reg, store_cause)
 #else

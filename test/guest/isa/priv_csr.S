@@ -19,12 +19,6 @@
   li t0, state;                     \
   csrs mstatus, t0
 
-/* expect the instruction at label to be an illegal instruction in M-mode */
-#define EXPECT_ILLEGAL_AT(label)    \
-  CHECK(s2, CAUSE_ILLEGAL);         \
-  CHECK_ADDR(s3, label);            \
-  CHECK_INSN32(s4, label)
-
 TEST_BEGIN
   PRIV_INIT
 
@@ -425,6 +419,47 @@ csr_unassigned:
   FAIL
 1:
   EXPECT_ILLEGAL_AT(csr_unassigned)
+
+  /* ---- mcounteren/scounteren: every one of the 32 enables is writable (the fields are
+   * WARL and may be read-only zero; QEMU 7.2 and Hartwood implement all of them) */
+  TEST_CASE(19)
+  li t0, -1
+  csrw mcounteren, t0
+  csrr t1, mcounteren
+  CHECK_MASKED(t1, 0xffffffff, 0xffffffff)
+  csrw scounteren, t0
+  csrr t1, scounteren
+  CHECK_MASKED(t1, 0xffffffff, 0xffffffff)
+  csrw mcounteren, zero
+  csrw scounteren, zero
+
+#ifdef SPEC_STRICT
+  /* ---- a write to minstret is done instead of the writing instruction's increment, and a
+   * read returns the count before the reading instruction (Zicsr 9.1): "a value written to
+   * instret by one instruction will be the value read by the following instruction".
+   * QEMU 7.2 counts host ticks (priv.h). */
+  TEST_CASE(20)
+  li t1, 1000
+  csrw minstret, t1
+  csrr t2, minstret
+  CHECK(t2, 1000)
+  csrw minstret, t1
+  nop
+  nop
+  rdinstret t2
+  CHECK(t2, 1002)
+  /* mcycle the same way (Hartwood: one cycle per instruction), and the two are separate
+   * counters: writing one leaves the other counting */
+  li t1, 5000
+  csrw mcycle, t1
+  csrr t2, mcycle
+  csrw minstret, zero
+  csrr t3, mcycle
+  csrr t4, minstret
+  CHECK(t2, 5000)
+  CHECK(t3, 5002)
+  CHECK(t4, 1)
+#endif
 
   PASS
 

@@ -1,0 +1,164 @@
+// A system machine: RAM, the devices on its bus, the harts and the run loop that shares the
+// host thread between them. ISA-neutral: the CPU comes from a plug-in, devices from the board.
+//
+// The loop runs each runnable hart for a slice, then lets time-driven devices and per-hart
+// timers catch up and takes pending interrupts. A hart that executes WFI with nothing pending
+// is parked; when every hart is parked the loop sleeps on the host until the earliest timer
+// deadline or until something wakes it (console input), so an idle guest costs nothing.
+import type { Cpu } from "./isa.js";
+import type { Device, DeviceState } from "./device.js";
+import type { PhysMap } from "./physmem.js";
+
+/** How a machine's run ended. */
+export type MachineExit =
+  | { readonly kind: "poweroff" }
+  | { readonly kind: "fail"; readonly code: number }
+  | { readonly kind: "reset" }
+  | { readonly kind: "quit" }
+  | { readonly kind: "error"; readonly message: string };
+
+/** Something whose state changes with time: polled between slices, asked when it next needs to be. */
+export interface Timed {
+  /** Brings the state up to date with the host clock (raises lines that came due). */
+  poll(): void;
+  /** Milliseconds until poll() next has work to do; Infinity when nothing is armed. */
+  msUntilDue(): number;
+}
+
+export const enum HartRun {
+  Running,
+  /** Executed WFI with nothing pending: runs again when an interrupt becomes pending. */
+  Waiting,
+  /** Not started or stopped (a firmware's hart state management): runs again when started. */
+  Stopped,
+}
+
+/** Instructions per slice: short enough that timers and input are served within well under a millisecond. */
+const SLICE = 1 << 15;
+/** The loop yields to the host's event loop (console input, signals) at least this often. */
+const YIELD_MS = 8;
+/** Longer sleeps than setTimeout can time are waits without a deadline. */
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+
+export interface MachineParts {
+  readonly phys: PhysMap;
+  readonly cpu: Cpu;
+  /** Devices by name, for saving their state. */
+  readonly devices: ReadonlyMap<string, Device>;
+  readonly timed: readonly Timed[];
+}
+
+export class Machine {
+  readonly phys: PhysMap;
+  readonly cpu: Cpu;
+  readonly devices: ReadonlyMap<string, Device>;
+  private readonly timed: readonly Timed[];
+  readonly hartRun: HartRun[];
+  private exit: MachineExit | undefined;
+  private wakeUp: (() => void) | undefined;
+  private lastYield = 0;
+
+  constructor(parts: MachineParts) {
+    this.phys = parts.phys;
+    this.cpu = parts.cpu;
+    this.devices = parts.devices;
+    this.timed = parts.timed;
+    this.hartRun = Array.from({ length: parts.cpu.hartCount }, () => HartRun.Running);
+  }
+
+  /** Ends the run with `exit` after the instruction in progress (device and firmware code call this). */
+  finish(exit: MachineExit): void {
+    this.exit ??= exit;
+    for (let h = 0; h < this.cpu.hartCount; h++) this.cpu.stop(h);
+    this.wake();
+  }
+
+  /** Parks `hart` until started again (it stops after the instruction in progress). */
+  stopHart(hart: number): void {
+    this.hartRun[hart] = HartRun.Stopped;
+    this.cpu.stop(hart);
+  }
+
+  /** `hart` waits as after WFI (it stops after the instruction in progress) until an interrupt is pending. */
+  park(hart: number): void {
+    this.hartRun[hart] = HartRun.Waiting;
+    this.cpu.stop(hart);
+  }
+
+  startHart(hart: number): void {
+    this.hartRun[hart] = HartRun.Running;
+    this.wake();
+  }
+
+  /** Wakes a sleeping run loop (input arrived, a hart was started). */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  /** Runs until the guest powers off, fails, resets, or finish() is called. */
+  async run(): Promise<MachineExit> {
+    const cpu = this.cpu;
+    const harts = cpu.hartCount;
+    this.lastYield = performance.now();
+    while (this.exit === undefined) {
+      let running = 0;
+      for (let h = 0; h < harts && this.exit === undefined; h++) {
+        if (this.hartRun[h] !== HartRun.Running) continue;
+        if (cpu.step(h, SLICE) === "wfi" && this.hartRun[h] === HartRun.Running)
+          this.hartRun[h] = HartRun.Waiting;
+      }
+      if (this.exit !== undefined) break;
+      for (const t of this.timed) t.poll();
+      for (let h = 0; h < harts; h++) {
+        if (this.hartRun[h] === HartRun.Waiting && cpu.wakeable(h)) this.hartRun[h] = HartRun.Running;
+        if (this.hartRun[h] === HartRun.Running) {
+          cpu.checkInterrupts(h);
+          running++;
+        }
+      }
+      if (running === 0) await this.idle();
+      else if (performance.now() - this.lastYield >= YIELD_MS) await this.yieldToHost();
+    }
+    return this.exit;
+  }
+
+  private async yieldToHost(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+
+  /** Every hart waits: sleep until the earliest deadline, or until wake(). */
+  private async idle(): Promise<void> {
+    let ms = Infinity;
+    for (const t of this.timed) ms = Math.min(ms, t.msUntilDue());
+    if (ms <= 0) return this.yieldToHost();
+    if (ms > MAX_SLEEP_MS && !this.canBeWoken()) {
+      this.finish({ kind: "error", message: "every hart waits for an interrupt that nothing can raise" });
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      // A deadline years away (a guest disarms its timer with an all-ones compare) is no deadline.
+      const timer = ms > MAX_SLEEP_MS ? undefined : setTimeout(() => this.wake(), Math.max(1, Math.ceil(ms)));
+      this.wakeUp = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.lastYield = performance.now();
+  }
+
+  /** Something outside the harts (console input) may still wake them. */
+  inputPossible = true;
+  private canBeWoken(): boolean {
+    return this.inputPossible;
+  }
+
+  /** Every device's state, by name (a snapshot adds RAM and the harts). */
+  saveDevices(): Record<string, DeviceState> {
+    const out: Record<string, DeviceState> = {};
+    for (const [name, d] of this.devices) out[name] = d.save();
+    return out;
+  }
+}

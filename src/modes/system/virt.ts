@@ -1,0 +1,295 @@
+// The system board: QEMU `virt`'s memory map and interrupts (virt-map.ts) with Hartwood's
+// devices, a generated device tree, and one of three firmwares: the built-in SBI, none (the
+// kernel starts in M-mode), or a firmware file such as OpenSBI's fw_jump or fw_dynamic.
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { createRiscvCpu } from "../../arch/riscv/plugin.js";
+import type { Hart } from "../../arch/riscv/hart.js";
+import { PRV_M } from "../../arch/riscv/priv.js";
+import { GuestMemory, type Device } from "../../core/device.js";
+import { UserError } from "../../core/errors.js";
+import { Machine, HartRun, type Timed } from "../../core/machine.js";
+import { MemoryLayout, WASM_PAGE } from "../../core/memory.js";
+import { PhysMap } from "../../core/physmem.js";
+import { riscv64 } from "../../arch/riscv/plugin.js";
+import { Clint } from "../../devices/clint.js";
+import { GoldfishRtc } from "../../devices/goldfish-rtc.js";
+import { Plic } from "../../devices/plic.js";
+import { Syscon } from "../../devices/syscon.js";
+import { Uart16550 } from "../../devices/uart16550.js";
+import { VirtioBlk } from "../../devices/virtio/blk.js";
+import { VirtioMmio } from "../../devices/virtio/mmio.js";
+import { VirtioRng } from "../../devices/virtio/rng.js";
+import { checkDtbFile } from "../../core/fdt.js";
+import {
+  align2M,
+  checkDisjoint,
+  dtbAddress,
+  fwDynamicInfo,
+  initrdAddress,
+  loadBlob,
+  loadFirmware,
+  loadKernel,
+  type Placed,
+  type RamView,
+} from "./loader.js";
+import { BuiltinSbi } from "./sbi.js";
+import { virtDeviceTree } from "./virt-dt.js";
+import { MAX_HARTS, PLIC_SOURCES, TIMEBASE_HZ, VIRT } from "./virt-map.js";
+
+/** The ISA the harts implement, as the device tree advertises it. */
+export const VIRT_ISA = "rv64imafdc_zicsr_zifencei_sstc";
+
+export interface Drive {
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+export interface NamedFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+export interface VirtOptions {
+  readonly ramBytes: number;
+  readonly harts: number;
+  readonly bios: "builtin" | "none" | NamedFile;
+  readonly kernel?: NamedFile;
+  readonly initrd?: NamedFile;
+  readonly append?: string;
+  /** A device tree to pass instead of the generated one. */
+  readonly dtb?: NamedFile;
+  readonly drives: readonly Drive[];
+  readonly jit: boolean;
+  /** The console's output (the UART and the SBI console). */
+  readonly write: (bytes: Uint8Array) => void;
+}
+
+/** The largest -m a 32-bit wasm memory holds beside the VMM's own state, for `harts` harts. */
+export function maxRamBytes(harts: number): number {
+  const vmm = Math.ceil((WASM_PAGE + riscv64.vmmBytes(harts)) / WASM_PAGE) * WASM_PAGE;
+  return 4 * 1024 * 1024 * 1024 - vmm;
+}
+
+export class VirtBoard {
+  readonly machine: Machine;
+  readonly harts: readonly Hart[];
+  readonly uart: Uart16550;
+  /** The device tree handed to the firmware or kernel. */
+  readonly dtb: Uint8Array;
+  private readonly fds: number[] = [];
+
+  constructor(o: VirtOptions) {
+    if (!Number.isInteger(o.harts) || o.harts < 1 || o.harts > MAX_HARTS)
+      throw new UserError(`--smp must be 1..${MAX_HARTS}, got ${o.harts}`);
+    const maxRam = maxRamBytes(o.harts);
+    if (o.ramBytes > maxRam)
+      throw new UserError(
+        `-m ${o.ramBytes >> 20}M does not fit in a 32-bit wasm memory beside the VMM's state (at most ${Math.floor(maxRam / (1 << 20))}M)`,
+      );
+    if (o.ramBytes < 16 << 20 || o.ramBytes % 4096)
+      throw new UserError("-m must be at least 16M and a whole number of pages");
+    if (o.drives.length > VIRT.virtio.count - 1)
+      throw new UserError(`at most ${VIRT.virtio.count - 1} drives (one virtio slot holds the rng)`);
+
+    let layout: MemoryLayout;
+    try {
+      layout = new MemoryLayout(riscv64.vmmBytes(o.harts), o.ramBytes);
+    } catch (e) {
+      throw new UserError(`cannot allocate ${o.ramBytes >> 20} MiB of guest RAM: ${(e as Error).message}`);
+    }
+    const phys = new PhysMap();
+    phys.addRam({ base: VIRT.ram.base, sizeBytes: o.ramBytes, hostOffset: layout.ramHostOffset });
+    const u8 = new Uint8Array(layout.memory.buffer);
+    const ramBytes = u8.subarray(layout.ramHostOffset, layout.ramHostOffset + o.ramBytes);
+    const dma = new GuestMemory(phys, u8);
+
+    const devices = new Map<string, Device>();
+    const add = (name: string, base: number, sizeBytes: number, device: Device) => {
+      devices.set(name, device);
+      phys.addMmio({ base, sizeBytes, device });
+    };
+    const builtin = o.bios === "builtin";
+    let sbi: BuiltinSbi | undefined;
+    const { cpu, harts } = createRiscvCpu(
+      layout,
+      {
+        phys,
+        now: () => clint.now(),
+        ecall: builtin ? (h) => sbi!.ecall(h) : undefined,
+        trap: builtin ? (h, cause, irq) => this.trapToM(h, cause, irq) : undefined,
+      },
+      o.harts,
+      { jit: o.jit },
+    );
+    this.harts = harts;
+
+    const clint = new Clint(o.harts, {
+      software: (h, level) => cpu.setIrqLine(h, "MSI", level),
+      timer: (h, level) => cpu.setIrqLine(h, "MTI", level),
+    }, TIMEBASE_HZ); // prettier-ignore
+    add("clint", VIRT.clint.base, VIRT.clint.size, clint);
+    const plic = new Plic(
+      o.harts,
+      (ctx, level) => {
+        cpu.setIrqLine(ctx >> 1, ctx & 1 ? "SEI" : "MEI", level);
+        machine.wake();
+      },
+      PLIC_SOURCES,
+    );
+    add("plic", VIRT.plic.base, VIRT.plic.size, plic);
+    const irq = (n: number) => (level: boolean) => plic.setSource(n, level);
+    this.uart = new Uart16550(o.write, irq(VIRT.uart.irq));
+    add("uart", VIRT.uart.base, VIRT.uart.size, this.uart);
+    const rtc = new GoldfishRtc(irq(VIRT.rtc.irq));
+    add("rtc", VIRT.rtc.base, VIRT.rtc.size, rtc);
+    const syscon = new Syscon((e) => {
+      if (e.kind === "poweroff") machine.finish({ kind: "poweroff" });
+      else if (e.kind === "reset") machine.finish({ kind: "reset" });
+      else machine.finish({ kind: "fail", code: e.code });
+    });
+    add("test", VIRT.test.base, VIRT.test.size, syscon);
+    // Drives fill slots 0, 1, ... as QEMU's bus=virtio-mmio-bus.N; the rng takes the last slot.
+    for (let i = 0; i < VIRT.virtio.count; i++) {
+      const base = VIRT.virtio.base + i * VIRT.virtio.stride;
+      const drive = o.drives[i];
+      let backend;
+      if (drive) backend = new VirtioBlk(this.openDrive(drive), { readOnly: drive.readOnly });
+      else if (i === VIRT.virtio.count - 1) backend = new VirtioRng();
+      add(`virtio${i}`, base, VIRT.virtio.size, new VirtioMmio(backend, dma, irq(VIRT.virtio.firstIrq + i)));
+    }
+
+    const timed: Timed[] = [
+      { poll: () => clint.update(), msUntilDue: () => clint.msUntilNextTimer() },
+      { poll: () => rtc.poll(), msUntilDue: () => rtc.nextDeadlineMs() },
+      {
+        poll: () => {
+          const now = clint.now();
+          for (const h of harts) h.updateTimer(now);
+        },
+        msUntilDue: () => {
+          const now = clint.now();
+          let next = Infinity;
+          for (const h of harts) next = Math.min(next, h.nextTimerDeadline());
+          return next === Infinity ? Infinity : Math.max(0, ((next - now) * 1000) / TIMEBASE_HZ);
+        },
+      },
+    ];
+    const machine = (this.machine = new Machine({ phys, cpu, devices, timed }));
+    if (builtin) {
+      sbi = new BuiltinSbi({
+        machine,
+        harts,
+        write: o.write,
+        readByte: () => this.uart.takeInputByte(),
+        readPhys: (pa, n) => dma.read(pa, n),
+        writePhys: (pa, data) => dma.write(pa, data),
+      });
+      const s = sbi;
+      timed.push({
+        poll: () => void s.poll(clint.now(), TIMEBASE_HZ),
+        msUntilDue: () => s.poll(clint.now(), TIMEBASE_HZ),
+      });
+    }
+
+    this.dtb = o.dtb ? (checkDtbFile(o.dtb.data), o.dtb.data) : this.generatedDtb(o, undefined);
+    this.boot(o, { base: VIRT.ram.base, bytes: ramBytes }, sbi);
+  }
+
+  private generatedDtb(o: VirtOptions, initrd: Placed | undefined): Uint8Array {
+    return virtDeviceTree({
+      ramBytes: o.ramBytes,
+      harts: o.harts,
+      isa: VIRT_ISA,
+      bootargs: o.append,
+      initrd: initrd && { start: initrd.start, end: initrd.end },
+      virtioSlots: VIRT.virtio.count,
+    });
+  }
+
+  /** Places the images and sets every hart's starting state. */
+  private boot(o: VirtOptions, ram: RamView, sbi: BuiltinSbi | undefined): void {
+    const firmware = typeof o.bios === "object" ? loadFirmware(ram, o.bios.data, o.bios.name) : undefined;
+    if (!o.kernel && !firmware)
+      throw new UserError("nothing to boot: give --kernel (or a firmware with --bios FILE)");
+    // QEMU: with firmware, the kernel goes to the first 2 MiB boundary after it; without, to the base of RAM.
+    const kernelAt = firmware
+      ? align2M(firmware.end)
+      : o.bios === "builtin"
+        ? ram.base + (2 << 20)
+        : ram.base;
+    const kernel = o.kernel && loadKernel(ram, o.kernel.data, o.kernel.name, kernelAt);
+    let initrd: Placed | undefined;
+    if (o.initrd) {
+      if (!kernel) throw new UserError("--initrd needs --kernel");
+      initrd = loadBlob(ram, initrdAddress(ram, kernel.start), o.initrd.data, `initrd ${o.initrd.name}`);
+    }
+    const dtbBytes = o.dtb ? this.dtb : this.generatedDtb(o, initrd);
+    const dtbAt = dtbAddress(ram, dtbBytes.length);
+    const dtb = loadBlob(ram, dtbAt, dtbBytes, "device tree");
+    (this as { dtb: Uint8Array }).dtb = dtbBytes;
+    const infoAt = dtbAt - 64;
+    const info = kernel ? loadBlob(ram, infoAt, fwDynamicInfo(kernel.entry), "firmware handoff") : undefined;
+    checkDisjoint([
+      ["firmware", firmware],
+      ["kernel", kernel],
+      ["initrd", initrd],
+      ["device tree", dtb],
+      ["firmware handoff", info],
+    ]);
+
+    const m = this.machine;
+    for (const h of this.harts) {
+      const id = BigInt(h.hartId);
+      if (sbi) {
+        sbi.prepareHart(h);
+        if (h.hartId === 0) sbi.enterSupervisor(h, BigInt(kernel!.entry), BigInt(dtbAt));
+        else m.hartRun[h.hartId] = HartRun.Stopped; // started through HSM
+        continue;
+      }
+      // M-mode entry as after QEMU's reset vector: a0 = hart id, a1 = DTB, a2 = fw_dynamic_info.
+      h.priv = PRV_M;
+      h.pc = BigInt((firmware ?? kernel!).entry);
+      h.setX(10, id);
+      h.setX(11, BigInt(dtbAt));
+      h.setX(12, BigInt(infoAt));
+      h.privChanged();
+    }
+  }
+
+  /** With the built-in SBI there is no M-mode code: a trap that would reach M-mode stops the machine. */
+  private trapToM(h: Hart, cause: number, interrupt: boolean): boolean {
+    const deleg = (interrupt ? h.mideleg : h.medeleg) & (1 << cause);
+    if (h.priv !== PRV_M && deleg) return false;
+    this.machine.finish({
+      kind: "error",
+      message: `hart ${h.hartId}: ${interrupt ? "interrupt" : "exception"} ${cause} at pc 0x${h.pc.toString(16)} would enter M-mode, where the built-in SBI has no code`,
+    });
+    return true;
+  }
+
+  private openDrive(d: Drive): number {
+    let fd: number;
+    try {
+      fd = openSync(d.path, d.readOnly ? "r" : "r+");
+    } catch (e) {
+      throw new UserError(`cannot open drive ${d.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new UserError(`drive ${d.path} is not a regular file`);
+    }
+    this.fds.push(fd);
+    return fd;
+  }
+
+  /** Console input (the UART receives it in order; none is lost). */
+  input(bytes: Uint8Array): void {
+    this.uart.pushInput(bytes);
+    this.machine.wake();
+  }
+
+  /** Closes the drives (their data was already flushed where the guest asked). */
+  close(): void {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+  }
+}
