@@ -13,4 +13,5 @@ if [ ! -x /usr/bin/time ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends time
 fi
 npx vite-node bench/baremetal-loop.ts
+npx vite-node bench/system.ts -- "$@" || echo "bench: the system section failed (see above and bench/RESULTS-system.md)" >&2
 exec npx vite-node bench/run.ts -- "$@"

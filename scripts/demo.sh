@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# The main job until the Linux guest boots: build and run the bare-metal demo program.
+# The main job: set-up, then boot the built-in Linux guest (kernel, busybox, ext4 root disk;
+# built from Debian's packages on first use, with progress) to a shell on this terminal.
+# Ctrl-A x quits; `poweroff` in the guest ends it too. Files under / persist on the disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cache="${HARTWOOD_CACHE:-$HOME/.cache/hartwood}/demo"
-mkdir -p "$cache"
-riscv64-unknown-elf-gcc -march=rv64gc -mabi=lp64d -nostdlib -nostartfiles -static \
-  -Itest/guest/isa -T test/guest/isa/link.ld -o "$cache/hello.elf" test/guest/demo/hello.S
-exec node bin/hartwood.js baremetal "$cache/hello.elf"
+exec node bin/hartwood.js boot "$@"

@@ -9,6 +9,7 @@ DEB_PACKAGES=(
   gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user qemu-system-misc device-tree-compiler
   dpkg-dev time golang-go gcc
+  linux-source-6.1 xz-utils make flex bison bc libelf-dev libssl-dev fakeroot e2fsprogs opensbi
 )
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

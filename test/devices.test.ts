@@ -165,10 +165,28 @@ describe("uart16550", () => {
     expect(drain()).toEqual([7, 8, 9]);
   });
 
+  test("switching the FIFOs on after reception was enabled (Linux's order) loses no host input", () => {
+    const { dev, drain, wr } = uart();
+    wr(2, 0x00); // FIFOs off: a one-byte receiver
+    dev.pushInput(Uint8Array.of(1, 2, 3));
+    wr(IER, 0x05); // the first byte moves into RBR
+    wr(2, 0x01); // FIFOs on: the receiver is reset
+    wr(2, 0x81);
+    expect(drain()).toEqual([1, 2, 3]);
+  });
+
   test("a firmware console takes input bytes in order without the receive interrupt", () => {
     const { dev } = uart();
     dev.pushInput(Uint8Array.of(5, 6));
     expect([dev.takeInputByte(), dev.takeInputByte(), dev.takeInputByte()]).toEqual([5, 6, -1]);
+  });
+
+  test("a firmware console gets no input once the guest's driver has enabled the receive interrupt", () => {
+    const { dev, wr, drain } = uart();
+    dev.pushInput(Uint8Array.of(5, 6));
+    wr(IER, 0x01);
+    expect(dev.takeInputByte()).toBe(-1);
+    expect(drain()).toEqual([5, 6]);
   });
 
   test("received data below the FIFO trigger level reports the character timeout, at it RX data", () => {

@@ -1,7 +1,7 @@
 // `hartwood boot`: the system board from the command line, with QEMU's option names.
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { UserError } from "../core/errors.js";
 import type { MachineExit } from "../core/machine.js";
 import { buildGuestImage, userDisk } from "../modes/system/image.js";
@@ -26,7 +26,7 @@ interface BootFlags {
   dtb?: string;
   dumpdtb?: string;
   reboot: boolean;
-  jit: boolean;
+  jit?: boolean;
 }
 
 /** QEMU's -m: a number of MiB, or with a suffix K, M, G (KiB, MiB, GiB). */
@@ -121,7 +121,11 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
       "--append <cmdline>",
       `kernel command line (default with the built-in guest: "${DEFAULT_APPEND}")`,
     )
-    .option("-m, --memory <size>", "RAM size, e.g. 256M or 1G (a plain number is MiB)", parseSize, 256 << 20)
+    .addOption(
+      new Option("-m, --memory <size>", "RAM size, e.g. 256M or 1G (a plain number is MiB)")
+        .argParser(parseSize)
+        .default(256 << 20, "256M"),
+    )
     .option("--smp <n>", "number of harts (1..8)", smpCount, 1)
     .option(
       "--drive <spec>",
@@ -134,7 +138,14 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
       "--no-reboot",
       `exit with status ${REBOOT_STATUS} when the guest reboots, instead of restarting it`,
     )
-    .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)")
+    .option(
+      "--jit",
+      "translate hot code to wasm (today slower under a kernel: a privilege change flushes translations)",
+    )
+    .option(
+      "--no-jit",
+      "interpret every instruction (the default in system mode until the recompiler serves kernels)",
+    )
     .action(async (opts: BootFlags) => setStatus(await boot(opts)));
 }
 
@@ -166,7 +177,7 @@ async function boot(f: BootFlags): Promise<number> {
     append,
     dtb,
     drives,
-    jit: f.jit,
+    jit: f.jit === true,
     write: (b) => (console ? console.write(b) : process.stdout.write(b)),
   });
 

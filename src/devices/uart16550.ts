@@ -95,8 +95,14 @@ export class Uart16550 implements Device {
     this.fill();
   }
 
-  /** One byte of input for a firmware console (the SBI's getchar): the FIFO's first, else the backlog's; -1 when none. */
+  /**
+   * One byte of input for a firmware console (the SBI's getchar): the FIFO's first, else the
+   * backlog's; -1 when none. Input has one reader: once the guest's own driver has enabled the
+   * receive interrupt the UART is its, and a console that polls the firmware (Linux's hvc0 on
+   * SBI) gets nothing, else it would take bytes meant for the shell on ttyS0.
+   */
   takeInputByte(): number {
+    if (this.r.ier & IER_RDI) return -1;
     if (this.rx.length === 0 && this.backlog.length > 0) {
       const chunk = this.backlog[0];
       const b = chunk[this.backlogHead++];
@@ -224,6 +230,7 @@ export class Uart16550 implements Device {
     const r = this.r;
     if ((v ^ r.fcr) & FCR_FE) v |= FCR_RFR | FCR_XFR; // switching FIFOs on or off flushes them
     if (v & FCR_RFR) {
+      this.returnToBacklog();
       this.rx.length = 0;
       r.lsr &= ~(LSR_DR | LSR_BI);
     }
@@ -234,6 +241,20 @@ export class Uart16550 implements Device {
     r.fcr = v & 0xc9;
     this.fill();
     this.update();
+  }
+
+  /**
+   * A receiver reset does not discard host input: bytes the FIFO held go back to the front of
+   * the backlog (the host's input is never lost, unlike a real line's). Linux resets the FIFOs
+   * when it opens the port and again when it switches them on, after it enabled reception.
+   */
+  private returnToBacklog(): void {
+    if (this.rx.length === 0 || this.r.mcr & MCR_LOOP) return;
+    if (this.backlogHead > 0) {
+      this.backlog[0] = this.backlog[0].subarray(this.backlogHead);
+      this.backlogHead = 0;
+    }
+    this.backlog.unshift(Uint8Array.from(this.rx));
   }
 
   /** The byte leaves at once, so the holding register is empty again right after the write. */

@@ -1,0 +1,285 @@
+// The system-mode section of `npm run bench`: boots the built-in guest's kernel and test
+// initramfs to power-off on Hartwood (`hartwood boot`) and on qemu-system-riscv64 -M virt, in
+// the same run, with the same kernel, initramfs, command line and OpenSBI firmware, and reports
+// the whole-process wall time, the ratio, peak RSS and the time to the kernel's `Run /init`
+// line as a Markdown table (stdout and bench/RESULTS-system.md).
+//
+// The initramfs's /init has no do-nothing test, so it runs `hwtest=smoke`, which sleeps for
+// one second of guest time: that second is in both emulators' figures.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildGuestImage, type GuestImage } from "../src/modes/system/image.js";
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, "..");
+const REPORT = join(BENCH_DIR, "RESULTS-system.md");
+/** Debian's OpenSBI (package opensbi), the firmware both emulators boot. */
+const OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
+const HWTEST = "smoke";
+const CMDLINE = `console=ttyS0 panic=-1 hwtest=${HWTEST}`;
+const MEMORY = "256M";
+/** Printed by the kernel just before it starts /init: the end of the kernel's own boot. */
+const INIT_LINE = "Run /init";
+
+interface Config {
+  label: string;
+  bios: string;
+  smp: number;
+  extraArgs: string[];
+}
+
+/**
+ * The QEMU row for each hart count always boots OpenSBI; a built-in-SBI row is compared with it.
+ * Rows without an engine flag measure `hartwood boot`'s default engine.
+ */
+const CONFIGS: Config[] = [
+  { label: "OpenSBI fw_dynamic, 1 hart", bios: OPENSBI, smp: 1, extraArgs: [] },
+  { label: "OpenSBI fw_dynamic, 2 harts", bios: OPENSBI, smp: 2, extraArgs: [] },
+  { label: "built-in SBI, 1 hart", bios: "builtin", smp: 1, extraArgs: [] },
+  { label: "built-in SBI, 2 harts", bios: "builtin", smp: 2, extraArgs: [] },
+  { label: "OpenSBI fw_dynamic, 1 hart, `--no-jit`", bios: OPENSBI, smp: 1, extraArgs: ["--no-jit"] },
+  { label: "OpenSBI fw_dynamic, 1 hart, `--jit`", bios: OPENSBI, smp: 1, extraArgs: ["--jit"] },
+];
+
+interface Options {
+  runs: number;
+  timeoutS: number;
+}
+
+const USAGE = `usage: npx vite-node bench/system.ts -- [--quick] [--runs N] [--timeout S]
+  --quick        one boot per configuration
+  --runs N       boot each configuration N times and keep the fastest (default 3)
+  --timeout S    give up on one boot after S seconds (default 300)
+The report goes to bench/RESULTS-system.md. bench/run.ts's --only and --output are ignored here
+(scripts/bench.sh passes its arguments to both).`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 3, timeoutS: 300 };
+  let quick = false;
+  const num = (v: string | undefined, flag: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") quick = true;
+    else if (a === "--runs") o.runs = num(argv[++i], a);
+    else if (a === "--timeout") o.timeoutS = num(argv[++i], a);
+    else if (a === "--only" || a === "--output") i++;
+    else if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument '${a}'\n${USAGE}`);
+  }
+  if (quick && !argv.includes("--runs")) o.runs = 1;
+  return o;
+}
+
+interface Boot {
+  ok: boolean;
+  /** Why it failed: exit status, time-out, no pass line. */
+  error?: string;
+  wallS: number;
+  /** Seconds from spawn to the first `Run /init` on the console; NaN if it never came. */
+  initS: number;
+  peakRssKiB: number;
+}
+
+/**
+ * Boots once under GNU time (for peak RSS) and coreutils timeout (kills the whole group). A
+ * boot counts only if the guest printed the pass line and the emulator exited 0 at power-off.
+ */
+function bootOnce(cmd: string[], timeoutS: number, scratch: string): Promise<Boot> {
+  const timeFile = join(scratch, "time.out");
+  rmSync(timeFile, { force: true });
+  return new Promise((done) => {
+    const start = performance.now();
+    const child = spawn(
+      "timeout",
+      ["-s", "KILL", String(timeoutS), "/usr/bin/time", "-q", "-o", timeFile, "-f", "%M", ...cmd],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    let initS = NaN;
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (Number.isNaN(initS) && stdout.includes(INIT_LINE)) initS = (performance.now() - start) / 1000;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const fail = (error: string, wallS: number, peakRssKiB: number): Boot => ({
+      ok: false,
+      error,
+      wallS,
+      initS,
+      peakRssKiB,
+    });
+    child.on("error", (e) => done(fail(e.message, NaN, NaN)));
+    child.on("close", (status, signal) => {
+      const wallS = (performance.now() - start) / 1000;
+      let peakRssKiB = NaN;
+      try {
+        const last = readFileSync(timeFile, "utf8").trim().split("\n").pop() ?? "";
+        if (last !== "") peakRssKiB = Number(last);
+      } catch {
+        // killed before GNU time could write
+      }
+      const lastLine = (s: string) => s.trim().split("\n").slice(-1)[0]?.trim() ?? "";
+      // timeout(1) sends SIGKILL to its own process group, itself included.
+      if ((signal === "SIGKILL" || status === 137) && wallS >= timeoutS)
+        done(fail(`timed out after ${timeoutS} s`, wallS, peakRssKiB));
+      else if (status !== 0) {
+        const why = lastLine(stderr) || lastLine(stdout);
+        const how = status === null ? `killed by ${signal}` : `exit status ${status}`;
+        done(fail(`${how}${why ? `: ${why}` : ""}`, wallS, peakRssKiB));
+      } else if (!stdout.includes(`HWTEST PASS ${HWTEST}`)) {
+        const why =
+          /HWTEST FAIL .*/.exec(stdout)?.[0] ?? `no 'HWTEST PASS ${HWTEST}'; last line: ${lastLine(stdout)}`;
+        done(fail(why, wallS, peakRssKiB));
+      } else done({ ok: true, wallS, initS, peakRssKiB });
+    });
+  });
+}
+
+/** Best of `runs` (by wall time); the first failure ends the series. */
+async function bootBest(cmd: string[], o: Options, scratch: string): Promise<Boot> {
+  let best: Boot | undefined;
+  for (let i = 0; i < o.runs; i++) {
+    const b = await bootOnce(cmd, o.timeoutS, scratch);
+    if (!b.ok) return b;
+    if (best === undefined || b.wallS < best.wallS) best = b;
+  }
+  return best as Boot;
+}
+
+function hartwoodCommand(c: Config, image: GuestImage): string[] {
+  return [
+    process.execPath,
+    join(ROOT, "bin", "hartwood.js"),
+    "boot",
+    ...["--bios", c.bios, "--kernel", image.kernel, "--initrd", image.initramfs],
+    ...["--append", CMDLINE, "--no-reboot", "-m", MEMORY, "--smp", String(c.smp)],
+    ...c.extraArgs,
+  ];
+}
+
+/** The same board as Hartwood's default: virtio-mmio v2 with an rng, no disk. */
+function qemuCommand(smp: number, image: GuestImage): string[] {
+  return [
+    "qemu-system-riscv64",
+    ...["-M", "virt", "-m", MEMORY, "-smp", String(smp), "-nographic", "-bios", OPENSBI],
+    ...["-kernel", image.kernel, "-initrd", image.initramfs, "-append", CMDLINE, "-no-reboot"],
+    ...["-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device"],
+  ];
+}
+
+interface Row {
+  config: Config;
+  hartwood: Boot;
+  qemu: Boot;
+}
+
+const fmtS = (b: Boot) => (b.ok ? b.wallS.toFixed(2) : "—");
+const fmtInit = (b: Boot) => (b.ok && Number.isFinite(b.initS) ? b.initS.toFixed(2) : "—");
+const fmtMiB = (b: Boot) => (Number.isFinite(b.peakRssKiB) ? (b.peakRssKiB / 1024).toFixed(0) : "—");
+const ratio = (a: Boot, b: Boot) => (a.ok && b.ok ? a.wallS / b.wallS : NaN);
+const fmtRatio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "—");
+
+function status(r: Row): string {
+  const fails: string[] = [];
+  if (!r.hartwood.ok) fails.push(`Hartwood: ${r.hartwood.error}`);
+  if (!r.qemu.ok) fails.push(`QEMU: ${r.qemu.error}`);
+  const clean = (s: string) => s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 160);
+  return fails.length === 0 ? "pass" : `**FAIL** ${clean(fails.join("; "))}`;
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    "| configuration | Hartwood s | QEMU s | Hartwood/QEMU | Hartwood peak RSS MiB | QEMU peak RSS MiB | to `Run /init` s Hartwood / QEMU | result |",
+    "|---|--:|--:|--:|--:|--:|--:|---|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.config.label}${r.config.bios === "builtin" ? " ¹" : ""} | ${fmtS(r.hartwood)} | ${fmtS(r.qemu)} | ${fmtRatio(ratio(r.hartwood, r.qemu))} | ` +
+        `${fmtMiB(r.hartwood)} | ${fmtMiB(r.qemu)} | ${fmtInit(r.hartwood)} / ${fmtInit(r.qemu)} | ${status(r)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function toolVersion(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return (r.stdout ?? "").split("\n")[0].trim() || "unknown";
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const o = parseArgs(argv);
+  const log = (s: string) => process.stderr.write(`bench: system: ${s}\n`);
+  log("guest image (built on first use, then cached in ~/.cache/hartwood)");
+  const image = buildGuestImage({ quiet: true });
+  const scratch = mkdtempSync(join(tmpdir(), "hartwood-bench-system-"));
+  try {
+    const qemuBySmp = new Map<number, Boot>();
+    const rows: Row[] = [];
+    for (const c of CONFIGS) {
+      let qemu = qemuBySmp.get(c.smp);
+      if (qemu === undefined) {
+        log(`QEMU, OpenSBI, ${c.smp} hart(s)`);
+        qemu = await bootBest(qemuCommand(c.smp, image), o, scratch);
+        qemuBySmp.set(c.smp, qemu);
+      }
+      log(`Hartwood, ${c.label}`);
+      const hartwood = await bootBest(hartwoodCommand(c, image), o, scratch);
+      const row: Row = { config: c, hartwood, qemu };
+      log(`${c.label}: Hartwood ${fmtS(hartwood)} s, QEMU ${fmtS(qemu)} s — ${status(row)}`);
+      rows.push(row);
+    }
+    const failed = rows.filter((r) => !r.hartwood.ok || !r.qemu.ok).length;
+    const report = [
+      "# System mode",
+      "",
+      `Command: \`npx vite-node bench/system.ts${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}\` ` +
+        "(the first part of `npm run bench`)  ",
+      `Date: ${new Date().toISOString()}  `,
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ` +
+        `${toolVersion("qemu-system-riscv64", ["--version"])}  `,
+      `Guest: ${basename(image.dir)} (\`Image\` + test \`initramfs.cpio\`, no disk), \`-m ${MEMORY}\`, ` +
+        `command line \`${CMDLINE}\`, OpenSBI \`${OPENSBI}\``,
+      "",
+      `Wall time from spawn to exit at power-off${o.runs > 1 ? ` (best of ${o.runs})` : ""}, both emulators ` +
+        "in the same session; Hartwood's includes Node's start-up. `to Run /init` is the time from spawn to " +
+        "that kernel line on the console (firmware and kernel boot). `hwtest=smoke` sleeps 1 s of guest " +
+        "time, which is in both totals. QEMU boots with `-global virtio-mmio.force-legacy=false " +
+        "-device virtio-rng-device`, the devices of Hartwood's default board. Rows without `--jit` or " +
+        "`--no-jit` use `hartwood boot`'s default engine. A row fails unless the guest " +
+        `printed \`HWTEST PASS ${HWTEST}\` and the emulator exited 0.`,
+      "",
+      table(rows),
+      "",
+      "¹ QEMU has no counterpart of Hartwood's built-in SBI: these rows compare with the same QEMU " +
+        "measurement as the OpenSBI row with the same number of harts.",
+      "",
+      failed === 0 ? "All boots passed." : `${failed} of ${rows.length} rows FAIL.`,
+      "",
+    ].join("\n");
+    process.stdout.write(report);
+    writeFileSync(REPORT, report);
+    log(`report written to ${REPORT}`);
+    return failed === 0 ? 0 : 1;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`bench: system: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,146 @@
+// Linux on the system board, end to end: the guest image built from Debian's sources (kernel,
+// busybox, initramfs whose /init runs a test picked on the command line and powers off), booted
+// with the built-in SBI and with Debian's OpenSBI, on 1 and 2 harts.
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildGuestImage, type GuestImage } from "../src/modes/system/image.js";
+
+const OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic";
+const BOOT_TIMEOUT_MS = 240_000;
+
+let image: GuestImage;
+let tmp: string;
+beforeAll(() => {
+  image = buildGuestImage({ quiet: true });
+  tmp = mkdtempSync(join(tmpdir(), "hartwood-boot-"));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `hartwood boot` with the test kernel and initramfs; stdin is empty. */
+export function hartwood(args: string[], timeoutMs = BOOT_TIMEOUT_MS): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["bin/hartwood.js", "boot", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("latin1")));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`boot timed out after ${timeoutMs} ms:\n${stdout.slice(-3000)}\n${stderr}`));
+    }, timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+function testBoot(hwtest: string, extra: string[] = [], append = ""): Promise<Run> {
+  return hartwood([
+    "--kernel", image.kernel,
+    "--initrd", image.initramfs,
+    "--append", `console=ttyS0 panic=-1 hwtest=${hwtest} ${append}`.trim(),
+    "--no-reboot",
+    ...extra,
+  ]); // prettier-ignore
+}
+
+/** The HWTEST lines of a run, as key=value pairs. */
+function hwValues(out: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of out.split(/\r?\n/)) {
+    const r = /^HWTEST (\w+)=(.*)$/.exec(line.trim());
+    if (r) m.set(r[1], r[2]);
+  }
+  return m;
+}
+
+const FIRMWARES: [string, string[]][] = [
+  ["the built-in SBI", []],
+  ["OpenSBI fw_jump", ["--bios", `${OPENSBI}/fw_jump.bin`]],
+  ["OpenSBI fw_dynamic", ["--bios", `${OPENSBI}/fw_dynamic.bin`]],
+];
+
+describe.concurrent("Linux boots to its init and powers off", () => {
+  for (const [name, bios] of FIRMWARES) {
+    for (const harts of [1, 2]) {
+      test(`with ${name} on ${harts} hart(s): cpuinfo lists every hart, sleep 1 takes a second, tmpfs and virtio-rng work`, async () => {
+        const r = await testBoot("smoke", [...bios, "--smp", String(harts)]);
+        const v = hwValues(r.stdout);
+        expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
+        expect(v.get("harts")).toBe(String(harts));
+        const ms = Number(v.get("sleep1_ms"));
+        expect(ms).toBeGreaterThanOrEqual(900);
+        expect(ms).toBeLessThan(2500);
+        expect(r.stdout).toContain("HWTEST rng ok");
+        expect(r.stdout).toContain("HWTEST tmpfs ok");
+        expect(r.status).toBe(0);
+      });
+    }
+  }
+
+  test("with the recompiler on (--jit), the same boot passes too", async () => {
+    const r = await testBoot("smoke", ["--jit", "--smp", "2"]);
+    expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
+    expect(hwValues(r.stdout).get("harts")).toBe("2");
+    expect(r.status).toBe(0);
+  });
+
+  test("a file written to the virtio-blk disk and synced is there after a poweroff and a second boot", async () => {
+    const disk = join(tmp, "disk.ext4");
+    copyFileSync(image.rootfs, disk);
+    const token = `tok${process.pid}x${Date.now()}`;
+    const drive = ["--drive", `file=${disk},format=raw`];
+    const w = await testBoot("disk-write", drive, `hwtoken=${token}`);
+    expect(w.stdout, w.stderr).toContain("HWTEST PASS disk-write");
+    expect(w.status).toBe(0);
+    // The guest's sync reached the host file: the token is in the image's bytes.
+    expect(readFileSync(disk).includes(Buffer.from(token))).toBe(true);
+    const c = await testBoot("disk-check", drive, `hwtoken=${token}`);
+    expect(c.stdout, c.stderr).toContain(`HWTEST read ${token}`);
+    expect(c.stdout).toContain("HWTEST PASS disk-check");
+    expect(c.status).toBe(0);
+  });
+
+  test("a read-only drive refuses the guest's writes", async () => {
+    const disk = join(tmp, "ro.ext4");
+    copyFileSync(image.rootfs, disk);
+    const before = readFileSync(disk);
+    const r = await testBoot("disk-write", ["--drive", `file=${disk},format=raw,readonly=on`], "hwtoken=ro");
+    expect(r.stdout).toContain("HWTEST FAIL disk-write");
+    expect(readFileSync(disk).equals(before)).toBe(true);
+  });
+
+  test("a boot whose init panics exits non-zero (the panic reboots; --no-reboot stops there)", async () => {
+    const r = await testBoot("panic");
+    expect(r.stdout).toContain("Attempted to kill init");
+    expect(r.stderr).toContain("guest rebooted");
+    expect(r.status).toBe(3);
+  });
+});
+
+// Behind a flag: building the defconfig kernel takes about 10 minutes on 2 cores.
+describe.runIf(process.env.HARTWOOD_DEFCONFIG === "1")("HARTWOOD_DEFCONFIG=1", () => {
+  test("a kernel built from the same source with defconfig boots too", async () => {
+    const def = buildGuestImage({ defconfig: true, quiet: true });
+    const r = await hartwood([
+      "--kernel", def.kernel,
+      "--initrd", image.initramfs,
+      "--append", "console=ttyS0 panic=-1 hwtest=smoke",
+      "--no-reboot", "--smp", "2",
+    ]); // prettier-ignore
+    expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
+    expect(r.status).toBe(0);
+  });
+});
