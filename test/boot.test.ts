@@ -122,6 +122,21 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     expect(readFileSync(disk).equals(before)).toBe(true);
   });
 
+  test("a guest reboot restarts the machine (without --no-reboot)", async () => {
+    const disk = join(tmp, "reboot.ext4");
+    copyFileSync(image.rootfs, disk);
+    const r = await hartwood([
+      "--kernel", image.kernel,
+      "--initrd", image.initramfs,
+      "--append", "console=ttyS0 panic=-1 hwtest=reboot",
+      "--drive", `file=${disk},format=raw`,
+    ]); // prettier-ignore
+    expect(r.stdout, r.stderr).toContain("HWTEST first boot: rebooting");
+    expect(r.stdout).toContain("HWTEST second boot");
+    expect(r.stdout).toContain("HWTEST PASS reboot");
+    expect(r.status).toBe(0);
+  });
+
   test("a boot whose init panics exits non-zero (the panic reboots; --no-reboot stops there)", async () => {
     const r = await testBoot("panic");
     expect(r.stdout).toContain("Attempted to kill init");

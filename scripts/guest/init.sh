@@ -102,11 +102,30 @@ test_disk_check() {
   pass
 }
 
+# Reboots once: the first boot leaves a mark on the disk and reboots, the second finds it.
+test_reboot() {
+  mount_disk
+  if [ -e /mnt/hwrebooted ]; then
+    rm /mnt/hwrebooted
+    umount /mnt
+    echo "HWTEST second boot"
+    pass
+  fi
+  echo "$hwtest" >/mnt/hwrebooted
+  umount /mnt || fail "cannot unmount /dev/vda"
+  echo "HWTEST first boot: rebooting"
+  sync
+  reboot -f
+  sleep 10
+  fail "reboot -f returned"
+}
+
 echo "HWTEST START ${hwtest:-shell}"
 case "$hwtest" in
   smoke) test_smoke ;;
   disk-write) test_disk_write ;;
   disk-check) test_disk_check ;;
+  reboot) test_reboot ;;
   panic)
     # Returning from PID 1 makes the kernel panic ("Attempted to kill init!").
     echo "HWTEST PASS panic"

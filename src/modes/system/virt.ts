@@ -2,7 +2,7 @@
 // devices, a generated device tree, and one of three firmwares: the built-in SBI, none (the
 // kernel starts in M-mode), or a firmware file such as OpenSBI's fw_jump or fw_dynamic.
 import { closeSync, fstatSync, openSync } from "node:fs";
-import { createRiscvCpu } from "../../arch/riscv/plugin.js";
+import { createRiscvCpu, riscv64 } from "../../arch/riscv/plugin.js";
 import type { Hart } from "../../arch/riscv/hart.js";
 import { PRV_M } from "../../arch/riscv/priv.js";
 import { GuestMemory, type Device } from "../../core/device.js";
@@ -10,7 +10,6 @@ import { UserError } from "../../core/errors.js";
 import { Machine, HartRun, type Timed } from "../../core/machine.js";
 import { MemoryLayout, WASM_PAGE } from "../../core/memory.js";
 import { PhysMap } from "../../core/physmem.js";
-import { riscv64 } from "../../arch/riscv/plugin.js";
 import { Clint } from "../../devices/clint.js";
 import { GoldfishRtc } from "../../devices/goldfish-rtc.js";
 import { Plic } from "../../devices/plic.js";
@@ -191,8 +190,8 @@ export class VirtBoard {
       });
     }
 
-    this.dtb = o.dtb ? (checkDtbFile(o.dtb.data), o.dtb.data) : this.generatedDtb(o, undefined);
-    this.boot(o, { base: VIRT.ram.base, bytes: ramBytes }, sbi);
+    if (o.dtb) checkDtbFile(o.dtb.data);
+    this.dtb = this.boot(o, { base: VIRT.ram.base, bytes: ramBytes }, sbi);
   }
 
   private generatedDtb(o: VirtOptions, initrd: Placed | undefined): Uint8Array {
@@ -206,8 +205,8 @@ export class VirtBoard {
     });
   }
 
-  /** Places the images and sets every hart's starting state. */
-  private boot(o: VirtOptions, ram: RamView, sbi: BuiltinSbi | undefined): void {
+  /** Places the images and sets every hart's starting state; returns the device tree passed on. */
+  private boot(o: VirtOptions, ram: RamView, sbi: BuiltinSbi | undefined): Uint8Array {
     const firmware = typeof o.bios === "object" ? loadFirmware(ram, o.bios.data, o.bios.name) : undefined;
     if (!o.kernel && !firmware)
       throw new UserError("nothing to boot: give --kernel (or a firmware with --bios FILE)");
@@ -223,10 +222,9 @@ export class VirtBoard {
       if (!kernel) throw new UserError("--initrd needs --kernel");
       initrd = loadBlob(ram, initrdAddress(ram, kernel.start), o.initrd.data, `initrd ${o.initrd.name}`);
     }
-    const dtbBytes = o.dtb ? this.dtb : this.generatedDtb(o, initrd);
+    const dtbBytes = o.dtb ? o.dtb.data : this.generatedDtb(o, initrd);
     const dtbAt = dtbAddress(ram, dtbBytes.length);
     const dtb = loadBlob(ram, dtbAt, dtbBytes, "device tree");
-    (this as { dtb: Uint8Array }).dtb = dtbBytes;
     const infoAt = dtbAt - 64;
     const info = kernel ? loadBlob(ram, infoAt, fwDynamicInfo(kernel.entry), "firmware handoff") : undefined;
     checkDisjoint([
@@ -254,6 +252,7 @@ export class VirtBoard {
       h.setX(12, BigInt(infoAt));
       h.privChanged();
     }
+    return dtbBytes;
   }
 
   /** With the built-in SBI there is no M-mode code: a trap that would reach M-mode stops the machine. */
