@@ -8,6 +8,7 @@ import { PRV_M } from "../../arch/riscv/priv.js";
 import { GuestMemory, type Device } from "../../core/device.js";
 import { UserError } from "../../core/errors.js";
 import { Machine, HartRun, type Timed } from "../../core/machine.js";
+import type { Cpu } from "../../core/isa.js";
 import { MemoryLayout, WASM_PAGE } from "../../core/memory.js";
 import { PhysMap } from "../../core/physmem.js";
 import { Clint } from "../../devices/clint.js";
@@ -69,6 +70,35 @@ export function maxRamBytes(harts: number): number {
   return 4 * 1024 * 1024 * 1024 - vmm;
 }
 
+function validate(o: VirtOptions): void {
+  if (!Number.isInteger(o.harts) || o.harts < 1 || o.harts > MAX_HARTS)
+    throw new UserError(`--smp must be 1..${MAX_HARTS}, got ${o.harts}`);
+  const maxRam = maxRamBytes(o.harts);
+  if (o.ramBytes > maxRam)
+    throw new UserError(
+      `-m ${o.ramBytes >> 20}M does not fit in a 32-bit wasm memory beside the VMM's state (at most ${Math.floor(maxRam / (1 << 20))}M)`,
+    );
+  if (o.ramBytes < 16 << 20 || o.ramBytes % 4096)
+    throw new UserError("-m must be at least 16M and a whole number of pages");
+  if (o.drives.length > VIRT.virtio.count - 1)
+    throw new UserError(`at most ${VIRT.virtio.count - 1} drives (one virtio slot holds the rng)`);
+}
+
+/** The harts' own timers (Sstc `stimecmp`) as something the run loop polls and sleeps for. */
+function hartTimers(harts: readonly Hart[], now: () => number): Timed {
+  return {
+    poll: () => {
+      const t = now();
+      for (const h of harts) h.updateTimer(t);
+    },
+    msUntilDue: () => {
+      let next = Infinity;
+      for (const h of harts) next = Math.min(next, h.nextTimerDeadline());
+      return next === Infinity ? Infinity : Math.max(0, ((next - now()) * 1000) / TIMEBASE_HZ);
+    },
+  };
+}
+
 export class VirtBoard {
   readonly machine: Machine;
   readonly harts: readonly Hart[];
@@ -78,18 +108,7 @@ export class VirtBoard {
   private readonly fds: number[] = [];
 
   constructor(o: VirtOptions) {
-    if (!Number.isInteger(o.harts) || o.harts < 1 || o.harts > MAX_HARTS)
-      throw new UserError(`--smp must be 1..${MAX_HARTS}, got ${o.harts}`);
-    const maxRam = maxRamBytes(o.harts);
-    if (o.ramBytes > maxRam)
-      throw new UserError(
-        `-m ${o.ramBytes >> 20}M does not fit in a 32-bit wasm memory beside the VMM's state (at most ${Math.floor(maxRam / (1 << 20))}M)`,
-      );
-    if (o.ramBytes < 16 << 20 || o.ramBytes % 4096)
-      throw new UserError("-m must be at least 16M and a whole number of pages");
-    if (o.drives.length > VIRT.virtio.count - 1)
-      throw new UserError(`at most ${VIRT.virtio.count - 1} drives (one virtio slot holds the rng)`);
-
+    validate(o);
     let layout: MemoryLayout;
     try {
       layout = new MemoryLayout(riscv64.vmmBytes(o.harts), o.ramBytes);
@@ -99,14 +118,8 @@ export class VirtBoard {
     const phys = new PhysMap();
     phys.addRam({ base: VIRT.ram.base, sizeBytes: o.ramBytes, hostOffset: layout.ramHostOffset });
     const u8 = new Uint8Array(layout.memory.buffer);
-    const ramBytes = u8.subarray(layout.ramHostOffset, layout.ramHostOffset + o.ramBytes);
     const dma = new GuestMemory(phys, u8);
 
-    const devices = new Map<string, Device>();
-    const add = (name: string, base: number, sizeBytes: number, device: Device) => {
-      devices.set(name, device);
-      phys.addMmio({ base, sizeBytes, device });
-    };
     const builtin = o.bios === "builtin";
     let sbi: BuiltinSbi | undefined;
     const { cpu, harts } = createRiscvCpu(
@@ -121,77 +134,68 @@ export class VirtBoard {
       { jit: o.jit },
     );
     this.harts = harts;
+    const { devices, clint, rtc, uart } = this.addDevices(o, cpu, phys, dma);
+    this.uart = uart;
+    const timed: Timed[] = [
+      { poll: () => clint.update(), msUntilDue: () => clint.msUntilNextTimer() },
+      { poll: () => rtc.poll(), msUntilDue: () => rtc.nextDeadlineMs() },
+      hartTimers(harts, () => clint.now()),
+    ];
+    this.machine = new Machine({ phys, cpu, devices, timed });
+    if (builtin) {
+      const s = (sbi = new BuiltinSbi({
+        machine: this.machine,
+        harts,
+        write: o.write,
+        readByte: () => uart.takeInputByte(),
+        readPhys: (pa, n) => dma.read(pa, n),
+        writePhys: (pa, data) => dma.write(pa, data),
+      }));
+      const poll = () => s.poll(clint.now(), TIMEBASE_HZ);
+      timed.push({ poll, msUntilDue: poll });
+    }
+    if (o.dtb) checkDtbFile(o.dtb.data);
+    const ram = u8.subarray(layout.ramHostOffset, layout.ramHostOffset + o.ramBytes);
+    this.dtb = this.boot(o, { base: VIRT.ram.base, bytes: ram }, sbi);
+  }
 
+  /** Puts the board's devices on the bus and wires their interrupts (the machine is created after them). */
+  private addDevices(o: VirtOptions, cpu: Cpu, phys: PhysMap, dma: GuestMemory) {
+    const devices = new Map<string, Device>();
+    const add = (name: string, base: number, sizeBytes: number, device: Device) => {
+      devices.set(name, device);
+      phys.addMmio({ base, sizeBytes, device });
+    };
     const clint = new Clint(o.harts, {
       software: (h, level) => cpu.setIrqLine(h, "MSI", level),
       timer: (h, level) => cpu.setIrqLine(h, "MTI", level),
     }, TIMEBASE_HZ); // prettier-ignore
     add("clint", VIRT.clint.base, VIRT.clint.size, clint);
-    const plic = new Plic(
-      o.harts,
-      (ctx, level) => {
-        cpu.setIrqLine(ctx >> 1, ctx & 1 ? "SEI" : "MEI", level);
-        machine.wake();
-      },
-      PLIC_SOURCES,
-    );
+    const toHart = (ctx: number, level: boolean) => {
+      cpu.setIrqLine(ctx >> 1, ctx & 1 ? "SEI" : "MEI", level); // contexts 2n, 2n + 1: hart n's M and S
+      this.machine.wake();
+    };
+    const plic = new Plic(o.harts, toHart, PLIC_SOURCES);
     add("plic", VIRT.plic.base, VIRT.plic.size, plic);
     const irq = (n: number) => (level: boolean) => plic.setSource(n, level);
-    this.uart = new Uart16550(o.write, irq(VIRT.uart.irq));
-    add("uart", VIRT.uart.base, VIRT.uart.size, this.uart);
+    const uart = new Uart16550(o.write, irq(VIRT.uart.irq));
+    add("uart", VIRT.uart.base, VIRT.uart.size, uart);
     const rtc = new GoldfishRtc(irq(VIRT.rtc.irq));
     add("rtc", VIRT.rtc.base, VIRT.rtc.size, rtc);
-    const syscon = new Syscon((e) => {
-      if (e.kind === "poweroff") machine.finish({ kind: "poweroff" });
-      else if (e.kind === "reset") machine.finish({ kind: "reset" });
-      else machine.finish({ kind: "fail", code: e.code });
-    });
+    const syscon = new Syscon((e) =>
+      this.machine.finish(e.kind === "fail" ? { kind: "fail", code: e.code } : { kind: e.kind }),
+    );
     add("test", VIRT.test.base, VIRT.test.size, syscon);
     // Drives fill slots 0, 1, ... as QEMU's bus=virtio-mmio-bus.N; the rng takes the last slot.
     for (let i = 0; i < VIRT.virtio.count; i++) {
-      const base = VIRT.virtio.base + i * VIRT.virtio.stride;
       const drive = o.drives[i];
       let backend;
       if (drive) backend = new VirtioBlk(this.openDrive(drive), { readOnly: drive.readOnly });
       else if (i === VIRT.virtio.count - 1) backend = new VirtioRng();
+      const base = VIRT.virtio.base + i * VIRT.virtio.stride;
       add(`virtio${i}`, base, VIRT.virtio.size, new VirtioMmio(backend, dma, irq(VIRT.virtio.firstIrq + i)));
     }
-
-    const timed: Timed[] = [
-      { poll: () => clint.update(), msUntilDue: () => clint.msUntilNextTimer() },
-      { poll: () => rtc.poll(), msUntilDue: () => rtc.nextDeadlineMs() },
-      {
-        poll: () => {
-          const now = clint.now();
-          for (const h of harts) h.updateTimer(now);
-        },
-        msUntilDue: () => {
-          const now = clint.now();
-          let next = Infinity;
-          for (const h of harts) next = Math.min(next, h.nextTimerDeadline());
-          return next === Infinity ? Infinity : Math.max(0, ((next - now) * 1000) / TIMEBASE_HZ);
-        },
-      },
-    ];
-    const machine = (this.machine = new Machine({ phys, cpu, devices, timed }));
-    if (builtin) {
-      sbi = new BuiltinSbi({
-        machine,
-        harts,
-        write: o.write,
-        readByte: () => this.uart.takeInputByte(),
-        readPhys: (pa, n) => dma.read(pa, n),
-        writePhys: (pa, data) => dma.write(pa, data),
-      });
-      const s = sbi;
-      timed.push({
-        poll: () => void s.poll(clint.now(), TIMEBASE_HZ),
-        msUntilDue: () => s.poll(clint.now(), TIMEBASE_HZ),
-      });
-    }
-
-    if (o.dtb) checkDtbFile(o.dtb.data);
-    this.dtb = this.boot(o, { base: VIRT.ram.base, bytes: ramBytes }, sbi);
+    return { devices, clint, rtc, uart };
   }
 
   private generatedDtb(o: VirtOptions, initrd: Placed | undefined): Uint8Array {
