@@ -2,6 +2,7 @@
 // per-hart state and TLBs in the machine's wasm memory and connects the engines' host calls.
 import type { MemoryLayout } from "../../core/memory.js";
 import { Hart, type HartHost } from "./hart.js";
+import { TLB_SETS } from "./mmu.js";
 import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import { buildInterpreter, type InterpImports } from "./interp.js";
@@ -32,7 +33,7 @@ function interpreterModule(
 
 /** Bytes of VMM memory the CPU needs for `harts` harts. */
 export function cpuVmmBytes(harts: number): number {
-  return CTABLE_BYTES + JIT_TABLE_BYTES + harts * (S.HART_STATE_BYTES + 3 * S.TLB_SET_BYTES) + 4096;
+  return CTABLE_BYTES + JIT_TABLE_BYTES + harts * (S.HART_STATE_BYTES + TLB_SETS * S.TLB_SET_BYTES) + 4096;
 }
 
 export interface CpuOptions {
@@ -63,7 +64,7 @@ export class RiscvCpu {
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
-      const tlb = layout.alloc(3 * S.TLB_SET_BYTES, 64);
+      const tlb = layout.alloc(TLB_SETS * S.TLB_SET_BYTES, 64);
       this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
     }
     const hartAt = (base: number) => this.hartAt(base);

@@ -159,7 +159,12 @@ export class Hart {
     if ((next & MSTATUS.MPP) === 2n << 11n) next = (next & ~MSTATUS.MPP) | (old & MSTATUS.MPP); // MPP is WARL: 2 is not a mode
     this.mstatus = next & ~MSTATUS.SD;
     this.setI32(S.FS_OFF, (next & MSTATUS.FS) === 0n ? 1 : 0);
-    if ((old ^ next) & (MSTATUS.SUM | MSTATUS.MXR)) this.mmu.flushTranslated();
+    // SUM selects one of two S-mode TLB sets (mmu.ts); MXR changes what loads may do everywhere.
+    if ((old ^ next) & MSTATUS.MXR) this.mmu.flushTranslated();
+    else if ((old ^ next) & MSTATUS.SUM) {
+      this.selectTlbSets();
+      this.codeChanged?.();
+    }
     if ((old ^ next) & (MSTATUS.MPRV | MSTATUS.MPP)) this.privChanged();
   }
 
@@ -216,6 +221,11 @@ export class Hart {
       this.codePriv = this.priv;
       this.codeChanged?.();
     }
+    this.selectTlbSets();
+  }
+
+  /** Points the engines at the TLB sets for the current privilege, address space and SUM. */
+  selectTlbSets(): void {
     this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv));
     this.setI32(S.TLB_DATA, this.mmu.setFor(this.dataPriv()));
   }
@@ -366,7 +376,10 @@ export class Hart {
 
   private sfenceVma(): HelperResult {
     if (this.priv < PRV_S || (this.priv === PRV_S && this.mstatus & MSTATUS.TVM)) return this.illegal();
-    this.mmu.flushTranslated();
+    // Priv spec §4.2.1: rs1 = x0 means every address, rs2 = x0 every address space.
+    const rs1 = this.field("rs1");
+    const rs2 = this.field("rs2");
+    this.mmu.fence(rs1 ? this.getX(rs1) : undefined, rs2 ? Number(this.getX(rs2) & 0xffffn) : undefined);
     return HelperResult.Next;
   }
 

@@ -42,23 +42,69 @@ interface PmpRange {
   cfg: number;
 }
 
+/**
+ * Address spaces whose translations the TLB keeps at once. Each holds three sets: S-mode with
+ * mstatus.SUM = 0, S-mode with SUM = 1 (Linux flips SUM around every user-memory access) and
+ * U-mode; M-mode has one set of its own. An address space is a value of satp (mode, ASID and
+ * root page table), so a context switch that writes satp finds its translations again instead
+ * of walking the page tables anew, whether or not the OS uses ASIDs.
+ */
+export const TLB_SPACES = 8;
+const SETS_PER_SPACE = 3;
+export const TLB_SETS = 1 + TLB_SPACES * SETS_PER_SPACE;
+/** Superpage sizes in 4 KiB pages (Sv39..Sv57 levels 1-4); the last two exceed the 32 bits of page number tags hold, and are caught by modulo. */
+const SUPERPAGE_SPANS = [512, 512 ** 2, 512 ** 3, 512 ** 4];
+
 export class Mmu {
-  satp = 0n;
+  private satpValue = 0n;
   private readonly pmpcfg = new Uint8Array(PMP_ENTRIES);
   private readonly pmpaddr: bigint[] = new Array<bigint>(PMP_ENTRIES).fill(0n);
   private pmp: PmpRange[] = [];
   private readonly tlbI32: number; // index of the first TLB word in hart.i32
+  /** Per address space: the satp value it holds (undefined = free), when last used, and the largest page (in 4 KiB pages) entered. */
+  private readonly spaceSatp: (bigint | undefined)[] = new Array<bigint | undefined>(TLB_SPACES).fill(
+    undefined,
+  );
+  private readonly spaceUsed = new Array<number>(TLB_SPACES).fill(0);
+  /** Per address space: the superpages pages were entered from, by first page (low 32 bits of the page number). */
+  private readonly superpages: Set<number>[] = Array.from({ length: TLB_SPACES }, () => new Set<number>());
+  private space = 0;
+  private clock = 0;
+  /** Size in 4 KiB pages of the leaf the last walk found. */
+  private leafSpan = 1;
 
   constructor(
     private readonly h: Hart,
     private readonly tlbBase: number,
   ) {
     this.tlbI32 = tlbBase >>> 2;
+    this.spaceSatp[0] = 0n;
   }
 
-  /** The TLB set used for accesses at privilege `priv`: one per mode, so a mode switch needs no flush. */
+  get satp(): bigint {
+    return this.satpValue;
+  }
+
+  /** A new satp selects its address space's sets; they are flushed only when the space is new to them. */
+  set satp(v: bigint) {
+    this.satpValue = v;
+    let i = this.spaceSatp.indexOf(v);
+    if (i < 0) {
+      i = this.spaceUsed.indexOf(Math.min(...this.spaceUsed)); // the least recently used
+      this.spaceSatp[i] = v;
+      this.flushSpace(i);
+    }
+    this.space = i;
+    this.spaceUsed[i] = ++this.clock;
+    this.h.selectTlbSets();
+  }
+
+  /** The TLB set for accesses at privilege `priv` in the current address space (and SUM). */
   setFor(priv: number): number {
-    return this.tlbBase + (priv === PRV_M ? 0 : priv === PRV_S ? 1 : 2) * S.TLB_SET_BYTES;
+    if (priv === PRV_M) return this.tlbBase;
+    const first = 1 + this.space * SETS_PER_SPACE;
+    const set = priv === PRV_U ? 2 : this.h.mstatus & MSTATUS.SUM ? 1 : 0;
+    return this.tlbBase + (first + set) * S.TLB_SET_BYTES;
   }
 
   /** Forgets every TLB entry; what code means may have changed too (a reset, a restore). */
@@ -69,13 +115,87 @@ export class Mmu {
 
   /** Forgets every TLB entry (only that). */
   flushTlb(): void {
-    this.h.i32.fill(-1, this.tlbI32, this.tlbI32 + (3 * S.TLB_SET_BYTES) / 4);
+    this.flushSets(0, TLB_SETS);
+    for (const r of this.superpages) r.clear();
   }
 
-  /** After satp, sfence.vma, SUM or MXR change: forget the translated (S and U) sets, and translated code. */
+  /** Empties sets [from, to) that hold entries (a full flush of 25 sets would cost what Linux's frequent fences save). */
+  private flushSets(from: number, to: number): void {
+    for (let set = from; set < to; set++) {
+      if (!this.setFilled[set]) continue;
+      this.setFilled[set] = 0;
+      const first = this.tlbI32 + (set * S.TLB_SET_BYTES) / 4;
+      this.h.i32.fill(-1, first, first + S.TLB_SET_BYTES / 4);
+    }
+  }
+  /** Per set: whether fill() entered anything since its last flush. */
+  private readonly setFilled = new Uint8Array(TLB_SETS).fill(1);
+
+  private flushSpace(i: number): void {
+    this.flushSets(1 + i * SETS_PER_SPACE, 1 + (i + 1) * SETS_PER_SPACE);
+    this.superpages[i].clear();
+  }
+
+  /** After sfence.vma without operands or an MXR change: forget every translated (S and U) entry, and translated code. */
   flushTranslated(): void {
-    this.h.i32.fill(-1, this.tlbI32 + S.TLB_SET_BYTES / 4, this.tlbI32 + (3 * S.TLB_SET_BYTES) / 4);
+    this.flushSets(1, TLB_SETS);
+    for (const r of this.superpages) r.clear();
     this.h.codeChanged?.();
+  }
+
+  /**
+   * sfence.vma with operands (Priv spec §4.2.1): `va` (rs1 != x0) limits it to the leaf that
+   * maps va, `asid` (rs2 != x0) to that address space. Flushing more than named is allowed:
+   * global mappings are flushed with their ASID, and a page entered from a superpage is found
+   * by scanning the space's sets for the largest page size it holds.
+   */
+  fence(va: bigint | undefined, asid: number | undefined): void {
+    if (va === undefined && asid === undefined) return this.flushTranslated();
+    for (let i = 0; i < TLB_SPACES; i++) {
+      const satp = this.spaceSatp[i];
+      if (satp === undefined || (asid !== undefined && Number((satp >> 44n) & 0xffffn) !== asid)) continue;
+      if (va === undefined) this.flushSpace(i);
+      else this.fenceVa(i, va);
+    }
+    this.h.codeChanged?.();
+  }
+
+  private fenceVa(space: number, va: bigint): void {
+    const vpn = Number(BigInt.asUintN(32, BigInt.asUintN(64, va) >> 12n)); // the tags' low 32 bits of the page number
+    this.dropFromSpace(space, vpn, 1);
+    // A page entered from a superpage: the fence covers every page entered from that leaf.
+    const regions = this.superpages[space];
+    for (const size of SUPERPAGE_SPANS) {
+      const first = (vpn - (vpn % size)) >>> 0;
+      if (!regions.delete(first)) continue;
+      this.dropFromSpace(space, first, size);
+    }
+  }
+
+  private dropFromSpace(space: number, first: number, span: number): void {
+    for (let k = 0; k < SETS_PER_SPACE; k++) {
+      const set = 1 + space * SETS_PER_SPACE + k;
+      if (this.setFilled[set]) this.dropPages(this.tlbI32 + (set * S.TLB_SET_BYTES) / 4, first, span);
+    }
+  }
+
+  /** Drops the entries of a set (first word `base`) for pages [first, first + span) (low 32 bits of the page number). */
+  private dropPages(base: number, first: number, span: number): void {
+    const i32 = this.h.i32;
+    // Entries are direct-mapped by the low bits of the page number: a small span needs only its own slots.
+    const n = Math.min(span, S.TLB_ENTRIES);
+    for (let k = 0; k < n; k++) {
+      const e =
+        base + (((span <= S.TLB_ENTRIES ? first + k : k) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) / 4;
+      for (let w = e; w < e + S.TLB_ADDEND / 4; w += 2) {
+        if (i32[w] === -1) continue;
+        const page = ((i32[w] >>> 12) | (i32[w + 1] << 20)) >>> 0;
+        if ((page - first) >>> 0 < span) {
+          i32[w] = -1;
+          i32[w + 1] = -1;
+        }
+      }
+    }
   }
 
   // --- PMP (Priv spec §3.7) ---
@@ -210,6 +330,7 @@ export class Mmu {
       // A load through a clean page must not let a later store skip setting D: stores may
       // use this translation only when D is already set (see fill()).
       this.writable = (pteLo & PTE_W) !== 0 && ((pteLo & PTE_D) !== 0 || access === Access.Write);
+      this.leafSpan = span;
       return (ppn + (vpn % span)) * 4096 + (lo & 0xfff);
     }
     return -(fault.page + 1);
@@ -242,12 +363,19 @@ export class Mmu {
       if (this.writable && !this.watched) tag(S.TLB_WRITE);
     }
     i32[entry + S.TLB_ADDEND / 4] = (hostPage - tagLo) | 0;
+    this.setFilled[(set - this.tlbBase) / S.TLB_SET_BYTES] = 1;
+    // sfence.vma of one address must find every page entered from the same superpage.
+    if (set !== this.tlbBase && this.leafSpan > 1) {
+      const vpn = ((lo >>> 12) | (hi << 20)) >>> 0;
+      this.superpages[this.space].add((vpn - (vpn % this.leafSpan)) >>> 0);
+    }
   }
   private watched = false;
 
   /** Translates and resolves to RAM or MMIO; caches RAM pages. Returns pa or -(cause+1). */
   private resolve(lo: number, hi: number, bytes: number, access: Access, set: number, priv: number): number {
     this.writable = true;
+    this.leafSpan = 1;
     const pa = this.translate(lo, hi, access, priv);
     if (pa < 0) return pa;
     // A load may also enter the write tag, but only if a store would be allowed too.

@@ -96,7 +96,7 @@ export interface Machine {
 
 /** QEMU's default for `virt`, given to both so that they build the same memory map. */
 const RAM = "128M";
-const QEMU_TIMEOUT_MS = 10_000;
+const QEMU_TIMEOUT_MS = 60_000; // generous: a loaded 2-core machine slows QEMU too
 const HARTWOOD_TIMEOUT_MS = 60_000;
 
 /**

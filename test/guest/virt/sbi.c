@@ -6,6 +6,9 @@
  * starts twice; it prints while the boot hart waits, so the output order is fixed. */
 #include "virt.h"
 
+/* How long a wait for the other hart or an interrupt may take: generous, as a loaded host
+ * may not run QEMU's second vCPU thread for a while (the waits end as soon as it happens). */
+#define WAIT_TICKS (10 * TIMEBASE_HZ)
 #define EXT_BASE 0x10
 #define EXT_TIME 0x54494D45
 #define EXT_IPI 0x735049
@@ -68,7 +71,7 @@ static int take_interrupt(u64 bit) {
   int before = strap_count;
   csr_set(sie, bit);
   csr_set(sstatus, MSTATUS_SIE);
-  for (u64 start = rdtime(); strap_count == before && rdtime() - start < TIMEBASE_HZ;) wfi();
+  for (u64 start = rdtime(); strap_count == before && rdtime() - start < WAIT_TICKS;) wfi();
   csr_clear(sstatus, MSTATUS_SIE);
   csr_clear(sie, bit);
   return strap_count - before;
@@ -102,14 +105,14 @@ extern char hart_entry[];
 static void start_other(u64 other, u64 opaque) {
   u64 runs = other_runs;
   struct sbiret r = SBI3(EXT_HSM, 0, other, (u64)hart_entry, opaque);
-  for (u64 t = rdtime(); other_runs == runs && rdtime() - t < TIMEBASE_HZ;) {
+  for (u64 t = rdtime(); other_runs == runs && rdtime() - t < WAIT_TICKS;) {
   }
   fence();
   print_ret("hsm: hart_start(other hart)", r); /* after the other hart's line */
   kprintf("hsm: other hart ran: %s, its a0 was its hart id: %s\n", yesno(other_runs != runs),
           yesno(other_a0 == other));
   r.value = -1;
-  for (u64 t = rdtime(); rdtime() - t < TIMEBASE_HZ;) {
+  for (u64 t = rdtime(); rdtime() - t < WAIT_TICKS;) {
     r = SBI1(EXT_HSM, 2, other);
     if (r.value == 1) break; /* STOPPED */
   }
@@ -177,7 +180,7 @@ int main(u64 hartid) {
   kprintf("ipi: send_ipi(self): error %ld; interrupt taken %d time(s), scause 0x%lx\n", r.error, n, strap_cause);
   /* hart_mask_base -1: every hart (the mask is ignored); only the SSIP it leaves here is seen. */
   print_ret("ipi: send_ipi(all harts: base -1)", SBI2(EXT_IPI, 0, 0, -1UL));
-  for (u64 t = rdtime(); !(csr_read(sip) & MIP_SSIP) && rdtime() - t < TIMEBASE_HZ;) {
+  for (u64 t = rdtime(); !(csr_read(sip) & MIP_SSIP) && rdtime() - t < WAIT_TICKS;) {
   }
   kprintf("ipi: SSIP pending after send_ipi(all harts): %s\n", yesno(csr_read(sip) & MIP_SSIP));
   csr_clear(sip, MIP_SSIP);
