@@ -1,0 +1,174 @@
+// The npm package as a user gets it: `npm pack` (whose prepack step builds dist/) gives a
+// tarball with the built code, its types and the guest-image recipes, and without the tests,
+// benchmarks or TypeScript sources; installed into an empty project, its `hartwood` bin runs
+// a guest program and its library entry imports and type-checks.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { buildBaremetalProgram, runOnQemuSpikeWithOutput } from "./guest/isa.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The node running this test first on PATH, for npm and for the bin's `#!/usr/bin/env node`. */
+const ENV = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+
+let work = "";
+let project = "";
+let files: string[] = [];
+let tarballBytes = 0;
+let hello = "";
+
+function npm(args: string[], cwd: string): string {
+  return execFileSync("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], {
+    cwd,
+    env: ENV,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "hartwood-package-"));
+  // Packs a copy of the checkout, so that prepack's clean build of dist/ cannot disturb tests
+  // that run the CLI from the checkout's dist/ meanwhile. The copy shares node_modules (tsc).
+  const checkout = join(work, "checkout");
+  const skip = new Set(["node_modules", "dist", ".git"].map((d) => join(ROOT, d)));
+  cpSync(ROOT, checkout, { recursive: true, filter: (src) => !skip.has(src) });
+  symlinkSync(join(ROOT, "node_modules"), join(checkout, "node_modules"), "dir");
+  const [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", work], checkout)) as {
+    filename: string;
+    size: number;
+    files: { path: string }[];
+  }[];
+  files = packed.files.map((f) => f.path).sort();
+  tarballBytes = packed.size;
+
+  project = join(work, "project");
+  mkdirSync(project);
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "uses-hartwood", private: true, type: "module" }),
+  );
+  npm(["install", join(work, packed.filename)], project);
+
+  hello = buildBaremetalProgram("demo/hello.S", "hello.elf");
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("the tarball holds the built CLI, the library entry with its types and the guest recipes", () => {
+  for (const f of [
+    "package.json",
+    "README.md",
+    "bin/hartwood.js",
+    "dist/cli/main.js",
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/modes/system/image.js",
+    "scripts/build-guest.sh",
+    "scripts/build-busybox.sh",
+    "scripts/guest/kernel.config",
+    "scripts/guest/init.sh",
+  ])
+    expect(files).toContain(f);
+  expect(tarballBytes).toBeLessThan(1 << 20);
+});
+
+test("the tarball holds no tests, benchmarks, TypeScript sources or set-up scripts", () => {
+  const unwanted = files.filter(
+    (f) =>
+      /^(test|bench|src)\//.test(f) ||
+      (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
+      f.endsWith(".map") ||
+      (f.startsWith("scripts/") && !/^scripts\/(build-guest\.sh|build-busybox\.sh|guest\/)/.test(f)),
+  );
+  expect(unwanted).toEqual([]);
+});
+
+test("the installed hartwood bin runs a bare-metal program as QEMU does", () => {
+  const expected = runOnQemuSpikeWithOutput(hello);
+  expect(expected.stdout).toContain("primes below 10000: 1229\n");
+  const r = spawnSync(join(project, "node_modules", ".bin", "hartwood"), ["baremetal", hello], {
+    cwd: project,
+    env: ENV,
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toBe(expected.stdout);
+  expect(r.status).toBe(expected.status);
+  expect(r.status).toBe(0);
+});
+
+test("the installed library entry exports the modes, the machine and the riscv64 plug-in", () => {
+  const script = `
+    import { readFileSync } from "node:fs";
+    const m = await import("hartwood");
+    const kinds = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v]));
+    const out = [];
+    const r = m.runBaremetal(readFileSync(process.argv[1]), { out: (b) => out.push(...b) }, m.riscv64);
+    const pkg = JSON.parse(readFileSync(new URL(import.meta.resolve("hartwood/package.json")), "utf8"));
+    console.log(JSON.stringify({ kinds, status: r.status, out: String.fromCharCode(...out), version: pkg.version }));
+  `;
+  const stdout = execFileSync(process.execPath, ["--input-type=module", "-e", script, hello], {
+    cwd: project,
+    env: ENV,
+    encoding: "utf8",
+  });
+  const got = JSON.parse(stdout) as {
+    kinds: Record<string, string>;
+    status: number;
+    out: string;
+    version: string;
+  };
+  expect(got.kinds).toMatchObject({
+    runBaremetal: "function",
+    runUser: "function",
+    VirtBoard: "function",
+    Machine: "function",
+    buildGuestImage: "function",
+    UserError: "function",
+    riscv64: "object",
+  });
+  expect(got.status).toBe(0);
+  expect(got.out).toContain("primes below 10000: 1229\n");
+  expect(got.version).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+});
+
+test("the installed library entry's types resolve and check", () => {
+  writeFileSync(
+    join(project, "check.ts"),
+    `import { runBaremetal, riscv64, VirtBoard, type IsaPlugin, type VirtOptions, type Cpu } from "hartwood";
+const isa: IsaPlugin = riscv64;
+const status: number = runBaremetal(new Uint8Array(), { maxInsns: 1 }, isa).status;
+type Board = InstanceType<typeof VirtBoard>;
+export type { Board, VirtOptions, Cpu };
+export { status };
+`,
+  );
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+      "--noEmit",
+      "--strict",
+      "--skipLibCheck",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "--typeRoots",
+      relative(project, join(ROOT, "node_modules", "@types")),
+      "--types",
+      "node",
+      "check.ts",
+    ],
+    { cwd: project, encoding: "utf8" },
+  );
+  expect(tsc.stdout + tsc.stderr).toBe("");
+  expect(tsc.status).toBe(0);
+});
