@@ -210,8 +210,12 @@ export class Hart {
 
   /** A device raises or lowers an interrupt line (MSIP, MTIP, MEIP, SEIP). */
   setIrqLine(bit: number, level: boolean): void {
-    if (level) this.irqLines |= 1 << bit;
-    else this.irqLines &= ~(1 << bit);
+    if (level) {
+      this.irqLines |= 1 << bit;
+      // Raised while this hart runs (its own device access, a virtio completion): end the
+      // slice after this instruction, so the interrupt is taken now rather than up to a slice later.
+      if (this.pendingInterrupt() >= 0) this.setI32(S.STOP, 1);
+    } else this.irqLines &= ~(1 << bit);
   }
 
   /** Re-selects the TLB sets after a change of privilege, MPRV or MPP. */
