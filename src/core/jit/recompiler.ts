@@ -8,12 +8,25 @@ import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
 import { discoverRegion, type Region } from "./region.js";
 import { TranslationTable, type JitLayout } from "./table.js";
 
+export interface RecompilerOptions {
+  /**
+   * A translation that fails to build throws (a bug to see) instead of leaving its code to
+   * the interpreter with a message. On by default under the tests (vitest sets VITEST).
+   */
+  readonly strict?: boolean;
+}
+
+const underTests = (): boolean => typeof process !== "undefined" && process.env?.VITEST !== undefined;
+
 /** Translates guest code to wasm functions and keeps the table of translations. */
 export class Recompiler<Hart, Insn extends GuestInsn> {
   readonly table: TranslationTable;
   /** Translations made since the start, and flushes (for statistics). */
   translations = 0;
   flushes = 0;
+  private readonly strict: boolean;
+  /** Pcs whose translation failed to build: the interpreter keeps them. */
+  private readonly failed = new Set<number>();
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -22,8 +35,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     private readonly code: CodeMemory<Hart>,
     /** The host functions translations import (module "host"). */
     private readonly imports: WebAssembly.ModuleImports,
+    opts: RecompilerOptions = {},
   ) {
     this.table = new TranslationTable(memory, layout);
+    this.strict = opts.strict ?? underTests();
     this.flush();
     this.flushes = 0;
   }
@@ -32,6 +47,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   flush(): void {
     this.table.clear();
     this.code.unprotectAll();
+    this.failed.clear(); // the code may be other code now
     this.flushes++;
   }
 
@@ -45,6 +61,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (pc >= 2n ** 32n) return; // translations keep pcs in JS numbers: only the low 4 GiB
     if (this.table.holds(pc)) return;
     const start = Number(pc);
+    if (this.failed.has(start)) return;
     const view = this.code.view(hart);
     const region = discoverRegion(this.isa, start, view);
     if (region.insns.length === 0) return;
@@ -56,18 +73,21 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.translations++;
   }
 
-  /** The translation's function, or undefined when a definition could not be translated. */
+  /** The translation's function, or undefined when it failed to build (outside the tests). */
   private build(start: number, region: Region<Insn>): (() => number) | undefined {
-    const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-    let bytes: Uint8Array;
     try {
-      bytes = emitTranslation(this.isa, target, start, region);
-    } catch {
-      return undefined; // a definition this recompiler cannot translate: the interpreter runs it
+      const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
+      const module = new WebAssembly.Module(emitTranslation(this.isa, target, start, region) as BufferSource);
+      const env = { memory: this.memory, table: this.table.functions };
+      const instance = new WebAssembly.Instance(module, { env, host: this.imports });
+      return instance.exports.run as () => number;
+    } catch (e) {
+      if (this.strict) throw e;
+      this.failed.add(start);
+      console.error(
+        `hartwood: recompiler: the code at 0x${start.toString(16)} stays interpreted: ${String(e)}`,
+      );
+      return undefined;
     }
-    const module = new WebAssembly.Module(bytes as BufferSource);
-    const env = { memory: this.memory, table: this.table.functions };
-    const instance = new WebAssembly.Instance(module, { env, host: this.imports });
-    return instance.exports.run as () => number;
   }
 }
