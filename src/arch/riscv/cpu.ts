@@ -6,7 +6,7 @@ import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import { buildInterpreter, type InterpImports } from "./interp.js";
 import { HELPERS, type MemStrategy } from "./sem.js";
-import { FlatCode, TlbCode } from "./code.js";
+import { FlatCode, TlbCode } from "./code-memory.js";
 import { Recompiler } from "../../core/jit/recompiler.js";
 import { JIT_TABLE_BYTES, jitLayoutAt, type JitLayout } from "../../core/jit/table.js";
 import { RiscvJitIsa, type RiscvInsn } from "./recompiler.js";
