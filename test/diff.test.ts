@@ -42,7 +42,7 @@ describe.concurrent("random instruction sequences in user mode leave the state q
   for (let p = 0; p * PER_PROGRAM < USER_SEQS; p++) {
     const blocks = Math.min(PER_PROGRAM, USER_SEQS - p * PER_PROGRAM);
     const seed = SEED * 1000 + 500 + p;
-    // Odd programs loop over each sequence, so that the recompiler translates it (jit.ts).
+    // Odd programs loop over each sequence, so that the recompiler translates it (core/jit).
     const repeat = p % 2 === 1 ? HOT_REPEAT : 1;
     const runs = repeat > 1 ? `, each run ${repeat} times` : "";
     test(`user program ${p}: ${blocks} sequences (seed ${seed}${runs})`, async () => {

@@ -220,7 +220,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     });
   }
 
-  // The recompiler (src/arch/riscv/jit.ts) against the interpreter: the same output, status and
+  // The recompiler (src/core/jit, src/arch/riscv/recompiler.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls.
   for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"]) {
     test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {

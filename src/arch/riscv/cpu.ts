@@ -7,8 +7,10 @@ import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import { buildInterpreter, type InterpImports } from "./interp.js";
 import { HELPERS, type MemStrategy } from "./sem.js";
-import { FlatCode, TlbCode } from "./code.js";
-import { Jit, JIT_SLOTS, JIT_TABLE_BYTES, type JitLayout } from "./jit.js";
+import { FlatCode, TlbCode } from "./code-memory.js";
+import { Recompiler } from "../../core/jit/recompiler.js";
+import { JIT_TABLE_BYTES, jitLayoutAt, type JitLayout } from "../../core/jit/table.js";
+import { RiscvJitIsa, type RiscvInsn } from "./recompiler.js";
 import * as S from "./state.js";
 import type { Exit } from "./state.js";
 
@@ -37,7 +39,7 @@ export function cpuVmmBytes(harts: number): number {
 }
 
 export interface CpuOptions {
-  /** Translate hot code to wasm (jit.ts). */
+  /** Translate hot code to wasm (core/jit, recompiler.ts). */
   jit?: boolean;
 }
 
@@ -46,7 +48,7 @@ export class RiscvCpu {
   private readonly run: (hart: number, budget: number) => number;
   private readonly stateBase: number;
   /** The recompiler, when it is on. */
-  readonly jit: Jit | undefined;
+  readonly jit: Recompiler<Hart, RiscvInsn> | undefined;
 
   /**
    * `mem` selects how guest addresses reach memory; with "flat" the host supplies the
@@ -83,20 +85,24 @@ export class RiscvCpu {
     const hostImports = imports as unknown as WebAssembly.ModuleImports;
     let jitLayout: JitLayout | undefined;
     if (opts.jit) {
-      const base = layout.alloc(JIT_TABLE_BYTES, 64);
-      jitLayout = { tags: base, counters: base + JIT_SLOTS * 8, needs: base + JIT_SLOTS * 12 };
+      jitLayout = jitLayoutAt(layout.alloc(JIT_TABLE_BYTES, 64));
       const flush = () => this.jit?.flush();
       const code =
         mem.kind === "flat"
           ? new FlatCode(layout.memory, mem.permTable, mem.hostOffset)
           : new TlbCode(host.phys, this.harts, flush);
-      this.jit = new Jit(layout.memory, jitLayout, mem, code, ctable, ALL_INSNS, hostImports);
+      const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
+      this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports);
       for (const h of this.harts) h.codeChanged = flush;
     }
     const jit = this.jit;
+    const translateAt = (h: number): void => {
+      const hart = hartAt(h);
+      jit?.translate(hart.pc, hart);
+    };
     const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, jitLayout), {
-      env: { memory: layout.memory, ...(jit ? { table: jit.table } : {}) },
-      host: jit ? { ...hostImports, compile: (h: number) => jit.translate(hartAt(h)) } : hostImports,
+      env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
+      host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
     });
     this.run = instance.exports.run as (hart: number, budget: number) => number;
   }

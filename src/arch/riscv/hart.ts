@@ -36,7 +36,7 @@ export class Hart {
   readonly mmu: Mmu;
   /**
    * Called when translated code may no longer mean what it did: fence.i, a change of satp,
-   * sfence.vma, PMP or privilege (see jit.ts).
+   * sfence.vma, PMP or privilege (see core/jit/recompiler.ts).
    */
   codeChanged: (() => void) | undefined;
   private codePriv = -1;

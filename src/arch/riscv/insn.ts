@@ -118,6 +118,15 @@ export interface Sem {
   fsDirty(): void;
 }
 
+/**
+ * Where an instruction sends control, for the recompiler (core/jit/isa.ts ControlFlow):
+ * `branch` and `jump` go to pc + the immediate of layout `offset`; `indirect` to a register
+ * value; `stop` may change what code means (privilege, translation, fence.i), so a
+ * translation ends after it. Instructions without one fall through.
+ */
+export type FlowSpec =
+  { readonly kind: "branch" | "jump"; readonly offset: ImmKind } | { readonly kind: "indirect" | "stop" };
+
 export interface InsnDef {
   readonly name: string;
   readonly ext: Ext;
@@ -126,6 +135,7 @@ export interface InsnDef {
   /** Assembly operands for the disassembler, e.g. "rd,rs1,imm:I". */
   readonly syntax: string;
   readonly exec: (s: Sem) => void;
+  readonly flow?: FlowSpec;
 }
 
 export function insn(
@@ -135,8 +145,9 @@ export function insn(
   match: number,
   syntax: string,
   exec: (s: Sem) => void,
+  flow?: FlowSpec,
 ): InsnDef {
-  return { ext, name, mask: mask >>> 0, match: match >>> 0, syntax, exec };
+  return { ext, name, mask: mask >>> 0, match: match >>> 0, syntax, exec, ...(flow ? { flow } : {}) };
 }
 
 // Common masks by format

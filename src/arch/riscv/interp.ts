@@ -16,7 +16,8 @@ import {
   type HostFns,
   type MemStrategy,
 } from "./sem.js";
-import { emitCanRun, emitSlot, JIT_RETRY, JIT_SLOTS, JIT_THRESHOLD, type JitLayout } from "./jit.js";
+import { emitCanRun, emitSlot, JIT_SLOTS, type JitLayout } from "../../core/jit/table.js";
+import { emitCountJump } from "../../core/jit/hotness.js";
 
 /** Size and signedness by LOAD_KINDS index (the `kind` the load slow path receives). */
 export const LOAD_KIND_BYTES: readonly number[] = LOAD_KINDS.map((k) => LOAD_BYTES[k]);
@@ -159,7 +160,7 @@ class InterpSem extends AccessSem {
 /**
  * Builds the interpreter module: `run(hart: i32, budget: i32) -> exit reason`. With `jit`,
  * it counts taken jumps by target, asks the host (`compile`) to translate hot targets, and
- * runs translations found in the table (jit.ts) instead of interpreting.
+ * runs translations found in the table (core/jit) instead of interpreting.
  */
 export function buildInterpreter(
   defs: readonly InsnDef[],
@@ -214,23 +215,10 @@ export function buildInterpreter(
 
 /** A taken jump to pc: count it against its target; the count that makes it hot asks for a translation. */
 function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
-  const w = c.w;
-  emitSlot(w, c.pc);
-  w.i32_const(2).i32_shl().tee(jit.slot);
-  w.get(jit.slot).i32_load(jit.layout.counters).i32_const(1).i32_add();
-  w.i32_store(jit.layout.counters);
-  // Hot now, or still hot without its translation (another pc took the slot).
-  w.get(jit.slot).i32_load(jit.layout.counters).i32_const(JIT_THRESHOLD).i32_eq();
-  w.get(jit.slot)
-    .i32_load(jit.layout.counters)
-    .i32_const(JIT_RETRY - 1)
-    .i32_and()
-    .i32_eqz()
-    .i32_or();
-  w.if_();
-  w.get(c.hart).get(c.pc).i64_store(S.PC);
-  w.get(c.hart).call(jit.compile);
-  w.end();
+  emitCountJump(c.w, jit.layout, c.pc, jit.slot, () => {
+    c.w.get(c.hart).get(c.pc).i64_store(S.PC);
+    c.w.get(c.hart).call(jit.compile);
+  });
 }
 
 /** Before fetching: a translation of the code at pc runs instead of the interpreter, when there is one. */

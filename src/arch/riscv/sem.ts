@@ -54,7 +54,7 @@ export type MemStrategy =
 export const PAGE_R = 1;
 export const PAGE_W = 2;
 export const PAGE_X = 4;
-/** Not a permission: the recompiler has translated code on this page (jit.ts). */
+/** Not a permission: the recompiler has translated code on this page (code-memory.ts). */
 export const PAGE_CODE = 8;
 export const PERM_TABLE_BYTES = 1 << 20;
 

@@ -68,7 +68,7 @@ export class AddressSpace {
   private syncPerms(start: number, end: number): void {
     const p0 = Math.floor(start / PAGE);
     const p1 = Math.ceil(end / PAGE);
-    // Code that was executable here may be translated (jit.ts): it changes now.
+    // Code that was executable here may be translated (core/jit): it changes now.
     if (this.onCodeUnmapped && this.perms.subarray(p0, p1).some((b) => (b & PROT_EXEC) !== 0))
       this.onCodeUnmapped();
     this.perms.fill(0, p0, p1);

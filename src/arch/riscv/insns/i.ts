@@ -100,18 +100,26 @@ export function addrRs1Imm(s: Sem, kind: "I" | "S"): void {
 }
 
 function branch(name: string, f3: number, cmp: Op): InsnDef {
-  return insn("I", name, MASK_F3, enc(0x63, f3), "rs1,rs2,imm:B", (s) => {
-    s.getX(s.field("rs1"));
-    s.getX(s.field("rs2"));
-    cmp(s.w);
-    s.w.if_();
-    s.jump(() => {
-      s.pc();
-      s.imm("B");
-      s.w.i64_add();
-    });
-    s.w.end();
-  });
+  return insn(
+    "I",
+    name,
+    MASK_F3,
+    enc(0x63, f3),
+    "rs1,rs2,imm:B",
+    (s) => {
+      s.getX(s.field("rs1"));
+      s.getX(s.field("rs2"));
+      cmp(s.w);
+      s.w.if_();
+      s.jump(() => {
+        s.pc();
+        s.imm("B");
+        s.w.i64_add();
+      });
+      s.w.end();
+    },
+    { kind: "branch", offset: "B" },
+  );
 }
 
 export const RV64I: InsnDef[] = [
@@ -123,23 +131,39 @@ export const RV64I: InsnDef[] = [
       s.w.i64_add();
     }),
   ),
-  insn("I", "jal", MASK_OPC, 0x6f, "rd,imm:J", (s) => {
-    s.setX(s.field("rd"), () => s.nextPc());
-    s.jump(() => {
-      s.pc();
-      s.imm("J");
-      s.w.i64_add();
-    });
-  }),
-  insn("I", "jalr", MASK_F3, enc(0x67, 0), "rd,imm:I(rs1)", (s) => {
-    // The target is computed before rd is written: rd may equal rs1.
-    const t = s.w.local(0x7e);
-    addrRs1Imm(s, "I");
-    s.w.i64_const(-2).i64_and().set(t);
-    s.setX(s.field("rd"), () => s.nextPc());
-    s.jump(() => s.w.get(t));
-    s.w.release(t);
-  }),
+  insn(
+    "I",
+    "jal",
+    MASK_OPC,
+    0x6f,
+    "rd,imm:J",
+    (s) => {
+      s.setX(s.field("rd"), () => s.nextPc());
+      s.jump(() => {
+        s.pc();
+        s.imm("J");
+        s.w.i64_add();
+      });
+    },
+    { kind: "jump", offset: "J" },
+  ),
+  insn(
+    "I",
+    "jalr",
+    MASK_F3,
+    enc(0x67, 0),
+    "rd,imm:I(rs1)",
+    (s) => {
+      // The target is computed before rd is written: rd may equal rs1.
+      const t = s.w.local(0x7e);
+      addrRs1Imm(s, "I");
+      s.w.i64_const(-2).i64_and().set(t);
+      s.setX(s.field("rd"), () => s.nextPc());
+      s.jump(() => s.w.get(t));
+      s.w.release(t);
+    },
+    { kind: "indirect" },
+  ),
   branch("beq", 0, (w) => w.i64_eq()),
   branch("bne", 1, (w) => w.i64_ne()),
   branch("blt", 4, (w) => w.i64_lt_s()),

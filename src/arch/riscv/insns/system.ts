@@ -5,8 +5,11 @@ import { enc, insn, MASK_ALL, MASK_F3, type InsnDef } from "../insn.js";
 
 const SYSTEM = 0x73;
 
+/** Every instruction here may change what code means (privilege, translation, fences): translations end after it. */
+const STOP = { kind: "stop" } as const;
+
 const csr = (name: string, f3: number, syntax: string): InsnDef =>
-  insn("Zicsr", name, MASK_F3, enc(SYSTEM, f3), syntax, (s) => s.helper("csr"));
+  insn("Zicsr", name, MASK_F3, enc(SYSTEM, f3), syntax, (s) => s.helper("csr"), STOP);
 
 export const SYSTEM_INSNS: InsnDef[] = [
   csr("csrrw", 1, "rd,csr,rs1"),
@@ -15,11 +18,11 @@ export const SYSTEM_INSNS: InsnDef[] = [
   csr("csrrwi", 5, "rd,csr,imm:Z"),
   csr("csrrsi", 6, "rd,csr,imm:Z"),
   csr("csrrci", 7, "rd,csr,imm:Z"),
-  insn("Zifencei", "fence.i", MASK_F3, enc(0x0f, 1), "", (s) => s.helper("fence_i")),
-  insn("Priv", "ecall", MASK_ALL, 0x00000073, "", (s) => s.helper("ecall")),
-  insn("Priv", "ebreak", MASK_ALL, 0x00100073, "", (s) => s.helper("ebreak")),
-  insn("Priv", "sret", MASK_ALL, 0x10200073, "", (s) => s.helper("sret")),
-  insn("Priv", "mret", MASK_ALL, 0x30200073, "", (s) => s.helper("mret")),
-  insn("Priv", "wfi", MASK_ALL, 0x10500073, "", (s) => s.helper("wfi")),
-  insn("Priv", "sfence.vma", 0xfe007fff, 0x12000073, "rs1,rs2", (s) => s.helper("sfence_vma")),
+  insn("Zifencei", "fence.i", MASK_F3, enc(0x0f, 1), "", (s) => s.helper("fence_i"), STOP),
+  insn("Priv", "ecall", MASK_ALL, 0x00000073, "", (s) => s.helper("ecall"), STOP),
+  insn("Priv", "ebreak", MASK_ALL, 0x00100073, "", (s) => s.helper("ebreak"), STOP),
+  insn("Priv", "sret", MASK_ALL, 0x10200073, "", (s) => s.helper("sret"), STOP),
+  insn("Priv", "mret", MASK_ALL, 0x30200073, "", (s) => s.helper("mret"), STOP),
+  insn("Priv", "wfi", MASK_ALL, 0x10500073, "", (s) => s.helper("wfi"), STOP),
+  insn("Priv", "sfence.vma", 0xfe007fff, 0x12000073, "rs1,rs2", (s) => s.helper("sfence_vma"), STOP),
 ];

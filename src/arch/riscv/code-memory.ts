@@ -6,26 +6,18 @@
 //  - tlb (bare-metal and system modes): a pc is virtual, fetched through the hart's MMU at
 //    its current privilege; pages with translations are watched physical pages, whose stores
 //    reach the host (PhysMap.watch) and flush.
+import type { CodeMemory, CodeView } from "../../core/jit/isa.js";
 import type { PhysMap } from "../../core/physmem.js";
 import type { Hart } from "./hart.js";
 import { PAGE_CODE, PAGE_X, PERM_TABLE_BYTES } from "./sem.js";
 
-/** Code as one hart fetches it now. */
-export interface CodeView {
-  /** Host offset of the two bytes at guest pc, or -1 when the hart could not fetch them. */
-  host(pc: number): number;
-  /** The page holding pc holds translated code now: a store there must flush. */
-  protect(pc: number): void;
-}
-
-export interface CodeMemory {
-  view(hart: Hart): CodeView;
-  /** The translations are gone: stores need not be watched any more. */
-  unprotectAll(): void;
+/** Calls `protectParcel` for each 16-bit parcel of [pc, pc + bytes): the page holding it holds translated code. */
+function eachParcel(pc: number, bytes: number, protectParcel: (pc: number) => void): void {
+  for (let a = pc; a < pc + bytes; a += 2) protectParcel(a);
 }
 
 /** User mode: guest address = wasm offset + hostOffset, permissions from the page table. */
-export class FlatCode implements CodeMemory {
+export class FlatCode implements CodeMemory<Hart> {
   private readonly pages = new Set<number>();
   private readonly view_: CodeView;
 
@@ -36,10 +28,11 @@ export class FlatCode implements CodeMemory {
   ) {
     this.view_ = {
       host: (pc) => (pc < 2 ** 32 && this.perms()[pc >>> 12] & PAGE_X ? pc + hostOffset : -1),
-      protect: (pc) => {
-        this.perms()[pc >>> 12] |= PAGE_CODE;
-        this.pages.add(pc >>> 12);
-      },
+      protect: (pc, bytes) =>
+        eachParcel(pc, bytes, (a) => {
+          this.perms()[a >>> 12] |= PAGE_CODE;
+          this.pages.add(a >>> 12);
+        }),
     };
   }
 
@@ -67,7 +60,7 @@ export class FlatCode implements CodeMemory {
 }
 
 /** Bare-metal and system modes: code fetched through each hart's MMU, stores watched per physical page. */
-export class TlbCode implements CodeMemory {
+export class TlbCode implements CodeMemory<Hart> {
   private readonly pages = new Set<number>();
 
   constructor(
@@ -84,16 +77,19 @@ export class TlbCode implements CodeMemory {
     return {
       // Only pcs below 4 GiB for now: the recompiler keeps pcs in JS numbers.
       host: (pc) => (pc < 2 ** 32 ? hart.mmu.fetchHost(pc) : -1),
-      protect: (pc) => {
-        const host = hart.mmu.fetchHost(pc);
-        const page = host < 0 ? -1 : this.phys.physicalOf(host);
-        if (page < 0 || this.pages.has(page - (page % 4096))) return;
-        this.pages.add(page - (page % 4096));
-        this.phys.watch(page - (page % 4096));
-        // TLB entries made before may let stores to the page skip the host: drop them.
-        for (const h of this.harts) h.mmu.flushTlb();
-      },
+      protect: (pc, bytes) => eachParcel(pc, bytes, (a) => this.watch(hart, a)),
     };
+  }
+
+  /** Watches the physical page `hart` fetches guest pc from. */
+  private watch(hart: Hart, pc: number): void {
+    const host = hart.mmu.fetchHost(pc);
+    const page = host < 0 ? -1 : this.phys.physicalOf(host);
+    if (page < 0 || this.pages.has(page - (page % 4096))) return;
+    this.pages.add(page - (page % 4096));
+    this.phys.watch(page - (page % 4096));
+    // TLB entries made before may let stores to the page skip the host: drop them.
+    for (const h of this.harts) h.mmu.flushTlb();
   }
 
   unprotectAll(): void {

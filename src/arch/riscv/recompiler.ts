@@ -1,0 +1,175 @@
+// The recompiler's RISC-V half (the ISA-neutral half is core/jit): how to fetch and decode an
+// instruction for a translation, where it sends control (from its definition's `flow`), and
+// its semantics emitted from the same definitions as the interpreter (insns/*.ts through
+// `Sem`), only with every operand, immediate and pc a constant.
+import type { CodeView, ControlFlow, JitIsa, RegisterFile } from "../../core/jit/isa.js";
+import type { TranslationContext } from "../../core/jit/context.js";
+import type { Local, ModuleBuilder } from "../../core/wasm.js";
+import { decoder } from "./decode.js";
+import {
+  FIELDS,
+  fieldValue,
+  immValue,
+  type FieldName,
+  type ImmKind,
+  type InsnDef,
+  type Operand,
+} from "./insn.js";
+import { AccessSem, importHostFns, type HostFns, type MemStrategy } from "./sem.js";
+import * as S from "./state.js";
+
+/** An instruction as a translation holds it. */
+export interface RiscvInsn {
+  readonly pc: number;
+  /** The bits as fetched, and the 32-bit form (compressed instructions expanded). */
+  readonly raw: number;
+  readonly insn: number;
+  readonly len: 2 | 4;
+  readonly def: InsnDef;
+}
+
+/** x0..x31 are registers 0..31, f0..f31 registers 32..63. */
+const F_BASE = 32;
+const REGISTERS: RegisterFile = {
+  count: 64,
+  offset: (reg) => (reg < F_BASE ? S.X + 8 * reg : S.F + 8 * (reg - F_BASE)),
+};
+
+const decoders = new WeakMap<readonly InsnDef[], (insn: number) => InsnDef | undefined>();
+
+/** One decoder per definition list (a process per fork would otherwise build its own). */
+function decoderFor(defs: readonly InsnDef[]): (insn: number) => InsnDef | undefined {
+  let d = decoders.get(defs);
+  if (!d) decoders.set(defs, (d = decoder(defs)));
+  return d;
+}
+
+export class RiscvJitIsa implements JitIsa<RiscvInsn> {
+  readonly state = { pc: S.PC, budget: S.BUDGET, stop: S.STOP };
+  readonly registers = REGISTERS;
+  private readonly decodeWord: (insn: number) => InsnDef | undefined;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    /** Host offset of the table of compressed instructions' expansions. */
+    private readonly ctableOffset: number,
+    defs: readonly InsnDef[],
+    private readonly mem: MemStrategy,
+  ) {
+    this.decodeWord = decoderFor(defs);
+  }
+
+  /** The 16-bit parcel at guest address `a`, or -1 when the hart cannot fetch it. */
+  private parcel(a: number, code: CodeView): number {
+    const host = a >= 0 && a < 2 ** 32 ? code.host(a) : -1;
+    if (host < 0) return -1;
+    const u8 = new Uint8Array(this.memory.buffer);
+    return u8[host] | (u8[host + 1] << 8);
+  }
+
+  decode(pc: number, code: CodeView): RiscvInsn | undefined {
+    const lo = this.parcel(pc, code);
+    if (lo < 0) return undefined;
+    if ((lo & 3) !== 3) {
+      const insn = new Uint32Array(this.memory.buffer, this.ctableOffset, 65536)[lo];
+      const def = this.decodeWord(insn);
+      return def && { pc, raw: lo, insn, len: 2, def };
+    }
+    const hi = this.parcel(pc + 2, code);
+    if (hi < 0) return undefined;
+    const insn = (lo | (hi << 16)) >>> 0;
+    const def = this.decodeWord(insn);
+    return def && { pc, raw: insn, insn, len: 4, def }; // undecodable: the interpreter raises illegal-instruction
+  }
+
+  controlFlow(i: RiscvInsn): ControlFlow {
+    const flow = i.def.flow;
+    if (!flow) return { kind: "fallthrough" };
+    if (flow.kind === "branch" || flow.kind === "jump")
+      return { kind: flow.kind, target: i.pc + immValue(i.insn, flow.offset) };
+    return { kind: flow.kind };
+  }
+
+  emitterFor(m: ModuleBuilder): (t: TranslationContext) => (insn: RiscvInsn) => void {
+    const fn = importHostFns(m);
+    return (t) => {
+      const sem = new TranslationSem(t, this.mem, fn);
+      return (insn) => {
+        sem.cur = insn;
+        insn.def.exec(sem);
+      };
+    };
+  }
+}
+
+/** Semantics with constant operands: the instruction is known when its code is emitted. */
+class TranslationSem extends AccessSem {
+  cur!: RiscvInsn;
+
+  constructor(
+    private readonly t: TranslationContext,
+    mem: MemStrategy,
+    fn: HostFns,
+  ) {
+    super(t.w, t.hart, mem, fn);
+  }
+
+  field(name: FieldName): Operand {
+    const value = fieldValue(this.cur.insn, FIELDS[name]);
+    return { value, emit: () => void this.w.i32_const(value) };
+  }
+  imm(kind: ImmKind): void {
+    this.w.i64_const(immValue(this.cur.insn, kind));
+  }
+  /** The register number of a constant operand (every operand is one here). */
+  private num(r: Operand): number {
+    if (r.value === undefined) throw new Error("jit: a register operand that is not constant");
+    return r.value;
+  }
+  private local(reg: number, write: boolean): Local {
+    return this.t.reg(reg, write);
+  }
+  getX(r: Operand): void {
+    const n = this.num(r);
+    if (n === 0) this.w.i64_const(0);
+    else this.w.get(this.local(n, false));
+  }
+  setX(r: Operand, value: () => void): void {
+    const n = this.num(r);
+    value(); // even for x0: a load may fault
+    if (n === 0) this.w.drop();
+    else this.w.set(this.local(n, true));
+  }
+  getFBits(r: Operand): void {
+    this.w.get(this.local(F_BASE + this.num(r), false));
+  }
+  setFBits(r: Operand, value: () => void): void {
+    value();
+    this.w.set(this.local(F_BASE + this.num(r), true));
+  }
+  pc(): void {
+    this.w.i64_const(this.cur.pc);
+  }
+  nextPc(): void {
+    this.w.i64_const(this.cur.pc + this.cur.len);
+  }
+  jump(target: () => void): void {
+    this.t.jump(target);
+  }
+  protected sync(): void {
+    this.t.beforeHostCall();
+  }
+  protected resume(): void {
+    this.t.resumeAtStatePc();
+  }
+  protected raw(): void {
+    this.w.i32_const(this.cur.raw);
+  }
+  protected len(): void {
+    this.w.i32_const(this.cur.len);
+  }
+  protected afterHelper(): void {
+    // A helper that may change what code means is declared `stop`: the translation ends after it.
+    this.t.afterHelper();
+  }
+}

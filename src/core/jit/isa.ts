@@ -1,0 +1,72 @@
+// What the ISA-neutral recompiler needs from an ISA plug-in: how to decode an instruction,
+// where it sends control (declared by its definition), how to emit it, and where the hart
+// state keeps the pc, the run budget and the registers translations cache in wasm locals.
+import type { ModuleBuilder } from "../wasm.js";
+import type { TranslationContext } from "./context.js";
+
+/** A decoded guest instruction: the recompiler needs its address and length; the rest is the ISA's. */
+export interface GuestInsn {
+  readonly pc: number;
+  readonly len: number;
+}
+
+/**
+ * Where an instruction sends control. `branch` may go to `target` or fall through; `jump`
+ * always goes to `target`; `indirect` goes where a register says; `stop` may change what code
+ * means (a privilege or translation change, a fence.i), so a translation ends after it.
+ */
+export type ControlFlow =
+  | { readonly kind: "fallthrough" }
+  | { readonly kind: "branch"; readonly target: number }
+  | { readonly kind: "jump"; readonly target: number }
+  | { readonly kind: "indirect" }
+  | { readonly kind: "stop" };
+
+/** Code as one hart fetches it now. */
+export interface CodeView {
+  /** Host offset of the bytes at guest pc, or -1 when the hart could not fetch them. */
+  host(pc: number): number;
+  /** The bytes [pc, pc + bytes) hold translated code now: a store there must flush. */
+  protect(pc: number, bytes: number): void;
+}
+
+/** Where translations read guest code, and how they learn that it changed. */
+export interface CodeMemory<Hart> {
+  view(hart: Hart): CodeView;
+  /** The translations are gone: stores need not be watched any more. */
+  unprotectAll(): void;
+  /** True when a store to [addr, addr + bytes) would change translated code, where the host must ask. */
+  isCode?(addr: number, bytes: number): boolean;
+}
+
+/** Offsets in the hart state of what translations read and write besides registers. */
+export interface HartStateLayout {
+  /** i64: the guest pc the interpreter goes on at. */
+  readonly pc: number;
+  /** i32: instructions left in the run slice. */
+  readonly budget: number;
+  /** i32: non-zero asks the running code to return to the host. */
+  readonly stop: number;
+}
+
+/** The guest registers translations keep in wasm locals: 64-bit each, numbered 0..count-1. */
+export interface RegisterFile {
+  readonly count: number;
+  /** Byte offset of register `reg` (an i64) in the hart state. */
+  offset(reg: number): number;
+}
+
+/** An ISA as the recompiler sees it. */
+export interface JitIsa<Insn extends GuestInsn> {
+  readonly state: HartStateLayout;
+  readonly registers: RegisterFile;
+  /** The instruction at guest pc as `code` fetches it, or undefined (unfetchable or undecodable: the interpreter raises the fault). */
+  decode(pc: number, code: CodeView): Insn | undefined;
+  /** Where `insn` sends control, from its definition. */
+  controlFlow(insn: Insn): ControlFlow;
+  /**
+   * Imports the host functions the ISA's semantics call into translation module `m` (imports
+   * precede its function), and returns how to emit one instruction into that function.
+   */
+  emitterFor(m: ModuleBuilder): (t: TranslationContext) => (insn: Insn) => void;
+}
