@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { exitStatus, REBOOT_STATUS } from "../src/cli/boot.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "hartwood-boot-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -119,4 +120,13 @@ test("--dumpdtb writes the board's device tree (QEMU's option), with the hart co
   expect(dts.stdout.match(/device_type = "cpu"/g)).toHaveLength(3);
   expect(dts.stdout).toMatch(/memory@80000000[^}]*reg = <0x00 0x80000000 0x00 0x20000000>/);
   expect(readFileSync(out).readUInt32BE(0)).toBe(0xd00dfeed);
+});
+
+test("exit statuses: poweroff 0, the guest's fail code, 3 for a reboot under --no-reboot, never 0 for a failure whose code ends in a zero byte", () => {
+  expect(exitStatus({ kind: "poweroff" }).status).toBe(0);
+  expect(exitStatus({ kind: "fail", code: 42 }).status).toBe(42);
+  expect(exitStatus({ kind: "fail", code: 256 }).status).toBe(1);
+  expect(exitStatus({ kind: "reset" }).status).toBe(REBOOT_STATUS);
+  expect(REBOOT_STATUS).not.toBe(0);
+  expect(exitStatus({ kind: "error", message: "x" }).status).toBe(1);
 });

@@ -98,7 +98,8 @@ export function exitStatus(exit: MachineExit): { status: number; message?: strin
   switch (exit.kind) {
     case "poweroff": return { status: 0 };
     case "quit": return { status: 0 };
-    case "fail": return { status: exit.code & 0xff, message: `guest reported failure ${exit.code}` };
+    // A code whose low byte is 0 (256, 512...) must not read as success to the shell.
+    case "fail": return { status: exit.code & 0xff || (exit.code ? 1 : 0), message: `guest reported failure ${exit.code}` };
     case "reset": return { status: REBOOT_STATUS, message: "guest rebooted (--no-reboot)" };
     case "error": return { status: 1, message: exit.message };
   } // prettier-ignore
