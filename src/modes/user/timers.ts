@@ -186,6 +186,8 @@ export class PosixTimer {
   overrunLast = 0;
   /** The signal is queued and not yet taken: the timer waits for that to re-arm. */
   private queued = false;
+  /** Periods that passed before a late host timer fired: they count as overruns of its signal. */
+  private late = 0;
   private cancelHost: (() => void) | undefined;
 
   constructor(
@@ -221,7 +223,9 @@ export class PosixTimer {
 
   /** The host timer: signal one expiration (a late host timer's extra ones become overruns). */
   private fire(): void {
-    if (this.expiry.take() === 0) return this.schedule();
+    const n = this.expiry.take();
+    if (n === 0) return this.schedule();
+    this.late = n - 1;
     const info: SigInfo = {
       code: SI_TIMER,
       addr: 0,
@@ -229,19 +233,23 @@ export class PosixTimer {
       dequeued: () => this.taken(info),
     };
     const to = this.notify & SIGEV.THREAD_ID ? this.p.threadByTid(this.tid) : undefined;
+    // Queued, it re-arms when taken (Linux's posixtimer_rearm), which may happen at once (a
+    // waiting sigtimedwait or signalfd); dropped (ignored, or the signal was already pending
+    // from elsewhere), it goes on now.
+    this.queued = true;
     const sent = to ? sendSignal(this.p, to, this.signo, info) : sendProcessSignal(this.p, this.signo, info);
     const parked = this.p.threads.some((th) => th.siginfo.get(this.signo)?.timer === info.timer);
-    // Queued, it re-arms when taken (Linux's posixtimer_rearm); dropped (ignored, or the signal was
-    // already pending from elsewhere), it goes on at once.
-    this.queued = sent && parked;
-    if (!this.queued) this.schedule();
+    if (this.queued && !(sent && parked)) {
+      this.queued = false;
+      this.schedule();
+    }
   }
 
   /** The signal is taken: the periods missed since it expired are its overrun. */
   private taken(info: SigInfo): void {
     if (!this.queued || this.p.timers.get(this.id) !== this) return;
     this.queued = false;
-    const missed = this.expiry.take();
+    const missed = this.late + this.expiry.take();
     this.overrunLast = Math.min(missed, INT_MAX);
     if (info.timer) info.timer.overrun = this.overrunLast;
     this.schedule();
