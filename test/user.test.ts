@@ -143,6 +143,24 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.status).toBe(128 + 14);
   });
 
+  // Descriptors for time and signals: each program under both engines against qemu-riscv64.
+  for (const [source, name, line] of [
+    ["timerfd.c", "timerfd: an epoll loop on a periodic timer, EAGAIN, an absolute timer, settime/gettime values, poll and pselect", "absolute: read 8, expirations 1, waited >= 25 ms: 1, other thread ran: 1"],
+    ["signalfd.c", "signalfd: a child's SIGCHLD (status 7), raised SIGUSR1, a widened mask on the same fd, poll and epoll readiness", "read 128: ssi_signo 17 ssi_code 1 (CLD_EXITED 1) ssi_status 7 pid matches 1 uid matches 1"],
+    ["posixtimers.c", "POSIX timers: SIGEV_SIGNAL ticks, SIGEV_THREAD_ID, overruns while blocked, rt_sigtimedwait EAGAIN and a timer signal", "ticks >= 1: 1, expirations >= 10: 1, elapsed >= 95 ms: 1, si_code SI_TIMER: 1, si_value 42: 1"],
+  ] as const) {
+    for (const jit of [true, false]) {
+      test(`${name} (${jit ? "recompiler" : "interpreter"})`, async () => {
+        const elf = build(source, "static");
+        const want = qemu(elf, [], "static");
+        const got = await hartwood(elf, [], [], jit);
+        expect(got.stdout, `stdout (stderr was: ${got.stderr})`).toBe(want.stdout);
+        expect(got.status, "exit status").toBe(want.status);
+        expect(got.stdout).toContain(line);
+      });
+    }
+  } // prettier-ignore
+
   test("path limits give ENAMETOOLONG; chdir through /proc/self/fd/N of a directory", async () => {
     const got = await compare(build("pathlimits.c", "static"), "static", (dir) => [dir]);
     expect(got.stdout).toContain("chdir magic: 0 errno=0 ends with dd: 1");

@@ -9,7 +9,9 @@ import type { Readable } from "node:stream";
 import * as tty from "node:tty";
 import { isatty } from "node:tty";
 import { ERRNO, hostErrno, O } from "./abi.js";
+import type { UserProcess } from "./process.js";
 import { SysError } from "./syscall.js";
+import type { Thread } from "./thread.js";
 
 export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
@@ -40,6 +42,14 @@ export interface StatInfo {
 /** How a file's host callbacks reach the scheduler (see UserProcess.wake). */
 export interface HostWork {
   wake(fn: () => void): void;
+  /** Called when a signal is queued in the process (signalfd's readiness). */
+  readonly signalWaiters: Set<() => void>;
+}
+
+/** The thread that reads or polls a file: a signalfd answers with that thread's signals. */
+export interface Caller {
+  readonly p: UserProcess;
+  readonly t: Thread;
 }
 
 export interface DirEntry {
@@ -68,7 +78,7 @@ export abstract class GuestFile {
   dirEntries: DirEntry[] | undefined;
   dirPos = 0;
   /** Reads up to dst.length bytes; undefined = it would block (then wait with onReadable). */
-  abstract read(dst: Uint8Array, pos: number | null): number | undefined;
+  abstract read(dst: Uint8Array, pos: number | null, caller?: Caller): number | undefined;
   abstract write(src: Uint8Array, pos: number | null): number;
   abstract stat(): StatInfo | undefined;
   /** New offset, or throws ESPIPE. */
@@ -91,7 +101,7 @@ export abstract class GuestFile {
     return 0;
   }
   /** Readiness for poll/epoll: POLL* bits (never blocking by default). */
-  poll(): number {
+  poll(_caller?: Caller): number {
     return POLLIN | POLLOUT;
   }
   release(): void {

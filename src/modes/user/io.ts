@@ -41,7 +41,7 @@ function readFile(
   pos: number | null,
 ): SysResult {
   if ((f.flags & O.ACCMODE) === O.WRONLY) throw new SysError(ERRNO.EBADF);
-  return readInto(p, t, f, iovs, (f.flags & O.NONBLOCK) !== 0, (dst) => f.read(dst, pos));
+  return readInto(p, t, f, iovs, (f.flags & O.NONBLOCK) !== 0, (dst) => f.read(dst, pos, { p, t }));
 }
 
 /**

@@ -6,7 +6,7 @@ import { CLONE, SI_USER, SIG } from "./abi.js";
 import { openSync } from "node:fs";
 import { fdPath, FdTable } from "./files.js";
 import { UserProcess, type ProgramImage, type UserResult } from "./process.js";
-import { sendSignal } from "./signals.js";
+import { sendProcessSignal, sendSignal } from "./signals.js";
 import type { Thread } from "./thread.js";
 import type { Vfs } from "./vfs.js";
 
@@ -118,9 +118,10 @@ export class Kernel {
       this.processes.delete(p.pid);
       return;
     }
-    const main = parent.threads[0];
-    const code = p.result?.signal ? CLD_KILLED : CLD_EXITED;
-    if (main) sendSignal(parent, main, SIG.SIGCHLD, { code, addr: 0, pid: p.pid });
+    const r = p.result;
+    const code = r?.signal ? CLD_KILLED : CLD_EXITED;
+    const status = r?.signal ?? r?.status ?? 0;
+    sendProcessSignal(parent, SIG.SIGCHLD, { code, addr: 0, pid: p.pid, status });
     for (const w of [...parent.childWaiters]) w();
   }
 

@@ -1,13 +1,15 @@
-// Readiness: ppoll, pselect-free epoll (epoll_create1/ctl/pwait) and eventfd. Host files
-// and streams always count as ready (a read of a host stream then blocks the thread alone);
-// guest pipes, sockets and eventfds report their real state and wake waiters when it changes.
+// Readiness: ppoll, pselect6, epoll (epoll_create1/ctl/pwait) and eventfd. Host files and
+// streams always count as ready (a read of a host stream then blocks the thread alone); guest
+// pipes, sockets, eventfds, timerfds and signalfds report their real state and wake waiters
+// when it changes.
 import { ERRNO, O } from "./abi.js";
-import { GuestFile, MAX_FDS, POLLERR, POLLHUP, POLLIN, type StatInfo } from "./files.js";
+import { GuestFile, MAX_FDS, POLLERR, POLLHUP, POLLIN, POLLOUT, type StatInfo } from "./files.js";
 import { EventFd } from "./pipes.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
-import { hostTimer } from "./time.js";
+import { UNBLOCKABLE } from "./signals.js";
+import { CLOCK, clockNs, hostTimer, readTimespec, writeTimespec } from "./time.js";
 
 const POLLNVAL = 0x20;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3; // prettier-ignore
@@ -36,6 +38,14 @@ class EpollFile extends GuestFile {
   }
 }
 
+/** What ppoll and pselect6 add to a wait: a signal mask for its duration, and a last word. */
+interface WaitOptions {
+  /** The mask while blocked; a handler that interrupts the wait returns to the caller's mask. */
+  sigmask?: bigint;
+  /** Called with the result when the wait ends without a signal. */
+  done?: (result: number) => void;
+}
+
 /**
  * Scans with `scan` (which returns how many are ready); if none and the timeout allows,
  * blocks until a watched file changes or `timeoutMs` passes (negative: no timeout).
@@ -46,9 +56,25 @@ function waitReady(
   files: GuestFile[],
   timeoutMs: number,
   scan: () => number,
+  opts: WaitOptions = {},
 ): SysResult {
   const ready = scan();
-  if (ready || timeoutMs === 0) return ready;
+  if (ready || timeoutMs === 0) {
+    opts.done?.(ready);
+    return ready;
+  }
+  if (opts.sigmask !== undefined) {
+    t.suspendMask = t.sigmask;
+    t.sigmask = opts.sigmask & ~UNBLOCKABLE;
+  }
+  const finish = (r: number) => {
+    if (opts.sigmask !== undefined && t.suspendMask !== undefined) {
+      t.sigmask = t.suspendMask;
+      t.suspendMask = undefined;
+    }
+    opts.done?.(r);
+    p.complete(t, r);
+  };
   const stops: (() => void)[] = [];
   let timer: (() => void) | undefined;
   const cleanup = () => {
@@ -71,7 +97,7 @@ function waitReady(
         }
         if (r === 0) return;
         cleanup();
-        p.complete(t, r);
+        finish(r);
       }, p),
     );
   }
@@ -81,7 +107,7 @@ function waitReady(
       timer = undefined;
       p.hostDone(() => {
         cleanup();
-        p.complete(t, 0);
+        finish(0);
       });
     });
   }
@@ -107,13 +133,69 @@ function ppoll(p: UserProcess, t: Thread): SysResult {
       const fd = p.as.i32(at);
       const events = p.as.dv.getInt16(at + 4, true);
       let rev = 0;
-      if (fd >= 0) rev = p.fds.has(fd) ? p.fds.get(fd).poll() & (events | POLLHUP | POLLERR) : POLLNVAL;
+      if (fd >= 0)
+        rev = p.fds.has(fd) ? p.fds.get(fd).poll({ p, t }) & (events | POLLHUP | POLLERR) : POLLNVAL;
       p.as.dv.setInt16(at + 6, rev, true);
       if (rev) ready++;
     }
     return ready;
   };
-  return waitReady(p, t, files, timeoutMs, scan);
+  const sigmask = t.arg(3) ? readSigmask(p, t.arg(3), t.arg(4)) : undefined;
+  return waitReady(p, t, files, timeoutMs, scan, { sigmask });
+}
+
+function readSigmask(p: UserProcess, at: number, size: number): bigint {
+  if (size !== 8) throw new SysError(ERRNO.EINVAL);
+  return p.as.big64(at);
+}
+
+const POLLPRI = 2;
+/** What makes select(2) report a descriptor in each set (Linux's POLLIN_SET, POLLOUT_SET, POLLEX_SET). */
+const SELECT_EVENTS = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI];
+
+/** pselect6(n, readfds, writefds, exceptfds, timeout, {sigmask, size}). */
+function pselect6(p: UserProcess, t: Thread): SysResult {
+  const n = t.argInt(0);
+  if (n < 0) throw new SysError(ERRNO.EINVAL);
+  const nfds = Math.min(n, MAX_FDS);
+  const bytes = Math.ceil(nfds / 64) * 8;
+  const sets = [t.arg(1), t.arg(2), t.arg(3)];
+  const wanted = sets.map((at) => (at ? p.as.bytes(at, bytes).slice() : undefined));
+  const isSet = (set: Uint8Array | undefined, fd: number) => set !== undefined && (set[fd >> 3] & (1 << (fd & 7))) !== 0; // prettier-ignore
+  const files: GuestFile[] = [];
+  for (let fd = 0; fd < nfds; fd++) {
+    if (!wanted.some((set) => isSet(set, fd))) continue;
+    const f = p.fds.get(fd); // EBADF for a closed one, as Linux
+    if (isSet(wanted[0], fd)) files.push(f);
+  }
+  const tsp = t.arg(4);
+  const timeoutNs = tsp ? readTimespec(p, tsp) : -1;
+  const startNs = clockNs(CLOCK.MONOTONIC);
+  let sigmask: bigint | undefined;
+  const sig = t.arg(5);
+  if (sig && p.as.u64(sig)) sigmask = readSigmask(p, p.as.u64(sig), p.as.u64(sig + 8));
+  const scan = () => {
+    const out = wanted.map((set) => (set ? new Uint8Array(bytes) : undefined));
+    let ready = 0;
+    for (let fd = 0; fd < nfds; fd++) {
+      if (!wanted.some((set) => isSet(set, fd)) || !p.fds.has(fd)) continue;
+      const rev = p.fds.get(fd).poll({ p, t });
+      for (let i = 0; i < 3; i++) {
+        const o = out[i];
+        if (!o || !isSet(wanted[i], fd) || !(rev & SELECT_EVENTS[i])) continue;
+        o[fd >> 3] |= 1 << (fd & 7);
+        ready++;
+      }
+    }
+    if (ready) out.forEach((o, i) => o && p.as.write(sets[i], o));
+    return ready;
+  };
+  // Linux writes back the time left (glibc's pselect passes a copy).
+  const done = (r: number) => {
+    if (r === 0) for (const at of sets) if (at) p.as.out(at, bytes).fill(0);
+    if (tsp) writeTimespec(p, tsp, Math.max(0, timeoutNs - (clockNs(CLOCK.MONOTONIC) - startNs)));
+  };
+  return waitReady(p, t, files, timeoutNs < 0 ? -1 : timeoutNs / 1e6, scan, { sigmask, done });
 }
 
 function epollOf(p: UserProcess, fd: number): EpollFile {
@@ -163,7 +245,7 @@ function epollPwait(p: UserProcess, t: Thread): SysResult {
         ep.interest.delete(fd); // closed: Linux drops it with its last reference
         continue;
       }
-      const rev = it.file.poll() & (it.events | POLLHUP | POLLERR);
+      const rev = it.file.poll({ p, t }) & (it.events | POLLHUP | POLLERR);
       if (!rev || !(it.events & ~EPOLLONESHOT)) continue;
       p.as.setU32(out + 16 * n, rev);
       p.as.setBig64(out + 16 * n + 8, it.data);
@@ -178,11 +260,13 @@ function epollPwait(p: UserProcess, t: Thread): SysResult {
     [...ep.interest.values()].map((i) => i.file),
     timeoutMs,
     scan,
+    { sigmask: t.arg(4) ? readSigmask(p, t.arg(4), t.arg(5)) : undefined },
   );
 }
 
 export const POLL_SYSCALLS: SyscallDef[] = [
-  sys(73, "ppoll", "pupp", ppoll),
+  sys(72, "pselect6", "ipppp", pselect6),
+  sys(73, "ppoll", "puppu", ppoll),
   sys(20, "epoll_create1", "x", (p, t) => p.fds.add(new EpollFile(), (t.argInt(0) & O.CLOEXEC) !== 0)),
   sys(21, "epoll_ctl", "iiip", epollCtl),
   sys(22, "epoll_pwait", "ipiipu", epollPwait),

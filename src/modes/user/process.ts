@@ -48,6 +48,8 @@ import { TIME_SYSCALLS, type Itimer } from "./time.js";
 import { FUTEX_SYSCALLS, Futexes } from "./futex.js";
 import { POLL_SYSCALLS } from "./poll.js";
 import { EXEC_SYSCALLS } from "./exec.js";
+import { SIGFD_SYSCALLS } from "./sigfd.js";
+import { TIMER_SYSCALLS, type PosixTimer } from "./timers.js";
 
 // The guest address window: a null guard below it, the VMM's regions (hart state,
 // tables) above it. Guest address a is wasm offset a. The VMM regions stay below 2 GiB
@@ -100,6 +102,8 @@ for (const d of [
   ...FUTEX_SYSCALLS,
   ...POLL_SYSCALLS,
   ...EXEC_SYSCALLS,
+  ...TIMER_SYSCALLS,
+  ...SIGFD_SYSCALLS,
 ]) {
   if (TABLE[d.nr]) throw new Error(`syscall ${d.nr} defined twice`);
   TABLE[d.nr] = d;
@@ -133,6 +137,10 @@ export class UserProcess {
   pendingHost = 0;
   /** setitimer's timers (ITIMER_REAL, VIRTUAL, PROF), kept across execve as in Linux. */
   readonly itimers: (Itimer | undefined)[] = [];
+  /** Called whenever a signal is queued for one of its threads (signalfd, sigtimedwait). */
+  readonly signalWaiters = new Set<() => void>();
+  /** timer_create's timers by id; execve and exit delete them. */
+  readonly timers = new Map<number, PosixTimer>();
   private wakeUp: (() => void) | undefined;
 
   constructor(
@@ -177,6 +185,7 @@ export class UserProcess {
    */
   exec(image: ProgramImage, t: Thread | undefined = this.threads[0]): void {
     this.closeProgram();
+    this.deleteTimers();
     this.programFd = image.hostFd;
     const as = this.as;
     for (const other of [...this.threads]) if (other !== t) this.endThread(other, 0);
@@ -251,18 +260,25 @@ export class UserProcess {
     if (this.threads.length === 0 && !this.result) this.exit(status);
   }
 
-  /** The whole process ends with `status` (or killed by `signal`). */
+  /** Deletes the POSIX timers (exit, execve). */
+  deleteTimers(): void {
+    for (const tm of this.timers.values()) tm.cancel();
+    this.timers.clear();
+  }
+
   /** Closes the descriptor of the program file. */
   closeProgram(): void {
     if (this.programFd >= 0) closeSync(this.programFd);
     this.programFd = -1;
   }
 
+  /** The whole process ends with `status` (or killed by `signal`). */
   exit(status: number, signal?: number): void {
     if (this.result) return;
     this.closeProgram();
     for (const it of this.itimers) it?.cancel();
     this.itimers.length = 0;
+    this.deleteTimers();
     let instret = this.retired;
     for (const t of this.threads) {
       instret += t.hart.instret;

@@ -37,8 +37,8 @@ const FRAME_BYTES = SIGINFO_BYTES + 960;
 const MINSIGSTKSZ = 2048;
 export const VDSO_SIGRETURN = 0x7eff_0000;
 
-const bit = (sig: number) => 1n << BigInt(sig - 1);
-const UNBLOCKABLE = bit(SIG.SIGKILL) | bit(SIG.SIGSTOP);
+export const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
+export const UNBLOCKABLE = bit(SIG.SIGKILL) | bit(SIG.SIGSTOP);
 /** Signals whose default action is to do nothing (stop signals too: there is no job control here). */
 const DEFAULT_IGNORED = new Set<number>([
   SIG.SIGCHLD, SIG.SIGCONT, SIG.SIGURG, SIG.SIGWINCH, SIG.SIGSTOP, SIG.SIGTSTP, SIG.SIGTTIN, SIG.SIGTTOU,
@@ -72,17 +72,69 @@ export class SignalActions {
   }
 }
 
-/** Queues `sig` for `t` (delivered when it next runs or returns from a syscall). */
+/**
+ * Queues `sig` for `t` (delivered when it next runs or returns from a syscall); false when
+ * it is dropped. An ignored signal is dropped unless `t` blocks it: Linux's sig_ignored never
+ * ignores a blocked signal (signalfd and sigwait take those).
+ */
 export function sendSignal(
   p: UserProcess,
   t: Thread,
   sig: number,
   info: SigInfo = { code: SI_USER, addr: 0 },
-): void {
-  if (p.actions.ignored(sig)) return;
+): boolean {
+  if (p.actions.ignored(sig) && !(t.sigmask & bit(sig))) return false;
   t.pending |= bit(sig);
   if (!t.siginfo.has(sig)) t.siginfo.set(sig, info);
+  for (const w of [...p.signalWaiters]) w();
   p.kick();
+  return true;
+}
+
+/** A process-directed signal goes to a thread that does not block it (else the first one). */
+export function sendProcessSignal(p: UserProcess, sig: number, info: SigInfo): boolean {
+  const target = p.threads.find((th) => !(th.sigmask & bit(sig))) ?? p.threads[0];
+  return target !== undefined && !p.result && sendSignal(p, target, sig, { ...info, shared: true });
+}
+
+/**
+ * Takes the lowest signal of `set` pending for `t`, or sent to its process and parked on another
+ * thread (Linux's dequeue_signal: the thread's queue, then the process's).
+ */
+export function dequeueSignal(p: UserProcess, t: Thread, set: bigint): [number, SigInfo] | undefined {
+  for (const th of [t, ...p.threads]) {
+    const ready = th.pending & set;
+    for (let sig = 1; sig <= NSIG && ready >> BigInt(sig - 1); sig++) {
+      if (!(ready & bit(sig)) || (th !== t && !th.siginfo.get(sig)?.shared)) continue;
+      return [sig, takeSignal(th, sig)];
+    }
+  }
+  return undefined;
+}
+
+function takeSignal(t: Thread, sig: number): SigInfo {
+  t.pending &= ~bit(sig);
+  const info = t.siginfo.get(sig) ?? { code: SI_USER, addr: 0 };
+  t.siginfo.delete(sig);
+  info.dequeued?.();
+  return info;
+}
+
+/** The 128-byte siginfo_t of asm-generic/siginfo.h: signo, errno, code, then the union at +16. */
+export function writeSiginfo(p: UserProcess, at: number, sig: number, info: SigInfo): void {
+  const dv = p.as.dv;
+  p.as.out(at, SIGINFO_BYTES).fill(0);
+  dv.setInt32(at, sig, true);
+  dv.setInt32(at + 8, info.code, true);
+  if (info.timer) {
+    dv.setInt32(at + 16, info.timer.id, true);
+    dv.setInt32(at + 20, info.timer.overrun, true);
+    dv.setBigUint64(at + 24, info.timer.value, true);
+  } else if (info.pid !== undefined) {
+    dv.setInt32(at + 16, info.pid, true);
+    dv.setInt32(at + 20, process.getuid?.() ?? 0, true);
+    if (info.status !== undefined) dv.setInt32(at + 24, info.status, true);
+  } else p.as.setU64(at + 16, info.addr);
 }
 
 /**
@@ -106,9 +158,7 @@ export function deliverSignals(p: UserProcess, t: Thread): void {
     let sig = 1;
     while (!(ready & bit(sig))) sig++;
     ready &= ~bit(sig);
-    t.pending &= ~bit(sig);
-    const info = t.siginfo.get(sig) ?? { code: SI_USER, addr: 0 };
-    t.siginfo.delete(sig);
+    const info = takeSignal(t, sig);
     if (sig !== SIG.SIGKILL && p.actions.ignored(sig)) continue;
     if (sig === SIG.SIGKILL || p.actions.handler[sig] === SIG_DFL) {
       p.exit(0, sig);
@@ -155,12 +205,7 @@ function setupFrame(p: UserProcess, t: Thread, sig: number, info: SigInfo): void
   }
   const dv = as.dv;
   as.u8.fill(0, frame, frame + FRAME_BYTES);
-  dv.setInt32(frame, sig, true);
-  dv.setInt32(frame + 8, info.code, true);
-  if (info.pid !== undefined) {
-    dv.setInt32(frame + 16, info.pid, true);
-    dv.setInt32(frame + 20, process.getuid?.() ?? 0, true);
-  } else as.setU64(frame + 16, info.addr);
+  writeSiginfo(p, frame, sig, info);
   const uc = frame + UC;
   as.setU64(uc + UC_STACK, t.altstackSp);
   dv.setInt32(uc + UC_STACK + 8, altOn ? (onAltstack(t, t.xu(2)) ? SS_ONSTACK : 0) : SS_DISABLE, true);
@@ -207,7 +252,7 @@ function rtSigreturn(p: UserProcess, t: Thread): SysResult {
   return REDIRECTED;
 }
 
-function checkSig(sig: number): void {
+export function checkSig(sig: number): void {
   if (sig < 1 || sig > NSIG) throw new SysError(ERRNO.EINVAL);
 }
 
@@ -284,11 +329,8 @@ function sigaltstack(p: UserProcess, t: Thread): number {
   return 0;
 }
 
-/** A process-directed signal goes to a thread that does not block it (else the first one). */
 function signalProcess(from: UserProcess, to: UserProcess, sig: number): void {
-  if (sig === 0 || to.result) return;
-  const target = to.threads.find((th) => !(th.sigmask & bit(sig))) ?? to.threads[0];
-  if (target) sendSignal(to, target, sig, { code: SI_USER, addr: 0, pid: from.pid });
+  if (sig !== 0) sendProcessSignal(to, sig, { code: SI_USER, addr: 0, pid: from.pid });
 }
 
 /** kill(2). Every process of the run is in one process group. */

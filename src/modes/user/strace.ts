@@ -17,6 +17,10 @@ const MAP: [number, string][] = [
   [0x100, "MAP_GROWSDOWN"], [0x4000, "MAP_NORESERVE"], [0x8000, "MAP_POPULATE"],
   [0x20000, "MAP_STACK"], [0x100000, "MAP_FIXED_NOREPLACE"],
 ]; // prettier-ignore
+/** The flags of timerfd_create and signalfd4 (O_CLOEXEC and O_NONBLOCK under their own names). */
+const FD_FLAGS = (prefix: string): [number, string][] => [[O.CLOEXEC, `${prefix}_CLOEXEC`], [O.NONBLOCK, `${prefix}_NONBLOCK`]]; // prettier-ignore
+const TFD_FLAGS = FD_FLAGS("TFD");
+const SFD_FLAGS = FD_FLAGS("SFD");
 const CLOCKS = ["CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
   "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME"]; // prettier-ignore
 const FUTEX_OPS = ["FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE",
@@ -74,6 +78,8 @@ function formatArg(p: UserProcess, t: Thread, kind: string, i: number): string {
       }
       case "m": return bits(int, PROT, "PROT_NONE");
       case "M": return bits(int, MAP, "0");
+      case "T": return bits(int, TFD_FLAGS, "0");
+      case "Q": return bits(int, SFD_FLAGS, "0");
       default: return hex();
     } // prettier-ignore
   } catch {

@@ -12,7 +12,8 @@ export type SysResult = number | typeof BLOCKED | typeof REDIRECTED;
 /**
  * Argument formats for --strace, one letter per argument: i int, u unsigned, x hex,
  * p pointer, s string, D dirfd, o octal mode, f open flags, b buffer (length in the next
- * argument), S signal, c clock id, F futex op, m mmap prot, M mmap flags.
+ * argument), S signal, c clock id, F futex op, m mmap prot, M mmap flags, T timerfd_create
+ * flags, Q signalfd4 flags.
  */
 export interface SyscallDef {
   readonly nr: number;

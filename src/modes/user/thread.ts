@@ -24,6 +24,14 @@ export interface SigInfo {
   /** si_addr for faults, or the sender's pid (kill, tgkill). */
   addr: number;
   pid?: number;
+  /** SIGCHLD's si_status: the exit code or the killing signal. */
+  status?: number;
+  /** A POSIX timer's signal: si_timerid, si_overrun and si_value. */
+  timer?: { id: number; overrun: number; value: bigint };
+  /** Sent to the process, not to one thread: any of its threads may take it (signalfd, sigtimedwait). */
+  shared?: boolean;
+  /** Called when the signal is taken (delivered, waited for or read), before its siginfo is used. */
+  dequeued?: () => void;
 }
 
 const A0 = 10;

@@ -34,7 +34,7 @@ export function clockNs(id: number): number {
   }
 }
 
-function writeTimespec(p: UserProcess, addr: number, ns: number): void {
+export function writeTimespec(p: UserProcess, addr: number, ns: number): void {
   const sec = Math.floor(ns / 1e9);
   p.as.setU64(addr, sec);
   p.as.setU64(addr + 8, ns - sec * 1e9);
