@@ -16,6 +16,7 @@
 // how a pc is fetched (satp, sfence.vma, PMP, privilege; in user mode a change of an
 // executable mapping or the icache-flush syscall).
 import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
+import { compileModule } from "../../core/compile-stats.js";
 import { decoder } from "./decode.js";
 import { FIELDS, fieldValue, immValue, type FieldName, type HelperName, type ImmKind, type InsnDef, type Operand } from "./insn.js"; // prettier-ignore
 import { FlatCode, type CodeMemory, type CodeView } from "./code.js";
@@ -449,7 +450,7 @@ export class Jit {
     } catch {
       return; // a definition this recompiler cannot translate: the interpreter runs it
     }
-    const module = new WebAssembly.Module(bytes as BufferSource);
+    const module = compileModule(bytes);
     const env = { memory: this.memory, table: this.table };
     const instance = new WebAssembly.Instance(module, { env, host: this.imports });
     const slot = jitSlot(pc);
