@@ -14,10 +14,10 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuest } from "../test/guest/build.js";
+import { buildProgram } from "./build.js";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, "..");
-const PROGRAMS_DIR = join(BENCH_DIR, "programs");
 
 interface Program {
   name: string;
@@ -88,20 +88,6 @@ function parseArgs(argv: string[]): Options {
     if (!PROGRAMS.some((p) => p.name === n)) throw new Error(`no benchmark named '${n}'`);
   }
   return o;
-}
-
-// Same source, same flags on both targets. -ffp-contract=off: GCC would fuse a*b+c into one
-// rounding on riscv64 (fmadd.d) but not on baseline x86-64, and the checksums compare bits.
-// -fno-math-errno lets sqrt be the instruction on both, without libm.
-const CFLAGS = ["-O2", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Werror"];
-
-function buildProgram(name: string): { riscv: string; native: string } {
-  const sources = [join(PROGRAMS_DIR, `${name}.c`)];
-  const deps = [join(PROGRAMS_DIR, "bench.h")];
-  return {
-    riscv: buildGuest({ sources, deps, cc: "riscv64-linux-gnu-gcc", flags: [...CFLAGS, "-static"], name }),
-    native: buildGuest({ sources, deps, cc: "gcc", flags: CFLAGS, name: `${name}-native` }),
-  };
 }
 
 function buildInsnPlugin(): string {
