@@ -58,10 +58,10 @@ static void *work(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  long reps = bench_reps(argc, argv, 1600);
+  long reps = bench_reps(argc, argv, 2000);
   static worker workers[WORKERS];
   pthread_t tids[WORKERS];
-  passes_left = reps * 50;
+  passes_left = reps * 5;
   for (int i = 0; i < WORKERS; i++) {
     workers[i].id = i;
     workers[i].reps = reps;
