@@ -47,7 +47,7 @@ const PROGRAMS: Program[] = [
   { name: "calls", kind: "calls", reps: { small: 250, long: 1650 } },
   { name: "statemachine", kind: "calls", reps: { small: 575, long: 3800 } },
   { name: "embedded", kind: "calls", reps: { small: 22, long: 145 } },
-  { name: "threads", kind: "calls", reps: { small: 300, long: 2000 } },
+  { name: "threads", kind: "calls", reps: { small: 360, long: 2400 } },
 ];
 
 interface Options {

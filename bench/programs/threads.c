@@ -58,7 +58,7 @@ static void *work(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  long reps = bench_reps(argc, argv, 2000);
+  long reps = bench_reps(argc, argv, 2400);
   static worker workers[WORKERS];
   pthread_t tids[WORKERS];
   passes_left = reps * 5;
