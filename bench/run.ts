@@ -1,8 +1,9 @@
 // The benchmark runner behind `npm run bench`: builds every program in bench/programs for
-// riscv64 and for the host from the same source, runs each on Hartwood, on qemu-riscv64 and
-// natively in the same run, checks that the three print the same output, and reports wall
-// time, the ratios, guest instructions per second and peak RSS as a Markdown table (stdout
-// and bench/RESULTS.md).
+// riscv64 and for the host from the same source, runs each on Hartwood (recompiler, then
+// interpreter), on qemu-riscv64 and natively in the same run, checks that they all print the
+// same output, and reports wall time, the ratios, guest instructions per second, the
+// recompiler's compile statistics and peak RSS as a Markdown table (stdout and
+// bench/RESULTS.md).
 //
 // The dynamic instruction count comes from one extra QEMU run with a small counting plugin
 // (bench/qemu-plugin/insn-count.c): it is a property of the program, so the same count
@@ -13,30 +14,40 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuest } from "../test/guest/build.js";
+import { buildProgram } from "./build.js";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, "..");
-const PROGRAMS_DIR = join(BENCH_DIR, "programs");
 
 interface Program {
   name: string;
-  kind: "integer" | "memory" | "float";
-  /** The repetition count for --quick; the full size is the program's own default. */
-  quickReps: number;
+  kind: "integer" | "memory" | "float" | "calls";
+  /**
+   * Repetition counts (argv[1]). `quick` is for --quick; the full size is the program's own
+   * default. The calls programs run at two sizes, both measured on qemu-riscv64 here: `long`
+   * (≥ 3 s, so start-up does not hide steady-state speed) and `small` (≈ 0.5 s, the warm-up
+   * row); --quick runs only the small one.
+   */
+  reps: { quick: number } | { small: number; long: number };
 }
 
 const PROGRAMS: Program[] = [
-  { name: "crc32", kind: "integer", quickReps: 40 },
-  { name: "sha256", kind: "integer", quickReps: 160 },
-  { name: "sort", kind: "integer", quickReps: 1 },
-  { name: "sieve", kind: "integer", quickReps: 1 },
-  { name: "interp", kind: "integer", quickReps: 1 },
-  { name: "strings", kind: "integer", quickReps: 2 },
-  { name: "list", kind: "memory", quickReps: 2 },
-  { name: "hash", kind: "memory", quickReps: 1 },
-  { name: "matmul", kind: "float", quickReps: 1 },
-  { name: "nbody", kind: "float", quickReps: 1 },
-  { name: "fft", kind: "float", quickReps: 3 },
+  { name: "crc32", kind: "integer", reps: { quick: 40 } },
+  { name: "sha256", kind: "integer", reps: { quick: 160 } },
+  { name: "sort", kind: "integer", reps: { quick: 1 } },
+  { name: "sieve", kind: "integer", reps: { quick: 1 } },
+  { name: "interp", kind: "integer", reps: { quick: 1 } },
+  { name: "strings", kind: "integer", reps: { quick: 2 } },
+  { name: "list", kind: "memory", reps: { quick: 2 } },
+  { name: "hash", kind: "memory", reps: { quick: 1 } },
+  { name: "matmul", kind: "float", reps: { quick: 1 } },
+  { name: "nbody", kind: "float", reps: { quick: 1 } },
+  { name: "fft", kind: "float", reps: { quick: 3 } },
+  { name: "recurse", kind: "calls", reps: { small: 75, long: 500 } },
+  { name: "calls", kind: "calls", reps: { small: 250, long: 1650 } },
+  { name: "statemachine", kind: "calls", reps: { small: 575, long: 3800 } },
+  { name: "embedded", kind: "calls", reps: { small: 22, long: 145 } },
+  { name: "threads", kind: "calls", reps: { small: 360, long: 2400 } },
 ];
 
 interface Options {
@@ -48,7 +59,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only a,b] [--runs N] [--timeout S] [--output FILE]
-  --quick        smaller sizes (about an eighth), for a quick look
+  --quick        smaller sizes (about an eighth; the calls programs' small size only)
   --only a,b     run only these programs (${PROGRAMS.map((p) => p.name).join(", ")})
   --runs N       time each runner N times and keep the fastest (default 1)
   --timeout S    give up on one run after S seconds (default 600)
@@ -79,20 +90,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-// Same source, same flags on both targets. -ffp-contract=off: GCC would fuse a*b+c into one
-// rounding on riscv64 (fmadd.d) but not on baseline x86-64, and the checksums compare bits.
-// -fno-math-errno lets sqrt be the instruction on both, without libm.
-const CFLAGS = ["-O2", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Werror"];
-
-function buildProgram(name: string): { riscv: string; native: string } {
-  const sources = [join(PROGRAMS_DIR, `${name}.c`)];
-  const deps = [join(PROGRAMS_DIR, "bench.h")];
-  return {
-    riscv: buildGuest({ sources, deps, cc: "riscv64-linux-gnu-gcc", flags: [...CFLAGS, "-static"], name }),
-    native: buildGuest({ sources, deps, cc: "gcc", flags: CFLAGS, name: `${name}-native` }),
-  };
-}
-
 function buildInsnPlugin(): string {
   return buildGuest({
     sources: [join(BENCH_DIR, "qemu-plugin", "insn-count.c")],
@@ -107,19 +104,20 @@ interface Measured {
   /** Why it failed: exit status, signal, time-out. */
   error?: string;
   stdout: string;
+  stderr: string;
   wallS: number;
   peakRssKiB: number;
 }
 
 /** Runs a command under GNU time (for peak RSS) and coreutils timeout (kills the whole group). */
-function measure(cmd: string[], timeoutS: number, scratch: string): Measured {
+function measure(cmd: string[], timeoutS: number, scratch: string, env?: NodeJS.ProcessEnv): Measured {
   const timeFile = join(scratch, "time.out");
   rmSync(timeFile, { force: true });
   const start = process.hrtime.bigint();
   const r = spawnSync(
     "timeout",
     ["-s", "KILL", String(timeoutS), "/usr/bin/time", "-q", "-o", timeFile, "-f", "%M", ...cmd],
-    { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] },
+    { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"], env },
   );
   const wallS = Number(process.hrtime.bigint() - start) / 1e9;
   let peakRssKiB = NaN;
@@ -129,21 +127,27 @@ function measure(cmd: string[], timeoutS: number, scratch: string): Measured {
     // killed before GNU time could write
   }
   const stdout = r.stdout ?? "";
-  if (r.error) return { ok: false, error: r.error.message, stdout, wallS, peakRssKiB };
-  if (r.status === 137 && wallS >= timeoutS)
-    return { ok: false, error: `timed out after ${timeoutS} s`, stdout, wallS, peakRssKiB };
+  const stderr = r.stderr ?? "";
+  const fail = (error: string): Measured => ({ ok: false, error, stdout, stderr, wallS, peakRssKiB });
+  if (r.error) return fail(r.error.message);
+  if (r.status === 137 && wallS >= timeoutS) return fail(`timed out after ${timeoutS} s`);
   if (r.status !== 0) {
-    const why = (r.stderr ?? "").trim().split("\n").slice(-1)[0] ?? "";
-    return { ok: false, error: `exit status ${r.status}${why ? `: ${why}` : ""}`, stdout, wallS, peakRssKiB };
+    const why =
+      stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !STATS_LINE.test(l))
+        .slice(-1)[0] ?? "";
+    return fail(`exit status ${r.status}${why ? `: ${why}` : ""}`);
   }
-  return { ok: true, stdout, wallS, peakRssKiB };
+  return { ok: true, stdout, stderr, wallS, peakRssKiB };
 }
 
 /** Best of `runs` (by wall time); the first failure ends the series. */
-function measureBest(cmd: string[], o: Options, scratch: string): Measured {
+function measureBest(cmd: string[], o: Options, scratch: string, env?: NodeJS.ProcessEnv): Measured {
   let best: Measured | undefined;
   for (let i = 0; i < o.runs; i++) {
-    const m = measure(cmd, o.timeoutS, scratch);
+    const m = measure(cmd, o.timeoutS, scratch, env);
     if (!m.ok) return m;
     if (best === undefined || m.wallS < best.wallS) best = m;
   }
@@ -161,12 +165,56 @@ function countInsns(plugin: string, elf: string, args: string[], scratch: string
   return m ? Number(m[1]) : NaN;
 }
 
-interface Row {
+/** What `HARTWOOD_JIT_STATS=1 hartwood run` prints at exit (src/cli/main.ts). */
+const STATS_LINE =
+  /^hartwood: jit stats: translations (\d+), modules (\d+), compile ([\d.]+) ms, code (\d+) bytes$/m;
+
+interface JitStats {
+  translations: number;
+  modules: number;
+  compileMs: number;
+  codeBytes: number;
+}
+
+function jitStats(m: Measured): JitStats | undefined {
+  const g = STATS_LINE.exec(m.stderr);
+  if (!g) return undefined;
+  return {
+    translations: Number(g[1]),
+    modules: Number(g[2]),
+    compileMs: Number(g[3]),
+    codeBytes: Number(g[4]),
+  };
+}
+
+/** One program at one size. */
+interface Run {
   program: Program;
+  size: "default" | "quick" | "small" | "long";
+  args: string[];
+}
+
+function runsOf(p: Program, quick: boolean): Run[] {
+  if ("quick" in p.reps)
+    return [
+      quick
+        ? { program: p, size: "quick", args: [String(p.reps.quick)] }
+        : { program: p, size: "default", args: [] },
+    ];
+  const small: Run = { program: p, size: "small", args: [String(p.reps.small)] };
+  return quick ? [small] : [small, { program: p, size: "long", args: [String(p.reps.long)] }];
+}
+
+interface Row {
+  run: Run;
   native: Measured;
   qemu: Measured;
   hartwood: Measured;
+  interp: Measured;
   insns: number;
+  stats?: JitStats;
+  /** Small rows: Hartwood/QEMU at the small size ÷ Hartwood/QEMU at the long size. */
+  warmup?: number;
   status: string;
 }
 
@@ -181,23 +229,40 @@ function geomean(xs: number[]): number {
   return ok.length === 0 ? NaN : Math.exp(ok.reduce((s, x) => s + Math.log(x), 0) / ok.length);
 }
 
+function label(r: Run): string {
+  return r.size === "small" || r.size === "long"
+    ? `${r.program.name} ${r.size} (${r.args[0]})`
+    : r.program.name;
+}
+
+function statCells(s: JitStats | undefined): string {
+  if (!s) return "— | — | — | —";
+  return `${s.translations} | ${s.modules} | ${s.compileMs.toFixed(0)} | ${(s.codeBytes / 1024).toFixed(0)}`;
+}
+
 function table(rows: Row[]): string {
   const lines = [
-    "| program | kind | guest insns (M) | native s | QEMU s | Hartwood s | Hartwood/QEMU | Hartwood/native | QEMU MIPS | Hartwood MIPS | peak RSS MiB native / QEMU / Hartwood | result |",
-    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    "| program | kind | guest insns (M) | native s | QEMU s | Hartwood s | interp s | Hartwood/QEMU | interp/QEMU | Hartwood/native | small÷long | QEMU MIPS | Hartwood MIPS | translations | modules | compile ms | code KiB | peak RSS MiB native / QEMU / Hartwood / interp | result |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.program.name} | ${r.program.kind} | ${Number.isFinite(r.insns) ? (r.insns / 1e6).toFixed(0) : "—"} | ` +
-        `${fmtS(r.native)} | ${fmtS(r.qemu)} | ${fmtS(r.hartwood)} | ` +
-        `${fmtRatio(ratio(r.hartwood, r.qemu))} | ${fmtRatio(ratio(r.hartwood, r.native))} | ` +
-        `${fmtMips(r.insns, r.qemu)} | ${fmtMips(r.insns, r.hartwood)} | ` +
-        `${fmtMiB(r.native)} / ${fmtMiB(r.qemu)} / ${fmtMiB(r.hartwood)} | ${r.status} |`,
+      `| ${label(r.run)} | ${r.run.program.kind} | ${Number.isFinite(r.insns) ? (r.insns / 1e6).toFixed(0) : "—"} | ` +
+        `${fmtS(r.native)} | ${fmtS(r.qemu)} | ${fmtS(r.hartwood)} | ${fmtS(r.interp)} | ` +
+        `${fmtRatio(ratio(r.hartwood, r.qemu))} | ${fmtRatio(ratio(r.interp, r.qemu))} | ` +
+        `${fmtRatio(ratio(r.hartwood, r.native))} | ${r.warmup === undefined ? "" : fmtRatio(r.warmup)} | ` +
+        `${fmtMips(r.insns, r.qemu)} | ${fmtMips(r.insns, r.hartwood)} | ${statCells(r.stats)} | ` +
+        `${fmtMiB(r.native)} / ${fmtMiB(r.qemu)} / ${fmtMiB(r.hartwood)} / ${fmtMiB(r.interp)} | ${r.status} |`,
     );
   }
-  const gq = geomean(rows.map((r) => ratio(r.hartwood, r.qemu)));
-  const gn = geomean(rows.map((r) => ratio(r.hartwood, r.native)));
-  lines.push(`| **geometric mean** | | | | | | **${fmtRatio(gq)}** | **${fmtRatio(gn)}** | | | | |`);
+  // The means leave out small (warm-up) rows beside a long row: each program counts once.
+  const hasLong = (p: Program) => rows.some((r) => r.run.program === p && r.run.size === "long");
+  const steady = rows.filter((r) => r.run.size !== "small" || !hasLong(r.run.program));
+  const mean = (f: (r: Row) => number) => `**${fmtRatio(geomean(steady.map(f)))}**`;
+  lines.push(
+    `| **geometric mean** | | | | | | | ${mean((r) => ratio(r.hartwood, r.qemu))} | ` +
+      `${mean((r) => ratio(r.interp, r.qemu))} | ${mean((r) => ratio(r.hartwood, r.native))} | | | | | | | | | |`,
+  );
   return lines.join("\n");
 }
 
@@ -209,15 +274,15 @@ function lastLine(s: string): string {
   return s.trim().split("\n").slice(-1)[0] ?? "";
 }
 
-/** The status column: the checksum line when all three agree, otherwise what went wrong. */
-function verdict(native: Measured, qemu: Measured, hartwood: Measured): string {
+/** The status column: the checksum line when all four agree, otherwise what went wrong. */
+function verdict(native: Measured, others: [string, Measured][]): string {
   const fails: string[] = [];
   if (!native.ok) fails.push(`native: ${native.error}`);
-  if (!qemu.ok) fails.push(`QEMU: ${qemu.error}`);
-  if (!hartwood.ok) fails.push(`Hartwood: ${hartwood.error}`);
-  if (native.ok && qemu.ok && native.stdout !== qemu.stdout) fails.push("QEMU output differs from native");
-  if (hartwood.ok && native.ok && hartwood.stdout !== native.stdout)
-    fails.push(`Hartwood output differs: ${lastLine(hartwood.stdout) || "(empty)"}`);
+  for (const [name, m] of others) {
+    if (!m.ok) fails.push(`${name}: ${m.error}`);
+    else if (native.ok && m.stdout !== native.stdout)
+      fails.push(`${name} output differs: ${lastLine(m.stdout) || "(empty)"}`);
+  }
   const clean = (s: string) => s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 160);
   return fails.length === 0 ? `\`${lastLine(native.stdout)}\`` : `**FAIL** ${clean(fails.join("; "))}`;
 }
@@ -227,39 +292,48 @@ function toolVersion(cmd: string, args: string[]): string {
   return (r.stdout ?? "").split("\n")[0].trim() || "unknown";
 }
 
+function measureRun(run: Run, o: Options, plugin: string, scratch: string): Row {
+  const bins = buildProgram(run.program.name);
+  const { args } = run;
+  const hartwood = [process.execPath, join(ROOT, "bin", "hartwood.js"), "run"];
+  const name = label(run);
+  const log = (s: string) => process.stderr.write(`bench: ${name}: ${s}\n`);
+  log("native");
+  const native = measureBest([bins.native, ...args], o, scratch);
+  log("qemu-riscv64");
+  const qemu = measureBest(["qemu-riscv64", bins.riscv, ...args], o, scratch);
+  const insns = countInsns(plugin, bins.riscv, args, scratch);
+  log("Hartwood");
+  const env = { ...process.env, HARTWOOD_JIT_STATS: "1" };
+  const hw = measureBest([...hartwood, bins.riscv, ...args], o, scratch, env);
+  log("Hartwood --no-jit");
+  const interp = measureBest([...hartwood, "--no-jit", bins.riscv, ...args], o, scratch);
+  const status = verdict(native, [
+    ["QEMU", qemu],
+    ["Hartwood", hw],
+    ["Hartwood --no-jit", interp],
+  ]);
+  log(
+    `native ${fmtS(native)} s, QEMU ${fmtS(qemu)} s, Hartwood ${fmtS(hw)} s, interpreter ${fmtS(interp)} s` +
+      (status.startsWith("**FAIL**") ? ` — ${status}` : ""),
+  );
+  return { run, native, qemu, hartwood: hw, interp, insns, stats: jitStats(hw), status };
+}
+
 function main(): number {
   const o = parseArgs(process.argv.slice(2));
   const programs = PROGRAMS.filter((p) => o.only === undefined || o.only.has(p.name));
   const scratch = mkdtempSync(join(tmpdir(), "hartwood-bench-"));
-  const hartwood = [process.execPath, join(ROOT, "bin", "hartwood.js"), "run"];
-  const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
   try {
-    log("building programs (cached in ~/.cache/hartwood)");
+    process.stderr.write("bench: building programs (cached in ~/.cache/hartwood)\n");
     const plugin = buildInsnPlugin();
     const rows: Row[] = [];
     for (const p of programs) {
-      const bins = buildProgram(p.name);
-      const args = o.quick ? [String(p.quickReps)] : [];
-      log(`${p.name}: native`);
-      const native = measureBest([bins.native, ...args], o, scratch);
-      log(`${p.name}: qemu-riscv64`);
-      const qemu = measureBest(["qemu-riscv64", bins.riscv, ...args], o, scratch);
-      const insns = countInsns(plugin, bins.riscv, args, scratch);
-      log(`${p.name}: Hartwood`);
-      const hw = measureBest([...hartwood, bins.riscv, ...args], o, scratch);
-      const row: Row = {
-        program: p,
-        native,
-        qemu,
-        hartwood: hw,
-        insns,
-        status: verdict(native, qemu, hw),
-      };
-      log(
-        `${p.name}: native ${fmtS(native)} s, QEMU ${fmtS(qemu)} s, Hartwood ${fmtS(hw)} s` +
-          (row.status.startsWith("**FAIL**") ? ` — ${row.status}` : ""),
-      );
-      rows.push(row);
+      const mine = runsOf(p, o.quick).map((run) => measureRun(run, o, plugin, scratch));
+      const small = mine.find((r) => r.run.size === "small");
+      const long = mine.find((r) => r.run.size === "long");
+      if (small && long) small.warmup = ratio(small.hartwood, small.qemu) / ratio(long.hartwood, long.qemu);
+      rows.push(...mine);
     }
     const failed = rows.filter((r) => r.status.startsWith("**FAIL**")).length;
     const argv = process.argv.slice(2);
@@ -273,9 +347,16 @@ function main(): number {
         `${toolVersion("qemu-riscv64", ["--version"])}, ${toolVersion("gcc", ["--version"])}`,
       "",
       `Wall time of one run${o.runs > 1 ? ` (best of ${o.runs})` : ""} per program, all runners in the same session. ` +
+        "Hartwood runs with its recompiler; interp is `hartwood run --no-jit`. " +
         "Guest instructions are counted once with a QEMU plugin; MIPS = that count / wall time. " +
         "Native is the same C source built with the host's gcc at the same optimisation level. " +
-        "A row is FAIL unless native, QEMU and Hartwood print the same output.",
+        "The calls programs run at a small size (about 0.5 s on QEMU) and a long one (at least 3 s); " +
+        "small÷long is Hartwood/QEMU at the small size divided by Hartwood/QEMU at the long size " +
+        "(above 1: start-up and warm-up cost Hartwood more than QEMU). " +
+        "translations, modules, compile ms (the synchronous part of `new WebAssembly.Module`) and code KiB " +
+        "(the compiled modules' wasm bytes) come from the recompiler's run (`HARTWOOD_JIT_STATS=1`). " +
+        "The geometric means leave out a small row when its long row is there. " +
+        "A row is FAIL unless native, QEMU, Hartwood and its interpreter print the same output.",
       "",
       table(rows),
       "",
@@ -284,7 +365,7 @@ function main(): number {
     ].join("\n");
     process.stdout.write(report);
     writeFileSync(o.output, report);
-    log(`report written to ${o.output}`);
+    process.stderr.write(`bench: report written to ${o.output}\n`);
     return failed === 0 ? 0 : 1;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

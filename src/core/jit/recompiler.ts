@@ -3,6 +3,7 @@
 // control flow its definitions declare (region.ts), the ISA emits each instruction's
 // semantics (codegen.ts), and the pages the code came from are watched so that a store there
 // flushes every translation (CodeMemory).
+import { compileModule } from "./compile-stats.js";
 import { emitTranslation } from "./codegen.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
 import { discoverRegion, type Region } from "./region.js";
@@ -77,7 +78,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private build(start: number, region: Region<Insn>): (() => number) | undefined {
     try {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-      const module = new WebAssembly.Module(emitTranslation(this.isa, target, start, region) as BufferSource);
+      const module = compileModule(emitTranslation(this.isa, target, start, region));
       const env = { memory: this.memory, table: this.table.functions };
       const instance = new WebAssembly.Instance(module, { env, host: this.imports });
       return instance.exports.run as () => number;

@@ -1,0 +1,54 @@
+// The call- and branch-heavy benchmark programs (bench/programs) at tiny sizes: the
+// recompiler, the interpreter and qemu-riscv64 must print the same checksum. The benchmark
+// runs them at sizes of seconds; here each run takes a fraction of one.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { buildProgram } from "../bench/build.js";
+import { run } from "../src/modes/user/index.js";
+
+/** Repetitions (argv[1]) per program: enough that hot code gets translated. */
+const TINY: Record<string, number> = { recurse: 2, calls: 3, statemachine: 8, embedded: 1, threads: 4 };
+
+async function hartwood(elf: string, args: string[], jit: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), "hartwood-bench-"));
+  try {
+    const fds = [openSync("/dev/null", "r"), openSync(join(dir, "out"), "w"), openSync(join(dir, "err"), "w")] as const; // prettier-ignore
+    let r;
+    try {
+      r = await run({ program: elf, args, env: ["LC_ALL=C"], binds: [{ host: dirname(elf), readOnly: true }], jit, stdio: fds }); // prettier-ignore
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    const stdout = readFileSync(join(dir, "out"), "utf8");
+    return {
+      stdout,
+      stderr: readFileSync(join(dir, "err"), "utf8"),
+      status: r.status,
+      translations: r.translations,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.concurrent("benchmark programs print qemu-riscv64's checksum", () => {
+  for (const [name, reps] of Object.entries(TINY)) {
+    test(`${name} ${reps}: the recompiler and the interpreter print qemu-riscv64's checksum`, async () => {
+      const elf = buildProgram(name).riscv;
+      const args = [String(reps)];
+      const want = spawnSync("qemu-riscv64", [elf, ...args], { encoding: "utf8", timeout: 60_000 });
+      expect(want.status, want.stderr).toBe(0);
+      expect(want.stdout).toMatch(new RegExp(`^${name} checksum: [0-9a-f]{16}\\n$`));
+      const jit = await hartwood(elf, args, true);
+      expect(jit.stdout, `stderr: ${jit.stderr}`).toBe(want.stdout);
+      expect(jit.status).toBe(0);
+      expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
+      const interp = await hartwood(elf, args, false);
+      expect(interp.stdout, `stderr: ${interp.stderr}`).toBe(want.stdout);
+      expect(interp.status).toBe(0);
+    });
+  }
+});
