@@ -160,11 +160,10 @@ export class Hart {
     this.mstatus = next & ~MSTATUS.SD;
     this.setI32(S.FS_OFF, (next & MSTATUS.FS) === 0n ? 1 : 0);
     // SUM selects one of two S-mode TLB sets (mmu.ts); MXR changes what loads may do everywhere.
-    if ((old ^ next) & MSTATUS.MXR) this.mmu.flushTranslated();
-    else if ((old ^ next) & MSTATUS.SUM) {
-      this.selectTlbSets();
-      this.codeChanged?.();
-    }
+    // Neither changes what fetch may do, and translated code reads the data TLB set from the
+    // state at each access: translations stay.
+    if ((old ^ next) & MSTATUS.MXR) this.mmu.flushTranslatedTlb();
+    if ((old ^ next) & MSTATUS.SUM) this.selectTlbSets();
     if ((old ^ next) & (MSTATUS.MPRV | MSTATUS.MPP)) this.privChanged();
   }
 

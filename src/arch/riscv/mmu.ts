@@ -136,11 +136,16 @@ export class Mmu {
     this.superpages[i].clear();
   }
 
-  /** After sfence.vma without operands or an MXR change: forget every translated (S and U) entry, and translated code. */
+  /** After sfence.vma without operands: forget every translated (S and U) entry, and translated code. */
   flushTranslated(): void {
+    this.flushTranslatedTlb();
+    this.h.codeChanged?.();
+  }
+
+  /** After an MXR change: forget every translated (S and U) entry (only that: fetch is not affected). */
+  flushTranslatedTlb(): void {
     this.flushSets(1, TLB_SETS);
     for (const r of this.superpages) r.clear();
-    this.h.codeChanged?.();
   }
 
   /**
