@@ -36,23 +36,14 @@ case "${1:-}" in
   *) die "unknown option $1 (usage: build-guest.sh [--defconfig])" ;;
 esac
 
+# shellcheck source=guest/apt-install.sh
+source "$(dirname "$0")/guest/apt-install.sh"
 LINUX_SOURCE_PKG=linux-source-6.1
 DEB_PACKAGES=(
   "$LINUX_SOURCE_PKG" xz-utils make gcc gcc-riscv64-linux-gnu flex bison bc
   libelf-dev libssl-dev fakeroot e2fsprogs qemu-user dpkg-dev
 )
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >&2
-fi
+APT_WHO=build-guest ensure_debian_packages "${DEB_PACKAGES[@]}"
 
 cache="${HARTWOOD_CACHE:-$HOME/.cache/hartwood}/guest"
 mkdir -p "$cache"

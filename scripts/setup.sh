@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=guest/apt-install.sh
+source scripts/guest/apt-install.sh
 DEB_PACKAGES=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
@@ -11,17 +13,7 @@ DEB_PACKAGES=(
   dpkg-dev time golang-go gcc
   linux-source-6.1 xz-utils make flex bison bc libelf-dev libssl-dev fakeroot e2fsprogs opensbi
 )
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+APT_WHO=setup ensure_debian_packages "${DEB_PACKAGES[@]}"
 
 # npm packages: reinstall only when the lock file changed since the last install.
 if ! cmp -s package-lock.json node_modules/.hartwood-installed-lock 2>/dev/null; then

@@ -26,10 +26,15 @@ interface Run {
 }
 
 /** Runs `hartwood boot` with the test kernel and initramfs; stdin is empty. */
-export function hartwood(args: string[], timeoutMs = BOOT_TIMEOUT_MS): Promise<Run> {
+export function hartwood(
+  args: string[],
+  timeoutMs = BOOT_TIMEOUT_MS,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/hartwood.js", "boot", ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
     });
     let stdout = "";
     let stderr = "";
@@ -90,10 +95,24 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     }
   }
 
-  test("with the recompiler on (--jit), the same boot passes too", async () => {
-    const r = await testBoot("smoke", ["--jit"]);
+  test("with the recompiler on (--jit), the same boot passes too, and code was translated", async () => {
+    const r = await hartwood(
+      [
+        "--jit",
+        "--kernel",
+        image.kernel,
+        "--initrd",
+        image.initramfs,
+        "--append",
+        "console=ttyS0 panic=-1 hwtest=smoke",
+        "--no-reboot",
+      ],
+      BOOT_TIMEOUT_MS,
+      { HARTWOOD_JIT_STATS: "1" },
+    );
     expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
-    expect(r.stderr).toBe("");
+    const modules = Number(/jit stats: modules (\d+)/.exec(r.stderr)?.[1]);
+    expect(modules, r.stderr).toBeGreaterThan(0);
     expect(r.status).toBe(0);
   });
 

@@ -10,6 +10,7 @@ import { virtDeviceTree } from "../modes/system/virt-dt.js";
 import { VIRT } from "../modes/system/virt-map.js";
 import { VIRT_ISA } from "../modes/system/virt.js";
 import { HostConsole } from "./console.js";
+import { compileStatsLine } from "../core/jit/compile-stats.js";
 
 /** Exit status when the guest reboots under --no-reboot (never 0: a panic that reboots is no success). */
 export const REBOOT_STATUS = 3;
@@ -209,6 +210,7 @@ async function boot(f: BootFlags): Promise<number> {
       });
       const exit = await board.machine.run();
       board.close();
+      if (process.env.HARTWOOD_JIT_STATS === "1") process.stderr.write(compileStatsLine());
       if (exit.kind === "reset" && f.reboot) continue;
       const r = exitStatus(exit);
       if (r.message) process.stderr.write(`hartwood: ${r.message}\n`);

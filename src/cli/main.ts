@@ -1,7 +1,7 @@
 // The `hartwood` command line: argument parsing and error reporting only.
 import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { compileStats } from "../core/jit/compile-stats.js";
+import { compileStatsLine } from "../core/jit/compile-stats.js";
 import { UserError } from "../core/errors.js";
 import { runBaremetal } from "../modes/baremetal.js";
 import { run as runUser, signalName, DEFAULT_ROOT, type Bind } from "../modes/user/index.js";
@@ -119,13 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       });
       if (r.signal)
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
-      if (process.env.HARTWOOD_JIT_STATS === "1") {
-        const c = compileStats;
-        process.stderr.write(
-          `hartwood: jit stats: translations ${r.translations}, modules ${c.modules}, ` +
-            `compile ${c.compileMs.toFixed(1)} ms, code ${c.wasmBytes} bytes\n`,
-        );
-      }
+      if (process.env.HARTWOOD_JIT_STATS === "1") process.stderr.write(compileStatsLine(r.translations));
       status = r.status;
     });
   addBootCommand(program, (s) => (status = s));

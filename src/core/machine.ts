@@ -141,7 +141,7 @@ export class Machine {
     let ms = Infinity;
     for (const t of this.timed) ms = Math.min(ms, t.msUntilDue());
     if (ms <= 0) return this.yieldToHost();
-    if (ms > MAX_SLEEP_MS && !this.canBeWoken()) {
+    if (ms > MAX_SLEEP_MS && !this.inputPossible) {
       this.finish({ kind: "error", message: "every hart waits for an interrupt that nothing can raise" });
       return;
     }
@@ -158,9 +158,6 @@ export class Machine {
 
   /** Something outside the harts (console input) may still wake them. */
   inputPossible = true;
-  private canBeWoken(): boolean {
-    return this.inputPossible;
-  }
 
   /** Every device's state, by name (a snapshot adds RAM and the harts). */
   saveDevices(): Record<string, DeviceState> {

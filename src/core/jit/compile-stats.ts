@@ -19,3 +19,10 @@ export function compileModule(bytes: Uint8Array): WebAssembly.Module {
   compileStats.wasmBytes += bytes.length;
   return module;
 }
+
+/** The counts as one line for stderr (`HARTWOOD_JIT_STATS=1`); `translations` when the caller knows it. */
+export function compileStatsLine(translations?: number): string {
+  const c = compileStats;
+  const t = translations === undefined ? "" : `translations ${translations}, `;
+  return `hartwood: jit stats: ${t}modules ${c.modules}, compile ${c.compileMs.toFixed(1)} ms, code ${c.wasmBytes} bytes\n`;
+}

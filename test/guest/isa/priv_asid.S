@@ -41,22 +41,21 @@
   or t0, t0, t1;                    \
   csrw satp, t0
 
-/* The leaf PTE at table[index] maps physical address pa. Clobbers t0, t1. */
-#define SET_LEAF(table, index, pa)  \
-  li t0, pa;                        \
+/* table[index] = a leaf PTE for the physical address in t0 (RWAD). Clobbers t0, t1. */
+#define STORE_LEAF(table, index)    \
   srli t0, t0, 12;                  \
   slli t0, t0, 10;                  \
   ori t0, t0, RWAD;                 \
   la t1, table;                     \
   sd t0, (index * 8)(t1)
 
+/* The leaf PTE at table[index] maps physical address pa, or the page at label. */
+#define SET_LEAF(table, index, pa)  \
+  li t0, pa;                        \
+  STORE_LEAF(table, index)
 #define SET_LEAF_LABEL(table, index, label) \
   la t0, label;                     \
-  srli t0, t0, 12;                  \
-  slli t0, t0, 10;                  \
-  ori t0, t0, RWAD;                 \
-  la t1, table;                     \
-  sd t0, (index * 8)(t1)
+  STORE_LEAF(table, index)
 
 /* table[index] points at the next-level table `next`. */
 #define SET_PTR(table, index, next) \

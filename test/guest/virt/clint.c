@@ -37,15 +37,6 @@ M_HANDLER void clint_mtrap(void) {
   l->count = i + 1;
 }
 
-static int mip_bit(u64 bit, int want) {
-  u64 v = 0;
-  for (int i = 0; i < 100000; i++) {
-    v = csr_read(mip) & bit;
-    if ((v != 0) == want) break;
-  }
-  return v != 0;
-}
-
 /* Waits (interrupts enabled, in wfi) until the hart's log has n entries or `ticks` pass. */
 static void wait_irqs(struct hart_log *l, int n, u64 ticks) {
   u64 start = mtime();

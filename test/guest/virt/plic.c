@@ -42,16 +42,6 @@ M_HANDLER void plic_mtrap(void) {
   irq_count = i + 1;
 }
 
-/* mip & bit once it equals `want`, or after a bounded wait (a device may update it late). */
-static int mip_bit(u64 bit, int want) {
-  u64 v = 0;
-  for (int i = 0; i < 100000; i++) {
-    v = csr_read(mip) & bit;
-    if ((v != 0) == want) break;
-  }
-  return v != 0;
-}
-
 static int pending_bit(int want) {
   int v = 0;
   for (int i = 0; i < 100000; i++) {

@@ -88,6 +88,16 @@ static inline u64 rdtime(void) { u64 t; __asm__ volatile("rdtime %0" : "=r"(t));
 #define IER_ERBFI 0x01
 #define IER_ETBEI 0x02
 
+/* mip & bit once it equals `want`, or after a bounded wait (a device may update it late). */
+static inline int mip_bit(u64 bit, int want) {
+  u64 v = 0;
+  for (int i = 0; i < 100000; i++) {
+    v = csr_read(mip) & bit;
+    if ((v != 0) == want) break;
+  }
+  return v != 0;
+}
+
 static inline u8 uart_rd(int reg) { return rd8(UART_BASE + reg); }
 static inline void uart_wr(int reg, u8 v) { wr8(UART_BASE + reg, v); }
 /* Waits for an empty transmit holding register (bounded, so a broken LSR cannot hang). */
