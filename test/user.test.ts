@@ -114,11 +114,12 @@ async function compare(
   elf: string,
   link: Link,
   args: (dir: string) => string[] = () => [],
+  jit = true,
 ): Promise<Outcome> {
   const dirs = [mkdtempSync(join(tmpdir(), "hartwood-q-")), mkdtempSync(join(tmpdir(), "hartwood-h-"))];
   try {
     const want = qemu(elf, args(dirs[0]), link);
-    const got = await hartwood(elf, args(dirs[1]), [dirs[1]]);
+    const got = await hartwood(elf, args(dirs[1]), [dirs[1]], jit);
     expect(got.stdout, `stdout (stderr was: ${got.stderr})`).toBe(want.stdout);
     expect(got.status, "exit status").toBe(want.status);
     return got;
@@ -272,6 +273,19 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("blocking read got: 4 'late'");
     expect(got.stdout).toContain("done");
   });
+
+  // Between guest processes, in a scratch directory: each program under both engines.
+  for (const [source, name, line] of [
+    ["unixsock.c", "AF_UNIX: a path server and client, datagrams to paths, the abstract namespace, autobind, SO_PEERCRED, SCM_RIGHTS and SCM_CREDENTIALS", "recvmsg 5 'trunc' controllen 0 fds 0 ctrunc 1"],
+  ] as const) {
+    for (const jit of [true, false]) {
+      test(`${name} (${jit ? "recompiler" : "interpreter"})`, async () => {
+        const got = await compare(build(source, "static"), "static", (dir) => [dir], jit);
+        expect(got.stdout).toContain(line);
+        expect(got.stdout).toContain("done");
+      });
+    }
+  } // prettier-ignore
 });
 
 describe("hartwood run (the CLI)", () => {

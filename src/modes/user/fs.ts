@@ -64,7 +64,7 @@ function entryHost(p: UserProcess, r: Lookup): string {
 }
 
 /** A new name to be made at `r`: EEXIST comes before EROFS, as in Linux. */
-function creatable(p: UserProcess, r: Lookup): string {
+export function creatable(p: UserProcess, r: Lookup): string {
   if (exists(r.node) || r.last !== "name") throw new SysError(ERRNO.EEXIST);
   return entryHost(p, r);
 }

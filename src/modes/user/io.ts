@@ -76,7 +76,20 @@ export function readInto(
     return -ERRNO.EAGAIN;
   }
   // Retry whenever the file may have data: a guest pipe was written, a host read finished.
-  const stop = f.onReadable(() => {
+  return retryWhen(p, t, (fn) => f.onReadable(fn, p), attempt);
+}
+
+/**
+ * Blocks `t` and calls `attempt` again each time `watch` signals that it may now succeed,
+ * until it returns a result (undefined: not yet) or throws; SA_RESTART restarts the syscall.
+ */
+export function retryWhen(
+  p: UserProcess,
+  t: Thread,
+  watch: (fn: () => void) => () => void,
+  attempt: () => number | undefined,
+): SysResult {
+  const stop = watch(() => {
     let r: number | undefined;
     try {
       r = attempt();
@@ -86,7 +99,7 @@ export function readInto(
     if (r === undefined) return;
     stop();
     p.complete(t, r);
-  }, p);
+  });
   return p.block(t, { cancel: stop, restartable: true });
 }
 

@@ -8,6 +8,7 @@ import { fdPath, FdTable } from "./files.js";
 import { UserProcess, type ProgramImage, type UserResult } from "./process.js";
 import { sendProcessSignal, sendSignal } from "./signals.js";
 import type { Thread } from "./thread.js";
+import { UnixNames } from "./unix.js";
 import type { Vfs } from "./vfs.js";
 
 /** Signals sent to hartwood that go on to the guest's processes (as qemu-user forwards them). */
@@ -31,6 +32,8 @@ export class Kernel {
   readonly strace: boolean;
   readonly jit: boolean;
   readonly traceFd: number;
+  /** AF_UNIX names bound by the guest's sockets (unix.ts). */
+  readonly unixNames = new UnixNames();
   private nextId = process.pid; // the first process has hartwood's pid, as in qemu-user
 
   constructor(opts: KernelOptions) {

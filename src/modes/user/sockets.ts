@@ -1,8 +1,14 @@
-// Local sockets: socketpair(AF_UNIX) makes two connected in-memory endpoints (stream, datagram
-// or seqpacket), with shutdown, send/recv in their msg and address forms, socket options and
-// names. Like guest pipes, sends never block (the receive queue grows) and a receive that
-// would block deschedules its thread alone. Nothing can be bound to a name, so socket()
-// fails with EAFNOSUPPORT. Behaviour follows Linux's net/unix/af_unix.c.
+// AF_UNIX sockets (unix(7)): socket and socketpair make in-memory endpoints (stream, datagram
+// or seqpacket); names, connections and accept are in unix.ts, control messages (SCM_RIGHTS,
+// SCM_CREDENTIALS) in scm.ts. Here: the socket itself, send/recv in their msg and address
+// forms, shutdown, socket options and names. Like guest pipes, sends never block (the receive
+// queue grows) and a receive that would block deschedules its thread alone. Behaviour follows
+// Linux's net/unix/af_unix.c.
+//
+// Differs from Linux: sends never block and never fail with EAGAIN (no buffer limit, no
+// backlog limit for connections); SO_SNDBUF and SO_RCVBUF are accepted and ignored; a plain
+// write(2) carries the credentials of the process that made the socket; MSG_OOB is refused
+// (EOPNOTSUPP); only SOL_SOCKET options exist. Other address families fail with EAFNOSUPPORT.
 import { ERRNO, O, SIG } from "./abi.js";
 import {
   GuestFile,
@@ -14,19 +20,20 @@ import {
   syntheticStat,
   type StatInfo,
 } from "./files.js";
-import { takeBytes } from "./pipes.js";
 import { gather, iovecs, readInto, type Iov } from "./io.js";
 import type { UserProcess } from "./process.js";
+import { credOf, dropRights, MSG_CTRUNC, readControl, SOL_SOCKET, writeControl, type Ancillary, type Ucred } from "./scm.js"; // prettier-ignore
 import { sendSignal } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
+import { autobind, findPeer, UNIX_SYSCALLS } from "./unix.js";
 
-const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10; // prettier-ignore
-const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_MAX = 11,
-  SOCK_TYPE_MASK = 0xf; // prettier-ignore
-const SOL_SOCKET = 1;
-const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, ACCEPTCONN: 30, PROTOCOL: 38,
-  DOMAIN: 39 }; // prettier-ignore
+export const AF_UNIX = 1;
+const AF_INET = 2, AF_INET6 = 10; // prettier-ignore
+export const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5; // prettier-ignore
+const SOCK_RAW = 3, SOCK_MAX = 11, SOCK_TYPE_MASK = 0xf; // prettier-ignore
+const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16, PEERCRED: 17, ACCEPTCONN: 30,
+  PROTOCOL: 38, DOMAIN: 39 }; // prettier-ignore
 const MSG = { OOB: 1, PEEK: 2, TRUNC: 0x20, DONTWAIT: 0x40, WAITALL: 0x100, NOSIGNAL: 0x4000,
   CMSG_CLOEXEC: 0x40000000 }; // prettier-ignore
 const SHUT_RD = 0, SHUT_RDWR = 2; // prettier-ignore
@@ -37,69 +44,96 @@ const POLLRDNORM = 0x40, POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLRDHUP = 0x2
 const SOCK_BUF_BYTES = 212992;
 const SOCKADDR_STORAGE = 128;
 const UIO_MAXIOV = 1024;
+/** The uid and gid that stand for none (/proc/sys/kernel/overflowuid). */
+const OVERFLOW_ID = 65534;
 /** getsockname of an unbound AF_UNIX socket: sun_family alone. */
 const UNNAMED = Uint8Array.of(AF_UNIX, 0);
+/** recvfrom's address of a sender without a name: nothing. */
+const NO_NAME = new Uint8Array(0);
 
 interface Received {
   /** Bytes copied into the buffer. */
   n: number;
   /** The length of the datagram they came from (= n on a stream). */
   full: number;
+  /** The sender's name (empty when it has none) and what came with the bytes. */
+  from: Uint8Array;
+  anc?: Ancillary;
+}
+
+/** Bytes in a receive queue: one send of a stream (what is left of it), or one datagram. */
+interface Message {
+  data: Uint8Array;
+  from: Uint8Array;
+  anc: Ancillary;
 }
 
 let sockets = 0;
 
-/** One end of a socketpair: what the peer sends waits in `queue` until this end receives it. */
+/** An AF_UNIX socket: what peers send waits in `queue` until this end receives it. */
 export class Socket extends GuestFile {
   /** Its number in /proc/self/fd names ("socket:[n]"). */
   readonly id = ++sockets;
   /** Stays set when the peer closes (a datagram socket forgets it at its next send). */
   peer: Socket | undefined;
-  /** Streams: chunks read across; datagrams and seqpackets: one message each. */
-  private queue: Uint8Array[] = [];
+  /** Its address as getsockname reports it (bind, autobind, or a listener's for accepted ones). */
+  name: Uint8Array | undefined;
+  /** Where `name` is registered (unix.ts), to forget it at close. */
+  unbind: (() => void) | undefined;
+  /** listen(): connections waiting for accept (each the server end of a new pair). */
+  backlog: Socket[] | undefined;
+  /** SO_PEERCRED: who connected, listened or made the pair. */
+  peerCred: Ucred | undefined;
+  /** SO_PASSCRED: recvmsg reports each message's sender. */
+  passcred = false;
+  private queue: Message[] = [];
   private queued = 0;
   /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
   private shut = 0;
   /** SO_ERROR: ECONNRESET when the peer closed with bytes it never read. */
   private error = 0;
-  private released = false;
+  released = false;
   private readonly waiters = new Set<() => void>();
 
   constructor(
     readonly type: number,
     flags: number,
+    /** The process that made it (credentials of its writes). */
+    readonly creator: Ucred,
   ) {
     super(O.RDWR | flags);
     this.sigpipe = type === SOCK_STREAM;
   }
 
-  /** Queues `src` on the peer (sendmsg without an address); throws the errno of a failure. */
-  send(src: Uint8Array): number {
+  /** Queues `src` on the peer (or on `to`, a datagram's named target); throws the errno of a failure. */
+  send(src: Uint8Array, anc: Ancillary, to?: Socket): number {
     if (this.type === SOCK_SEQPACKET && this.error) throw new SysError(this.takeError());
-    const other = this.peer;
+    const other = to ?? this.peer;
     if (!other) throw new SysError(ERRNO.ENOTCONN);
     if (this.type === SOCK_STREAM) {
       if (this.shut & SEND_SHUTDOWN || other.released || other.shut & RCV_SHUTDOWN)
         throw new SysError(ERRNO.EPIPE);
-      if (src.length) other.deliver(src);
+      if (src.length || anc.rights) other.deliver(src, anc, this.name);
       return src.length;
     }
     if (src.length > SOCK_BUF_BYTES - 32) throw new SysError(ERRNO.EMSGSIZE);
     if (other.released) {
       if (this.type === SOCK_SEQPACKET) throw new SysError(ERRNO.EPIPE);
+      if (to) throw new SysError(ERRNO.ECONNREFUSED);
       // A datagram socket drops a peer that is gone, with what it had received from it.
       this.peer = undefined;
-      this.queue = [];
-      this.queued = 0;
+      this.drop();
       throw new SysError(ERRNO.ECONNREFUSED);
     }
+    // unix_may_send: a connected datagram socket hears only from its peer.
+    if (to && other.peer && other.peer !== this) throw new SysError(ERRNO.EPERM);
     if (other.shut & RCV_SHUTDOWN) throw new SysError(ERRNO.EPIPE);
-    other.deliver(src); // a datagram may be empty
+    other.deliver(src, anc, this.name); // a datagram may be empty
     return src.length;
   }
 
-  private deliver(src: Uint8Array): void {
-    this.queue.push(src.slice());
+  private deliver(src: Uint8Array, anc: Ancillary, from: Uint8Array | undefined): void {
+    this.queue.push({ data: src.slice(), from: from ?? NO_NAME, anc });
     this.queued += src.length;
     this.notify();
   }
@@ -110,14 +144,10 @@ export class Socket extends GuestFile {
     if (this.type === SOCK_STREAM) {
       const ended = this.error !== 0 || (this.shut & RCV_SHUTDOWN) !== 0;
       const short = flags & MSG.WAITALL && !nonblock && !ended && this.queued < dst.length;
-      if (this.queued > 0 && !short) {
-        const n = takeBytes(this.queue, dst, peek);
-        if (!peek) this.queued -= n;
-        return { n, full: n };
-      }
+      if (this.queue.length > 0 && !short) return this.takeStream(dst, peek);
       // A stream reports the peer's reset after the bytes it sent, a datagram socket before.
       if (this.queued === 0 && this.error) throw new SysError(this.takeError());
-      if (this.queued === 0 && this.shut & RCV_SHUTDOWN) return { n: 0, full: 0 };
+      if (this.queued === 0 && this.shut & RCV_SHUTDOWN) return { n: 0, full: 0, from: NO_NAME };
       return undefined;
     }
     if (this.error) throw new SysError(this.takeError());
@@ -125,15 +155,62 @@ export class Socket extends GuestFile {
     if (!msg) {
       // After SHUT_RD, EOF, except that a non-blocking datagram receive still says EAGAIN.
       const eof = this.shut & RCV_SHUTDOWN && !(nonblock && this.type === SOCK_DGRAM);
-      return eof ? { n: 0, full: 0 } : undefined;
+      return eof ? { n: 0, full: 0, from: NO_NAME } : undefined;
     }
-    const n = Math.min(dst.length, msg.length);
-    dst.set(msg.subarray(0, n));
-    if (!peek) {
+    const n = Math.min(dst.length, msg.data.length);
+    dst.set(msg.data.subarray(0, n));
+    let anc = msg.anc;
+    if (peek && anc.rights) {
+      for (const f of anc.rights) f.refs++; // MSG_PEEK passes copies of the files
+      anc = { ...anc, rights: [...anc.rights] };
+    } else if (!peek) {
       this.queue.shift();
-      this.queued -= msg.length;
+      this.queued -= msg.data.length;
     }
-    return { n, full: msg.length };
+    return { n, full: msg.data.length, from: msg.from, anc };
+  }
+
+  /**
+   * A stream's bytes, across sends; files sent go to the receive that first reaches their
+   * bytes, which ends there (unix_stream_read_generic).
+   */
+  private takeStream(dst: Uint8Array, peek: boolean): Received {
+    let n = 0;
+    const first = this.queue[0];
+    let rights: Ancillary["rights"];
+    for (let i = 0; i < this.queue.length && (n < dst.length || n === 0);) {
+      const m = this.queue[i];
+      const k = Math.min(m.data.length, dst.length - n);
+      dst.set(m.data.subarray(0, k), n);
+      n += k;
+      if (m.anc.rights && !peek) {
+        rights = m.anc.rights;
+        m.anc = { cred: m.anc.cred };
+      }
+      if (peek) i++;
+      else if (k === m.data.length) this.queue.shift();
+      else m.data = m.data.subarray(k);
+      if (rights || dst.length === 0) break;
+    }
+    if (!peek) this.queued -= n;
+    return { n, full: n, from: first.from, anc: { cred: first.anc.cred, rights } };
+  }
+
+  /** A new connection: the server end of a pair, for accept. */
+  connectFrom(client: Socket, cred: Ucred): void {
+    const server = new Socket(this.type, 0, this.creator);
+    server.name = this.name;
+    server.peer = client;
+    server.peerCred = cred;
+    client.peer = server;
+    client.peerCred = this.peerCred;
+    this.backlog!.push(server);
+    this.notify();
+  }
+
+  /** The next connection waiting for accept, if any. */
+  takeConnection(): Socket | undefined {
+    return this.backlog?.shift();
   }
 
   shutdown(how: number): void {
@@ -155,10 +232,12 @@ export class Socket extends GuestFile {
 
   override read(dst: Uint8Array): number | undefined {
     if (dst.length === 0) return 0;
-    return this.recv(dst, 0, (this.flags & O.NONBLOCK) !== 0)?.n;
+    const r = this.recv(dst, 0, (this.flags & O.NONBLOCK) !== 0);
+    dropRights(r?.anc?.rights); // read(2) discards files sent along
+    return r?.n;
   }
   override write(src: Uint8Array): number {
-    return this.send(src);
+    return this.send(src, { cred: this.creator }); // write(2) knows no caller: the creator's credentials
   }
   override stat(): StatInfo {
     return syntheticStat(S_IFSOCK | 0o777, 0, BigInt(this.id));
@@ -167,7 +246,7 @@ export class Socket extends GuestFile {
     return `socket:[${this.id}]`;
   }
   override unread(): number {
-    return this.type === SOCK_DGRAM ? (this.queue[0]?.length ?? 0) : this.queued;
+    return this.type === SOCK_DGRAM ? (this.queue[0]?.data.length ?? 0) : this.queued;
   }
   override onReadable(fn: () => void): () => void {
     this.waiters.add(fn);
@@ -175,53 +254,82 @@ export class Socket extends GuestFile {
   }
   /** unix_poll/unix_dgram_poll; always writable, since sends never block here. */
   override poll(): number {
+    if (this.backlog) return this.backlog.length ? POLLIN | POLLRDNORM : 0;
     let mask = POLLOUT | POLLWRNORM | POLLWRBAND;
     if (this.error) mask |= POLLERR;
     if (this.shut === SHUTDOWN_MASK) mask |= POLLHUP;
     if (this.shut & RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (this.queue.length) mask |= POLLIN | POLLRDNORM;
+    // A connection-oriented socket that is not connected (yet) hangs up.
+    if (this.type !== SOCK_DGRAM && !this.peer) mask |= POLLHUP;
     return mask;
   }
   protected override close(): void {
     this.released = true;
     this.shut = SHUTDOWN_MASK;
+    this.unbind?.();
+    for (const s of this.backlog ?? []) s.release(); // connections never accepted are reset
+    this.backlog = undefined;
     const other = this.peer;
     this.peer = undefined;
     if (other && this.type !== SOCK_DGRAM) {
       other.shut = SHUTDOWN_MASK;
       if (this.queue.length) other.error = ERRNO.ECONNRESET;
     }
-    this.queue = [];
-    this.queued = 0;
+    this.drop();
     other?.notify();
   }
-  private notify(): void {
+  /** Empties the receive queue, dropping the files in flight in it. */
+  private drop(): void {
+    const q = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    for (const m of q) dropRights(m.anc.rights);
+  }
+  notify(): void {
     for (const w of [...this.waiters]) w();
   }
 }
 
-function socketOf(p: UserProcess, fd: number): Socket {
+export function socketOf(p: UserProcess, fd: number): Socket {
   const f = p.fds.get(fd);
   if (!(f instanceof Socket)) throw new SysError(ERRNO.ENOTSOCK);
   return f;
 }
 
-function socketpair(p: UserProcess, t: Thread): number {
-  const [domain, typeArg, protocol, sv] = [t.argInt(0), t.argInt(1), t.argInt(2), t.arg(3)];
-  let type = typeArg & SOCK_TYPE_MASK;
+/** socket(2)'s type argument: the type (SOCK_RAW is a datagram, as in Linux) and the flags. */
+function socketType(typeArg: number): number {
+  const type = typeArg & SOCK_TYPE_MASK;
   if (typeArg & ~(SOCK_TYPE_MASK | O.NONBLOCK | O.CLOEXEC) || type >= SOCK_MAX)
     throw new SysError(ERRNO.EINVAL);
+  return type === SOCK_RAW ? SOCK_DGRAM : type;
+}
+
+function unixSocket(p: UserProcess, typeArg: number, protocol: number): Socket {
+  const type = socketType(typeArg);
+  if (protocol !== 0 && protocol !== AF_UNIX) throw new SysError(ERRNO.EPROTONOSUPPORT);
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_SEQPACKET)
+    throw new SysError(ERRNO.ESOCKTNOSUPPORT);
+  return new Socket(type, typeArg & O.NONBLOCK, credOf(p));
+}
+
+function socket(p: UserProcess, t: Thread): number {
+  const [domain, typeArg, protocol] = [t.argInt(0), t.argInt(1), t.argInt(2)];
+  if (domain !== AF_UNIX) throw new SysError(ERRNO.EAFNOSUPPORT);
+  return p.fds.add(unixSocket(p, typeArg, protocol), (typeArg & O.CLOEXEC) !== 0);
+}
+
+function socketpair(p: UserProcess, t: Thread): number {
+  const [domain, typeArg, protocol, sv] = [t.argInt(0), t.argInt(1), t.argInt(2), t.arg(3)];
+  socketType(typeArg);
   // Other families would make a socket, then refuse to pair it.
   if (domain !== AF_UNIX)
     throw new SysError(domain === AF_INET || domain === AF_INET6 ? ERRNO.EOPNOTSUPP : ERRNO.EAFNOSUPPORT);
-  if (protocol !== 0 && protocol !== AF_UNIX) throw new SysError(ERRNO.EPROTONOSUPPORT);
-  if (type === SOCK_RAW) type = SOCK_DGRAM; // as in Linux (and BSD)
-  if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_SEQPACKET)
-    throw new SysError(ERRNO.ESOCKTNOSUPPORT);
-  const a = new Socket(type, typeArg & O.NONBLOCK);
-  const b = new Socket(type, typeArg & O.NONBLOCK);
+  const a = unixSocket(p, typeArg, protocol);
+  const b = unixSocket(p, typeArg, protocol);
   a.peer = b;
   b.peer = a;
+  a.peerCred = b.peerCred = credOf(p);
   const fds: number[] = [];
   try {
     for (const s of [a, b]) fds.push(p.fds.add(s, (typeArg & O.CLOEXEC) !== 0));
@@ -235,14 +343,14 @@ function socketpair(p: UserProcess, t: Thread): number {
 }
 
 /** A sockaddr from the guest (move_addr_to_kernel); undefined without one. */
-function addressIn(p: UserProcess, addr: number, len: number): Uint8Array | undefined {
+export function addressIn(p: UserProcess, addr: number, len: number): Uint8Array | undefined {
   if (!addr || len === 0) return undefined;
   if (len < 0 || len > SOCKADDR_STORAGE) throw new SysError(ERRNO.EINVAL);
-  return p.as.bytes(addr, len);
+  return p.as.bytes(addr, len).slice();
 }
 
 /** A sockaddr to the guest (move_addr_to_user): what fits in *lenPtr, then its full length there. */
-function addressOut(p: UserProcess, addr: number, lenPtr: number, sa: Uint8Array): void {
+export function addressOut(p: UserProcess, addr: number, lenPtr: number, sa: Uint8Array): void {
   const len = p.as.i32(lenPtr);
   if (len < 0) throw new SysError(ERRNO.EINVAL);
   p.as.write(addr, sa.subarray(0, Math.min(len, sa.length)));
@@ -255,20 +363,19 @@ function sendOn(
   s: Socket,
   src: Uint8Array,
   flags: number,
-  to?: Uint8Array,
+  to: Uint8Array | undefined,
+  anc: Ancillary,
 ): number {
   if (flags & MSG.OOB) throw new SysError(ERRNO.EOPNOTSUPP);
-  if (to) {
-    // A stream is connected already and a seqpacket ignores the address; a datagram would go
-    // to the named socket, but no socket has a name here.
-    if (s.type === SOCK_STREAM) throw new SysError(ERRNO.EISCONN);
-    if (s.type === SOCK_DGRAM) {
-      const valid = to.length > 2 && to.length <= 110 && to[0] === AF_UNIX && to[1] === 0;
-      throw new SysError(valid ? ERRNO.ECONNREFUSED : ERRNO.EINVAL);
-    }
+  let target: Socket | undefined;
+  // A stream is connected already and a seqpacket ignores the address; a datagram goes to the named socket.
+  if (to && s.type === SOCK_STREAM) throw new SysError(s.peer ? ERRNO.EISCONN : ERRNO.EOPNOTSUPP);
+  if (to && s.type === SOCK_DGRAM) {
+    if (s.passcred) autobind(p, s);
+    target = findPeer(p, to, s.type);
   }
   try {
-    return s.send(src);
+    return s.send(src, anc, target);
   } catch (e) {
     if (e instanceof SysError && e.errno === ERRNO.EPIPE && s.sigpipe && !(flags & MSG.NOSIGNAL))
       sendSignal(p, t, SIG.SIGPIPE);
@@ -283,45 +390,68 @@ function recvOn(
   s: Socket,
   iovs: Iov[],
   flags: number,
-  report: (truncated: boolean) => void,
+  report: (r: Received) => void,
 ): SysResult {
   if (flags & MSG.OOB) throw new SysError(ERRNO.EOPNOTSUPP);
+  // A listener or a socket never connected: unix_stream_read_generic, unix_seqpacket_recvmsg.
+  if (s.backlog || (s.type !== SOCK_DGRAM && !s.peer))
+    throw new SysError(s.type === SOCK_SEQPACKET ? ERRNO.ENOTCONN : ERRNO.EINVAL);
   const nonblock = (flags & MSG.DONTWAIT) !== 0 || (s.flags & O.NONBLOCK) !== 0;
   return readInto(p, t, s, iovs, nonblock, (dst) => {
     const r = s.recv(dst, flags, nonblock);
     if (!r) return undefined;
-    report(r.full > r.n);
+    report(r);
     return flags & MSG.TRUNC ? r.full : r.n;
   });
 }
 
 // struct msghdr on riscv64: name, namelen (int), iov, iovlen, control, controllen, flags (int).
-const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROLLEN = 40, MSG_FLAGS = 48; // prettier-ignore
+const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40,
+  MSG_FLAGS = 48; // prettier-ignore
 
-function msghdr(p: UserProcess, at: number): { name: number; namelen: number; iovs: Iov[] } {
+interface MsgHdr {
+  name: number;
+  namelen: number;
+  iovs: Iov[];
+  control: number;
+  controllen: number;
+}
+
+function msghdr(p: UserProcess, at: number): MsgHdr {
   const name = p.as.u64(at + MSG_NAME);
   const namelen = name ? p.as.i32(at + MSG_NAMELEN) : 0;
   if (namelen < 0) throw new SysError(ERRNO.EINVAL);
   const iovlen = p.as.u64(at + MSG_IOVLEN);
   if (iovlen > UIO_MAXIOV) throw new SysError(ERRNO.EMSGSIZE);
+  const controllen = p.as.u64(at + MSG_CONTROLLEN);
+  if (controllen > 0x7fffffff) throw new SysError(ERRNO.ENOBUFS);
   return {
     name,
     namelen: Math.min(namelen, SOCKADDR_STORAGE),
     iovs: iovecs(p, p.as.u64(at + MSG_IOV), iovlen),
+    control: p.as.u64(at + MSG_CONTROL),
+    controllen,
   };
 }
 
 function sendto(p: UserProcess, t: Thread): number {
   const s = socketOf(p, t.argInt(0));
   const src = p.as.bytes(t.arg(1), t.arg(2));
-  return sendOn(p, t, s, src, t.argInt(3), addressIn(p, t.arg(4), t.argInt(5)));
+  return sendOn(p, t, s, src, t.argInt(3), addressIn(p, t.arg(4), t.argInt(5)), { cred: credOf(p) });
 }
 
 function sendmsg(p: UserProcess, t: Thread): number {
   const s = socketOf(p, t.argInt(0));
   const m = msghdr(p, t.arg(1));
-  // Control messages (SCM_RIGHTS, SCM_CREDENTIALS) are not passed on.
-  return sendOn(p, t, s, gather(p, m.iovs), t.argInt(2), addressIn(p, m.name, m.namelen));
+  const src = gather(p, m.iovs);
+  const to = addressIn(p, m.name, m.namelen);
+  const anc = readControl(p, m.control, m.controllen);
+  try {
+    return sendOn(p, t, s, src, t.argInt(2), to, anc);
+  } catch (e) {
+    dropRights(anc.rights);
+    throw e;
+  }
 }
 
 function recvmsg(p: UserProcess, t: Thread): SysResult {
@@ -329,18 +459,22 @@ function recvmsg(p: UserProcess, t: Thread): SysResult {
   const at = t.arg(1);
   const flags = t.argInt(2);
   const m = msghdr(p, at);
-  return recvOn(p, t, s, m.iovs, flags, (truncated) => {
-    if (m.name) addressOut(p, m.name, at + MSG_NAMELEN, new Uint8Array(0)); // the sender has no name
-    p.as.setU64(at + MSG_CONTROLLEN, 0);
-    p.as.setU32(at + MSG_FLAGS, (flags & MSG.CMSG_CLOEXEC) | (truncated ? MSG.TRUNC : 0));
+  return recvOn(p, t, s, m.iovs, flags, (r) => {
+    if (m.name) addressOut(p, m.name, at + MSG_NAMELEN, r.from);
+    const cloexec = (flags & MSG.CMSG_CLOEXEC) !== 0;
+    const c = writeControl(p, m.control, m.control ? m.controllen : 0, r.anc, s.passcred, cloexec);
+    p.as.setU64(at + MSG_CONTROLLEN, c.used);
+    const out = (flags & MSG.CMSG_CLOEXEC) | (r.full > r.n ? MSG.TRUNC : 0) | (c.truncated ? MSG_CTRUNC : 0);
+    p.as.setU32(at + MSG_FLAGS, out);
   });
 }
 
 function recvfrom(p: UserProcess, t: Thread): SysResult {
   const s = socketOf(p, t.argInt(0));
   const [from, fromLen] = [t.arg(4), t.arg(5)];
-  return recvOn(p, t, s, [[t.arg(1), t.arg(2)]], t.argInt(3), () => {
-    if (from) addressOut(p, from, fromLen, new Uint8Array(0));
+  return recvOn(p, t, s, [[t.arg(1), t.arg(2)]], t.argInt(3), (r) => {
+    dropRights(r.anc?.rights);
+    if (from) addressOut(p, from, fromLen, r.from);
   });
 }
 
@@ -350,45 +484,57 @@ function getsockopt(p: UserProcess, t: Thread): number {
   if (level !== SOL_SOCKET) throw new SysError(ERRNO.EOPNOTSUPP);
   const len = p.as.i32(lenPtr);
   if (len < 0) throw new SysError(ERRNO.EINVAL);
-  let v: number;
+  let v: number[];
   switch (name) {
-    case SO.TYPE: v = s.type; break;
-    case SO.DOMAIN: v = AF_UNIX; break;
-    case SO.PROTOCOL: case SO.ACCEPTCONN: v = 0; break;
-    case SO.ERROR: v = s.takeError(); break;
-    case SO.SNDBUF: case SO.RCVBUF: v = SOCK_BUF_BYTES; break;
+    case SO.TYPE: v = [s.type]; break;
+    case SO.DOMAIN: v = [AF_UNIX]; break;
+    case SO.PROTOCOL: v = [0]; break;
+    case SO.ACCEPTCONN: v = [s.backlog ? 1 : 0]; break;
+    case SO.ERROR: v = [s.takeError()]; break;
+    case SO.SNDBUF: case SO.RCVBUF: v = [SOCK_BUF_BYTES]; break;
+    case SO.PASSCRED: v = [s.passcred ? 1 : 0]; break;
+    case SO.PEERCRED: {
+      // Unconnected: no pid, and the overflow ids (cred_to_ucred of nothing).
+      const c = s.peerCred ?? { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID };
+      v = [c.pid, c.uid, c.gid];
+      break;
+    }
     default: throw new SysError(ERRNO.ENOPROTOOPT);
   } // prettier-ignore
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setInt32(0, v, true);
-  const n = Math.min(len, 4);
+  const bytes = new Uint8Array(4 * v.length);
+  v.forEach((x, i) => new DataView(bytes.buffer).setInt32(4 * i, x, true));
+  const n = Math.min(len, bytes.length);
   p.as.write(val, bytes.subarray(0, n));
   p.as.setU32(lenPtr, n);
   return 0;
 }
 
 function setsockopt(p: UserProcess, t: Thread): number {
-  socketOf(p, t.argInt(0));
+  const s = socketOf(p, t.argInt(0));
   const [level, name, val, len] = [t.argInt(1), t.argInt(2), t.arg(3), t.argInt(4)];
   if (level !== SOL_SOCKET) throw new SysError(ERRNO.EOPNOTSUPP);
   if (len < 4) throw new SysError(ERRNO.EINVAL);
-  p.as.i32(val);
-  // Buffer sizes change nothing here (sends never block); no address is ever bound to reuse.
+  const on = p.as.i32(val) !== 0;
+  if (name === SO.PASSCRED) {
+    s.passcred = on;
+    return 0;
+  }
+  // Buffer sizes change nothing here (sends never block); AF_UNIX names are never reused anyway.
   if (name === SO.REUSEADDR || name === SO.SNDBUF || name === SO.RCVBUF) return 0;
   throw new SysError(ERRNO.ENOPROTOOPT);
 }
 
 export const SOCKET_SYSCALLS: SyscallDef[] = [
-  sys(198, "socket", "ixi", () => -ERRNO.EAFNOSUPPORT),
+  sys(198, "socket", "ixi", socket),
   sys(199, "socketpair", "ixip", socketpair),
   sys(204, "getsockname", "ipp", (p, t) => {
-    socketOf(p, t.argInt(0));
-    addressOut(p, t.arg(1), t.arg(2), UNNAMED);
+    addressOut(p, t.arg(1), t.arg(2), socketOf(p, t.argInt(0)).name ?? UNNAMED);
     return 0;
   }),
   sys(205, "getpeername", "ipp", (p, t) => {
-    if (!socketOf(p, t.argInt(0)).peer) throw new SysError(ERRNO.ENOTCONN);
-    addressOut(p, t.arg(1), t.arg(2), UNNAMED);
+    const s = socketOf(p, t.argInt(0));
+    if (!s.peer || (s.type !== SOCK_DGRAM && s.released)) throw new SysError(ERRNO.ENOTCONN);
+    addressOut(p, t.arg(1), t.arg(2), s.peer.name ?? UNNAMED);
     return 0;
   }),
   sys(206, "sendto", "ibuxpi", sendto),
@@ -404,4 +550,5 @@ export const SOCKET_SYSCALLS: SyscallDef[] = [
   }),
   sys(211, "sendmsg", "ipx", sendmsg),
   sys(212, "recvmsg", "ipx", recvmsg),
+  ...UNIX_SYSCALLS,
 ];
