@@ -1,8 +1,13 @@
-// Processes: fork/vfork (clone without CLONE_VM|CLONE_THREAD), execve (with #! scripts) and
-// wait4. A child process is a copy of its parent in a wasm memory of its own (kernel.ts).
+// Processes: fork/vfork (clone without CLONE_VM|CLONE_THREAD), execve and execveat (with #!
+// scripts) and wait4. A child process is a copy of its parent in a wasm memory of its own
+// (kernel.ts).
+//
+// Differs from Linux: execveat of a script through a close-on-exec fd (AT_EMPTY_PATH) runs
+// it (Linux fails with ENOENT: the interpreter could not open /dev/fd/N after the exec).
 import * as fs from "node:fs";
 import { parseElf } from "../../core/elf.js";
-import { AT_FDCWD, ERRNO, SIG } from "./abi.js";
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, ERRNO, SIG } from "./abi.js";
+import { fdPath, HostFile } from "./files.js";
 import { lookup } from "./fs.js";
 import { EM_RISCV_MACHINE, programInterpreter } from "./loader.js";
 import type { UserProcess } from "./process.js";
@@ -40,13 +45,25 @@ function strings(p: UserProcess, addr: number): string[] {
   }
 }
 
-/** The program at guest `path`: its host file and its guest name. */
-function executable(p: UserProcess, path: string): { host: string; guest: string } {
-  const r = lookup(p, AT_FDCWD, path, true);
+/** The program at guest `path` (relative to `dirfd`; AT_EMPTY_PATH: the file `dirfd` holds): its host file and its guest name. */
+function executable(
+  p: UserProcess,
+  path: string,
+  dirfd = AT_FDCWD,
+  flags = 0,
+): { host: string; guest: string } {
+  if (path === "" && flags & AT_EMPTY_PATH) {
+    const f = p.fds.get(dirfd);
+    if (!(f instanceof HostFile) || f.isDir) throw new SysError(ERRNO.EACCES);
+    return { host: fdPath(f.fd) ?? f.hostPath ?? "", guest: f.guestPath ?? `/dev/fd/${dirfd}` };
+  }
+  const r = lookup(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
   const n = r.node;
   let host: string | undefined;
-  if (n.kind === "host") host = n.st ? n.host : undefined;
-  else if (n.v.type === "link")
+  if (n.kind === "host") {
+    if (n.st?.isSymbolicLink()) throw new SysError(ERRNO.ELOOP); // AT_SYMLINK_NOFOLLOW
+    host = n.st ? n.host : undefined;
+  } else if (n.v.type === "link")
     host = n.v.magic?.host(); // /proc/self/exe, /proc/self/fd/N
   else throw new SysError(ERRNO.EACCES);
   if (host === undefined) throw new SysError(ERRNO.ENOENT);
@@ -70,12 +87,25 @@ export function readInterpreter(p: UserProcess, path: string): Uint8Array {
 
 const SHEBANG = 0x2123; // "#!" little-endian
 
-function execve(p: UserProcess, t: Thread): SysResult {
-  let path = p.as.cstring(t.arg(0));
-  let argv = strings(p, t.arg(1));
-  const env = strings(p, t.arg(2));
-  const execfn = path;
-  let prog = executable(p, path);
+/** execve, and execveat's `dirfd` and `flags` (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW). */
+function execveat(
+  p: UserProcess,
+  t: Thread,
+  dirfd: number,
+  pathAt: number,
+  argvAt: number,
+  envAt: number,
+  flags: number,
+): SysResult {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) throw new SysError(ERRNO.EINVAL);
+  let path = p.as.cstring(pathAt);
+  let argv = strings(p, argvAt);
+  const env = strings(p, envAt);
+  let prog = executable(p, path, dirfd, flags);
+  // bprm->filename: what AT_EXECFN and a script's interpreter see.
+  const relative = dirfd !== AT_FDCWD && !path.startsWith("/");
+  const execfn = !relative ? path : path === "" ? `/dev/fd/${dirfd}` : `/dev/fd/${dirfd}/${path}`;
+  path = execfn;
   let bytes = readExecutable(prog.host);
   // #! scripts (up to 4 deep, like Linux's binfmt_script): interpreter, one optional argument, the script.
   for (let depth = 0; bytes.length >= 2 && (bytes[0] | (bytes[1] << 8)) === SHEBANG; depth++) {
@@ -214,7 +244,10 @@ function waitid(p: UserProcess, t: Thread): SysResult {
 }
 
 export const EXEC_SYSCALLS: SyscallDef[] = [
-  sys(221, "execve", "spp", execve),
+  sys(221, "execve", "spp", (p, t) => execveat(p, t, AT_FDCWD, t.arg(0), t.arg(1), t.arg(2), 0)),
+  sys(281, "execveat", "Dsppx", (p, t) =>
+    execveat(p, t, t.argInt(0), t.arg(1), t.arg(2), t.arg(3), t.argInt(4)),
+  ),
   sys(260, "wait4", "ipxp", wait4),
   sys(95, "waitid", "iipxp", waitid),
 ];

@@ -104,8 +104,12 @@ export abstract class GuestFile {
   poll(_caller?: Caller): number {
     return POLLIN | POLLOUT;
   }
+  /** flock's lock held through this open file: dropped at its last close (flock.ts). */
+  unlock: (() => void) | undefined;
   release(): void {
-    if (--this.refs === 0) this.close();
+    if (--this.refs > 0) return;
+    this.unlock?.();
+    this.close();
   }
   protected close(): void {}
   /** What readlink of /proc/self/fd/N says for a file without a path. */

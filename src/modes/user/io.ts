@@ -1,10 +1,18 @@
-// Syscalls on open fds: read and write (and their vector and positional forms), seeking,
-// duplication, fcntl, ioctl, pipes and poll. A read that would block deschedules the
+// Syscalls on open fds: read and write (and their vector and positional forms, preadv2 and
+// pwritev2 with their RWF_* flags), seeking, duplication, close_range, fcntl (memfd seals
+// too), ioctl, pipes, sync_file_range and readahead. A read that would block deschedules the
 // thread: host streams are read asynchronously, guest pipes wake their readers on write.
+//
+// Differs from Linux: RWF_NOWAIT never fails on a regular file (its data is always at
+// hand); RWF_HIPRI and the sync flags add nothing (writes reach the host at once);
+// close_range's CLOSE_RANGE_UNSHARE changes nothing (a process's threads share one table);
+// sync_file_range and readahead only check their arguments; fcntl's record locks always
+// succeed (one process's view).
 import * as fs from "node:fs";
 import { isatty } from "node:tty";
 import { ERRNO, hostErrno, O, PROT_READ, PROT_WRITE, SIG } from "./abi.js";
 import { HostFile, MAX_FDS, type GuestFile } from "./files.js";
+import { MemFd } from "./memfd.js";
 import { Pipe, PipeEnd } from "./pipes.js";
 import type { UserProcess } from "./process.js";
 import { sendSignal } from "./signals.js";
@@ -39,9 +47,10 @@ function readFile(
   f: GuestFile,
   iovs: readonly Iov[],
   pos: number | null,
+  nowait = false,
 ): SysResult {
   if ((f.flags & O.ACCMODE) === O.WRONLY) throw new SysError(ERRNO.EBADF);
-  return readInto(p, t, f, iovs, (f.flags & O.NONBLOCK) !== 0, (dst) => f.read(dst, pos, { p, t }));
+  return readInto(p, t, f, iovs, nowait || (f.flags & O.NONBLOCK) !== 0, (dst) => f.read(dst, pos, { p, t }));
 }
 
 /**
@@ -162,7 +171,7 @@ function seekableFile(p: UserProcess, fd: number): GuestFile {
 // --- fcntl ---
 const F = { DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, GETLK: 5, SETLK: 6, SETLKW: 7,
   SETOWN: 8, GETOWN: 9, OFD_GETLK: 36, OFD_SETLK: 37, OFD_SETLKW: 38, DUPFD_CLOEXEC: 1030,
-  SETPIPE_SZ: 1031, GETPIPE_SZ: 1032 }; // prettier-ignore
+  SETPIPE_SZ: 1031, GETPIPE_SZ: 1032, ADD_SEALS: 1033, GET_SEALS: 1034 }; // prettier-ignore
 const FD_CLOEXEC = 1;
 const F_UNLCK = 2;
 const SETFL_MASK = O.APPEND | O.NONBLOCK | O.DIRECT | O.NOATIME;
@@ -203,6 +212,13 @@ function fcntl(p: UserProcess, t: Thread): number {
     case F.GETOWN:
     case F.SETOWN:
       return 0;
+    case F.ADD_SEALS:
+    case F.GET_SEALS: {
+      if (!(e.file instanceof MemFd)) return -ERRNO.EINVAL;
+      if (cmd === F.GET_SEALS) return e.file.seals;
+      e.file.addSeals(t.argInt(2));
+      return 0;
+    }
     case F.GETPIPE_SZ:
       return 65536;
     case F.SETPIPE_SZ:
@@ -275,8 +291,8 @@ function pipe2(p: UserProcess, t: Thread): number {
   const flags = t.argInt(1);
   const pipe = new Pipe();
   const status = flags & O.NONBLOCK;
-  const r = p.fds.add(new PipeEnd(pipe, true, O.RDONLY | status), (flags & O.CLOEXEC) !== 0);
-  const w = p.fds.add(new PipeEnd(pipe, false, O.WRONLY | status), (flags & O.CLOEXEC) !== 0);
+  const r = p.fds.add(new PipeEnd(pipe, O.RDONLY | status), (flags & O.CLOEXEC) !== 0);
+  const w = p.fds.add(new PipeEnd(pipe, O.WRONLY | status), (flags & O.CLOEXEC) !== 0);
   try {
     p.as.setU32(t.arg(0), r);
     p.as.setU32(t.arg(0) + 4, w);
@@ -308,6 +324,66 @@ function sendfile(p: UserProcess, t: Thread): number {
   return done;
 }
 
+// preadv2/pwritev2's flags (RWF_*): others are EOPNOTSUPP, as in kiocb_set_rw_flags.
+const RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 0x10; // prettier-ignore
+const RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND;
+
+/**
+ * preadv2/pwritev2: at offset pos (riscv64 passes it whole in pos_l), or at the file position
+ * when it is -1. RWF_NOWAIT makes a read that would wait fail with EAGAIN (a regular file's
+ * data is always at hand here); RWF_APPEND writes at the end; the sync flags and RWF_HIPRI
+ * need nothing more (writes reach the host at once).
+ */
+function rwv2(p: UserProcess, t: Thread, write: boolean): SysResult {
+  const f = p.fds.get(t.argInt(0));
+  const iovs = iovecs(p, t.arg(1), t.argInt(2));
+  const at = t.argI64(3);
+  const flags = t.argInt(5);
+  if (flags & ~RWF_SUPPORTED) throw new SysError(ERRNO.EOPNOTSUPP);
+  if (at < -1) throw new SysError(ERRNO.EINVAL);
+  let pos = at === -1 ? null : at;
+  if (pos !== null) seekableFile(p, t.argInt(0));
+  if (!write) return readFile(p, t, f, iovs, pos, (flags & RWF_NOWAIT) !== 0);
+  if (flags & RWF_APPEND && f instanceof HostFile && f.seekable) {
+    pos = Number(f.stat().size);
+    const n = writeFile(p, t, f, iovs, pos);
+    if (at === -1 && n > 0) f.pos = pos + n;
+    return n;
+  }
+  return writeFile(p, t, f, iovs, pos);
+}
+
+const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4; // prettier-ignore
+
+/** close_range: closes (or marks close-on-exec) the open fds from first to last. */
+function closeRange(p: UserProcess, t: Thread): number {
+  const [first, last, flags] = [t.arg(0) & 0xffffffff, t.arg(1) & 0xffffffff, t.argInt(2)];
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || first > last) throw new SysError(ERRNO.EINVAL);
+  for (const fd of p.fds.list()) {
+    if (fd < first || fd > last) continue;
+    if (flags & CLOSE_RANGE_CLOEXEC) p.fds.entry(fd).cloexec = true;
+    else p.fds.close(fd);
+  }
+  return 0;
+}
+
+const SYNC_FILE_RANGE_ALL = 7;
+
+function syncFileRange(p: UserProcess, t: Thread): number {
+  const f = p.fds.get(t.argInt(0));
+  const [off, nbytes, flags] = [t.argI64(1), t.argI64(2), t.argInt(3)];
+  if (flags & ~SYNC_FILE_RANGE_ALL || off < 0 || nbytes < 0) throw new SysError(ERRNO.EINVAL);
+  if (!f.isDir && !(f instanceof HostFile && f.seekable)) throw new SysError(ERRNO.ESPIPE);
+  return 0; // written data is the host's already
+}
+
+function readahead(p: UserProcess, t: Thread): number {
+  const f = p.fds.get(t.argInt(0));
+  if ((f.flags & O.ACCMODE) === O.WRONLY) throw new SysError(ERRNO.EBADF);
+  if (!(f instanceof HostFile && f.seekable) || t.argI64(1) < 0) throw new SysError(ERRNO.EINVAL);
+  return 0;
+}
+
 /** fsync/fdatasync: the guest's data is on the host's disk when it returns (pipes, ttys: nothing to do). */
 function flush(f: GuestFile, how: (fd: number) => void): number {
   const fd = f.hostFd();
@@ -337,6 +413,11 @@ export const IO_SYSCALLS: SyscallDef[] = [
   sys(70, "pwritev", "ipiu", (p, t) =>
     writeFile(p, t, seekableFile(p, t.argInt(0)), iovecs(p, t.arg(1), t.argInt(2)), positional(t, 3)),
   ),
+  sys(286, "preadv2", "ipiiix", (p, t) => rwv2(p, t, false)),
+  sys(287, "pwritev2", "ipiiix", (p, t) => rwv2(p, t, true)),
+  sys(436, "close_range", "uux", closeRange),
+  sys(84, "sync_file_range", "iiix", syncFileRange),
+  sys(213, "readahead", "iiu", readahead),
   sys(62, "lseek", "iii", (p, t) => p.fds.get(t.argInt(0)).seek(t.argI64(1), t.argInt(2))),
   sys(23, "dup", "i", (p, t) => {
     const f = p.fds.get(t.argInt(0));
@@ -356,8 +437,10 @@ export const IO_SYSCALLS: SyscallDef[] = [
   sys(59, "pipe2", "px", pipe2),
   sys(71, "sendfile", "iipu", sendfile),
   sys(46, "ftruncate", "iu", (p, t) => {
-    const fd = p.fds.get(t.argInt(0)).hostFd();
+    const f = p.fds.get(t.argInt(0));
+    const fd = f.hostFd();
     if (fd === undefined) throw new SysError(ERRNO.EINVAL);
+    if (f instanceof MemFd) f.resize(t.argI64(1));
     fs.ftruncateSync(fd, t.argI64(1));
     return 0;
   }),

@@ -8,7 +8,9 @@ import { fdPath, FdTable } from "./files.js";
 import { UserProcess, type ProgramImage, type UserResult } from "./process.js";
 import { sendProcessSignal, sendSignal } from "./signals.js";
 import type { Thread } from "./thread.js";
-import { UnixNames } from "./unix.js";
+import type { FileLock } from "./flock.js";
+import type { Pipe } from "./pipes.js";
+import type { Socket } from "./sockets.js";
 import type { Vfs } from "./vfs.js";
 
 /** Signals sent to hartwood that go on to the guest's processes (as qemu-user forwards them). */
@@ -32,8 +34,15 @@ export class Kernel {
   readonly strace: boolean;
   readonly jit: boolean;
   readonly traceFd: number;
-  /** AF_UNIX names bound by the guest's sockets (unix.ts). */
-  readonly unixNames = new UnixNames();
+  // What the guest's processes share by name (keys "dev:ino" are host inodes).
+  /** AF_UNIX sockets bound to a path, by the inode of their socket file (unix.ts). */
+  readonly boundSockets = new Map<string, Socket>();
+  /** The run's own abstract AF_UNIX namespace, by the name's bytes in hex (unix.ts). */
+  readonly abstractSockets = new Map<string, Socket>();
+  /** The pipes behind the FIFOs open in the guest, by inode (fifo.ts). */
+  readonly fifos = new Map<string, Pipe>();
+  /** flock's locks, by inode (or by open file for files with none, flock.ts). */
+  readonly flocks = new Map<unknown, FileLock>();
   private nextId = process.pid; // the first process has hartwood's pid, as in qemu-user
 
   constructor(opts: KernelOptions) {

@@ -1,7 +1,8 @@
-// In-memory files between guest threads and processes: pipes and eventfds. Writes never block
-// (a pipe's buffer grows); a read that would block waits through onReadable.
+// In-memory files between guest threads and processes: pipes (also behind FIFOs, see fifo.ts)
+// and eventfds. Writes never block (a pipe's buffer grows); a read that would block waits
+// through onReadable.
 import { ERRNO, O } from "./abi.js";
-import { GuestFile, POLLHUP, POLLIN, POLLOUT, type StatInfo } from "./files.js";
+import { GuestFile, POLLERR, POLLHUP, POLLIN, POLLOUT, type StatInfo } from "./files.js";
 import { SysError } from "./syscall.js";
 
 /** Copies bytes from the front of `chunks` into `dst` (removing them unless `peek`); returns how many. */
@@ -19,7 +20,7 @@ export function takeBytes(chunks: Uint8Array[], dst: Uint8Array, peek: boolean):
   return n;
 }
 
-/** An in-memory pipe between guest threads; writes never block (the buffer grows). */
+/** An in-memory pipe between guest threads and processes (pipe2, or a FIFO opened by name); writes never block (the buffer grows). */
 let pipes = 0;
 
 export class Pipe {
@@ -27,13 +28,19 @@ export class Pipe {
   readonly id = ++pipes;
   private chunks: Uint8Array[] = [];
   size = 0;
-  readers = 1;
-  writers = 1;
+  /** Open ends that read and that write (an O_RDWR FIFO end counts in both). */
+  readers = 0;
+  writers = 0;
+  /** How many times a reading or a writing end was ever opened: a FIFO's open waits for the other kind. */
+  readOpens = 0;
+  writeOpens = 0;
+  /** Called when the last end closes (a FIFO forgets its buffer then). */
+  unused: (() => void) | undefined;
   private waiters = new Set<() => void>();
 
-  take(dst: Uint8Array): number {
-    const n = takeBytes(this.chunks, dst, false);
-    this.size -= n;
+  take(dst: Uint8Array, peek = false): number {
+    const n = takeBytes(this.chunks, dst, peek);
+    if (!peek) this.size -= n;
     return n;
   }
 
@@ -53,13 +60,23 @@ export class Pipe {
   }
 }
 
+/** An open end of a pipe: its access mode says whether it reads, writes, or (a FIFO opened O_RDWR) both. */
 export class PipeEnd extends GuestFile {
+  readonly reads: boolean;
+  readonly writes: boolean;
+  /** A named FIFO's host stat (fstat shows the file). */
+  inode: StatInfo | undefined;
+
   constructor(
     readonly pipe: Pipe,
-    readonly readEnd: boolean,
     flags: number,
   ) {
     super(flags);
+    this.reads = (flags & O.ACCMODE) !== O.WRONLY;
+    this.writes = (flags & O.ACCMODE) !== O.RDONLY;
+    if (this.reads) [pipe.readers, pipe.readOpens] = [pipe.readers + 1, pipe.readOpens + 1];
+    if (this.writes) [pipe.writers, pipe.writeOpens] = [pipe.writers + 1, pipe.writeOpens + 1];
+    pipe.notify();
   }
   override anonName(): string {
     return `pipe:[${this.pipe.id}]`;
@@ -68,34 +85,37 @@ export class PipeEnd extends GuestFile {
     return this.pipe.size;
   }
   override read(dst: Uint8Array): number | undefined {
-    if (!this.readEnd) throw new SysError(ERRNO.EBADF);
+    if (!this.reads) throw new SysError(ERRNO.EBADF);
     if (this.pipe.size > 0) return this.pipe.take(dst);
     if (this.pipe.writers === 0 || dst.length === 0) return 0;
     if (this.flags & O.NONBLOCK) throw new SysError(ERRNO.EAGAIN);
     return undefined;
   }
   override write(src: Uint8Array): number {
-    if (this.readEnd) throw new SysError(ERRNO.EBADF);
+    if (!this.writes) throw new SysError(ERRNO.EBADF);
     if (this.pipe.readers === 0) throw new SysError(ERRNO.EPIPE);
     this.pipe.put(src);
     return src.length;
   }
   override stat(): StatInfo | undefined {
-    return undefined;
+    return this.inode;
   }
   override onReadable(fn: () => void): () => void {
     return this.pipe.wait(fn);
   }
   override poll(): number {
     const pipe = this.pipe;
-    if (this.readEnd)
-      return (pipe.size > 0 || pipe.writers === 0 ? POLLIN : 0) | (pipe.writers === 0 ? POLLHUP : 0);
-    return pipe.readers === 0 ? POLLHUP : POLLOUT;
+    let mask = 0;
+    if (this.reads)
+      mask |= (pipe.size > 0 || pipe.writers === 0 ? POLLIN : 0) | (pipe.writers === 0 ? POLLHUP : 0);
+    if (this.writes) mask |= POLLOUT | (pipe.readers === 0 ? POLLERR : 0); // as pipe_poll
+    return mask;
   }
   protected override close(): void {
-    if (this.readEnd) this.pipe.readers--;
-    else this.pipe.writers--;
+    if (this.reads) this.pipe.readers--;
+    if (this.writes) this.pipe.writers--;
     this.pipe.notify();
+    if (this.pipe.readers === 0 && this.pipe.writers === 0) this.pipe.unused?.();
   }
 }
 

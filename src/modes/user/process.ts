@@ -50,6 +50,9 @@ import { POLL_SYSCALLS } from "./poll.js";
 import { EXEC_SYSCALLS } from "./exec.js";
 import { SIGFD_SYSCALLS } from "./sigfd.js";
 import { TIMER_SYSCALLS, type PosixTimer } from "./timers.js";
+import { CRED_SYSCALLS } from "./creds.js";
+import { SCHED_SYSCALLS } from "./sched.js";
+import { XATTR_SYSCALLS } from "./xattr.js";
 
 // The guest address window: a null guard below it, the VMM's regions (hart state,
 // tables) above it. Guest address a is wasm offset a. The VMM regions stay below 2 GiB
@@ -104,6 +107,9 @@ for (const d of [
   ...EXEC_SYSCALLS,
   ...TIMER_SYSCALLS,
   ...SIGFD_SYSCALLS,
+  ...CRED_SYSCALLS,
+  ...SCHED_SYSCALLS,
+  ...XATTR_SYSCALLS,
 ]) {
   if (TABLE[d.nr]) throw new Error(`syscall ${d.nr} defined twice`);
   TABLE[d.nr] = d;

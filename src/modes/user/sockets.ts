@@ -26,7 +26,7 @@ import { credOf, dropRights, MSG_CTRUNC, readControl, SOL_SOCKET, writeControl, 
 import { sendSignal } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
-import { autobind, findPeer, UNIX_SYSCALLS } from "./unix.js";
+import { autobind, findPeer } from "./unix.js";
 
 export const AF_UNIX = 1;
 const AF_INET = 2, AF_INET6 = 10; // prettier-ignore
@@ -86,6 +86,8 @@ export class Socket extends GuestFile {
   peerCred: Ucred | undefined;
   /** SO_PASSCRED: recvmsg reports each message's sender. */
   passcred = false;
+  /** A connection its listener closed before accepting it. */
+  embryo = false;
   private queue: Message[] = [];
   private queued = 0;
   /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
@@ -113,7 +115,9 @@ export class Socket extends GuestFile {
     if (this.type === SOCK_STREAM) {
       if (this.shut & SEND_SHUTDOWN || other.released || other.shut & RCV_SHUTDOWN)
         throw new SysError(ERRNO.EPIPE);
-      if (src.length || anc.rights) other.deliver(src, anc, this.name);
+      // unix_stream_sendmsg sends nothing for no bytes, files included.
+      if (src.length) other.deliver(src, anc, this.name);
+      else dropRights(anc.rights);
       return src.length;
     }
     if (src.length > SOCK_BUF_BYTES - 32) throw new SysError(ERRNO.EMSGSIZE);
@@ -268,13 +272,16 @@ export class Socket extends GuestFile {
     this.released = true;
     this.shut = SHUTDOWN_MASK;
     this.unbind?.();
-    for (const s of this.backlog ?? []) s.release(); // connections never accepted are reset
+    for (const s of this.backlog ?? []) {
+      s.embryo = true; // connections never accepted are reset
+      s.release();
+    }
     this.backlog = undefined;
     const other = this.peer;
     this.peer = undefined;
     if (other && this.type !== SOCK_DGRAM) {
       other.shut = SHUTDOWN_MASK;
-      if (this.queue.length) other.error = ERRNO.ECONNRESET;
+      if (this.queue.length || this.embryo) other.error = ERRNO.ECONNRESET;
     }
     this.drop();
     other?.notify();
@@ -550,5 +557,4 @@ export const SOCKET_SYSCALLS: SyscallDef[] = [
   }),
   sys(211, "sendmsg", "ipx", sendmsg),
   sys(212, "recvmsg", "ipx", recvmsg),
-  ...UNIX_SYSCALLS,
 ];

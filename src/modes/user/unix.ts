@@ -31,15 +31,6 @@ const AF_UNSPEC = 0;
 const SOCKADDR_UN = 110;
 const SUN_PATH = 2;
 
-/** The names bound by one hartwood run's sockets. */
-export class UnixNames {
-  /** Sockets bound to a path, by the host inode ("dev:ino") of their socket file. */
-  readonly byInode = new Map<string, Socket>();
-  /** The run's own abstract namespace, by the name's bytes (hex). */
-  readonly abstract = new Map<string, Socket>();
-  nextAuto = 0;
-}
-
 type UnixAddress =
   | { readonly kind: "auto" }
   | { readonly kind: "path"; readonly path: string; readonly name: Uint8Array }
@@ -64,7 +55,8 @@ function parseAddress(sa: Uint8Array | undefined, autobind: boolean): UnixAddres
   return { kind: "path", path: Buffer.from(path).toString(), name };
 }
 
-const inodeKey = (st: fs.BigIntStats): string => `${st.dev}:${st.ino}`;
+/** The key of a host inode in the kernel's tables. */
+export const inodeKey = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
 
 let binds = 0;
 
@@ -74,7 +66,7 @@ let binds = 0;
  * sun_path holds 108 bytes), hard-link it to its name (EEXIST if taken), then close the host
  * socket, which removes the temporary name only. Nothing listens on the file that stays.
  */
-function makeSocketFile(host: string, mode: number): fs.BigIntStats {
+export function makeSocketFile(host: string, mode: number): fs.BigIntStats {
   const dir = fs.openSync(dirname(host), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
     const via = fdPath(dir) ?? dirname(host);
@@ -95,15 +87,16 @@ function makeSocketFile(host: string, mode: number): fs.BigIntStats {
   }
 }
 
+let nextAuto = 0;
+
 /** Autobind: a free abstract name of five hex digits (unix_autobind). */
 export function autobind(p: UserProcess, s: Socket): void {
   if (s.name) return;
-  const names = p.kernel.unixNames;
   for (let tries = 0; tries < 0x100000; tries++) {
-    const digits = (names.nextAuto++ & 0xfffff).toString(16).padStart(5, "0");
+    const digits = (nextAuto++ & 0xfffff).toString(16).padStart(5, "0");
     const name = Uint8Array.from([AF_UNIX, 0, 0, ...Buffer.from(digits)]);
     const key = hex(name.subarray(SUN_PATH + 1));
-    if (names.abstract.has(key)) continue;
+    if (p.kernel.abstractSockets.has(key)) continue;
     bindAbstract(p, s, key, name);
     return;
   }
@@ -111,7 +104,7 @@ export function autobind(p: UserProcess, s: Socket): void {
 }
 
 function bindAbstract(p: UserProcess, s: Socket, key: string, name: Uint8Array): void {
-  const names = p.kernel.unixNames.abstract;
+  const names = p.kernel.abstractSockets;
   if (names.has(key)) throw new SysError(ERRNO.EADDRINUSE);
   names.set(key, s);
   s.name = name;
@@ -145,7 +138,7 @@ function bind(p: UserProcess, t: Thread): number {
     throw e;
   }
   const key = inodeKey(st);
-  const byInode = p.kernel.unixNames.byInode;
+  const byInode = p.kernel.boundSockets;
   byInode.set(key, s);
   s.name = a.name;
   s.unbind = () => {
@@ -158,12 +151,12 @@ function bind(p: UserProcess, t: Thread): number {
 export function findPeer(p: UserProcess, sa: Uint8Array, type: number): Socket {
   const a = parseAddress(sa, false);
   let s: Socket | undefined;
-  if (a.kind === "abstract") s = p.kernel.unixNames.abstract.get(a.key);
+  if (a.kind === "abstract") s = p.kernel.abstractSockets.get(a.key);
   else if (a.kind === "path") {
     const n = lookup(p, AT_FDCWD, a.path, true).node;
     if (!exists(n)) throw new SysError(ERRNO.ENOENT);
     if (n.kind !== "host" || !n.st?.isSocket()) throw new SysError(ERRNO.ECONNREFUSED);
-    s = p.kernel.unixNames.byInode.get(inodeKey(n.st));
+    s = p.kernel.boundSockets.get(inodeKey(n.st));
   }
   if (!s || s.released) throw new SysError(ERRNO.ECONNREFUSED);
   if (s.type !== type) throw new SysError(ERRNO.EPROTOTYPE);
@@ -214,9 +207,13 @@ function accept(p: UserProcess, t: Thread, flags: number): SysResult {
     if (!s.backlog) throw new SysError(ERRNO.EINVAL); // closed meanwhile
     if (!c) return undefined;
     c.flags |= flags & O.NONBLOCK;
-    const fd = p.fds.add(c, (flags & O.CLOEXEC) !== 0);
-    if (addr) addressOut(p, addr, lenPtr, c.peer?.name ?? Uint8Array.of(AF_UNIX, 0));
-    return fd;
+    try {
+      if (addr) addressOut(p, addr, lenPtr, c.peer?.name ?? Uint8Array.of(AF_UNIX, 0));
+    } catch (e) {
+      c.release(); // EFAULT: the connection is dropped, as when Linux cannot copy the address out
+      throw e;
+    }
+    return p.fds.add(c, (flags & O.CLOEXEC) !== 0);
   };
   const r = attempt();
   if (r !== undefined) return r;

@@ -66,6 +66,21 @@ export interface Resolved<C> {
   readonly trailingSlash: boolean;
 }
 
+/**
+ * openat2's RESOLVE_* limits on a walk (openat2(2)), in guest terms: the walk starts at the
+ * base directory, which RESOLVE_BENEATH (EXDEV) and RESOLVE_IN_ROOT (absolute paths and ".."
+ * stay inside) make its root.
+ */
+export interface ResolveLimits {
+  scope?: "beneath" | "in-root";
+  /** RESOLVE_NO_SYMLINKS: any link on the way is ELOOP. */
+  noSymlinks?: boolean;
+  /** RESOLVE_NO_MAGICLINKS: a /proc magic link on the way is ELOOP. */
+  noMagicLinks?: boolean;
+  /** RESOLVE_NO_XDEV: leaving the base directory's mount is EXDEV. */
+  noXdev?: boolean;
+}
+
 const MAX_LINKS = 40; // Linux's MAXSYMLINKS
 const PATH_MAX = 4096;
 const NAME_MAX = 255;
@@ -215,14 +230,21 @@ export class Vfs<C> {
    * is followed; the last component's only when `follow` (or when the path ends in "/").
    * The last component need not exist (check with `exists`); any other must.
    */
-  resolve(ctx: C, base: string, path: string, follow: boolean): Resolved<C> {
+  resolve(ctx: C, base: string, path: string, follow: boolean, limits?: ResolveLimits): Resolved<C> {
     if (path === "") throw new SysError(ERRNO.ENOENT);
     if (Buffer.byteLength(path) >= PATH_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
     // A relative path is walked from "/" through `base` again: a directory on the way to the
     // working directory (or a dirfd) may have become a link since, and only a walk sees that.
     let parts: string[] = [];
     const todo = path.split("/").reverse(); // a stack: the next component is on top
-    if (!path.startsWith("/")) todo.push(...split(base).reverse());
+    let root: string[] = [];
+    if (limits) {
+      // Limits apply from the base directory on: walk to it first, without them.
+      root = split(this.resolve(ctx, "/", base, true).guest);
+      if (path.startsWith("/") && limits.scope === "beneath") throw new SysError(ERRNO.EXDEV);
+      parts = path.startsWith("/") && limits.scope !== "in-root" ? [] : [...root];
+    } else if (!path.startsWith("/")) todo.push(...split(base).reverse());
+    const check = limits ? this.limitCheck(ctx, root, parts, limits) : undefined;
     let node = this.nodeAt(ctx, parts);
     let links = 0;
     let trailing = false; // the last component is followed by "/": it must be a directory
@@ -233,8 +255,10 @@ export class Vfs<C> {
       if (!isDir(node)) throw new SysError(ERRNO.ENOTDIR);
       if (c === ".") continue;
       if (c === "..") {
+        if (check?.atRoot(parts)) continue; // RESOLVE_IN_ROOT: ".." of the root is the root
         parts.pop(); // at "/" this does nothing: ".." of the root is the root
         node = this.nodeAt(ctx, parts);
+        check?.crossed(node);
         continue;
       }
       if (c.length > NAME_MAX / 3 && Buffer.byteLength(c) > NAME_MAX) throw new SysError(ERRNO.ENAMETOOLONG);
@@ -242,14 +266,17 @@ export class Vfs<C> {
       trailing = last && todo.length > 0;
       parts.push(c);
       node = this.nodeAt(ctx, parts);
+      check?.crossed(node);
       if (isLink(node) && (!last || follow || trailing)) {
+        const magic = node.kind === "virtual" && node.v.type === "link" && node.v.magic !== undefined;
+        check?.link(magic);
         // A magic link (/proc/self/fd/N) named last is opened as itself, not through its target.
-        if (last && node.kind === "virtual" && node.v.type === "link" && node.v.magic) break;
+        if (last && magic) break;
         if (++links > MAX_LINKS) throw new SysError(ERRNO.ELOOP);
         const target = this.readlink(node);
         if (target === "") throw new SysError(ERRNO.ENOENT);
         parts.pop();
-        if (target.startsWith("/")) parts = [];
+        if (target.startsWith("/")) parts = check?.absolute() ?? [];
         todo.push(...target.split("/").reverse());
         node = this.nodeAt(ctx, parts);
         continue;
@@ -265,6 +292,33 @@ export class Vfs<C> {
       node,
       last: lastKind,
       trailingSlash: end !== undefined && path.endsWith("/"),
+    };
+  }
+
+  /** The checks of a walk under openat2's limits, scoped to the base directory `root`, starting at `start`. */
+  private limitCheck(ctx: C, root: string[], start: string[], limits: ResolveLimits) {
+    const mount = this.nodeAt(ctx, start).mount.guest;
+    const scoped = limits.scope !== undefined;
+    const atRoot = (parts: string[]): boolean => parts.length <= root.length;
+    return {
+      /** ".." at the scope's root: RESOLVE_BENEATH refuses to leave, RESOLVE_IN_ROOT stays. */
+      atRoot: (parts: string[]): boolean => {
+        if (!scoped || !atRoot(parts)) return false;
+        if (limits.scope === "beneath") throw new SysError(ERRNO.EXDEV);
+        return true;
+      },
+      crossed: (node: Node<C>): void => {
+        if (limits.noXdev && node.mount.guest !== mount) throw new SysError(ERRNO.EXDEV);
+      },
+      link: (magic: boolean): void => {
+        if (limits.noSymlinks || (magic && limits.noMagicLinks)) throw new SysError(ERRNO.ELOOP);
+        if (magic && scoped) throw new SysError(ERRNO.EXDEV); // nd_jump_link: not safe in a scope
+      },
+      /** Where an absolute link target starts. */
+      absolute: (): string[] => {
+        if (limits.scope === "beneath") throw new SysError(ERRNO.EXDEV);
+        return limits.scope === "in-root" ? [...root] : [];
+      },
     };
   }
 

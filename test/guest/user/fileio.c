@@ -11,13 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define CHECK(x)                                                          \
-  do {                                                                    \
-    if (!(x)) {                                                           \
-      printf("FAIL line %d: %s (errno %d)\n", __LINE__, #x, errno);      \
-      exit(1);                                                            \
-    }                                                                     \
-  } while (0)
+#include "check.h"
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char **)a, *(char **)b); }
 
