@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"; // prettier-ignore
+import * as net from "node:net";
 import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -279,7 +280,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   for (const [source, name, line] of [
     ["fifolock.c", "FIFOs and flock: opens that wait for the other side (one thread waits, others run), O_NONBLOCK, ENXIO, lock contention between processes", "file: 'parent child'"],
     ["files.c", "files: memfd_create and seals, copy_file_range, preadv2/pwritev2, splice and tee, close_range, set*id, capget, membarrier, sched_getattr", "tee'd copy: splice me"],
-    ["unixsock.c", "AF_UNIX: a path server and client, datagrams to paths, the abstract namespace, autobind, SO_PEERCRED, SCM_RIGHTS and SCM_CREDENTIALS", "recvmsg 5 'trunc' controllen 0 fds 0 ctrunc 1"],
+    ["unixsock.c", "AF_UNIX: a path server and client, datagrams to paths, the abstract namespace, autobind, accept in a thread, SO_PEERCRED, SCM_RIGHTS and SCM_CREDENTIALS", "recvmsg 5 'trunc' controllen 0 fds 0 ctrunc 1"],
   ] as const) {
     for (const jit of [true, false]) {
       test(`${name} (${jit ? "recompiler" : "interpreter"})`, async () => {
@@ -289,6 +290,25 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
       });
     }
   } // prettier-ignore
+});
+
+describe("user mode keeps AF_UNIX names inside the guest", () => {
+  test("a host server's abstract name and its socket file in a bound directory refuse the guest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hartwood-h-"));
+    const abstract = `hartwood-host-${process.pid}-${Date.now()}`;
+    const servers = [net.createServer(), net.createServer()];
+    try {
+      await Promise.all([
+        new Promise((ok) => servers[0].listen(`\0${abstract}`, () => ok(0))),
+        new Promise((ok) => servers[1].listen(join(dir, "host.sock"), () => ok(0))),
+      ]);
+      const got = await hartwood(build("unixprobe.c", "static"), [abstract, join(dir, "host.sock")], [dir]);
+      expect(got.stdout).toBe("abstract: -1 errno 111\npath: -1 errno 111\n");
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((ok) => s.close(() => ok(0)))));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 // Debian's qemu-riscv64 (7.2) lacks openat2 and execveat and refuses RWF_NOWAIT: for these the

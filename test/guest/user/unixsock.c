@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +116,9 @@ static void stream_path(void) {
     say("client: EOF after the server closed\n");
     child_exit(3);
   }
-  // accept blocks this process until the child connects.
+  // poll waits for the child's connection; then accept takes it.
+  pfd.revents = 0;
+  say("poll listener: %d revents %x\n", poll(&pfd, 1, -1), pfd.revents);
   struct sockaddr_un from;
   socklen_t flen = sizeof from;
   int s = accept4(srv, (struct sockaddr *)&from, &flen, SOCK_CLOEXEC);
@@ -226,6 +229,46 @@ static void abstract(void) {
   say("autobind: len %d abstract %d\n", (int)glen, got.sun_path[0] == 0);
   close(au);
   close(other);
+}
+
+static int thread_srv;
+
+static void *accept_thread(void *arg) {
+  (void)arg;
+  int s = accept(thread_srv, NULL, NULL);  // waits; the main thread runs meanwhile
+  CHECK(s >= 0);
+  char *buf = calloc(1, 16);
+  CHECK(read(s, buf, 15) == 6);
+  close(s);
+  return buf;
+}
+
+static void thread_accept(void) {
+  struct sockaddr_un a;
+  socklen_t alen = path_addr(&a, "thread.sock");
+  thread_srv = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(bind(thread_srv, (struct sockaddr *)&a, alen) == 0 && listen(thread_srv, 1) == 0);
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, accept_thread, NULL) == 0);
+  static volatile int spins;
+  for (int i = 0; i < 1000; i++) spins++;
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK(connect(c, (struct sockaddr *)&a, alen) == 0);
+  CHECK(write(c, "thread", 6) == 6);
+  void *got;
+  CHECK(pthread_join(th, &got) == 0);
+  say("accept in a thread: got %s, main ran %d\n", (char *)got, spins == 1000);
+  free(got);
+  close(c);
+  close(thread_srv);
+  struct pollfd pfd = {thread_srv, POLLIN, 0};
+  int nb = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(bind(nb, (struct sockaddr *)&(struct sockaddr_un){.sun_family = AF_UNIX}, sizeof(sa_family_t)) == 0);
+  CHECK(listen(nb, 1) == 0);
+  say("nonblocking accept: %d errno %d\n", accept(nb, NULL, NULL), errno);
+  pfd.fd = nb;
+  say("poll idle listener: %d\n", poll(&pfd, 1, 0));
+  close(nb);
 }
 
 static int send_fds(int sock, const int *fds, int n, const char *msg) {
@@ -361,9 +404,11 @@ static void credentials(void) {
 int main(int argc, char **argv) {
   CHECK(argc == 2);
   dir = argv[1];
+  umask(022);  // the socket file's mode is printed: not the host's umask
   stream_path();
   datagrams();
   abstract();
+  thread_accept();
   fd_passing();
   credentials();
   say("done\n");
