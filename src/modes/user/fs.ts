@@ -4,22 +4,12 @@
 // A path names what it names inside the guest's namespace: the root, the binds and the
 // synthetic /dev and /proc. Each handler resolves its paths with `lookup`, then checks what
 // Linux checks for a chroot with bind mounts, in Linux's order (EEXIST before EROFS for
-// creation, EXDEV before EROFS for rename), and only then calls the host. openat2 walks
-// under its RESOLVE_* limits inside the namespace too (vfs.ts); opening a FIFO is fifo.ts's.
+// creation, EXDEV before EROFS for rename), and only then calls the host. openat2 is in
+// openat2.ts, opening a FIFO in fifo.ts.
 //
-// Differs from Linux: openat2's RESOLVE_CACHED never fails with EAGAIN for a lookup that does
-// not create (every lookup is "cached"); O_TMPFILE is refused (EOPNOTSUPP).
+// Differs from Linux: O_TMPFILE is refused (EOPNOTSUPP).
 import * as fs from "node:fs";
-import {
-  AT_EMPTY_PATH,
-  AT_FDCWD,
-  AT_REMOVEDIR,
-  AT_SYMLINK_NOFOLLOW,
-  ERRNO,
-  O,
-  PAGE,
-  PROT_WRITE,
-} from "./abi.js";
+import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, ERRNO, O, PROT_WRITE } from "./abi.js";
 import {
   fdPath,
   fileStat,
@@ -33,6 +23,7 @@ import { GuestFault } from "./addrspace.js";
 import { FIFO_SYSCALLS, installOpened, openFifo } from "./fifo.js";
 import { FLOCK_SYSCALLS } from "./flock.js";
 import { MEMFD_SYSCALLS } from "./memfd.js";
+import { OPENAT2_SYSCALLS } from "./openat2.js";
 import { SPLICE_SYSCALLS } from "./splice.js";
 import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
@@ -117,7 +108,7 @@ export function pathArg(p: UserProcess, t: Thread, i: number): string {
   }
 }
 
-function openPath(
+export function openPath(
   p: UserProcess,
   dirfd: number,
   path: string,
@@ -157,39 +148,6 @@ function openat(p: UserProcess, t: Thread): SysResult {
   const flags = t.argInt(2);
   const file = openPath(p, t.argInt(0), pathArg(p, t, 1), flags, t.argInt(3) & 0o7777);
   return installOpened(p, t, file, (flags & O.CLOEXEC) !== 0);
-}
-
-// openat2's struct open_how (flags, mode, resolve: u64 each) and its RESOLVE_* flags.
-const OPEN_HOW_SIZE_VER0 = 24;
-const RESOLVE = { NO_XDEV: 1, NO_MAGICLINKS: 2, NO_SYMLINKS: 4, BENEATH: 8, IN_ROOT: 0x10, CACHED: 0x20 };
-/** Every open flag Linux knows (VALID_OPEN_FLAGS): openat2 refuses the others. */
-const VALID_OPEN_FLAGS = 0o37777777;
-
-/** openat2: openat with a versioned argument struct and limits on the path walk (vfs.ts). */
-function openat2(p: UserProcess, t: Thread): SysResult {
-  const [dirfd, how, size] = [t.argInt(0), t.arg(2), t.arg(3)];
-  if (size < OPEN_HOW_SIZE_VER0) throw new SysError(ERRNO.EINVAL);
-  if (size > PAGE) throw new SysError(ERRNO.E2BIG);
-  // A newer struct is fine if what this kernel does not know is zero (copy_struct_from_user).
-  if (p.as.bytes(how + OPEN_HOW_SIZE_VER0, size - OPEN_HOW_SIZE_VER0).some((b) => b !== 0))
-    throw new SysError(ERRNO.E2BIG);
-  const [flags, mode, resolve] = [p.as.big64(how), p.as.big64(how + 8), p.as.big64(how + 16)];
-  if (flags & ~BigInt(VALID_OPEN_FLAGS)) throw new SysError(ERRNO.EINVAL);
-  const f = Number(flags);
-  const creates = (f & O.CREAT) !== 0 || (f & O.TMPFILE) === O.TMPFILE;
-  if ((mode !== 0n && !creates) || mode & ~0o7777n) throw new SysError(ERRNO.EINVAL);
-  if (resolve & ~0x3fn) throw new SysError(ERRNO.EINVAL);
-  const r = Number(resolve);
-  if (r & RESOLVE.BENEATH && r & RESOLVE.IN_ROOT) throw new SysError(ERRNO.EINVAL);
-  if (r & RESOLVE.CACHED && (f & (O.CREAT | O.TRUNC) || creates)) throw new SysError(ERRNO.EAGAIN);
-  const limits: ResolveLimits = {
-    scope: r & RESOLVE.BENEATH ? "beneath" : r & RESOLVE.IN_ROOT ? "in-root" : undefined,
-    noSymlinks: (r & RESOLVE.NO_SYMLINKS) !== 0,
-    noMagicLinks: (r & RESOLVE.NO_MAGICLINKS) !== 0,
-    noXdev: (r & RESOLVE.NO_XDEV) !== 0,
-  };
-  const file = openPath(p, dirfd, pathArg(p, t, 1), f, Number(mode), limits);
-  return installOpened(p, t, file, (f & O.CLOEXEC) !== 0);
 }
 
 /** stat of the node at guest path `guest`; a magic link that was followed gives the file behind it. */
@@ -513,7 +471,6 @@ function chdir(p: UserProcess, r: Lookup): number {
 
 export const FS_SYSCALLS: SyscallDef[] = [
   sys(56, "openat", "Dsfo", openat),
-  sys(437, "openat2", "Dspu", openat2),
   sys(57, "close", "i", (p, t) => (p.fds.close(t.argInt(0)), 0)),
   sys(61, "getdents64", "ipu", getdents64),
   sys(78, "readlinkat", "Dspu", readlinkat),
@@ -604,4 +561,5 @@ export const FS_SYSCALLS: SyscallDef[] = [
   ...FLOCK_SYSCALLS,
   ...MEMFD_SYSCALLS,
   ...SPLICE_SYSCALLS,
+  ...OPENAT2_SYSCALLS,
 ];

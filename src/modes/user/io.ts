@@ -357,7 +357,7 @@ const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4; // prettier-ignore
 
 /** close_range: closes (or marks close-on-exec) the open fds from first to last. */
 function closeRange(p: UserProcess, t: Thread): number {
-  const [first, last, flags] = [t.arg(0) & 0xffffffff, t.arg(1) & 0xffffffff, t.argInt(2)];
+  const [first, last, flags] = [t.argInt(0) >>> 0, t.argInt(1) >>> 0, t.argInt(2)]; // unsigned int
   if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || first > last) throw new SysError(ERRNO.EINVAL);
   for (const fd of p.fds.list()) {
     if (fd < first || fd > last) continue;
