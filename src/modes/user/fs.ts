@@ -20,6 +20,7 @@ import { GuestFault } from "./addrspace.js";
 import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
 import { SOCKET_SYSCALLS } from "./sockets.js";
+import { withNetwork } from "./netcalls.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef } from "./syscall.js";
 import type { Thread } from "./thread.js";
@@ -529,5 +530,5 @@ export const FS_SYSCALLS: SyscallDef[] = [
     return old;
   }),
   ...IO_SYSCALLS,
-  ...SOCKET_SYSCALLS,
+  ...withNetwork(SOCKET_SYSCALLS),
 ];

@@ -235,14 +235,14 @@ function socketpair(p: UserProcess, t: Thread): number {
 }
 
 /** A sockaddr from the guest (move_addr_to_kernel); undefined without one. */
-function addressIn(p: UserProcess, addr: number, len: number): Uint8Array | undefined {
+export function addressIn(p: UserProcess, addr: number, len: number): Uint8Array | undefined {
   if (!addr || len === 0) return undefined;
   if (len < 0 || len > SOCKADDR_STORAGE) throw new SysError(ERRNO.EINVAL);
   return p.as.bytes(addr, len);
 }
 
 /** A sockaddr to the guest (move_addr_to_user): what fits in *lenPtr, then its full length there. */
-function addressOut(p: UserProcess, addr: number, lenPtr: number, sa: Uint8Array): void {
+export function addressOut(p: UserProcess, addr: number, lenPtr: number, sa: Uint8Array): void {
   const len = p.as.i32(lenPtr);
   if (len < 0) throw new SysError(ERRNO.EINVAL);
   p.as.write(addr, sa.subarray(0, Math.min(len, sa.length)));
@@ -296,9 +296,9 @@ function recvOn(
 }
 
 // struct msghdr on riscv64: name, namelen (int), iov, iovlen, control, controllen, flags (int).
-const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROLLEN = 40, MSG_FLAGS = 48; // prettier-ignore
+export const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROLLEN = 40, MSG_FLAGS = 48; // prettier-ignore
 
-function msghdr(p: UserProcess, at: number): { name: number; namelen: number; iovs: Iov[] } {
+export function msghdr(p: UserProcess, at: number): { name: number; namelen: number; iovs: Iov[] } {
   const name = p.as.u64(at + MSG_NAME);
   const namelen = name ? p.as.i32(at + MSG_NAMELEN) : 0;
   if (namelen < 0) throw new SysError(ERRNO.EINVAL);
