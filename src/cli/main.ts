@@ -44,6 +44,7 @@ interface RunFlags {
   jit: boolean;
   env?: string[];
   strace?: boolean;
+  net: string;
 }
 
 /** "src" or "src:/dst" (the guest side is absolute, so a ':' inside src is kept). */
@@ -94,6 +95,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--ro-bind <src[:dst]>", "the same, read-only (repeatable)", collect)
     .option("--no-cwd", "do not show the working directory to the guest (it starts in /)")
     .option("--env <K=V>", "set a variable in the guest's environment (repeatable)", collect)
+    .option(
+      "--net <mode>",
+      "the guest's network: none (internet sockets fail with EACCES) or host (the host's network and its loopback services)",
+      "none",
+    )
     .option("--strace", "print every syscall with its arguments and result to stderr")
     .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)")
     .passThroughOptions()
@@ -104,6 +110,8 @@ export async function main(argv: string[]): Promise<number> {
         if (eq <= 0) throw new UserError(`--env expects K=V, got '${kv}'`);
         env.set(kv.slice(0, eq), kv.slice(eq + 1));
       }
+      if (opts.net !== "none" && opts.net !== "host")
+        throw new UserError(`--net expects none or host, got '${opts.net}'`);
       const r = await runUser({
         program: file,
         args,
@@ -116,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
         exposeCwd: opts.cwd,
         jit: opts.jit,
         strace: opts.strace,
+        network: opts.net,
       });
       if (r.signal)
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);

@@ -50,6 +50,11 @@ export interface RunOptions {
   strace?: boolean;
   /** Translate hot guest code to wasm (default true); false interprets everything. */
   jit?: boolean;
+  /**
+   * The guest's network: "none" (default) refuses internet sockets (EACCES); "host" gives the
+   * guest the host's network, its loopback services included.
+   */
+  network?: "none" | "host";
   /** Host fds for the guest's stdin, stdout and stderr (default 0, 1, 2). */
   stdio?: readonly [number, number, number];
 }
@@ -166,7 +171,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
   const bytes = readProgram(opts.program);
   const ns = namespace(opts);
   try {
-    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, traceFd: opts.stdio?.[2] });
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
     const hostPath = realpathSync(opts.program);
     const image: ProgramImage = {
       bytes,

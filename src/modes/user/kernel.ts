@@ -26,6 +26,8 @@ export interface KernelOptions {
   jit?: boolean;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
+  /** "host": internet sockets use the host's network; "none" (default): socket() refuses them. */
+  network?: "none" | "host";
 }
 
 export class Kernel {
@@ -43,6 +45,9 @@ export class Kernel {
   readonly fifos = new Map<string, Pipe>();
   /** flock's locks, by inode (or by open file for files with none, flock.ts). */
   readonly flocks = new Map<unknown, FileLock>();
+  readonly network: "none" | "host";
+  /** The user has been told once that the guest was refused a network socket. */
+  networkRefused = false;
   private nextId = process.pid; // the first process has hartwood's pid, as in qemu-user
 
   constructor(opts: KernelOptions) {
@@ -50,6 +55,7 @@ export class Kernel {
     this.strace = opts.strace ?? false;
     this.jit = opts.jit ?? true;
     this.traceFd = opts.traceFd ?? 2;
+    this.network = opts.network ?? "none";
   }
 
   /** A new pid or tid (one number space, as in Linux). */

@@ -123,7 +123,8 @@ function ppoll(p: UserProcess, t: Thread): SysResult {
   const files: GuestFile[] = [];
   for (let i = 0; i < n; i++) {
     const fd = p.as.i32(fds + 8 * i);
-    if (fd >= 0 && p.fds.has(fd) && p.as.dv.getInt16(fds + 8 * i + 4, true) & POLLIN)
+    // POLLOUT too: a connecting socket becomes writable when the host says so.
+    if (fd >= 0 && p.fds.has(fd) && p.as.dv.getInt16(fds + 8 * i + 4, true) & (POLLIN | POLLOUT))
       files.push(p.fds.get(fd));
   }
   const scan = () => {
@@ -165,8 +166,7 @@ function pselect6(p: UserProcess, t: Thread): SysResult {
   const files: GuestFile[] = [];
   for (let fd = 0; fd < nfds; fd++) {
     if (!wanted.some((set) => isSet(set, fd))) continue;
-    const f = p.fds.get(fd); // EBADF for a closed one, as Linux
-    if (isSet(wanted[0], fd)) files.push(f);
+    files.push(p.fds.get(fd)); // EBADF for a closed one, as Linux
   }
   const tsp = t.arg(4);
   const timeoutNs = tsp ? readTimespec(p, tsp) : -1;

@@ -413,7 +413,7 @@ function recvOn(
 }
 
 // struct msghdr on riscv64: name, namelen (int), iov, iovlen, control, controllen, flags (int).
-const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40,
+export const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40,
   MSG_FLAGS = 48; // prettier-ignore
 
 interface MsgHdr {
@@ -424,7 +424,7 @@ interface MsgHdr {
   controllen: number;
 }
 
-function msghdr(p: UserProcess, at: number): MsgHdr {
+export function msghdr(p: UserProcess, at: number): MsgHdr {
   const name = p.as.u64(at + MSG_NAME);
   const namelen = name ? p.as.i32(at + MSG_NAMELEN) : 0;
   if (namelen < 0) throw new SysError(ERRNO.EINVAL);

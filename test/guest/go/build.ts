@@ -10,8 +10,11 @@ import { CACHE_DIR } from "../build.js";
 
 const GO_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** Returns the path of the static linux/riscv64 Go program, building it on first use. */
-export function buildGoGuest(): string {
+/**
+ * Returns the path of the static linux/riscv64 Go program in `dir` (default: this folder's),
+ * building it on first use.
+ */
+export function buildGoGuest(dir = GO_DIR): string {
   const env = {
     ...process.env,
     GOOS: "linux",
@@ -28,17 +31,17 @@ export function buildGoGuest(): string {
     throw new Error("the go command is missing: run scripts/setup.sh (Debian package golang-go)");
   }
   const h = createHash("sha256").update(version);
-  const inputs = readdirSync(GO_DIR)
+  const inputs = readdirSync(dir)
     .filter((f) => f.endsWith(".go") || f === "go.mod")
     .sort();
-  for (const f of inputs) h.update(f).update(readFileSync(join(GO_DIR, f)));
-  const dir = join(CACHE_DIR, "guests", `goguest-${h.digest("hex").slice(0, 16)}`);
-  const out = join(dir, "goguest");
+  for (const f of inputs) h.update(f).update(readFileSync(join(dir, f)));
+  const cache = join(CACHE_DIR, "guests", `goguest-${h.digest("hex").slice(0, 16)}`);
+  const out = join(cache, "goguest");
   if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(cache, { recursive: true });
   const tmp = `${out}.tmp${process.pid}`;
   execFileSync("go", ["build", "-trimpath", "-o", tmp, "."], {
-    cwd: GO_DIR,
+    cwd: dir,
     env,
     stdio: ["ignore", "inherit", "inherit"],
   });

@@ -1,0 +1,3 @@
+module hartwood.test/gonet
+
+go 1.19
