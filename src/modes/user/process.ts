@@ -286,6 +286,7 @@ export class UserProcess {
       t.stop();
     }
     const translations = this.cpu.jit?.translations ?? 0;
+    if (process.env.TMPSTAT) for (const t of this.threads) process.stderr.write(`TMP insns ${t.hart.getI64(600)} entries ${t.hart.getI64(616)} instret ${instret}\n`);
     this.result = signal
       ? { status: 128 + signal, signal, instret, translations }
       : { status: status & 0xff, instret, translations };
