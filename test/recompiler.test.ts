@@ -17,13 +17,20 @@ const brokenIsa: JitIsa<GuestInsn> = {
 };
 
 function recompiler(strict: boolean): { jit: Recompiler<null, GuestInsn>; protects: () => number } {
-  const memory = new WebAssembly.Memory({ initial: 1 });
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
   let protects = 0;
   const code: CodeMemory<null> = {
-    view: () => ({ host: (pc) => pc, protect: () => void protects++ }),
+    view: () => ({ host: (pc) => pc, key: () => 0, protect: () => void protects++ }),
     unprotectAll: () => {},
   };
-  const jit = new Recompiler(memory, jitLayoutAt(65536 - JIT_TABLE_BYTES), brokenIsa, code, {}, { strict });
+  const jit = new Recompiler(
+    memory,
+    jitLayoutAt(2 * 65536 - JIT_TABLE_BYTES),
+    brokenIsa,
+    code,
+    {},
+    { strict },
+  );
   return { jit, protects: () => protects };
 }
 

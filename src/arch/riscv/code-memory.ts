@@ -75,7 +75,12 @@ export class FlatCode implements CodeMemory<Hart> {
 const emitTlbCodeKey: EmitCodeKey = (w: FunctionBuilder, hart: Local, pc: Local) => {
   const entry = w.local(I32);
   w.get(hart).i32_load(S.TLB_FETCH);
-  w.get(pc).i64_const(12).i64_shr_u().i32_wrap_i64().i32_const(S.TLB_ENTRIES - 1).i32_and();
+  w.get(pc)
+    .i64_const(12)
+    .i64_shr_u()
+    .i32_wrap_i64()
+    .i32_const(S.TLB_ENTRIES - 1)
+    .i32_and();
   w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
   w.i64_load(S.TLB_EXEC).get(pc).i64_const(-4096).i64_and().i64_eq();
   w.if_(I32);
@@ -113,7 +118,7 @@ export class TlbCode implements CodeMemory<Hart> {
       key: (pc) => {
         const host = hart.mmu.fetchHost(pc);
         // The fetch TLB's addend: host offset minus the low 32 bits of the pc (emitCodeKey).
-        return host < 0 ? -1 : ((host - (pc % 2 ** 32)) | 0 | hart.priv);
+        return host < 0 ? -1 : (host - (pc % 2 ** 32)) | 0 | hart.priv;
       },
       pageBytes: 4096,
       protect: (pc, bytes) => {

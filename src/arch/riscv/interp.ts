@@ -239,7 +239,6 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.get(counter).get(counter).i64_load(S.JIT_INSNS);
   w.get(c.budget).get(c.hart).i32_load(S.BUDGET).i32_sub().i64_extend_i32_s().i64_add();
   w.i64_store(S.JIT_INSNS);
-  w.get(c.hart).get(c.hart).i64_load(S.JIT_INSNS + 16).i64_const(1).i64_add().i64_store(S.JIT_INSNS + 16); // TEMP entries
   w.get(r).i32_const(0).i32_ge_s().if_();
   w.get(r).return_(); // an exit reason; the translation saved pc and budget
   w.end();

@@ -54,7 +54,11 @@ class RiscvCpuAdapter implements Cpu {
     const jit = this.cpu.jit;
     if (!jit) return undefined;
     const translatedInsns: Record<string, number> = {};
-    for (const [mode, priv] of [["U", 0], ["S", 1], ["ENTRIES", 2], ["M", 3]] as const) {
+    for (const [mode, priv] of [
+      ["U", 0],
+      ["S", 1],
+      ["M", 3],
+    ] as const) {
       let n = 0;
       for (const h of this.cpu.harts) n += Number(h.getI64(S.JIT_INSNS + 8 * priv));
       translatedInsns[mode] = n;

@@ -104,7 +104,10 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   /** Charges the current block's instructions run so far and goes to block `i`. */
   private enter(i: number): void {
     const { w, hart, budget, next, region } = this.f;
-    w.get(budget).i32_const(this.k + 1).i32_sub().set(budget);
+    w.get(budget)
+      .i32_const(this.k + 1)
+      .i32_sub()
+      .set(budget);
     if (i > this.block) {
       if (i > this.block + 1 || !this.atBlockEnd()) w.br(blockLabel(i));
       return; // the next block in the layout begins right after this one
@@ -144,7 +147,11 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     const { w, hart, budget } = this.f;
     this.f.regs.writeBack(w, hart);
     w.get(hart).i64_const(this.insn.pc).i64_store(this.state.pc);
-    w.get(hart).get(budget).i32_const(this.k + 1).i32_sub().i32_store(this.state.budget);
+    w.get(hart)
+      .get(budget)
+      .i32_const(this.k + 1)
+      .i32_sub()
+      .i32_store(this.state.budget);
   }
 
   /** The host has set a new pc in the state (a trap, a redirect): the interpreter goes on there. */
@@ -155,7 +162,11 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   /** After a helper, which may have changed the budget (a blocking syscall) and any register. */
   afterHelper(): void {
     const { w, hart, budget } = this.f;
-    w.get(hart).i32_load(this.state.budget).i32_const(this.k + 1).i32_add().set(budget);
+    w.get(hart)
+      .i32_load(this.state.budget)
+      .i32_const(this.k + 1)
+      .i32_add()
+      .set(budget);
     this.f.regs.loadAll(w, hart);
   }
 }

@@ -29,7 +29,6 @@ export function buildDispatch(
   w.set(slot);
   emitCanRun(w, layout, { slot, pc, budget, hart }, key);
   w.get(hart).i32_load(state.stop).i32_eqz().i32_and();
-  if (process.env.NODISP) w.i32_const(0).i32_and();
   w.if_();
   w.get(hart).get(budget).get(slot).return_call_indirect(blockType);
   w.end();

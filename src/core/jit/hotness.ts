@@ -5,7 +5,7 @@ import type { FunctionBuilder, Local } from "../wasm.js";
 import { emitSlot, type JitLayout } from "./table.js";
 
 /** Taken jumps to a target before it is translated. */
-export const JIT_THRESHOLD = Number(process.env.THR ?? 32);
+export const JIT_THRESHOLD = 32;
 /**
  * A target whose slot holds another pc's translation (two hot pcs share a slot) asks again
  * every JIT_RETRY counts: the slot then changes hands at most that often.

@@ -10,7 +10,7 @@ import { compileModule } from "./compile-stats.js";
 import { emitTranslations, type TranslationRequest } from "./codegen.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
-import { discoverRegion, type Region } from "./region.js";
+import { discoverRegion } from "./region.js";
 import { TranslationTable, type JitLayout } from "./table.js";
 
 export interface RecompilerOptions {
@@ -26,8 +26,6 @@ const MAX_BATCH = 64;
 /** A batch older than this is built at the next request (milliseconds). */
 const MAX_BATCH_AGE_MS = 2;
 
-export const TMPC: Record<string, number> = {};
-process.on('exit', () => process.env.TMPSTAT && console.error('TMPC', TMPC));
 const underTests = (): boolean => typeof process !== "undefined" && process.env?.VITEST !== undefined;
 
 /** A region found and watched, waiting for the next module. */
@@ -185,9 +183,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
       const module = compileModule(emitTranslations(this.isa, target, batch));
       const env = { memory: this.memory, dispatch: this.dispatch };
-      const host: Record<string, unknown> = {};
-      for (const [k, f] of Object.entries(this.imports)) host[k] = (...a: number[]) => { TMPC[k] = (TMPC[k] ?? 0) + 1; return (f as (...x: number[]) => number)(...a); };
-      const instance = new WebAssembly.Instance(module, { env, host: host as WebAssembly.ModuleImports });
+      const instance = new WebAssembly.Instance(module, { env, host: this.imports });
       return batch.map((_, i) => instance.exports[`t${i}`] as () => number);
     } catch (e) {
       if (this.strict) throw e;

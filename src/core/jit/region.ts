@@ -8,7 +8,7 @@
 import type { CodeView, ControlFlow, GuestInsn, JitIsa } from "./isa.js";
 
 /** Instructions in one translation at most. */
-export const MAX_INSNS = Number(process.env.MAXI ?? 256);
+export const MAX_INSNS = 32;
 
 /** Straight-line code: control enters at its first instruction and leaves after its last. */
 export interface Block<Insn extends GuestInsn> {
@@ -51,7 +51,7 @@ export function discoverRegion<Insn extends GuestInsn>(
     queue.push(t);
   };
   for (let q = 0; q < queue.length && decoded.size < MAX_INSNS; q++) {
-    for (let at = queue[q]; decoded.size < MAX_INSNS; ) {
+    for (let at = queue[q]; decoded.size < MAX_INSNS;) {
       if (decoded.has(at)) {
         leaders.add(at); // reached again by falling through: a block starts here
         break;
@@ -85,7 +85,7 @@ export function discoverRegion<Insn extends GuestInsn>(
     if (!decoded.has(start)) continue;
     const insns: Insn[] = [];
     const flows: ControlFlow[] = [];
-    for (let at = start; ; ) {
+    for (let at = start; ;) {
       const d = decoded.get(at);
       if (!d) break;
       insns.push(d.insn);

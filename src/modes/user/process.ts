@@ -286,7 +286,6 @@ export class UserProcess {
       t.stop();
     }
     const translations = this.cpu.jit?.translations ?? 0;
-    if (process.env.TMPSTAT) for (const t of this.threads) process.stderr.write(`TMP insns ${t.hart.getI64(600)} entries ${t.hart.getI64(616)} instret ${instret}\n`);
     this.result = signal
       ? { status: 128 + signal, signal, instret, translations }
       : { status: status & 0xff, instret, translations };
@@ -497,6 +496,9 @@ export class UserProcess {
   }
 
   private syscall(t: Thread): void {
+    // Translations asked for before the call are built now, so that what the call does to
+    // memory (mprotect, munmap, a signal) meets them as it would without batching.
+    this.cpu.jit?.commit();
     const nr = t.xLo(17);
     const def = nr >= 0 ? TABLE[nr] : undefined;
     const call = this.strace ? formatCall(this, t, nr, def) : "";
