@@ -17,13 +17,20 @@ const brokenIsa: JitIsa<GuestInsn> = {
 };
 
 function recompiler(strict: boolean): { jit: Recompiler<null, GuestInsn>; protects: () => number } {
-  const memory = new WebAssembly.Memory({ initial: 1 });
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
   let protects = 0;
   const code: CodeMemory<null> = {
-    view: () => ({ host: (pc) => pc, protect: () => void protects++ }),
+    view: () => ({ host: (pc) => pc, key: () => 0, protect: () => void protects++ }),
     unprotectAll: () => {},
   };
-  const jit = new Recompiler(memory, jitLayoutAt(65536 - JIT_TABLE_BYTES), brokenIsa, code, {}, { strict });
+  const jit = new Recompiler(
+    memory,
+    jitLayoutAt(2 * 65536 - JIT_TABLE_BYTES),
+    brokenIsa,
+    code,
+    {},
+    { strict },
+  );
   return { jit, protects: () => protects };
 }
 
@@ -31,18 +38,23 @@ afterEach(() => void vi.restoreAllMocks());
 
 test("under the tests a translation that fails to build throws", () => {
   const { jit } = recompiler(true);
-  expect(() => jit.translate(0x1000n, null)).toThrow("toy ISA: no semantics");
+  jit.translate(0x1000n, null);
+  expect(() => jit.commit()).toThrow("toy ISA: no semantics");
 });
 
 test("outside the tests it leaves the code to the interpreter and says so once per pc", () => {
   const error = vi.spyOn(console, "error").mockImplementation(() => {});
   const { jit, protects } = recompiler(false);
   jit.translate(0x1000n, null);
-  jit.translate(0x1000n, null);
+  expect(protects(), "the region is watched while its module waits").toBe(1);
+  jit.translate(0x1000n, null); // asked again while pending: the batch is built now
   expect(error).toHaveBeenCalledTimes(1);
   expect(String(error.mock.calls[0][0])).toContain("0x1000 stays interpreted");
   expect(jit.translations).toBe(0);
-  expect(protects()).toBe(0);
+  jit.translate(0x1000n, null);
+  jit.commit();
+  expect(error, "a pc that failed is not tried again").toHaveBeenCalledTimes(1);
   jit.translate(0x2000n, null);
+  jit.commit();
   expect(error).toHaveBeenCalledTimes(2);
 });

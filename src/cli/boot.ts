@@ -210,7 +210,10 @@ async function boot(f: BootFlags): Promise<number> {
       });
       const exit = await board.machine.run();
       board.close();
-      if (process.env.HARTWOOD_JIT_STATS === "1") process.stderr.write(compileStatsLine());
+      if (process.env.HARTWOOD_JIT_STATS === "1")
+        process.stderr.write(
+          compileStatsLine(board.jitCounts()) + `hartwood: instructions retired ${board.instret()}\n`,
+        );
       if (exit.kind === "reset" && f.reboot) continue;
       const r = exitStatus(exit);
       if (r.message) process.stderr.write(`hartwood: ${r.message}\n`);

@@ -1,6 +1,7 @@
 // The interface between the ISA-neutral core and an ISA plug-in. The core (machines, the
 // run loop, snapshots, the debugger transport) talks to harts only through this.
 import type { MemoryLayout } from "./memory.js";
+import type { JitCounts } from "./jit/compile-stats.js";
 import type { PhysMap } from "./physmem.js";
 
 /** Why a hart's run slice ended. */
@@ -41,6 +42,8 @@ export interface Cpu {
   readonly registers: readonly RegisterInfo[];
   readRegister(hart: number, index: number): bigint;
   writeRegister(hart: number, index: number, value: bigint): void;
+  /** What the recompiler has done, when it is on. */
+  jitCounts(): JitCounts | undefined;
 }
 
 export interface IsaPlugin {

@@ -164,6 +164,12 @@ export class FunctionBuilder {
     uleb(this.code, funcIndex);
     return this;
   }
+  /** Tail call (the call replaces this frame) of function `funcIndex`. */
+  return_call(funcIndex: number): this {
+    this.op(0x12);
+    uleb(this.code, funcIndex);
+    return this;
+  }
   /** Tail call (the call replaces this frame) through table 0, as call_indirect. */
   return_call_indirect(typeIndex: number): this {
     this.op(0x13);
@@ -455,9 +461,12 @@ export class FunctionBuilder {
     return this.atomic(0x49, 3, offset);
   }
 
-  /** The encoded function body (locals + code). */
-  encode(): number[] {
-    const out: number[] = [];
+  /**
+   * The encoded function body's head: its size, then its locals (the code and a closing
+   * `end` follow it; ModuleBuilder.encode copies the code once, where it goes).
+   */
+  encodeHead(): number[] {
+    const locals: number[] = [];
     // group consecutive locals of equal type
     const groups: [number, ValType][] = [];
     for (const t of this.localTypes) {
@@ -465,17 +474,14 @@ export class FunctionBuilder {
       if (last && last[1] === t) last[0]++;
       else groups.push([1, t]);
     }
-    uleb(out, groups.length);
+    uleb(locals, groups.length);
     for (const [n, t] of groups) {
-      uleb(out, n);
-      out.push(t);
+      uleb(locals, n);
+      locals.push(t);
     }
-    for (const b of this.code) out.push(b);
-    out.push(0x0b);
-    const body: number[] = [];
-    uleb(body, out.length);
-    for (const b of out) body.push(b);
-    return body;
+    const head: number[] = [];
+    uleb(head, locals.length + this.code.length + 1);
+    return head.concat(locals);
   }
 }
 
@@ -545,6 +551,7 @@ export class ModuleBuilder {
 
   encode(): Uint8Array {
     const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    // Sections before the code are small: they are built as arrays; the code is copied once.
     const section = (id: number, content: number[]) => {
       out.push(id);
       uleb(out, content.length);
@@ -601,10 +608,26 @@ export class ModuleBuilder {
     }
     section(7, ex);
     // code
-    const code: number[] = [];
-    uleb(code, this.funcs.length);
-    for (const f of this.funcs) for (const b of f.body.encode()) code.push(b);
-    section(10, code);
-    return new Uint8Array(out);
+    const heads = this.funcs.map((f) => f.body.encodeHead());
+    const count: number[] = [];
+    uleb(count, this.funcs.length);
+    let size = count.length;
+    this.funcs.forEach((f, i) => (size += heads[i].length + f.body.code.length + 1));
+    out.push(10);
+    uleb(out, size);
+    const bytes = new Uint8Array(out.length + size);
+    bytes.set(out);
+    let at = out.length;
+    const put = (b: readonly number[]) => {
+      bytes.set(b, at);
+      at += b.length;
+    };
+    put(count);
+    this.funcs.forEach((f, i) => {
+      put(heads[i]);
+      put(f.body.code);
+      bytes[at++] = 0x0b;
+    });
+    return bytes;
   }
 }

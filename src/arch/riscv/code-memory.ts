@@ -3,13 +3,18 @@
 //  - flat (user mode): a guest pc is a wasm offset; the page-permission table says what is
 //    executable, and PAGE_CODE marks pages with translations so that stores there take the
 //    slow path (which asks the recompiler to flush);
-//  - tlb (bare-metal and system modes): a pc is virtual, fetched through the hart's MMU at
-//    its current privilege; pages with translations are watched physical pages, whose stores
-//    reach the host (PhysMap.watch) and flush.
+//  - tlb (bare-metal and system modes): a pc is virtual (64 bits), fetched through the hart's
+//    MMU at its current privilege; a translation's code key is the fetch TLB's addend for its
+//    page (which host page the pc maps to) with the privilege, so it runs only where its pc
+//    maps to the same code; pages with translations are watched physical pages, whose
+//    stores reach the host (PhysMap.watch) and drop that page's translations alone.
 import type { CodeMemory, CodeView } from "../../core/jit/isa.js";
+import type { EmitCodeKey } from "../../core/jit/table.js";
 import type { PhysMap } from "../../core/physmem.js";
+import { I32, type FunctionBuilder, type Local } from "../../core/wasm.js";
 import type { Hart } from "./hart.js";
-import { PAGE_CODE, PAGE_X, PERM_TABLE_BYTES } from "./sem.js";
+import { PAGE_CODE, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
+import * as S from "./state.js";
 
 /** Calls `protectParcel` for each 16-bit parcel of [pc, pc + bytes): the page holding it holds translated code. */
 function eachParcel(pc: number, bytes: number, protectParcel: (pc: number) => void): void {
@@ -27,12 +32,15 @@ export class FlatCode implements CodeMemory<Hart> {
     hostOffset: number,
   ) {
     this.view_ = {
-      host: (pc) => (pc < 2 ** 32 && this.perms()[pc >>> 12] & PAGE_X ? pc + hostOffset : -1),
-      protect: (pc, bytes) =>
+      host: (pc) => (pc >= 0 && pc < 2 ** 32 && this.perms()[pc >>> 12] & PAGE_X ? pc + hostOffset : -1),
+      key: (pc) => (this.view_.host(pc) < 0 ? -1 : 0),
+      protect: (pc, bytes) => {
         eachParcel(pc, bytes, (a) => {
           this.perms()[a >>> 12] |= PAGE_CODE;
           this.pages.add(a >>> 12);
-        }),
+        });
+        return undefined; // a store to code flushes every translation (user mode's slow path)
+      },
     };
   }
 
@@ -59,6 +67,35 @@ export class FlatCode implements CodeMemory<Hart> {
   }
 }
 
+/**
+ * The code key of the pc in i64 local `pc` (TlbCode.view's `key` in wasm): the fetch TLB entry's
+ * addend, which says the host page the pc maps to, ORed with the privilege (the addend's low
+ * 12 bits are zero); -1 when the entry is for another page (the interpreter's fetch fills it).
+ */
+const emitTlbCodeKey: EmitCodeKey = (w: FunctionBuilder, hart: Local, pc: Local) => {
+  const entry = w.local(I32);
+  w.get(hart).i32_load(S.TLB_FETCH);
+  w.get(pc)
+    .i64_const(12)
+    .i64_shr_u()
+    .i32_wrap_i64()
+    .i32_const(S.TLB_ENTRIES - 1)
+    .i32_and();
+  w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
+  w.i64_load(S.TLB_EXEC).get(pc).i64_const(-4096).i64_and().i64_eq();
+  w.if_(I32);
+  w.get(entry).i32_load(S.TLB_ADDEND).get(hart).i32_load(S.PRIV).i32_or();
+  w.else_();
+  w.i32_const(-1);
+  w.end();
+  w.release(entry);
+};
+
+/** How the engines emit the code key for memory strategy `mem` (none in user mode: always 0). */
+export function codeKey(mem: MemStrategy): EmitCodeKey | undefined {
+  return mem.kind === "tlb" ? emitTlbCodeKey : undefined;
+}
+
 /** Bare-metal and system modes: code fetched through each hart's MMU, stores watched per physical page. */
 export class TlbCode implements CodeMemory<Hart> {
   private readonly pages = new Set<number>();
@@ -66,30 +103,48 @@ export class TlbCode implements CodeMemory<Hart> {
   constructor(
     private readonly phys: PhysMap,
     private readonly harts: readonly Hart[],
-    onStore: () => void,
+    /** A store reached `page`, which holds translated code. */
+    onStore: (page: number) => void,
   ) {
     phys.onStore((pa) => {
-      if (this.pages.has(pa - (pa % 4096))) onStore();
+      const page = pa - (pa % 4096);
+      if (this.pages.has(page)) onStore(page);
     });
   }
 
   view(hart: Hart): CodeView {
     return {
-      // Only pcs below 4 GiB for now: the recompiler keeps pcs in JS numbers.
-      host: (pc) => (pc < 2 ** 32 ? hart.mmu.fetchHost(pc) : -1),
-      protect: (pc, bytes) => eachParcel(pc, bytes, (a) => this.watch(hart, a)),
+      host: (pc) => hart.mmu.fetchHost(pc),
+      key: (pc) => {
+        const host = hart.mmu.fetchHost(pc);
+        // The fetch TLB's addend: host offset minus the low 32 bits of the pc (emitCodeKey).
+        return host < 0 ? -1 : (host - (pc % 2 ** 32)) | 0 | hart.priv;
+      },
+      pageBytes: 4096,
+      protect: (pc, bytes) => {
+        let page: number | undefined;
+        eachParcel(pc, bytes, (a) => (page = this.watch(hart, a)));
+        return page;
+      },
     };
   }
 
-  /** Watches the physical page `hart` fetches guest pc from. */
-  private watch(hart: Hart, pc: number): void {
+  /** Watches the physical page `hart` fetches guest pc from, and returns it. */
+  private watch(hart: Hart, pc: number): number | undefined {
     const host = hart.mmu.fetchHost(pc);
-    const page = host < 0 ? -1 : this.phys.physicalOf(host);
-    if (page < 0 || this.pages.has(page - (page % 4096))) return;
-    this.pages.add(page - (page % 4096));
-    this.phys.watch(page - (page % 4096));
+    const pa = host < 0 ? -1 : this.phys.physicalOf(host);
+    if (pa < 0) return undefined;
+    const page = pa - (pa % 4096);
+    if (this.pages.has(page)) return page;
+    this.pages.add(page);
+    this.phys.watch(page);
     // TLB entries made before may let stores to the page skip the host: drop them.
     for (const h of this.harts) h.mmu.flushTlb();
+    return page;
+  }
+
+  unprotect(page: number): void {
+    if (this.pages.delete(page)) this.phys.unwatch(page);
   }
 
   unprotectAll(): void {

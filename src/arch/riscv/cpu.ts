@@ -90,7 +90,7 @@ export class RiscvCpu {
       const code =
         mem.kind === "flat"
           ? new FlatCode(layout.memory, mem.permTable, mem.hostOffset)
-          : new TlbCode(host.phys, this.harts, flush);
+          : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page));
       const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports);
       for (const h of this.harts) h.codeChanged = flush;
@@ -114,6 +114,8 @@ export class RiscvCpu {
 
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
-    return hart.run(this.run, budget);
+    const exit = hart.run(this.run, budget);
+    this.jit?.commit(); // translations asked for during the slice
+    return exit;
   }
 }

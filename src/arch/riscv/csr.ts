@@ -203,9 +203,9 @@ function tvec(old: bigint, v: bigint): bigint {
 function writeSatp(h: Hart, v: bigint): boolean {
   if (h.priv === PRV_S && h.mstatus & MSTATUS.TVM) return false;
   if (!SATP_MODES.has(v >> 60n)) return true;
-  // The TLB keeps each address space's entries (mmu.ts); translated code is bound to one.
+  // The TLB keeps each address space's entries (mmu.ts); translated code runs only where its
+  // pc still maps to the page it came from (its code key, recompiler.ts).
   h.mmu.satp = v;
-  h.codeChanged?.();
   return true;
 }
 

@@ -39,7 +39,6 @@ export class Hart {
    * sfence.vma, PMP or privilege (see core/jit/recompiler.ts).
    */
   codeChanged: (() => void) | undefined;
-  private codePriv = -1;
 
   priv = PRV_M;
   mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
@@ -219,11 +218,8 @@ export class Hart {
 
   /** Re-selects the TLB sets after a change of privilege, MPRV or MPP. */
   privChanged(): void {
-    // Translated code was made for one privilege (its fetch permissions): a change drops it.
-    if (this.priv !== this.codePriv) {
-      this.codePriv = this.priv;
-      this.codeChanged?.();
-    }
+    // Translations are keyed by the privilege too (their fetch permissions): no flush.
+    this.setI32(S.PRIV, this.priv);
     this.selectTlbSets();
   }
 
@@ -326,7 +322,9 @@ export class Hart {
       case "sret": return this.sret();
       case "wfi": return this.wfi();
       case "sfence_vma": return this.sfenceVma();
-      case "fence_i": this.codeChanged?.(); return HelperResult.Next; // the interpreter decodes from memory every time
+      // Every store to translated code reaches the host, which drops those translations, and
+      // the interpreter decodes from memory every time: nothing is stale.
+      case "fence_i": return HelperResult.Next;
       case "fp": return fpHelper(this);
       default: return this.illegal();
     } // prettier-ignore

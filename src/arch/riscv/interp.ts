@@ -18,6 +18,7 @@ import {
 } from "./sem.js";
 import { emitCanRun, emitSlot, JIT_SLOTS, type JitLayout } from "../../core/jit/table.js";
 import { emitCountJump } from "../../core/jit/hotness.js";
+import { codeKey } from "./code-memory.js";
 
 /** Size and signedness by LOAD_KINDS index (the `kind` the load slow path receives). */
 export const LOAD_KIND_BYTES: readonly number[] = LOAD_KINDS.map((k) => LOAD_BYTES[k]);
@@ -225,13 +226,19 @@ function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
 function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   const w = c.w;
   const r = w.local(I32);
+  const counter = w.local(I32);
   // The translation counts its own instructions: give back this one's charge.
   w.get(c.budget).i32_const(1).i32_add().set(c.budget);
   emitSlot(w, c.pc);
   w.set(jit.slot);
-  emitCanRun(w, jit.layout, jit.slot, c.pc, c.budget);
+  emitCanRun(w, jit.layout, { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart }, codeKey(c.mem));
   w.if_();
+  // Instructions run translated, counted by the privilege entered at (statistics and tests).
+  w.get(c.hart).i32_load(S.PRIV).i32_const(3).i32_shl().get(c.hart).i32_add().set(counter);
   w.get(c.hart).get(c.budget).get(jit.slot).call_indirect(jit.blockType).set(r);
+  w.get(counter).get(counter).i64_load(S.JIT_INSNS);
+  w.get(c.budget).get(c.hart).i32_load(S.BUDGET).i32_sub().i64_extend_i32_s().i64_add();
+  w.i64_store(S.JIT_INSNS);
   w.get(r).i32_const(0).i32_ge_s().if_();
   w.get(r).return_(); // an exit reason; the translation saved pc and budget
   w.end();
@@ -245,6 +252,7 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.end();
   w.get(c.budget).i32_const(1).i32_sub().set(c.budget); // interpreted after all: charge it again
   w.release(r);
+  w.release(counter);
 }
 
 /** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */

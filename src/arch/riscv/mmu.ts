@@ -136,10 +136,12 @@ export class Mmu {
     this.superpages[i].clear();
   }
 
-  /** After sfence.vma without operands: forget every translated (S and U) entry, and translated code. */
+  /**
+   * After sfence.vma without operands: forget every translated (S and U) entry. Translated code
+   * stays: it runs only where its pc maps to the page it came from (its code key).
+   */
   flushTranslated(): void {
     this.flushTranslatedTlb();
-    this.h.codeChanged?.();
   }
 
   /** After an MXR change: forget every translated (S and U) entry (only that: fetch is not affected). */
@@ -162,7 +164,6 @@ export class Mmu {
       if (va === undefined) this.flushSpace(i);
       else this.fenceVa(i, va);
     }
-    this.h.codeChanged?.();
   }
 
   private fenceVa(space: number, va: bigint): void {
@@ -562,10 +563,14 @@ export class Mmu {
     return (BigInt(out[1] >>> 0) << 32n) | BigInt(out[0] >>> 0);
   }
 
-  /** Host offset of the two instruction bytes at virtual `pc` (below 4 GiB) as the hart would fetch them, or -1; never traps. */
+  /**
+   * Host offset of the two instruction bytes at virtual `pc` (64 bits held as a signed safe
+   * integer) as the hart would fetch them, or -1; never traps.
+   */
   fetchHost(pc: number): number {
     const h = this.h;
-    const pa = this.resolve(pc | 0, 0, 2, Access.Exec, this.setFor(h.priv), h.priv);
+    const hi = Math.floor(pc / 2 ** 32) | 0;
+    const pa = this.resolve(pc | 0, hi, 2, Access.Exec, this.setFor(h.priv), h.priv);
     return pa < 0 ? -1 : h.host.phys.ramOffset(pa, 2);
   }
 

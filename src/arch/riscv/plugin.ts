@@ -1,6 +1,7 @@
 // The RISC-V plug-in behind the core's `IsaPlugin` interface: CPU creation, run slices,
 // interrupt lines, hart state save/restore and the debugger's register map.
 import type { Cpu, CpuHost, HartExit, IsaPlugin, RegisterInfo } from "../../core/isa.js";
+import type { JitCounts } from "../../core/jit/compile-stats.js";
 import type { MemoryLayout } from "../../core/memory.js";
 import { UserError } from "../../core/errors.js";
 import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
@@ -48,6 +49,22 @@ class RiscvCpuAdapter implements Cpu {
   }
   step(hart: number, budget: number): HartExit {
     return EXITS[this.cpu.step(this.hart(hart), budget)];
+  }
+  jitCounts(): JitCounts | undefined {
+    const jit = this.cpu.jit;
+    if (!jit) return undefined;
+    const translatedInsns: Record<string, number> = {};
+    for (const [mode, priv] of [
+      ["U", 0],
+      ["S", 1],
+      ["M", 3],
+    ] as const) {
+      let n = 0;
+      for (const h of this.cpu.harts) n += Number(h.getI64(S.JIT_INSNS + 8 * priv));
+      translatedInsns[mode] = n;
+    }
+    const { translations, invalidations, flushes } = jit;
+    return { translations, invalidations, flushes, translatedInsns };
   }
   stop(hart: number): void {
     this.hart(hart).setI32(S.STOP, 1);

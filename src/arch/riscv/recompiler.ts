@@ -4,7 +4,9 @@
 // `Sem`), only with every operand, immediate and pc a constant.
 import type { CodeView, ControlFlow, JitIsa, RegisterFile } from "../../core/jit/isa.js";
 import type { TranslationContext } from "../../core/jit/context.js";
+import type { EmitCodeKey } from "../../core/jit/table.js";
 import type { Local, ModuleBuilder } from "../../core/wasm.js";
+import { codeKey } from "./code-memory.js";
 import { decoder } from "./decode.js";
 import {
   FIELDS,
@@ -47,6 +49,7 @@ function decoderFor(defs: readonly InsnDef[]): (insn: number) => InsnDef | undef
 export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   readonly state = { pc: S.PC, budget: S.BUDGET, stop: S.STOP };
   readonly registers = REGISTERS;
+  readonly emitCodeKey: EmitCodeKey | undefined;
   private readonly decodeWord: (insn: number) => InsnDef | undefined;
 
   constructor(
@@ -57,11 +60,12 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     private readonly mem: MemStrategy,
   ) {
     this.decodeWord = decoderFor(defs);
+    this.emitCodeKey = codeKey(mem);
   }
 
-  /** The 16-bit parcel at guest address `a`, or -1 when the hart cannot fetch it. */
+  /** The 16-bit parcel at guest address `a` (signed, see GuestInsn), or -1 when the hart cannot fetch it. */
   private parcel(a: number, code: CodeView): number {
-    const host = a >= 0 && a < 2 ** 32 ? code.host(a) : -1;
+    const host = Number.isSafeInteger(a) ? code.host(a) : -1;
     if (host < 0) return -1;
     const u8 = new Uint8Array(this.memory.buffer);
     return u8[host] | (u8[host + 1] << 8);
@@ -85,8 +89,11 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   controlFlow(i: RiscvInsn): ControlFlow {
     const flow = i.def.flow;
     if (!flow) return { kind: "fallthrough" };
-    if (flow.kind === "branch" || flow.kind === "jump")
-      return { kind: flow.kind, target: i.pc + immValue(i.insn, flow.offset) };
+    // jal and jalr writing a link register are calls: the callee comes back after them.
+    const link = flow.kind !== "branch" && fieldValue(i.insn, FIELDS.rd) !== 0 ? i.pc + i.len : undefined;
+    if (flow.kind === "branch") return { kind: "branch", target: i.pc + immValue(i.insn, flow.offset) };
+    if (flow.kind === "jump") return { kind: "jump", target: i.pc + immValue(i.insn, flow.offset), link };
+    if (flow.kind === "indirect") return { kind: "indirect", link };
     return { kind: flow.kind };
   }
 

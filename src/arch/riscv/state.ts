@@ -9,7 +9,7 @@ export const F = 256; // f0..f31, raw 64-bit patterns (binary32 values NaN-boxed
 export const PC = 512; // i64
 export const FFLAGS = 520; // i32, accrued exception flags (fcsr[4:0])
 export const FRM = 524; // i32, dynamic rounding mode (fcsr[7:5])
-// 528: unused
+export const PRIV = 528; // i32, the privilege the hart runs at (part of translations' code key)
 export const TLB_DATA = 532; // i32, host offset of the TLB set used by loads and stores
 export const TLB_FETCH = 536; // i32, host offset of the TLB set used by instruction fetch
 export const BUDGET = 540; // i32, instructions left in the current run slice
@@ -22,6 +22,7 @@ export const RES_VAL = 576; // i64, value loaded by the LR that made the reserva
 export const INSN = 584; // i32, raw bits of the instruction a helper is serving
 export const INSN_LEN = 588; // i32, its length in bytes
 export const FS_DIRTY = 592; // i32, set by FP instructions that write FP state; folded into mstatus.FS
+export const JIT_INSNS = 600; // i64 x 4, by privilege (U, S, -, M): instructions run in translated code
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

@@ -20,9 +20,28 @@ export function compileModule(bytes: Uint8Array): WebAssembly.Module {
   return module;
 }
 
-/** The counts as one line for stderr (`HARTWOOD_JIT_STATS=1`); `translations` when the caller knows it. */
-export function compileStatsLine(translations?: number): string {
+/** What a recompiler has done (its engine's counts). */
+export interface JitCounts {
+  /** Translations made. */
+  readonly translations: number;
+  /** Translations dropped because a store changed their code. */
+  readonly invalidations: number;
+  /** Times every translation was dropped. */
+  readonly flushes: number;
+  /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
+  readonly translatedInsns?: Readonly<Record<string, number>>;
+}
+
+/** The counts as one line for stderr (`HARTWOOD_JIT_STATS=1`), with the engine's when the caller has them. */
+export function compileStatsLine(counts?: Partial<JitCounts>): string {
   const c = compileStats;
-  const t = translations === undefined ? "" : `translations ${translations}, `;
+  const n = counts ?? {};
+  const t =
+    (n.translations === undefined ? "" : `translations ${n.translations}, `) +
+    (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
+    (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
+    Object.entries(n.translatedInsns ?? {})
+      .map(([mode, count]) => `run translated in ${mode} ${count}, `)
+      .join("");
   return `hartwood: jit stats: ${t}modules ${c.modules}, compile ${c.compileMs.toFixed(1)} ms, code ${c.wasmBytes} bytes\n`;
 }

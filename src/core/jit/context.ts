@@ -1,54 +1,62 @@
 // What an ISA's semantics emit through inside a translation, besides their own arithmetic:
-// guest registers as wasm locals (regcache.ts), jumps (a loop back to the start, a followed
-// jump, a skip forward, or an exit), and the bookkeeping around host calls (registers written
-// back, pc and budget saved before; budget rebased and registers reloaded after).
-import type { FunctionBuilder, Local } from "../wasm.js";
+// guest registers as wasm locals (regcache.ts), transfers of control (to a block of the same
+// translation, or out of it), and the bookkeeping around host calls (registers written back,
+// pc and budget saved before; budget rebased and registers reloaded after).
+//
+// The translation function (codegen.ts) is a dispatch loop around its blocks, laid out in
+// order inside nested wasm blocks: a jump to a block later in the layout is a `br` to it, a
+// jump to one earlier goes round the loop (a `br_table` on the block index), after checking
+// that the run budget still covers a whole pass and that nobody asked the hart to stop. The
+// budget local is what was left when the current block began.
+import { I64, type FunctionBuilder, type Local } from "../wasm.js";
 import type { ControlFlow, GuestInsn, HartStateLayout } from "./isa.js";
 import type { RegCache } from "./regcache.js";
+import type { Region } from "./region.js";
 import { JIT_CONTINUE } from "./table.js";
 
 /** The locals and facts one translation function is emitted with. */
-export interface TranslationFrame {
+export interface TranslationFrame<Insn extends GuestInsn> {
   readonly w: FunctionBuilder;
-  /** i32: the hart state's base; i32: the budget left; i64: the pc an exit goes to; i32: instructions run by this pass at an exit. */
+  /** i32: the hart state's base; i32: the budget left; i64: the pc an exit goes to; i32: instructions of the current block run at an exit; i32: the block the dispatch loop runs next. */
   readonly hart: Local;
   readonly budget: Local;
   readonly npc: Local;
   readonly done: Local;
-  /** The guest pc the translation starts at, and its length in instructions. */
-  readonly start: number;
-  readonly count: number;
+  readonly next: Local;
+  readonly region: Region<Insn>;
   readonly regs: RegCache;
-  /** Forward branches that skip within the translation: instruction index -> target index. */
-  readonly skips: ReadonlyMap<number, number>;
-  /** i32: instructions skipped in this pass (when there are skips). */
-  readonly skipped: Local | undefined;
 }
 
-export class TranslationContext {
+/** The wasm label of block `i`'s start (codegen.ts opens them). */
+export const blockLabel = (i: number): string => `b${i}`;
+
+export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   readonly w: FunctionBuilder;
   readonly hart: Local;
-  /** The instruction being emitted, its index, its control flow, and the pc of the next one in the translation. */
+  /** The block being emitted and its index in the layout; the instruction, its index in the block, and its control flow. */
+  private block = 0;
   private insn!: GuestInsn;
   private k = 0;
   private flow: ControlFlow = { kind: "fallthrough" };
-  private next: number | undefined;
+  /** Block index by start pc. */
+  private readonly indexOf = new Map<number, number>();
 
   constructor(
-    private readonly f: TranslationFrame,
+    private readonly f: TranslationFrame<Insn>,
     private readonly state: HartStateLayout,
   ) {
     this.w = f.w;
     this.hart = f.hart;
+    f.region.blocks.forEach((b, i) => this.indexOf.set(b.start, i));
   }
 
-  /** Starts instruction `k` of the translation. */
-  begin(k: number, insn: GuestInsn, flow: ControlFlow, next: GuestInsn | undefined): void {
+  /** Starts instruction `k` of block `block` (at the block depth its code runs at). */
+  begin(block: number, k: number, insn: GuestInsn, flow: ControlFlow): void {
+    this.baseDepth = this.w.blockDepth;
+    this.block = block;
+    this.k = k;
     this.insn = insn;
-    this.k = this.f.regs.k = k;
     this.flow = flow;
-    this.next = next?.pc;
-    this.f.regs.baseDepth = this.w.blockDepth;
   }
 
   /** The local caching guest register `reg` (reading it, or writing it when `write`). */
@@ -56,62 +64,75 @@ export class TranslationContext {
     return this.f.regs.local(this.w, reg, write);
   }
 
-  /** Pushes how many instructions this pass has run up to and including this one (i32). */
-  private charged(): void {
-    this.w.i32_const(this.k + 1);
-    if (this.f.skipped) this.w.get(this.f.skipped).i32_sub();
-  }
-
   /**
    * The instruction transfers control (taken): to its declared target when it has one, else
    * to the i64 `target` pushes.
    */
   jump(target: () => void): void {
-    const { w, skipped } = this.f;
     const to = this.flow.kind === "branch" || this.flow.kind === "jump" ? this.flow.target : undefined;
-    if (to === this.f.start) return this.loopBack();
-    if (to !== undefined && to === this.next) return; // a followed jump: the translation goes on there
-    const skipTo = this.f.skips.get(this.k);
-    if (skipTo !== undefined && skipped) {
-      // A forward branch to code later in this translation: skip to it.
-      w.get(skipped)
-        .i32_const(skipTo - this.k - 1)
-        .i32_add()
-        .set(skipped);
-      w.br(`skip${this.k}`);
-      return;
+    if (to !== undefined) return this.goTo(to);
+    const { w, region } = this.f;
+    // An indirect jump: to a return site of this translation (or, in a small one, any block)
+    // it stays inside; elsewhere it leaves.
+    const t = w.local(I64);
+    target();
+    w.set(t);
+    for (const [i, b] of region.blocks.entries()) {
+      if (!region.returnSites.has(b.start) && region.blocks.length > SMALL_REGION) continue;
+      w.get(t).i64_const(b.start).i64_eq().if_();
+      this.enter(i);
+      w.end();
     }
-    if (to !== undefined) w.i64_const(to);
-    else target();
-    w.set(this.f.npc);
+    w.get(t).set(this.f.npc);
+    w.release(t);
     this.leave();
   }
 
-  /** Back to the start: loop here while the slice lasts and nobody asks to stop. */
-  private loopBack(): void {
-    const { w, hart, budget, skipped, regs } = this.f;
-    w.get(budget);
-    this.charged();
-    w.i32_sub().set(budget);
-    if (skipped) w.i32_const(0).set(skipped);
-    w.get(budget).i32_const(this.f.count).i32_lt_s();
-    w.get(hart).i32_load(this.state.stop).i32_or();
-    w.if_();
-    regs.writeBack(w, hart, this.k);
-    w.get(hart).i64_const(this.f.start).i64_store(this.state.pc);
-    w.get(hart).get(budget).i32_store(this.state.budget);
-    w.i32_const(JIT_CONTINUE).return_();
-    w.end();
-    regs.lastBackEdge = Math.max(regs.lastBackEdge, this.k);
-    if (regs.iterated) w.i32_const(1).set(regs.iterated);
-    w.br("top");
+  /** After the last instruction of a block that falls through (or did not take its branch). */
+  endBlock(): void {
+    this.goTo(this.insn.pc + this.insn.len);
   }
 
-  /** Leaves through the exit block, this instruction done; the jump target is in npc. */
+  /** Control goes to guest pc `pc`: a block of this translation, or out. */
+  private goTo(pc: number): void {
+    const i = this.indexOf.get(pc);
+    if (i !== undefined) return this.enter(i);
+    this.w.i64_const(pc).set(this.f.npc);
+    this.leave();
+  }
+
+  /** Charges the current block's instructions run so far and goes to block `i`. */
+  private enter(i: number): void {
+    const { w, hart, budget, next, region } = this.f;
+    w.get(budget)
+      .i32_const(this.k + 1)
+      .i32_sub()
+      .set(budget);
+    if (i > this.block) {
+      if (i > this.block + 1 || !this.atBlockEnd()) w.br(blockLabel(i));
+      return; // the next block in the layout begins right after this one
+    }
+    // Back in the layout: round the loop while the budget covers a whole pass and nobody asks to stop.
+    w.get(budget).i32_const(region.size).i32_lt_s();
+    w.get(hart).i32_load(this.state.stop).i32_or();
+    w.if_();
+    w.i64_const(region.blocks[i].start).set(this.f.npc);
+    w.i32_const(0).set(this.f.done);
+    w.br("exit");
+    w.end();
+    w.i32_const(i).set(next);
+    w.br("dispatch");
+  }
+
+  /** True when control reaching this point of the code falls into the next block's code (no `if` or block of the instruction open). */
+  private atBlockEnd(): boolean {
+    return this.w.blockDepth === this.baseDepth;
+  }
+  private baseDepth = 0;
+
+  /** Leaves through the exit block, this instruction done; the target is in npc. */
   private leave(): void {
-    this.f.regs.writeBack(this.w, this.hart, this.k);
-    this.charged();
-    this.w.set(this.f.done);
+    this.w.i32_const(this.k + 1).set(this.f.done);
     this.w.br("exit");
   }
 
@@ -124,11 +145,13 @@ export class TranslationContext {
   /** Before a host call: the host (a signal frame, a trap) sees every register, this pc and the budget. */
   beforeHostCall(): void {
     const { w, hart, budget } = this.f;
-    this.f.regs.writeBack(w, hart, this.k - 1);
+    this.f.regs.writeBack(w, hart);
     w.get(hart).i64_const(this.insn.pc).i64_store(this.state.pc);
-    w.get(hart).get(budget);
-    this.charged();
-    w.i32_sub().i32_store(this.state.budget);
+    w.get(hart)
+      .get(budget)
+      .i32_const(this.k + 1)
+      .i32_sub()
+      .i32_store(this.state.budget);
   }
 
   /** The host has set a new pc in the state (a trap, a redirect): the interpreter goes on there. */
@@ -139,9 +162,14 @@ export class TranslationContext {
   /** After a helper, which may have changed the budget (a blocking syscall) and any register. */
   afterHelper(): void {
     const { w, hart, budget } = this.f;
-    w.get(hart).i32_load(this.state.budget);
-    this.charged();
-    w.i32_add().set(budget);
-    this.f.regs.reloadAll(w, hart);
+    w.get(hart)
+      .i32_load(this.state.budget)
+      .i32_const(this.k + 1)
+      .i32_add()
+      .set(budget);
+    this.f.regs.loadAll(w, hart);
   }
 }
+
+/** A translation with at most this many blocks lets an indirect jump reach any of them. */
+const SMALL_REGION = 8;

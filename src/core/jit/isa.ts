@@ -3,8 +3,13 @@
 // state keeps the pc, the run budget and the registers translations cache in wasm locals.
 import type { ModuleBuilder } from "../wasm.js";
 import type { TranslationContext } from "./context.js";
+import type { EmitCodeKey } from "./table.js";
 
-/** A decoded guest instruction: the recompiler needs its address and length; the rest is the ISA's. */
+/**
+ * A decoded guest instruction: the recompiler needs its address and length; the rest is the
+ * ISA's. Pcs are 64-bit values held as signed integers, exact while |pc| < 2^53 (code at the
+ * top of the address space, such as a kernel's, is small and negative).
+ */
 export interface GuestInsn {
   readonly pc: number;
   readonly len: number;
@@ -13,21 +18,29 @@ export interface GuestInsn {
 /**
  * Where an instruction sends control. `branch` may go to `target` or fall through; `jump`
  * always goes to `target`; `indirect` goes where a register says; `stop` may change what code
- * means (a privilege or translation change, a fence.i), so a translation ends after it.
+ * means (a privilege or translation change, a fence.i), so a translation ends after it. A
+ * jump that is a call says where its callee returns to (`link`).
  */
 export type ControlFlow =
   | { readonly kind: "fallthrough" }
   | { readonly kind: "branch"; readonly target: number }
-  | { readonly kind: "jump"; readonly target: number }
-  | { readonly kind: "indirect" }
+  | { readonly kind: "jump"; readonly target: number; readonly link?: number }
+  | { readonly kind: "indirect"; readonly link?: number }
   | { readonly kind: "stop" };
 
 /** Code as one hart fetches it now. */
 export interface CodeView {
   /** Host offset of the bytes at guest pc, or -1 when the hart could not fetch them. */
   host(pc: number): number;
-  /** The bytes [pc, pc + bytes) hold translated code now: a store there must flush. */
-  protect(pc: number, bytes: number): void;
+  /** The code key (table.ts) of guest pc for the hart now, or -1 when it cannot fetch there. */
+  key(pc: number): number;
+  /** When set, a translation keeps to the page (of this many bytes) its first instruction is in. */
+  readonly pageBytes?: number;
+  /**
+   * The bytes [pc, pc + bytes) hold translated code now: a store there must flush. Returns the
+   * page to name in `CodeMemory.onStore` when only that page's translations go with a store.
+   */
+  protect(pc: number, bytes: number): number | undefined;
 }
 
 /** Where translations read guest code, and how they learn that it changed. */
@@ -35,6 +48,8 @@ export interface CodeMemory<Hart> {
   view(hart: Hart): CodeView;
   /** The translations are gone: stores need not be watched any more. */
   unprotectAll(): void;
+  /** The translations from `page` (as protect named it) are gone. */
+  unprotect?(page: number): void;
   /** True when a store to [addr, addr + bytes) would change translated code, where the host must ask. */
   isCode?(addr: number, bytes: number): boolean;
 }
@@ -69,4 +84,6 @@ export interface JitIsa<Insn extends GuestInsn> {
    * precede its function), and returns how to emit one instruction into that function.
    */
   emitterFor(m: ModuleBuilder): (t: TranslationContext) => (insn: Insn) => void;
+  /** Emits the code key of a pc (CodeView.key's wasm side); undefined when every key is 0. */
+  readonly emitCodeKey?: EmitCodeKey;
 }

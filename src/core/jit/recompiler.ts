@@ -2,11 +2,15 @@
 // translation table (table.ts). Fetch and decode go through the ISA, the region follows the
 // control flow its definitions declare (region.ts), the ISA emits each instruction's
 // semantics (codegen.ts), and the pages the code came from are watched so that a store there
-// flushes every translation (CodeMemory).
+// flushes every translation (CodeMemory). Requests are batched: one wasm module holds the
+// translations of every region asked for since the last one was built (compiling and
+// instantiating a module costs far more than a function in it), built when the engine
+// returns to the host, when a batch is full or old, or when a pending pc is asked for again.
 import { compileModule } from "./compile-stats.js";
-import { emitTranslation } from "./codegen.js";
+import { emitTranslations, type TranslationRequest } from "./codegen.js";
+import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
-import { discoverRegion, type Region } from "./region.js";
+import { discoverRegion } from "./region.js";
 import { TranslationTable, type JitLayout } from "./table.js";
 
 export interface RecompilerOptions {
@@ -17,17 +21,46 @@ export interface RecompilerOptions {
   readonly strict?: boolean;
 }
 
+/** Translations in one module at most. */
+const MAX_BATCH = 64;
+/** A batch older than this is built at the next request (milliseconds). */
+const MAX_BATCH_AGE_MS = 2;
+
 const underTests = (): boolean => typeof process !== "undefined" && process.env?.VITEST !== undefined;
+
+/** A region found and watched, waiting for the next module. */
+interface Pending<Insn extends GuestInsn> extends TranslationRequest<Insn> {
+  readonly key: number;
+  /** The pages protect named (those whose stores drop this translation alone). */
+  readonly pages: readonly number[];
+}
+
+/** What an installed slot holds, for dropping it when its page is written. */
+interface Installed {
+  readonly pc: number;
+  readonly key: number;
+  readonly pages: readonly number[];
+}
 
 /** Translates guest code to wasm functions and keeps the table of translations. */
 export class Recompiler<Hart, Insn extends GuestInsn> {
   readonly table: TranslationTable;
-  /** Translations made since the start, and flushes (for statistics). */
+  /** For statistics: translations made, whole flushes, and translations dropped because their page was written. */
   translations = 0;
   flushes = 0;
+  invalidations = 0;
   private readonly strict: boolean;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
   private readonly failed = new Set<number>();
+  /** Regions waiting for the next module, their pcs, and when the first came. */
+  private pending: Pending<Insn>[] = [];
+  private readonly pendingPcs = new Set<number>();
+  private pendingSince = 0;
+  /** By slot, what was installed there; by page, the slots installed from it. */
+  private readonly installed = new Map<number, Installed>();
+  private readonly slotsOfPage = new Map<number, Set<number>>();
+  /** The function translations chain through (dispatch.ts). */
+  private readonly dispatch: WebAssembly.ExportValue;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -40,16 +73,46 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ) {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    const dispatcher = new WebAssembly.Instance(
+      new WebAssembly.Module(buildDispatch(layout, isa.state, isa.emitCodeKey, shared) as BufferSource),
+      { env: { memory, table: this.table.functions } },
+    );
+    this.dispatch = dispatcher.exports.dispatch as WebAssembly.ExportValue;
     this.flush();
     this.flushes = 0;
   }
 
   /** Forgets every translation (code may have changed). */
   flush(): void {
+    this.pending = [];
+    this.pendingPcs.clear();
+    this.installed.clear();
+    this.slotsOfPage.clear();
     this.table.clear();
     this.code.unprotectAll();
     this.failed.clear(); // the code may be other code now
     this.flushes++;
+  }
+
+  /** A store changed `page` (as CodeView.protect named it): its translations, made or waiting, go. */
+  invalidatePage(page: number): void {
+    const slots = this.slotsOfPage.get(page);
+    for (const slot of slots ?? []) {
+      const t = this.installed.get(slot);
+      if (!t) continue;
+      this.table.evict(slot, t.pc, t.key);
+      this.forget(slot, t);
+      this.invalidations++;
+    }
+    this.slotsOfPage.delete(page);
+    if (this.pending.some((p) => p.pages.includes(page))) {
+      this.pending = this.pending.filter((p) => !p.pages.includes(page));
+      this.pendingPcs.clear();
+      for (const p of this.pending) this.pendingPcs.add(p.start);
+    }
+    this.failed.clear(); // the code may be other code now
+    this.code.unprotect?.(page);
   }
 
   /** True when a store to [addr, addr + bytes) would change translated code (user mode's slow path asks). */
@@ -57,37 +120,78 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     return this.code.isCode?.(addr, bytes) ?? false;
   }
 
-  /** Translates the code at guest pc `pc` of `hart` into its slot; leaves the slot alone if there is nothing to run. */
+  /**
+   * Asks for a translation of the code at guest pc `pc` (64 bits) of `hart`, for the code key
+   * the hart has there now: its region is found and watched now, and its function built with
+   * the batch (`commit`). Nothing to run leaves the slot alone.
+   */
   translate(pc: bigint, hart: Hart): void {
-    if (pc >= 2n ** 32n) return; // translations keep pcs in JS numbers: only the low 4 GiB
-    if (this.table.holds(pc)) return;
-    const start = Number(pc);
+    const start = Number(BigInt.asIntN(64, pc));
+    if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
     if (this.failed.has(start)) return;
+    if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
+    const key = view.key(start);
+    if (key === -1 || this.table.holds(start, key)) return;
     const region = discoverRegion(this.isa, start, view);
-    if (region.insns.length === 0) return;
-    const run = this.build(start, region);
-    if (!run) return;
-    // Stores to these pages now reach the host, which drops the translations.
-    for (const i of region.insns) view.protect(i.pc, i.len);
-    this.table.install(pc, run, region.insns.length);
-    this.translations++;
+    if (region.size === 0) return;
+    // Stores to these pages now reach the host, which drops the translations (and the batch).
+    const pages = new Set<number>();
+    for (const b of region.blocks)
+      for (const i of b.insns) {
+        const page = view.protect(i.pc, i.len);
+        if (page !== undefined) pages.add(page);
+      }
+    const now = performance.now();
+    if (this.pending.length === 0) this.pendingSince = now;
+    this.pending.push({ start, region, key, pages: [...pages] });
+    this.pendingPcs.add(start);
+    if (this.pending.length >= MAX_BATCH || now - this.pendingSince > MAX_BATCH_AGE_MS) this.commit();
   }
 
-  /** The translation's function, or undefined when it failed to build (outside the tests). */
-  private build(start: number, region: Region<Insn>): (() => number) | undefined {
+  /** Builds the pending translations into one module and installs them. */
+  commit(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.pendingPcs.clear();
+    const functions = this.build(batch);
+    if (!functions) return;
+    batch.forEach((p, i) => {
+      const slot = this.table.install(p.start, p.key, functions[i], p.region.size);
+      const old = this.installed.get(slot);
+      if (old) this.forget(slot, old);
+      this.installed.set(slot, { pc: p.start, key: p.key, pages: p.pages });
+      for (const page of p.pages) {
+        let slots = this.slotsOfPage.get(page);
+        if (!slots) this.slotsOfPage.set(page, (slots = new Set()));
+        slots.add(slot);
+      }
+    });
+    this.translations += batch.length;
+  }
+
+  /** `slot` no longer holds `t`. */
+  private forget(slot: number, t: Installed): void {
+    this.installed.delete(slot);
+    for (const page of t.pages) this.slotsOfPage.get(page)?.delete(slot);
+  }
+
+  /** The translations' functions, or undefined when the module failed to build (outside the tests). */
+  private build(batch: readonly TranslationRequest<Insn>[]): (() => number)[] | undefined {
     try {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-      const module = compileModule(emitTranslation(this.isa, target, start, region));
-      const env = { memory: this.memory, table: this.table.functions };
+      const module = compileModule(emitTranslations(this.isa, target, batch));
+      const env = { memory: this.memory, dispatch: this.dispatch };
       const instance = new WebAssembly.Instance(module, { env, host: this.imports });
-      return instance.exports.run as () => number;
+      return batch.map((_, i) => instance.exports[`t${i}`] as () => number);
     } catch (e) {
       if (this.strict) throw e;
-      this.failed.add(start);
-      console.error(
-        `hartwood: recompiler: the code at 0x${start.toString(16)} stays interpreted: ${String(e)}`,
-      );
+      for (const { start } of batch) {
+        this.failed.add(start);
+        const at = BigInt.asUintN(64, BigInt(start)).toString(16);
+        console.error(`hartwood: recompiler: the code at 0x${at} stays interpreted: ${String(e)}`);
+      }
       return undefined;
     }
   }

@@ -1,72 +1,104 @@
-// Which code one translation covers. It follows the code from its start through jumps (calls
-// and gotos) up to an indirect jump, code the hart cannot fetch or decode, or MAX_INSNS
-// instructions; the translation's code ends at its first `stop` instruction (lastEmitted).
+// Which code one translation covers: the code reachable from its entry (through branches both
+// ways, jumps, and the return addresses of calls), up to MAX_INSNS instructions, an indirect
+// jump, code the hart cannot fetch or decode, or (where the code view asks) the end of the
+// entry's page. It is cut into basic blocks, so that jumps between them stay inside the
+// translation and guest registers stay in wasm locals across a whole loop nest or function.
 // Where each instruction sends control comes from its definition (JitIsa.controlFlow); the
 // recompiler knows no opcode.
 import type { CodeView, ControlFlow, GuestInsn, JitIsa } from "./isa.js";
 
 /** Instructions in one translation at most. */
-export const MAX_INSNS = 96;
+export const MAX_INSNS = 32;
 
-export interface Region<Insn extends GuestInsn> {
+/** Straight-line code: control enters at its first instruction and leaves after its last. */
+export interface Block<Insn extends GuestInsn> {
+  readonly start: number;
   readonly insns: readonly Insn[];
   /** The control flow of each instruction, by index. */
   readonly flows: readonly ControlFlow[];
 }
 
-/** The instructions from `pc` on, following jumps, up to an indirect jump, a jump back into them, or code the hart could not fetch. */
+export interface Region<Insn extends GuestInsn> {
+  /** In layout order; the first starts at the entry. */
+  readonly blocks: readonly Block<Insn>[];
+  /** Instructions in all blocks. */
+  readonly size: number;
+  /** Pcs where a call's callee returns (an indirect jump there stays in the translation). */
+  readonly returnSites: ReadonlySet<number>;
+}
+
+interface Decoded<Insn> {
+  readonly insn: Insn;
+  readonly flow: ControlFlow;
+}
+
+/** The blocks reachable from `pc` as `code` fetches them. */
 export function discoverRegion<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
   pc: number,
   code: CodeView,
 ): Region<Insn> {
-  const insns: Insn[] = [];
-  const flows: ControlFlow[] = [];
-  const seen = new Set<number>();
-  let at = pc;
-  while (insns.length < MAX_INSNS) {
-    const insn = isa.decode(at, code);
-    if (!insn) break; // the interpreter raises the fault
-    const flow = isa.controlFlow(insn);
-    insns.push(insn);
-    flows.push(flow);
-    seen.add(at);
-    if (flow.kind === "indirect") break;
-    if (flow.kind === "jump") {
-      // The code there continues this translation, unless it is already part of it.
-      if (seen.has(flow.target)) break;
-      at = flow.target;
-    } else at += insn.len;
+  const page = code.pageBytes;
+  const firstPage = page === undefined ? 0 : Math.floor(pc / page);
+  const inPage = (a: number) => page === undefined || Math.floor(a / page) === firstPage;
+  const decoded = new Map<number, Decoded<Insn>>();
+  const leaders = new Set<number>([pc]);
+  const returnSites = new Set<number>();
+  const queue = [pc]; // breadth first: the code nearest the entry comes in first
+  const lead = (t: number) => {
+    if (!inPage(t)) return;
+    leaders.add(t);
+    queue.push(t);
+  };
+  for (let q = 0; q < queue.length && decoded.size < MAX_INSNS; q++) {
+    for (let at = queue[q]; decoded.size < MAX_INSNS;) {
+      if (decoded.has(at)) {
+        leaders.add(at); // reached again by falling through: a block starts here
+        break;
+      }
+      const insn = isa.decode(at, code);
+      if (!insn || !inPage(at + insn.len - 1)) break; // the interpreter raises the fault
+      const flow = isa.controlFlow(insn);
+      decoded.set(at, { insn, flow });
+      const next = at + insn.len;
+      if (flow.kind === "fallthrough") {
+        if (!inPage(next)) break;
+        at = next;
+        continue;
+      }
+      if (flow.kind === "branch") {
+        lead(next);
+        lead(flow.target);
+      } else if (flow.kind === "jump" || flow.kind === "indirect") {
+        if (flow.kind === "jump") lead(flow.target);
+        if (flow.link !== undefined && inPage(flow.link)) {
+          returnSites.add(flow.link);
+          lead(flow.link);
+        }
+      }
+      break;
+    }
   }
-  return { insns, flows };
-}
-
-/**
- * Conditional branches whose target comes later in the translation: they skip forward inside
- * it instead of leaving it. Their ranges must nest (wasm blocks do); a branch that would not
- * is left to exit. Instruction index -> index of its target.
- */
-export function forwardSkips<Insn extends GuestInsn>(region: Region<Insn>): Map<number, number> {
-  const { insns, flows } = region;
-  const last = lastEmitted(region);
-  const index = new Map(insns.map((i, k) => [i.pc, k]));
-  const skips = new Map<number, number>();
-  const open: number[] = []; // ends of the enclosing skips, innermost last
-  for (let k = 0; k <= last; k++) {
-    while (open.length && open[open.length - 1] <= k) open.pop();
-    const flow = flows[k];
-    if (flow.kind !== "branch") continue;
-    const t = index.get(flow.target);
-    if (t === undefined || t <= k + 1 || t > last) continue;
-    if (open.length && t > open[open.length - 1]) continue;
-    skips.set(k, t);
-    open.push(t);
+  const blocks: Block<Insn>[] = [];
+  let size = 0;
+  for (const start of leaders) {
+    if (!decoded.has(start)) continue;
+    const insns: Insn[] = [];
+    const flows: ControlFlow[] = [];
+    for (let at = start; ;) {
+      const d = decoded.get(at);
+      if (!d) break;
+      insns.push(d.insn);
+      flows.push(d.flow);
+      at += d.insn.len;
+      if (d.flow.kind !== "fallthrough" || leaders.has(at)) break;
+    }
+    blocks.push({ start, insns, flows });
+    size += insns.length;
   }
-  return skips;
-}
-
-/** The index of the last instruction a translation of `region` emits: the first stop, or its end. */
-export function lastEmitted<Insn extends GuestInsn>(region: Region<Insn>): number {
-  const stop = region.flows.findIndex((f) => f.kind === "stop");
-  return stop >= 0 ? stop : region.insns.length - 1;
+  // The entry first, then the code after it in address order, then the code before it: most
+  // jumps then go forward in the layout (cheap), and loops back (checked for the budget).
+  const after = (b: Block<Insn>) => b.start >= pc;
+  blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
+  return { blocks, size, returnSites };
 }

@@ -1,9 +1,14 @@
-// The translation table: a direct-mapped cache of translations keyed by guest pc. Each slot
-// has a tag (the guest pc translated there), a counter of taken jumps to pcs of that slot
-// (hotness.ts) and the budget a call of its translation needs, all in wasm memory so that
-// the interpreter and translations read them inline; the functions themselves sit in the
-// same slot of a WebAssembly.Table, called through call_indirect.
-import type { FunctionBuilder, Local } from "../wasm.js";
+// The translation table: a direct-mapped cache of translations keyed by guest pc and a code
+// key. Each slot has a tag (the guest pc translated there, 64 bits), the key (what else the
+// code's meaning depends on, as the ISA computes it: on RISC-V with address translation, the
+// host page the pc is fetched from and the privilege), a counter of taken jumps to pcs of
+// that slot (hotness.ts) and the budget a call of its translation needs, all in wasm memory
+// so that the interpreter and translations read them inline; the functions themselves sit
+// in the same slot of a WebAssembly.Table, called through call_indirect. A translation runs
+// only when the tag and the key both match what the hart would fetch now, so a change of
+// address space, mapping or privilege needs no flush: the old translations wait unused
+// until their context comes back.
+import { I32, type FunctionBuilder, type Local } from "../wasm.js";
 
 /** Slots of the translation table (a power of two). */
 export const JIT_SLOTS = 4096;
@@ -16,18 +21,36 @@ export interface JitLayout {
   readonly counters: number;
   /** JIT_SLOTS i32: the budget a call of each slot's translation needs (its length). */
   readonly needs: number;
+  /** JIT_SLOTS i32: the code key each slot's translation was made for. */
+  readonly keys: number;
 }
-export const JIT_TABLE_BYTES = JIT_SLOTS * 16;
+export const JIT_TABLE_BYTES = JIT_SLOTS * 20;
 
-/** The table's three arrays, laid out from `base` (JIT_TABLE_BYTES long). */
+/** The table's four arrays, laid out from `base` (JIT_TABLE_BYTES long). */
 export function jitLayoutAt(base: number): JitLayout {
-  return { tags: base, counters: base + JIT_SLOTS * 8, needs: base + JIT_SLOTS * 12 };
+  return {
+    tags: base,
+    counters: base + JIT_SLOTS * 8,
+    needs: base + JIT_SLOTS * 12,
+    keys: base + JIT_SLOTS * 16,
+  };
 }
+
+/**
+ * Emits the code key of the guest pc in i64 local `pc` for the hart whose state starts at
+ * i32 local `hart` (an i32; one no installed translation has when the hart cannot fetch
+ * there without the host). Undefined when every translation has the same key (0).
+ */
+export type EmitCodeKey = (w: FunctionBuilder, hart: Local, pc: Local) => void;
 
 /** What a translation returns when the interpreter is to go on at the pc in the state. */
 export const JIT_CONTINUE = -1;
 
-/** The slot of guest pc `pc`: its halfword index folded with the bits above the table's reach. */
+/**
+ * The slot of guest pc `pc` (a 64-bit value held as a signed integer, exact below 2^53 in
+ * magnitude; `>>>` takes its low 32 bits as the wasm side's i32.wrap does): its halfword index
+ * folded with the bits above the table's reach.
+ */
 export function jitSlot(pc: number): number {
   return ((pc >>> 1) ^ (pc >>> 15)) & (JIT_SLOTS - 1);
 }
@@ -42,22 +65,31 @@ export function emitSlot(w: FunctionBuilder, pc: Local): void {
 }
 
 /**
- * Pushes whether the translation in slot `slot` (i32 local) is for guest pc `pc` (i64 local)
- * and can run a whole pass on `budget` (i32 local).
+ * Pushes whether the translation in slot `slot` (i32 local) is for guest pc `pc` (i64 local),
+ * can run a whole pass on `budget` (i32 local) and was made for the code key `key` emits
+ * (evaluated only when the rest holds).
  */
 export function emitCanRun(
   w: FunctionBuilder,
   layout: JitLayout,
-  slot: Local,
-  pc: Local,
-  budget: Local,
+  at: { readonly slot: Local; readonly pc: Local; readonly budget: Local; readonly hart: Local },
+  key: EmitCodeKey | undefined,
 ): void {
+  const { slot, pc, budget, hart } = at;
   w.get(slot).i32_const(3).i32_shl().i64_load(layout.tags).get(pc).i64_eq();
   w.get(budget).get(slot).i32_const(2).i32_shl().i32_load(layout.needs).i32_ge_s();
   w.i32_and();
+  if (!key) return;
+  w.if_(I32);
+  w.get(slot).i32_const(2).i32_shl().i32_load(layout.keys);
+  key(w, hart, pc);
+  w.i32_eq();
+  w.else_();
+  w.i32_const(0);
+  w.end();
 }
 
-/** The table's host side: the function table, and the tags and counters in wasm memory. */
+/** The table's host side: the function table, and the tags, keys and counters in wasm memory. */
 export class TranslationTable {
   readonly functions = new WebAssembly.Table({ element: "anyfunc", initial: JIT_SLOTS });
 
@@ -70,22 +102,35 @@ export class TranslationTable {
     return new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS);
   }
 
+  private keys(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.layout.keys, JIT_SLOTS);
+  }
+
   /** Empties every slot and restarts every hotness count. */
   clear(): void {
     this.tags().fill(-1n);
     new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
   }
 
-  /** True when `pc`'s slot holds its translation. */
-  holds(pc: bigint): boolean {
-    return this.tags()[jitSlot(Number(pc))] === pc;
+  /** True when `pc`'s slot holds its translation for code key `key`. */
+  holds(pc: number, key: number): boolean {
+    const slot = jitSlot(pc);
+    return this.tags()[slot] === BigInt(pc) && this.keys()[slot] === key;
   }
 
-  /** Puts the translation of `pc` in its slot; a call needs `needs` of budget. */
-  install(pc: bigint, run: () => number, needs: number): void {
-    const slot = jitSlot(Number(pc));
+  /** Puts the translation of `pc` for `key` in its slot (returned); a call needs `needs` of budget. */
+  install(pc: number, key: number, run: () => number, needs: number): number {
+    const slot = jitSlot(pc);
     this.functions.set(slot, run);
-    this.tags()[slot] = pc;
+    this.tags()[slot] = BigInt(pc);
+    this.keys()[slot] = key;
     new Int32Array(this.memory.buffer, this.layout.needs, JIT_SLOTS)[slot] = needs;
+    return slot;
+  }
+
+  /** Empties `slot` if it still holds the translation of `pc` for `key`. */
+  evict(slot: number, pc: number, key: number): void {
+    const tags = this.tags();
+    if (tags[slot] === BigInt(pc) && this.keys()[slot] === key) tags[slot] = -1n;
   }
 }

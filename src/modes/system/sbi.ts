@@ -208,8 +208,8 @@ export class BuiltinSbi {
     if (!ts) return err(SBI_ERR_INVALID_PARAM);
     // Harts share this thread: the other harts are between instructions, so acting now is enough.
     for (const t of ts) {
-      if (fid === 0) t.codeChanged?.();
-      else t.mmu.flushTranslated();
+      // remote fence.i: every store to translated code already reached the host (hart.ts)
+      if (fid !== 0) t.mmu.flushTranslated();
     }
     return ok();
   }

@@ -2,6 +2,7 @@
 // devices, a generated device tree, and one of three firmwares: the built-in SBI, none (the
 // kernel starts in M-mode), or a firmware file such as OpenSBI's fw_jump or fw_dynamic.
 import { closeSync, fstatSync, openSync } from "node:fs";
+import type { JitCounts } from "../../core/jit/compile-stats.js";
 import { createRiscvCpu, riscv64 } from "../../arch/riscv/plugin.js";
 import type { Hart } from "../../arch/riscv/hart.js";
 import { PRV_M } from "../../arch/riscv/priv.js";
@@ -101,6 +102,7 @@ function hartTimers(harts: readonly Hart[], now: () => number): Timed {
 
 export class VirtBoard {
   readonly machine: Machine;
+  private readonly cpu: Cpu;
   readonly harts: readonly Hart[];
   readonly uart: Uart16550;
   /** The device tree handed to the firmware or kernel. */
@@ -141,6 +143,7 @@ export class VirtBoard {
       { poll: () => rtc.poll(), msUntilDue: () => rtc.nextDeadlineMs() },
       hartTimers(harts, () => clint.now()),
     ];
+    this.cpu = cpu;
     this.machine = new Machine({ phys, cpu, devices, timed });
     if (builtin) {
       const s = (sbi = new BuiltinSbi({
@@ -292,6 +295,17 @@ export class VirtBoard {
   }
 
   /** Closes the drives (their data was already flushed where the guest asked). */
+  instret(): number {
+    let n = 0;
+    for (let h = 0; h < this.cpu.hartCount; h++) n += this.cpu.instret(h);
+    return n;
+  }
+
+  /** What the recompiler has done, when it is on. */
+  jitCounts(): JitCounts | undefined {
+    return this.cpu.jitCounts();
+  }
+
   close(): void {
     for (const fd of this.fds.splice(0)) closeSync(fd);
   }

@@ -502,6 +502,9 @@ export class UserProcess {
   }
 
   private syscall(t: Thread): void {
+    // Translations asked for before the call are built now, so that what the call does to
+    // memory (mprotect, munmap, a signal) meets them as it would without batching.
+    this.cpu.jit?.commit();
     const nr = t.xLo(17);
     const def = nr >= 0 ? TABLE[nr] : undefined;
     const call = this.strace ? formatCall(this, t, nr, def) : "";

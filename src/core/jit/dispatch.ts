@@ -1,0 +1,39 @@
+// Chaining: a translation that leaves tail-calls `dispatch(hart, budget, next pc)`, which runs
+// the next pc's translation in place when the table has one for it that fits the budget (and
+// nobody asked the hart to stop), else saves the pc and budget and returns to the engine. It
+// is its own small module, the only one besides the interpreter that imports the table:
+// translation modules import this function instead (see codegen.ts).
+import { I32, I64, ModuleBuilder } from "../wasm.js";
+import type { HartStateLayout } from "./isa.js";
+import { emitCanRun, emitSlot, JIT_CONTINUE, JIT_SLOTS, type EmitCodeKey, type JitLayout } from "./table.js";
+
+/** The dispatcher's type, as translation modules import it. */
+export const DISPATCH_PARAMS = [I32, I32, I64] as const;
+
+export function buildDispatch(
+  layout: JitLayout,
+  state: HartStateLayout,
+  key: EmitCodeKey | undefined,
+  shared: boolean,
+): Uint8Array {
+  const m = new ModuleBuilder();
+  m.importMemory("env", "memory", 1, 65536, shared);
+  m.importTable("env", "table", JIT_SLOTS);
+  const blockType = m.funcType([I32, I32], [I32]);
+  const [, w] = m.func([...DISPATCH_PARAMS], [I32], "dispatch");
+  const hart = w.param(0);
+  const budget = w.param(1);
+  const pc = w.param(2);
+  const slot = w.local(I32);
+  emitSlot(w, pc);
+  w.set(slot);
+  emitCanRun(w, layout, { slot, pc, budget, hart }, key);
+  w.get(hart).i32_load(state.stop).i32_eqz().i32_and();
+  w.if_();
+  w.get(hart).get(budget).get(slot).return_call_indirect(blockType);
+  w.end();
+  w.get(hart).get(pc).i64_store(state.pc);
+  w.get(hart).get(budget).i32_store(state.budget);
+  w.i32_const(JIT_CONTINUE);
+  return m.encode();
+}
