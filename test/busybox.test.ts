@@ -249,3 +249,26 @@ describe.concurrent("busybox applets give the same result on qemu-riscv64 and Ha
     });
   }
 });
+
+test("a host path the guest cannot see gets one hint naming --bind; with the bind the guest reads it", async () => {
+  // The scratch directory is under the host's /tmp, which is private to the guest (the guest
+  // starts in the repository, which it sees).
+  const file = join(scratch, "hint.txt");
+  writeFileSync(file, "seen\n");
+  const run = (binds: string[]) =>
+    runIn(
+      process.execPath,
+      [HARTWOOD, "run", "--ro-bind", dirname(busybox), ...binds, busybox, "cat", file],
+      ROOT,
+      links,
+      "",
+      RUN_TIMEOUT_MS,
+    );
+  const hidden = await run([]);
+  expect(hidden.status).toBe(1);
+  expect(hidden.stderr).toContain("No such file");
+  const hints = hidden.stderr.split("\n").filter((l) => l.startsWith("hartwood:"));
+  expect(hints).toEqual([`hartwood: ${file} exists on the host but not in the guest's file namespace; --bind ${scratch} exposes it`]); // prettier-ignore
+  const bound = await run(["--bind", scratch]);
+  expect(bound).toEqual({ status: 0, stdout: "seen\n", stderr: "" });
+});

@@ -1,6 +1,6 @@
 // User mode's entry point: run a riscv64 Linux ELF like qemu-riscv64 does, inside a file
 // namespace of the user's choosing (vfs.ts).
-import { closeSync, constants as fsConstants, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs"; // prettier-ignore
+import { closeSync, constants as fsConstants, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from "node:fs"; // prettier-ignore
 import { tmpdir } from "node:os";
 import { posix, resolve } from "node:path";
 import { UserError } from "../../core/errors.js";
@@ -10,7 +10,7 @@ import type { ProgramImage, UserProcess, UserResult } from "./process.js";
 import { fdPath } from "./files.js";
 import { devTree, procTree } from "./procfs.js";
 import { SysError } from "./syscall.js";
-import { Vfs, type VNode } from "./vfs.js";
+import { exists, Vfs, type VNode } from "./vfs.js";
 
 export type { UserResult } from "./process.js";
 export { signalName } from "./abi.js";
@@ -191,8 +191,32 @@ export async function run(opts: RunOptions): Promise<UserResult> {
         }
       },
     };
+    const hint = missingPathHint(ns.vfs, ns.cwd, opts.args ?? []);
+    if (hint) writeSync(opts.stdio?.[2] ?? 2, `hartwood: ${hint}\n`);
     return await kernel.run(image, opts.stdio ?? [0, 1, 2], ns.cwd);
   } finally {
     ns.dispose();
   }
+}
+
+/**
+ * When an argument of the guest's command line names a path that exists on the host but not
+ * in the guest's namespace (a file in the host's /tmp, which is private to the guest), the
+ * line that says so and names the flag that exposes it; undefined otherwise. The guest still
+ * runs and fails as it would.
+ */
+function missingPathHint(vfs: Vfs<UserProcess>, guestCwd: string, args: readonly string[]): string | undefined {
+  for (const arg of args) {
+    if (!arg.includes("/") || arg.startsWith("-")) continue;
+    const host = resolve(arg);
+    if (!existsSync(host)) continue;
+    try {
+      if (exists(vfs.resolve(undefined as unknown as UserProcess, guestCwd, arg, true).node)) continue;
+    } catch (e) {
+      if (!(e instanceof SysError)) continue; // a synthetic tree that needs a process: no opinion
+    }
+    const dir = statSync(host).isDirectory() ? host : posix.dirname(host);
+    return `${arg} exists on the host but not in the guest's file namespace; --bind ${dir} exposes it`;
+  }
+  return undefined;
 }
