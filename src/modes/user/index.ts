@@ -205,7 +205,11 @@ export async function run(opts: RunOptions): Promise<UserResult> {
  * line that says so and names the flag that exposes it; undefined otherwise. The guest still
  * runs and fails as it would.
  */
-function missingPathHint(vfs: Vfs<UserProcess>, guestCwd: string, args: readonly string[]): string | undefined {
+function missingPathHint(
+  vfs: Vfs<UserProcess>,
+  guestCwd: string,
+  args: readonly string[],
+): string | undefined {
   for (const arg of args) {
     if (!arg.includes("/") || arg.startsWith("-")) continue;
     const host = resolve(arg);
