@@ -123,6 +123,33 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     expect(r.status).toBe(0);
   });
 
+  test("with the recompiler on two harts (--jit --smp 2), the boot passes and the kernel ran translated", async () => {
+    // The harts share one table of translations: each runs one only where its own fetch TLB
+    // maps the pc to the code the translation was made from (its code key).
+    const r = await hartwood(
+      [
+        "--jit",
+        "--smp",
+        "2",
+        "--kernel",
+        image.kernel,
+        "--initrd",
+        image.initramfs,
+        "--append",
+        "console=ttyS0 panic=-1 hwtest=smoke",
+        "--no-reboot",
+      ],
+      BOOT_TIMEOUT_MS,
+      { HARTWOOD_JIT_STATS: "1" },
+    );
+    expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
+    expect(hwValues(r.stdout).get("harts")).toBe("2");
+    expect(r.stdout).toContain("HWTEST tmpfs ok");
+    const count = (what: string) => Number(new RegExp(`${what} (\\d+)`).exec(r.stderr)?.[1]);
+    expect(count("run translated in S") / count("instructions retired"), r.stderr).toBeGreaterThan(0.3);
+    expect(r.status).toBe(0);
+  });
+
   test("a file written to the virtio-blk disk and synced is there after a poweroff and a second boot", async () => {
     const disk = join(tmp, "disk.ext4");
     copyFileSync(image.rootfs, disk);

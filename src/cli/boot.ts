@@ -164,10 +164,6 @@ async function boot(f: BootFlags): Promise<number> {
     drives.unshift({ path: userDisk(image), readOnly: false });
     append ??= DEFAULT_APPEND;
   }
-  if (f.jit && f.smp > 1)
-    process.stderr.write(
-      "hartwood: --jit is not yet safe with more than one hart (harts in different address spaces share one translation table); interpreting\n",
-    );
   const initrd = f.initrd === undefined ? undefined : readNamed(f.initrd, "initrd");
   const dtb = f.dtb === undefined ? undefined : readNamed(f.dtb, "device tree");
   for (const d of drives) readableDrive(d);
@@ -183,7 +179,7 @@ async function boot(f: BootFlags): Promise<number> {
     append,
     dtb,
     drives,
-    jit: f.jit === true && f.smp === 1,
+    jit: f.jit === true,
     write: (b) => (console ? console.write(b) : process.stdout.write(b)),
   });
 
