@@ -51,14 +51,23 @@ export function hartwood(
   });
 }
 
-function testBoot(hwtest: string, extra: string[] = [], append = ""): Promise<Run> {
+/** The smoke boot with --jit and the recompiler's counts on stderr (jitCount reads one). */
+function jitBoot(extra: string[]): Promise<Run> {
+  return testBoot("smoke", ["--jit", ...extra], "", { HARTWOOD_JIT_STATS: "1" });
+}
+
+function jitCount(r: Run, what: string): number {
+  return Number(new RegExp(`${what} (\\d+)`).exec(r.stderr)?.[1]);
+}
+
+function testBoot(hwtest: string, extra: string[] = [], append = "", env?: NodeJS.ProcessEnv): Promise<Run> {
   return hartwood([
     "--kernel", image.kernel,
     "--initrd", image.initramfs,
     "--append", `console=ttyS0 panic=-1 hwtest=${hwtest} ${append}`.trim(),
     "--no-reboot",
     ...extra,
-  ]); // prettier-ignore
+  ], BOOT_TIMEOUT_MS, env); // prettier-ignore
 }
 
 /** The HWTEST lines of a run, as key=value pairs. */
@@ -96,22 +105,9 @@ describe.concurrent("Linux boots to its init and powers off", () => {
   }
 
   test("with the recompiler on (--jit), the same boot passes too, and code was translated", async () => {
-    const r = await hartwood(
-      [
-        "--jit",
-        "--kernel",
-        image.kernel,
-        "--initrd",
-        image.initramfs,
-        "--append",
-        "console=ttyS0 panic=-1 hwtest=smoke",
-        "--no-reboot",
-      ],
-      BOOT_TIMEOUT_MS,
-      { HARTWOOD_JIT_STATS: "1" },
-    );
+    const r = await jitBoot([]);
     expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
-    const count = (what: string) => Number(new RegExp(`${what} (\\d+)`).exec(r.stderr)?.[1]);
+    const count = (what: string) => jitCount(r, what);
     expect(count("modules"), r.stderr).toBeGreaterThan(0);
     // The kernel (S-mode) ran translated for a large part of the boot, and its translations
     // outlived the boot's many address-space switches: nothing flushed them all but the
@@ -126,26 +122,11 @@ describe.concurrent("Linux boots to its init and powers off", () => {
   test("with the recompiler on two harts (--jit --smp 2), the boot passes and the kernel ran translated", async () => {
     // The harts share one table of translations: each runs one only where its own fetch TLB
     // maps the pc to the code the translation was made from (its code key).
-    const r = await hartwood(
-      [
-        "--jit",
-        "--smp",
-        "2",
-        "--kernel",
-        image.kernel,
-        "--initrd",
-        image.initramfs,
-        "--append",
-        "console=ttyS0 panic=-1 hwtest=smoke",
-        "--no-reboot",
-      ],
-      BOOT_TIMEOUT_MS,
-      { HARTWOOD_JIT_STATS: "1" },
-    );
+    const r = await jitBoot(["--smp", "2"]);
     expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
     expect(hwValues(r.stdout).get("harts")).toBe("2");
     expect(r.stdout).toContain("HWTEST tmpfs ok");
-    const count = (what: string) => Number(new RegExp(`${what} (\\d+)`).exec(r.stderr)?.[1]);
+    const count = (what: string) => jitCount(r, what);
     expect(count("run translated in S") / count("instructions retired"), r.stderr).toBeGreaterThan(0.3);
     expect(r.status).toBe(0);
   });

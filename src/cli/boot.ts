@@ -142,11 +142,11 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
     )
     .option(
       "--jit",
-      "translate hot code to wasm (today slower under a kernel: a privilege change flushes translations)",
+      "translate hot code to wasm (under Linux still slower than the interpreter: see README)",
     )
     .option(
       "--no-jit",
-      "interpret every instruction (the default in system mode until the recompiler serves kernels)",
+      "interpret every instruction (the default in system mode until the recompiler boots faster)",
     )
     .action(async (opts: BootFlags) => setStatus(await boot(opts)));
 }
