@@ -140,10 +140,7 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
       "--no-reboot",
       `exit with status ${REBOOT_STATUS} when the guest reboots, instead of restarting it`,
     )
-    .option(
-      "--jit",
-      "translate hot code to wasm (under Linux still slower than the interpreter: see README)",
-    )
+    .option("--jit", "translate hot code to wasm (under Linux still slower than the interpreter: see README)")
     .option(
       "--no-jit",
       "interpret every instruction (the default in system mode until the recompiler boots faster)",
