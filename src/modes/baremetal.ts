@@ -7,6 +7,7 @@ import { PhysMap } from "../core/physmem.js";
 import { Clint, CLINT_SIZE } from "../devices/clint.js";
 import { Htif } from "../devices/htif.js";
 import type { Cpu, IsaPlugin } from "../core/isa.js";
+import type { JitCounts } from "../core/jit/compile-stats.js";
 import { riscv64 } from "../arch/riscv/plugin.js";
 
 export const RAM_BASE = 0x8000_0000;
@@ -34,6 +35,8 @@ export interface BaremetalResult {
   /** The guest's exit status (0 = pass). */
   status: number;
   instret: number;
+  /** What the recompiler did (undefined without one). */
+  jit?: JitCounts;
 }
 
 export class InstructionLimitError extends UserError {}
@@ -91,7 +94,8 @@ export function runBaremetal(
     const done = cpu.instret(0);
     const budget = Math.min(SLICE, Math.max(1, limit - done), Math.max(1, nextPause - done));
     const exit = cpu.step(0, budget);
-    if (htif.exitCode !== undefined) return { status: htif.exitCode, instret: cpu.instret(0) };
+    if (htif.exitCode !== undefined)
+      return { status: htif.exitCode, instret: cpu.instret(0), jit: cpu.jitCounts() };
     if (cpu.instret(0) >= limit)
       throw new InstructionLimitError(`instruction limit reached (${limit} instructions)`);
     if (cpu.instret(0) >= nextPause) {

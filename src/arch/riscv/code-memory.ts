@@ -138,8 +138,8 @@ export class TlbCode implements CodeMemory<Hart> {
     if (this.pages.has(page)) return page;
     this.pages.add(page);
     this.phys.watch(page);
-    // TLB entries made before may let stores to the page skip the host: drop them.
-    for (const h of this.harts) h.mmu.flushTlb();
+    // TLB entries made before may let stores to the page skip the host: drop their store tags.
+    for (const h of this.harts) h.mmu.dropStoresTo(host - (host % 4096));
     return page;
   }
 

@@ -33,14 +33,23 @@ function interpreterModule(
   return m;
 }
 
-/** Bytes of VMM memory the CPU needs for `harts` harts. */
-export function cpuVmmBytes(harts: number): number {
-  return CTABLE_BYTES + JIT_TABLE_BYTES + harts * (S.HART_STATE_BYTES + TLB_SETS * S.TLB_SET_BYTES) + 4096;
+/** Bytes of one hart's TLB (every set). */
+const TLB_BYTES = TLB_SETS * S.TLB_SET_BYTES;
+
+/**
+ * Bytes of VMM memory the CPU needs for `harts` harts. With the flat strategy (user mode)
+ * nothing reads a TLB: the harts share one, which only the MMU's bookkeeping writes.
+ */
+export function cpuVmmBytes(harts: number, mem: MemStrategy["kind"] = "tlb"): number {
+  const tlbs = mem === "flat" ? 1 : harts;
+  return CTABLE_BYTES + JIT_TABLE_BYTES + harts * S.HART_STATE_BYTES + tlbs * TLB_BYTES + 4096;
 }
 
 export interface CpuOptions {
   /** Translate hot code to wasm (core/jit, recompiler.ts). */
   jit?: boolean;
+  /** How long translation requests wait to be built together (RecompilerOptions.batchAgeMs). */
+  jitBatchAgeMs?: number;
 }
 
 export class RiscvCpu {
@@ -65,8 +74,9 @@ export class RiscvCpu {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
+    const shared = mem.kind === "flat" ? layout.alloc(TLB_BYTES, 64) : undefined;
     for (let i = 0; i < hartCount; i++) {
-      const tlb = layout.alloc(TLB_SETS * S.TLB_SET_BYTES, 64);
+      const tlb = shared ?? layout.alloc(TLB_BYTES, 64);
       this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
     }
     const hartAt = (base: number) => this.hartAt(base);
@@ -92,7 +102,9 @@ export class RiscvCpu {
           ? new FlatCode(layout.memory, mem.permTable, mem.hostOffset)
           : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page));
       const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
-      this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports);
+      this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports, {
+        batchAgeMs: opts.jitBatchAgeMs,
+      });
       for (const h of this.harts) h.codeChanged = flush;
     }
     const jit = this.jit;
@@ -115,7 +127,7 @@ export class RiscvCpu {
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
     const exit = hart.run(this.run, budget);
-    this.jit?.commit(); // translations asked for during the slice
+    this.jit?.commitDue(); // translations asked for during the slice
     return exit;
   }
 }

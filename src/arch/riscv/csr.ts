@@ -1,6 +1,6 @@
 // Control and status registers (Priv spec ch. 2-4) and the Zicsr instructions' semantics.
 import { HelperResult } from "./sem.js";
-import { COUNTEREN, IRQ, MENVCFG, MSTATUS, PRV_M, PRV_S } from "./priv.js";
+import { COUNTEREN, IRQ, MENVCFG, MSTATUS, PRV_M, PRV_S, SSTATUS_MASK } from "./priv.js";
 import type { Hart } from "./hart.js";
 import * as S from "./state.js";
 
@@ -10,15 +10,6 @@ const SEIP = 1n << 9n;
 // misa: MXL = 2 (64-bit) and the extensions I M A F D C S U (Priv spec §3.1.1).
 const MISA = (2n << 62n) | [..."IMAFDCSU"].reduce((a, c) => a | (1n << BigInt(c.charCodeAt(0) - 65)), 0n);
 
-const SSTATUS_MASK =
-  MSTATUS.SIE |
-  MSTATUS.SPIE |
-  MSTATUS.SPP |
-  MSTATUS.FS |
-  MSTATUS.SUM |
-  MSTATUS.MXR |
-  MSTATUS.UXL |
-  MSTATUS.SD;
 const MIP_WRITABLE = (1 << 1) | (1 << 5) | (1 << 9); // SSIP STIP SEIP
 const STIP = 1 << IRQ.STI;
 const MIE_WRITABLE = 0xaaa; // SSIE MSIE STIE MTIE SEIE MEIE

@@ -41,7 +41,6 @@ export class Hart {
   codeChanged: (() => void) | undefined;
 
   priv = PRV_M;
-  mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
   medeleg = 0;
   mideleg = 0;
   mie = 0;
@@ -54,13 +53,9 @@ export class Hart {
   mtvec = 0n;
   stvec = 0n;
   mscratch = 0n;
-  sscratch = 0n;
   mepc = 0n;
-  sepc = 0n;
   mcause = 0n;
-  scause = 0n;
   mtval = 0n;
-  stval = 0n;
   mcounteren = 0;
   scounteren = 0;
   private menvcfgValue = 0n;
@@ -90,6 +85,7 @@ export class Hart {
     this.u32 = new Uint32Array(buf);
     this.dv = new DataView(buf);
     this.mmu = new Mmu(this, tlbBase);
+    this.mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
     this.setI64(S.RES_ADDR, -1n);
     this.mmu.flushAll();
     this.privChanged();
@@ -138,6 +134,39 @@ export class Hart {
     this.instretBase += budget - this.getI32(S.BUDGET);
     this.sliceBudget = this.getI32(S.BUDGET);
     return exit;
+  }
+
+  // --- CSRs kept in the state block, where the engines' wasm fast paths read and write them ---
+  /** mstatus without SD; FP instructions may have set FS_DIRTY since (see getMstatus). */
+  get mstatus(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.MSTATUS));
+  }
+  set mstatus(v: bigint) {
+    this.setI64(S.MSTATUS, v);
+  }
+  get sscratch(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.SSCRATCH));
+  }
+  set sscratch(v: bigint) {
+    this.setI64(S.SSCRATCH, v);
+  }
+  get sepc(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.SEPC));
+  }
+  set sepc(v: bigint) {
+    this.setI64(S.SEPC, v);
+  }
+  get scause(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.SCAUSE));
+  }
+  set scause(v: bigint) {
+    this.setI64(S.SCAUSE, v);
+  }
+  get stval(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.STVAL));
+  }
+  set stval(v: bigint) {
+    this.setI64(S.STVAL, v);
   }
 
   // --- mstatus views ---
@@ -225,7 +254,7 @@ export class Hart {
 
   /** Points the engines at the TLB sets for the current privilege, address space and SUM. */
   selectTlbSets(): void {
-    this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv));
+    this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv, true));
     this.setI32(S.TLB_DATA, this.mmu.setFor(this.dataPriv()));
   }
 
@@ -326,8 +355,18 @@ export class Hart {
       // the interpreter decodes from memory every time: nothing is stale.
       case "fence_i": return HelperResult.Next;
       case "fp": return fpHelper(this);
+      case "irq": return this.interruptAfter();
       default: return this.illegal();
     } // prettier-ignore
+  }
+
+  /** A CSR write served in wasm enabled interrupts: a pending one is taken before the next instruction. */
+  private interruptAfter(): HelperResult {
+    const here = this.pc;
+    this.pc = here + BigInt(this.getI32(S.INSN_LEN));
+    if (this.checkInterrupts()) return HelperResult.Redirect;
+    this.pc = here;
+    return HelperResult.Next;
   }
 
   private ecall(): HelperResult {

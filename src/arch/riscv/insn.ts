@@ -76,7 +76,16 @@ export type Bytes = 1 | 2 | 4 | 8;
 
 /** Host helpers reachable from semantics (served by the plug-in's TypeScript side). */
 export type HelperName =
-  "csr" | "ecall" | "ebreak" | "mret" | "sret" | "wfi" | "sfence_vma" | "fence_i" | "fp"; // floating point slow path (exact rounding and flags)
+  | "csr"
+  | "ecall"
+  | "ebreak"
+  | "mret"
+  | "sret"
+  | "wfi"
+  | "sfence_vma"
+  | "fence_i"
+  | "fp" // floating point slow path (exact rounding and flags)
+  | "irq"; // a CSR write in wasm enabled interrupts: take a pending one before the next instruction
 
 /** What a semantics function emits through. */
 export interface Sem {
@@ -112,6 +121,8 @@ export interface Sem {
   raise(cause: number, tval: () => void): void;
   /** Calls a host helper that serves this instruction; it may trap or redirect the pc. */
   helper(name: HelperName): void;
+  /** A Zicsr instruction (csrrw/s/c and their immediate forms, Zicsr §9.1). */
+  csr(): void;
   /** Raises illegal-instruction unless the FPU is on (mstatus.FS != Off). */
   requireFs(): void;
   /** Marks FP state dirty (mstatus.FS = Dirty). */

@@ -99,11 +99,16 @@ export class Mmu {
     this.h.selectTlbSets();
   }
 
-  /** The TLB set for accesses at privilege `priv` in the current address space (and SUM). */
-  setFor(priv: number): number {
+  /**
+   * The TLB set for accesses at privilege `priv` in the current address space: for loads and
+   * stores in S-mode, the one for the current SUM. Fetch ignores SUM (S-mode never executes
+   * user pages), so S-mode fetches use the SUM = 0 set whatever SUM is, and a SUM write moves
+   * only the data set (which the engines do in wasm, sem.ts).
+   */
+  setFor(priv: number, fetch = false): number {
     if (priv === PRV_M) return this.tlbBase;
     const first = 1 + this.space * SETS_PER_SPACE;
-    const set = priv === PRV_U ? 2 : this.h.mstatus & MSTATUS.SUM ? 1 : 0;
+    const set = priv === PRV_U ? 2 : !fetch && this.h.mstatus & MSTATUS.SUM ? 1 : 0;
     return this.tlbBase + (first + set) * S.TLB_SET_BYTES;
   }
 
@@ -117,6 +122,26 @@ export class Mmu {
   flushTlb(): void {
     this.flushSets(0, TLB_SETS);
     for (const r of this.superpages) r.clear();
+  }
+
+  /**
+   * Drops the store tags of every entry that maps host page `host` (a page that now holds
+   * translated code, whose stores must reach the host). Cheaper than a flush: the load and
+   * fetch tags stay, and nothing has to be walked again.
+   */
+  dropStoresTo(host: number): void {
+    const i32 = this.h.i32;
+    for (let set = 0; set < TLB_SETS; set++) {
+      if (!this.setFilled[set]) continue;
+      const first = this.tlbI32 + (set * S.TLB_SET_BYTES) / 4;
+      for (let e = first; e < first + S.TLB_SET_BYTES / 4; e += S.TLB_ENTRY_BYTES / 4) {
+        const w = e + S.TLB_WRITE / 4;
+        if (i32[w] !== -1 && ((i32[w] + i32[e + S.TLB_ADDEND / 4]) | 0) === (host | 0)) {
+          i32[w] = -1;
+          i32[w + 1] = -1;
+        }
+      }
+    }
   }
 
   /** Empties sets [from, to) that hold entries (a full flush of 25 sets would cost what Linux's frequent fences save). */
@@ -416,7 +441,7 @@ export class Mmu {
     out: number[],
   ): number {
     const h = this.h;
-    const set = access === Access.Exec ? this.setFor(h.priv) : this.setFor(priv);
+    const set = access === Access.Exec ? this.setFor(h.priv, true) : this.setFor(priv);
     out[0] = 0;
     out[1] = 0;
     const inPage = 4096 - (lo & 0xfff);
@@ -570,7 +595,13 @@ export class Mmu {
   fetchHost(pc: number): number {
     const h = this.h;
     const hi = Math.floor(pc / 2 ** 32) | 0;
-    const pa = this.resolve(pc | 0, hi, 2, Access.Exec, this.setFor(h.priv), h.priv);
+    const set = this.setFor(h.priv, true);
+    // The fetch TLB first: the recompiler asks for every parcel of a region.
+    const entry = (set + (((pc | 0) >>> 12) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) >>> 2;
+    const tag = entry + S.TLB_EXEC / 4;
+    if (h.i32[tag] === (pc & ~0xfff) && h.i32[tag + 1] === hi && (pc & 0xfff) <= 4094)
+      return (h.i32[entry + S.TLB_ADDEND / 4] + (pc | 0)) >>> 0;
+    const pa = this.resolve(pc | 0, hi, 2, Access.Exec, set, h.priv);
     return pa < 0 ? -1 : h.host.phys.ramOffset(pa, 2);
   }
 

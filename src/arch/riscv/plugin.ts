@@ -155,7 +155,8 @@ export function createRiscvCpu(
   harts: number,
   opts: { jit: boolean },
 ): { cpu: Cpu; harts: readonly Hart[] } {
-  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: opts.jit });
+  // A booting kernel asks for thousands of translations: build them in few modules.
+  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: opts.jit, jitBatchAgeMs: 100 });
   return { cpu: new RiscvCpuAdapter(rc), harts: rc.harts };
 }
 

@@ -47,6 +47,17 @@ export const MSTATUS = {
   SD: 1n << 63n,
 } as const;
 
+/** The mstatus bits sstatus shows (Priv spec §4.1.1). */
+export const SSTATUS_MASK =
+  MSTATUS.SIE |
+  MSTATUS.SPIE |
+  MSTATUS.SPP |
+  MSTATUS.FS |
+  MSTATUS.SUM |
+  MSTATUS.MXR |
+  MSTATUS.UXL |
+  MSTATUS.SD;
+
 // menvcfg fields (Priv spec §3.1.18; STCE from the Sstc extension)
 export const MENVCFG = {
   FIOM: 1n << 0n,

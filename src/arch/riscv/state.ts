@@ -23,6 +23,12 @@ export const INSN = 584; // i32, raw bits of the instruction a helper is serving
 export const INSN_LEN = 588; // i32, its length in bytes
 export const FS_DIRTY = 592; // i32, set by FP instructions that write FP state; folded into mstatus.FS
 export const JIT_INSNS = 600; // i64 x 4, by privilege (U, S, -, M): instructions run in translated code
+// CSRs the engines serve in wasm (csr instructions, sem.ts) as well as the TypeScript side.
+export const MSTATUS = 632; // i64, mstatus without SD (FS_DIRTY not yet folded in)
+export const SSCRATCH = 640; // i64; sepc, scause and stval follow in CSR-number order
+export const SEPC = 648; // i64
+export const SCAUSE = 656; // i64
+export const STVAL = 664; // i64
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {
@@ -33,7 +39,7 @@ export const enum Exit {
 
 // The software TLB: per hart, one direct-mapped set per translation context (see mmu.ts).
 // Entry: tag for loads, tag for stores, tag for fetch, addend (guest virtual -> host offset).
-export const TLB_ENTRIES = 256;
+export const TLB_ENTRIES = 4096;
 export const TLB_ENTRY_BYTES = 32;
 export const TLB_SET_BYTES = TLB_ENTRIES * TLB_ENTRY_BYTES;
 export const TLB_READ = 0;

@@ -19,11 +19,17 @@ export interface RecompilerOptions {
    * the interpreter with a message. On by default under the tests (vitest sets VITEST).
    */
   readonly strict?: boolean;
+  /**
+   * How long (ms) requests may wait for the rest of their batch. Every module costs V8 a few
+   * milliseconds whatever its size, so a guest that asks for thousands of translations (a
+   * booting kernel) is better served by few large modules than by prompt small ones.
+   */
+  readonly batchAgeMs?: number;
 }
 
 /** Translations in one module at most. */
 const MAX_BATCH = 64;
-/** A batch older than this is built at the next request (milliseconds). */
+/** By default, a batch older than this is built at the next request or engine exit (milliseconds). */
 const MAX_BATCH_AGE_MS = 2;
 
 const underTests = (): boolean => typeof process !== "undefined" && process.env?.VITEST !== undefined;
@@ -50,6 +56,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   flushes = 0;
   invalidations = 0;
   private readonly strict: boolean;
+  private readonly batchAgeMs: number;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
   private readonly failed = new Set<number>();
   /** Regions waiting for the next module, their pcs, and when the first came. */
@@ -73,6 +80,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ) {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
+    this.batchAgeMs = opts.batchAgeMs ?? MAX_BATCH_AGE_MS;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const dispatcher = new WebAssembly.Instance(
       new WebAssembly.Module(buildDispatch(layout, isa.state, isa.emitCodeKey, shared) as BufferSource),
@@ -146,7 +154,12 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.pending.length === 0) this.pendingSince = now;
     this.pending.push({ start, region, key, pages: [...pages] });
     this.pendingPcs.add(start);
-    if (this.pending.length >= MAX_BATCH || now - this.pendingSince > MAX_BATCH_AGE_MS) this.commit();
+    if (this.pending.length >= MAX_BATCH || now - this.pendingSince > this.batchAgeMs) this.commit();
+  }
+
+  /** Builds the pending translations if they have waited long enough (the engine returned to the host). */
+  commitDue(): void {
+    if (this.pending.length > 0 && performance.now() - this.pendingSince >= this.batchAgeMs) this.commit();
   }
 
   /** Builds the pending translations into one module and installs them. */

@@ -156,9 +156,14 @@ export class UserProcess {
     /** The working directory, a guest path (vfs.ts). */
     public cwd: string,
   ) {
-    const layout = new MemoryLayout(cpuVmmBytes(MAX_THREADS) + PERM_TABLE_BYTES + PAGE, WINDOW_HI, false, {
-      vmmAtTop: true,
-    });
+    const layout = new MemoryLayout(
+      cpuVmmBytes(MAX_THREADS, "flat") + PERM_TABLE_BYTES + PAGE,
+      WINDOW_HI,
+      false,
+      {
+        vmmAtTop: true,
+      },
+    );
     const permTable = layout.alloc(PERM_TABLE_BYTES, PAGE);
     const overrides: Partial<InterpImports> = {
       load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),

@@ -1,6 +1,6 @@
 // Zicsr, Zifencei and the privileged instructions (Priv spec ch. 3-4). Their effects live in
-// the plug-in's TypeScript side (csr.ts, trap.ts, mmu.ts); both engines reach them through
-// the same helper calls.
+// the plug-in's TypeScript side (csr.ts, hart.ts, mmu.ts); both engines reach them through
+// the same helper calls, and serve the most frequent CSR accesses in wasm (sem.ts).
 import { enc, insn, MASK_ALL, MASK_F3, type InsnDef } from "../insn.js";
 
 const SYSTEM = 0x73;
@@ -8,8 +8,13 @@ const SYSTEM = 0x73;
 /** Every instruction here may change what code means (privilege, translation, fences): translations end after it. */
 const STOP = { kind: "stop" } as const;
 
+/**
+ * A CSR instruction does not end a translation: the engines serve the CSRs the kernel uses
+ * all the time in wasm (sem.ts), and the host's slow path for the others always continues
+ * at the pc it leaves in the state (which a translation leaves to reach).
+ */
 const csr = (name: string, f3: number, syntax: string): InsnDef =>
-  insn("Zicsr", name, MASK_F3, enc(SYSTEM, f3), syntax, (s) => s.helper("csr"), STOP);
+  insn("Zicsr", name, MASK_F3, enc(SYSTEM, f3), syntax, (s) => s.csr());
 
 export const SYSTEM_INSNS: InsnDef[] = [
   csr("csrrw", 1, "rd,csr,rs1"),
