@@ -2,16 +2,19 @@
 // initramfs to power-off on Hartwood (`hartwood boot`) and on qemu-system-riscv64 -M virt, in
 // the same run, with the same kernel, initramfs, command line and OpenSBI firmware, and reports
 // the whole-process wall time, the ratio, peak RSS and the time to the kernel's `Run /init`
-// line as a Markdown table (stdout and bench/RESULTS-system.md).
+// line as a Markdown table (stdout and bench/RESULTS-system.md). Then a CPU-bound program of
+// the user-mode suite runs inside the booted guest on both (from an ext4 disk), timed by the
+// guest's own clock, beside the same binary under `hartwood run` and qemu-riscv64.
 //
 // The initramfs's /init has no do-nothing test, so it runs `hwtest=smoke`, which sleeps for
 // one second of guest time: that second is in both emulators' figures.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuestImage, type GuestImage } from "../src/modes/system/image.js";
+import { buildProgram } from "./build.js";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, "..");
@@ -87,13 +90,14 @@ interface Boot {
   /** Seconds from spawn to the first `Run /init` on the console; NaN if it never came. */
   initS: number;
   peakRssKiB: number;
+  stdout: string;
 }
 
 /**
  * Boots once under GNU time (for peak RSS) and coreutils timeout (kills the whole group). A
  * boot counts only if the guest printed the pass line and the emulator exited 0 at power-off.
  */
-function bootOnce(cmd: string[], timeoutS: number, scratch: string): Promise<Boot> {
+function bootOnce(cmd: string[], timeoutS: number, scratch: string, hwtest = HWTEST): Promise<Boot> {
   const timeFile = join(scratch, "time.out");
   rmSync(timeFile, { force: true });
   return new Promise((done) => {
@@ -117,6 +121,7 @@ function bootOnce(cmd: string[], timeoutS: number, scratch: string): Promise<Boo
       wallS,
       initS,
       peakRssKiB,
+      stdout,
     });
     child.on("error", (e) => done(fail(e.message, NaN, NaN)));
     child.on("close", (status, signal) => {
@@ -136,20 +141,20 @@ function bootOnce(cmd: string[], timeoutS: number, scratch: string): Promise<Boo
         const why = lastLine(stderr) || lastLine(stdout);
         const how = status === null ? `killed by ${signal}` : `exit status ${status}`;
         done(fail(`${how}${why ? `: ${why}` : ""}`, wallS, peakRssKiB));
-      } else if (!stdout.includes(`HWTEST PASS ${HWTEST}`)) {
+      } else if (!stdout.includes(`HWTEST PASS ${hwtest}`)) {
         const why =
-          /HWTEST FAIL .*/.exec(stdout)?.[0] ?? `no 'HWTEST PASS ${HWTEST}'; last line: ${lastLine(stdout)}`;
+          /HWTEST FAIL .*/.exec(stdout)?.[0] ?? `no 'HWTEST PASS ${hwtest}'; last line: ${lastLine(stdout)}`;
         done(fail(why, wallS, peakRssKiB));
-      } else done({ ok: true, wallS, initS, peakRssKiB });
+      } else done({ ok: true, wallS, initS, peakRssKiB, stdout });
     });
   });
 }
 
 /** Best of `runs` (by wall time); the first failure ends the series. */
-async function bootBest(cmd: string[], o: Options, scratch: string): Promise<Boot> {
+async function bootBest(cmd: string[], o: Options, scratch: string, hwtest = HWTEST): Promise<Boot> {
   let best: Boot | undefined;
   for (let i = 0; i < o.runs; i++) {
-    const b = await bootOnce(cmd, o.timeoutS, scratch);
+    const b = await bootOnce(cmd, o.timeoutS, scratch, hwtest);
     if (!b.ok) return b;
     if (best === undefined || b.wallS < best.wallS) best = b;
   }
@@ -211,6 +216,136 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
+/** The in-guest program: CPU-bound user code (the kernel only starts and reaps it). */
+const GUEST_PROGRAM = "crc32";
+/** Its repetitions: about 3 s under qemu-riscv64 on the reference machine. */
+const GUEST_REPS = 960;
+
+interface InGuest {
+  engine: string;
+  /** Seconds between the guest's two /proc/uptime reads around the program (10 ms steps). */
+  hartwoodS: number;
+  qemuS: number;
+  /** The same binary and arguments in user mode: hartwood run, qemu-riscv64 (wall seconds). */
+  userS: number;
+  qemuUserS: number;
+  result: string;
+}
+
+/** The program's output and the guest's seconds around it, from a run= boot's console. */
+function guestRun(b: Boot): { out: string; s: number } | undefined {
+  const out = /HWTEST output (.*)/.exec(b.stdout)?.[1]?.trim();
+  const t = /HWTEST uptime ([\d.]+) ([\d.]+)/.exec(b.stdout);
+  return out === undefined || !t ? undefined : { out, s: Number(t[2]) - Number(t[1]) };
+}
+
+/** Best wall time of `runs` runs of a user-mode command, and its output. */
+function userBest(cmd: string[], runs: number, timeoutS: number): { s: number; out: string } {
+  let best = { s: Infinity, out: "" };
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", timeout: timeoutS * 1000 });
+    const s = (performance.now() - start) / 1000;
+    if (r.status !== 0) throw new Error(`${cmd.join(" ")}: exit status ${r.status}: ${r.stderr}`);
+    if (s < best.s) best = { s, out: r.stdout.trim() };
+  }
+  return best;
+}
+
+/** Runs GUEST_PROGRAM inside the guest on both emulators and in user mode. */
+async function inGuest(
+  image: GuestImage,
+  o: Options,
+  scratch: string,
+  log: (s: string) => void,
+): Promise<InGuest[]> {
+  const binary = buildProgram(GUEST_PROGRAM).riscv;
+  const dir = join(scratch, "disk");
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(binary, join(dir, GUEST_PROGRAM));
+  const disk = join(scratch, "disk.ext4");
+  const mk = spawnSync("mke2fs", ["-q", "-F", "-t", "ext4", "-d", dir, disk, "16M"], { encoding: "utf8" });
+  if (mk.status !== 0) throw new Error(`mke2fs: ${mk.stderr}`);
+  const cmdline = `console=ttyS0 panic=-1 hwtest=run hwrun=${GUEST_PROGRAM} hwargs=${GUEST_REPS}`;
+  log(`in-guest ${GUEST_PROGRAM} ${GUEST_REPS}: qemu-riscv64 and hartwood run`);
+  const qemuUser = userBest(["qemu-riscv64", binary, String(GUEST_REPS)], o.runs, o.timeoutS);
+  const user = userBest(
+    [process.execPath, join(ROOT, "bin", "hartwood.js"), "run", binary, String(GUEST_REPS)],
+    o.runs,
+    o.timeoutS,
+  );
+  log(`in-guest ${GUEST_PROGRAM}: QEMU boot`);
+  const qemuBoot = await bootBest(
+    [
+      "qemu-system-riscv64",
+      ...["-M", "virt", "-m", MEMORY, "-smp", "1", "-nographic", "-bios", OPENSBI],
+      ...["-kernel", image.kernel, "-initrd", image.initramfs, "-append", cmdline, "-no-reboot"],
+      ...["-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device"],
+      ...[
+        "-drive",
+        `file=${disk},format=raw,if=none,id=d0,readonly=on`,
+        "-device",
+        "virtio-blk-device,drive=d0",
+      ],
+    ],
+    o,
+    scratch,
+    "run",
+  );
+  const qemu = qemuBoot.ok ? guestRun(qemuBoot) : undefined;
+  const rows: InGuest[] = [];
+  // The recompiler only: the interpreter takes ten times as long here, and it is the
+  // recompiler that must serve a running kernel's programs.
+  for (const engine of ["--jit"]) {
+    log(`in-guest ${GUEST_PROGRAM}: Hartwood boot ${engine}`);
+    const b = await bootBest(
+      [
+        process.execPath,
+        join(ROOT, "bin", "hartwood.js"),
+        "boot",
+        ...["--bios", OPENSBI, "--kernel", image.kernel, "--initrd", image.initramfs],
+        ...["--append", cmdline, "--no-reboot", "-m", MEMORY, engine],
+        ...["--drive", `file=${disk},format=raw,readonly=on`],
+      ],
+      o,
+      scratch,
+      "run",
+    );
+    const mine = b.ok ? guestRun(b) : undefined;
+    const outs = [mine?.out, qemu?.out, user.out, qemuUser.out];
+    const result = !b.ok
+      ? `**FAIL** Hartwood: ${b.error}`
+      : !qemuBoot.ok
+        ? `**FAIL** QEMU: ${qemuBoot.error}`
+        : outs.every((x) => x === outs[0])
+          ? `\`${outs[0]}\``
+          : "**FAIL** outputs differ";
+    rows.push({
+      engine,
+      hartwoodS: mine?.s ?? NaN,
+      qemuS: qemu?.s ?? NaN,
+      userS: user.s,
+      qemuUserS: qemuUser.s,
+      result,
+    });
+  }
+  return rows;
+}
+
+function inGuestTable(rows: InGuest[]): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
+  const lines = [
+    "| engine | in guest: Hartwood s | in guest: QEMU s | Hartwood/QEMU | `hartwood run` s | in guest ÷ `hartwood run` | qemu-riscv64 s | result |",
+    "|---|--:|--:|--:|--:|--:|--:|---|",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| \`${r.engine}\` | ${f(r.hartwoodS)} | ${f(r.qemuS)} | ${fmtRatio(r.hartwoodS / r.qemuS)} | ${f(r.userS)} | ` +
+        `${fmtRatio(r.hartwoodS / r.userS)} | ${f(r.qemuUserS)} | ${r.result} |`,
+    );
+  return lines.join("\n");
+}
+
 function toolVersion(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   return (r.stdout ?? "").split("\n")[0].trim() || "unknown";
@@ -239,7 +374,10 @@ async function main(): Promise<number> {
       log(`${c.label}: Hartwood ${fmtS(hartwood)} s, QEMU ${fmtS(qemu)} s — ${status(row)}`);
       rows.push(row);
     }
-    const failed = rows.filter((r) => !r.hartwood.ok || !r.qemu.ok).length;
+    const guestRows = await inGuest(image, o, scratch, log);
+    const failed =
+      rows.filter((r) => !r.hartwood.ok || !r.qemu.ok).length +
+      guestRows.filter((r) => r.result.startsWith("**FAIL")).length;
     const report = [
       "# System mode",
       "",
@@ -264,7 +402,16 @@ async function main(): Promise<number> {
       "¹ QEMU has no counterpart of Hartwood's built-in SBI: these rows compare with the same QEMU " +
         "measurement as the OpenSBI row with the same number of harts.",
       "",
-      failed === 0 ? "All boots passed." : `${failed} of ${rows.length} rows FAIL.`,
+      `## A program inside the guest`,
+      "",
+      `\`${GUEST_PROGRAM} ${GUEST_REPS}\` (bench/programs, the same static binary as the user-mode section) ` +
+        "on an ext4 disk (virtio-blk), run by the initramfs's `hwtest=run` after boot, with OpenSBI and 1 hart; " +
+        "its time is the guest's own (`/proc/uptime` before and after, 10 ms steps), so boot is not in it. " +
+        "Beside it, the same binary and arguments in user mode (whole-process wall time).",
+      "",
+      inGuestTable(guestRows),
+      "",
+      failed === 0 ? "All boots passed." : `${failed} rows FAIL.`,
       "",
     ].join("\n");
     process.stdout.write(report);

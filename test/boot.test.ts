@@ -1,11 +1,12 @@
 // Linux on the system board, end to end: the guest image built from Debian's sources (kernel,
 // busybox, initramfs whose /init runs a test picked on the command line and powers off), booted
 // with the built-in SBI and with Debian's OpenSBI, on 1 and 2 harts.
-import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildProgram } from "../bench/build.js";
 import { buildGuestImage, type GuestImage } from "../src/modes/system/image.js";
 
 const OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic";
@@ -128,6 +129,30 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     expect(r.stdout).toContain("HWTEST tmpfs ok");
     const count = (what: string) => jitCount(r, what);
     expect(count("run translated in S") / count("instructions retired"), r.stderr).toBeGreaterThan(0.3);
+    expect(r.status).toBe(0);
+  });
+
+  test("a program built here runs under the kernel from an ext4 disk (--jit): qemu-riscv64's output, run translated in U-mode", async () => {
+    // The benchmark's in-guest program (bench/system.ts), at a test size.
+    const binary = buildProgram("crc32").riscv;
+    const dir = join(tmp, "run-disk");
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(binary, join(dir, "crc32"));
+    const disk = join(tmp, "run.ext4");
+    const mk = spawnSync("mke2fs", ["-q", "-F", "-t", "ext4", "-d", dir, disk, "16M"], { encoding: "utf8" });
+    expect(mk.status, mk.stderr).toBe(0);
+    const want = spawnSync("qemu-riscv64", [binary, "3"], { encoding: "utf8" });
+    expect(want.status, want.stderr).toBe(0);
+    const r = await testBoot(
+      "run",
+      ["--jit", "--drive", `file=${disk},format=raw,readonly=on`],
+      "hwrun=crc32 hwargs=3",
+      { HARTWOOD_JIT_STATS: "1" },
+    );
+    expect(r.stdout, r.stderr).toContain("HWTEST PASS run");
+    expect(/HWTEST output (.*)/.exec(r.stdout)?.[1]?.trim()).toBe(want.stdout.trim());
+    // crc32 at 3 repetitions is about 35 M instructions of user code.
+    expect(jitCount(r, "run translated in U"), r.stderr).toBeGreaterThan(20_000_000);
     expect(r.status).toBe(0);
   });
 

@@ -10,11 +10,15 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 
 hwtest=""
 hwtoken=""
+hwrun=""
+hwargs=""
 # shellcheck disable=SC2013 # the command line is words, not lines
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     hwtest=*) hwtest="${arg#hwtest=}" ;;
     hwtoken=*) hwtoken="${arg#hwtoken=}" ;;
+    hwrun=*) hwrun="${arg#hwrun=}" ;;
+    hwargs=*) hwargs="${arg#hwargs=}" ;;
   esac
 done
 
@@ -102,6 +106,22 @@ test_disk_check() {
   pass
 }
 
+# Runs hwrun=PROGRAM from the ext4 disk on /dev/vda with hwargs=A,B,... (the benchmark's
+# in-guest program): prints its output and the guest's uptime before and after.
+test_run() {
+  [ -n "$hwrun" ] || fail "no hwrun= on the command line"
+  mount -t ext4 -o ro /dev/vda /mnt || fail "cannot mount /dev/vda"
+  # shellcheck disable=SC2046 # the arguments are words
+  set -- $(echo "$hwargs" | tr , ' ')
+  t0=$(cut -d' ' -f1 /proc/uptime)
+  out=$("/mnt/$hwrun" "$@") || fail "/mnt/$hwrun exited with status $?"
+  t1=$(cut -d' ' -f1 /proc/uptime)
+  umount /mnt
+  echo "HWTEST output $out"
+  echo "HWTEST uptime $t0 $t1"
+  pass
+}
+
 # Reboots once: the first boot leaves a mark on the disk and reboots, the second finds it.
 test_reboot() {
   mount_disk
@@ -126,6 +146,7 @@ case "$hwtest" in
   disk-write) test_disk_write ;;
   disk-check) test_disk_check ;;
   reboot) test_reboot ;;
+  run) test_run ;;
   panic)
     # Returning from PID 1 makes the kernel panic ("Attempted to kill init!").
     echo "HWTEST PASS panic"
