@@ -93,7 +93,10 @@ export class RiscvCpu {
           : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page));
       const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports);
-      for (const h of this.harts) h.codeChanged = flush;
+      for (const h of this.harts) {
+        h.codeChanged = flush;
+        h.addressSpaceChanged = () => h.setI32(S.JIT_SWITCHED, this.jit?.switchedAddressSpace() ?? 0);
+      }
     }
     const jit = this.jit;
     const translateAt = (h: number): void => {

@@ -23,6 +23,8 @@ export const INSN = 584; // i32, raw bits of the instruction a helper is serving
 export const INSN_LEN = 588; // i32, its length in bytes
 export const FS_DIRTY = 592; // i32, set by FP instructions that write FP state; folded into mstatus.FS
 export const JIT_INSNS = 600; // i64 x 4, by privilege (U, S, -, M): instructions run in translated code
+export const JIT_SWITCHED = 632; // i32, the recompiler's address-space generation at the hart's last satp change
+export const JIT_REUSED = 640; // i64, entries into translations made before that change (core/jit/table.ts)
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

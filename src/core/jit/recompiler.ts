@@ -33,6 +33,8 @@ interface Pending<Insn extends GuestInsn> extends TranslationRequest<Insn> {
   readonly key: number;
   /** The pages protect named (those whose stores drop this translation alone). */
   readonly pages: readonly number[];
+  /** The address-space generation it was asked for in. */
+  readonly born: number;
 }
 
 /** What an installed slot holds, for dropping it when its page is written. */
@@ -49,6 +51,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translations = 0;
   flushes = 0;
   invalidations = 0;
+  /** Address-space switches of any hart so far: the generation translations are asked for in. */
+  private generation = 0;
   private readonly strict: boolean;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
   private readonly failed = new Set<number>();
@@ -115,6 +119,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.code.unprotect?.(page);
   }
 
+  /**
+   * A hart switched address space: returns the new generation, which the hart keeps in its
+   * state (ReuseCounter.switched) so that entries into older translations are counted.
+   */
+  switchedAddressSpace(): number {
+    return (this.generation = (this.generation + 1) >>> 0);
+  }
+
   /** True when a store to [addr, addr + bytes) would change translated code (user mode's slow path asks). */
   isCode(addr: number, bytes: number): boolean {
     return this.code.isCode?.(addr, bytes) ?? false;
@@ -144,7 +156,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       }
     const now = performance.now();
     if (this.pending.length === 0) this.pendingSince = now;
-    this.pending.push({ start, region, key, pages: [...pages] });
+    this.pending.push({ start, region, key, pages: [...pages], born: this.generation });
     this.pendingPcs.add(start);
     if (this.pending.length >= MAX_BATCH || now - this.pendingSince > MAX_BATCH_AGE_MS) this.commit();
   }
@@ -158,7 +170,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const functions = this.build(batch);
     if (!functions) return;
     batch.forEach((p, i) => {
-      const slot = this.table.install(p.start, p.key, functions[i], p.region.size);
+      const slot = this.table.install(p.start, p.key, functions[i], p.region.size, p.born);
       const old = this.installed.get(slot);
       if (old) this.forget(slot, old);
       this.installed.set(slot, { pc: p.start, key: p.key, pages: p.pages });
