@@ -54,6 +54,12 @@ const PROGRAMS: Program[] = [
       `remapped to step 1, sfence.vma zero, asid: 0 wrong of ${CALLS}`,
       `remapped to step 3, sfence.vma va, asid: 0 wrong of ${CALLS}`,
       `remapped to step 1, sfence.vma zero, zero: 0 wrong of ${CALLS}`,
+      // Priv spec §4.3.1: fetching from a page without X is an instruction page fault (12).
+      "made non-executable, sfence.vma va, zero: returned 0, scause 12, stval is the code: yes",
+      `executable again: 0 wrong of ${CALLS}`,
+      `instruction across two pages, second page step 5: 0 wrong of ${CALLS}`,
+      `second page remapped to step 6, sfence.vma va: 0 wrong of ${CALLS}`,
+      `second page's half patched to step 7, fence.i: 0 wrong of ${CALLS}`,
       `space B afterwards: 0 wrong of ${CALLS}`,
       "asid: done",
     ],
