@@ -30,6 +30,9 @@ const PROGRAMS: Program[] = [
       `S: patched through the RW alias, fence.i, step 7: ${7 * N} through the R-X alias, ${7 * N} through the RWX page`,
       `S: patched without fence.i, called after: ${9 * N}`,
       "S: a hot loop repatched 10 times with fence.i: old step run 0 time(s)",
+      // addi a0, a0, 19 is 0x01350513; the step becomes 21.
+      `S: step patched by amoadd.w (old word 0x1350513), fence.i: sum ${21 * CALLS * N}`,
+      `S: sd across a page boundary into hot code, fence.i: ${CALLS} before, ${11 * CALLS} after, the other page's word 0x5a5a5a5a`,
       `S: code patching its own next instructions, with fence.i: 0 wrong of ${CALLS}`,
       `S: code patching its own next instructions, without fence.i: 0 neither old nor new of ${CALLS}`,
       // 200 calls of 50 iterations for each of the steps 1..4.

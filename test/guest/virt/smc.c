@@ -13,11 +13,13 @@
 #define DATA_VA (WINDOW_VA + 2 * PAGE)  /* page A again, RW- */
 #define SELF_VA (WINDOW_VA + 3 * PAGE)  /* page B, RWX: code that patches itself */
 #define USER_VA (WINDOW_VA + 4 * PAGE)  /* page C, user RWX */
+#define PREV_VA (WINDOW_VA + 5 * PAGE)  /* page D, RW- */
+#define NEXT_VA (WINDOW_VA + 6 * PAGE)  /* page E, RWX: right after page D in virtual memory */
 #define CALLS 300
 #define N 100
 
 static space_t space;
-static page_t page_a, page_b, page_c, user_stack;
+static page_t page_a, page_b, page_c, page_d, page_e, user_stack;
 /* The user-mode routines (below), one page of their own: mapped user R-X where they are. */
 extern char user_text[], user_main[];
 
@@ -135,6 +137,8 @@ int main(void) {
   map_window(&space, DATA_VA, &page_a, PTE_R | PTE_W);
   map_window(&space, SELF_VA, &page_b, PTE_R | PTE_W | PTE_X);
   map_window(&space, USER_VA, &page_c, PTE_R | PTE_W | PTE_X | PTE_U);
+  map_window(&space, PREV_VA, &page_d, PTE_R | PTE_W);
+  map_window(&space, NEXT_VA, &page_e, PTE_R | PTE_W | PTE_X);
   /* The user routines and stack, user-accessible where they are (one 2 MiB megapage of
    * RAM split into 4 KiB pages, the rest of RAM staying S-mode's). */
   static table_t ram1, ram0;
@@ -179,6 +183,25 @@ int main(void) {
     stale += run_counter(CODE2_VA, N, CALLS) != (u64)(CALLS * N * i);
   }
   kprintf("S: a hot loop repatched 10 times with fence.i: old step run %d time(s)\n", stale);
+  /* An AMO changes the hot loop's step: amoadd.w adds 2 to the immediate (19 -> 21). */
+  u32 old;
+  __asm__ volatile("amoadd.w %0, %1, (%2)"
+                   : "=r"(old)
+                   : "r"(2u << 20), "r"(DATA_VA + 4 * COUNTER_STEP)
+                   : "memory");
+  fence_i();
+  kprintf("S: step patched by amoadd.w (old word 0x%x), fence.i: sum %lu\n", old, run_counter(CODE2_VA, N, CALLS));
+  /* A misaligned store across a page boundary whose upper half rewrites hot code on the next page:
+   * addi a0, zero, 1; ret becomes addi a0, zero, 11; ret. */
+  volatile u32 *e = (volatile u32 *)NEXT_VA;
+  e[0] = addi(10, 0, 1);
+  e[1] = 0x00008067;
+  fence_i();
+  u64 before = run_counter(NEXT_VA, 0, CALLS);
+  *(volatile u64 *)(NEXT_VA - 4) = (u64)addi(10, 0, 11) << 32 | 0x5a5a5a5a;
+  fence_i();
+  kprintf("S: sd across a page boundary into hot code, fence.i: %lu before, %lu after, the other page's word 0x%x\n",
+          before, run_counter(NEXT_VA, 0, CALLS), ((volatile u32 *)&page_d)[PAGE / 4 - 1]);
   kprintf("S: code patching its own next instructions, with fence.i: %lu wrong of %d\n", self_patch(1),
           CALLS);
   kprintf("S: code patching its own next instructions, without fence.i: %lu neither old nor new of %d\n",
