@@ -1,14 +1,23 @@
-// Self-modifying code and address-space switches under Sv39 (test/guest/virt/smc.c, asid.c):
-// each program runs on QEMU's `virt` machine under OpenSBI, the reference, whose output must
-// be what the ISA requires (the sums follow from the code the program writes), then on
-// `hartwood boot` interpreting and with the recompiler on (--jit), which must print the same
-// lines. The --jit runs must also have run translated code where the program rewrites or
-// remaps it: a pass that never left the interpreter would prove nothing about translations.
+// Self-modifying code and address-space switches under Sv39 (test/guest/virt/smc.c, asid.c,
+// and smc_smp.c, where one hart rewrites the code another runs): each program runs on QEMU's
+// `virt` machine under OpenSBI, the reference, whose output must be what the ISA requires (the
+// sums follow from the code the program writes), then on `hartwood boot` interpreting and with
+// the recompiler on (--jit), which must print the same lines. The --jit runs must also have run
+// translated code where the program rewrites or remaps it: a pass that never left the
+// interpreter would prove nothing about translations.
 import { describe, expect, test } from "vitest";
-import { buildVirt, fromMarker, type Run, runOnHartwood, runOnQemu } from "./guest/virt/programs.js";
+import {
+  buildVirt,
+  fromMarker,
+  type Machine,
+  type Run,
+  runOnHartwood,
+  runOnQemu,
+} from "./guest/virt/programs.js";
 
 interface Program {
   name: string;
+  machine: Machine;
   /** Lines the reference run must print. */
   required: string[];
   /** What the --jit run's engine counts (HARTWOOD_JIT_STATS) must show. */
@@ -21,6 +30,7 @@ const N = 100;
 const PROGRAMS: Program[] = [
   {
     name: "smc",
+    machine: { privilege: "S" },
     required: [
       "satp: Sv39 on: yes",
       `S: hot counter, step 1: sum ${CALLS * N}`,
@@ -49,6 +59,7 @@ const PROGRAMS: Program[] = [
   },
   {
     name: "asid",
+    machine: { privilege: "S" },
     required: [
       `ASIDs 1 and 2: 0 calls of ${2 * CALLS} ran the other space's code`,
       `ASID 0 for both, sfence.vma zero, asid after each switch: 0 calls of ${2 * CALLS} ran the other space's code`,
@@ -73,6 +84,21 @@ const PROGRAMS: Program[] = [
       expect(count("reused across address-space switches")).toBeGreaterThan(2 * CALLS);
     },
   },
+  {
+    name: "smc_smp",
+    machine: { privilege: "S", smp: 2, qemuOneThread: true },
+    required: [
+      "hart_start(other hart): error 0, running: yes",
+      "remote_fence_i: errors 0; the other hart made 200 calls after each rewrite: yes",
+      "other hart finished: yes, last step run 6, calls that ran a step older than the one published: 0",
+      "smc_smp: done",
+    ],
+    jit: (count) => {
+      // The other hart's calls: at least 200 after each of the 6 steps, 10 iterations each.
+      expect(count("run translated in S")).toBeGreaterThan(200 * 6 * 10);
+      expect(count("invalidated")).toBeGreaterThan(0);
+    },
+  },
 ];
 
 function describeRun(r: Run): string {
@@ -88,7 +114,7 @@ function programLines(r: Run, name: string): string[] {
 const reference = new Map<string, Promise<Run>>();
 function onQemu(p: Program): Promise<Run> {
   let r = reference.get(p.name);
-  if (r === undefined) reference.set(p.name, (r = runOnQemu(buildVirt(p.name, "S"), { privilege: "S" })));
+  if (r === undefined) reference.set(p.name, (r = runOnQemu(buildVirt(p.name, "S"), p.machine)));
   return r;
 }
 
@@ -105,7 +131,7 @@ describe.concurrent("code rewritten or remapped under Sv39", () => {
     for (const jit of [false, true]) {
       test(`${p.name} on hartwood boot${jit ? " --jit" : ""} prints what it prints on QEMU`, async () => {
         const qemu = await onQemu(p);
-        const run = await runOnHartwood(buildVirt(p.name, "S"), { privilege: "S" }, { jit });
+        const run = await runOnHartwood(buildVirt(p.name, "S"), p.machine, { jit });
         expect(programLines(run, p.name), describeRun(run)).toEqual(programLines(qemu, p.name));
         expect(run.status, describeRun(run)).toBe(0);
         if (!jit) return;

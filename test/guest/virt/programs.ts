@@ -93,6 +93,12 @@ export interface Machine {
   smp?: number;
   /** A raw disk image for virtio-mmio slot 0. */
   drive?: string;
+  /**
+   * QEMU runs the harts in one thread (`-accel tcg,thread=single`): with a thread per hart
+   * QEMU 7.2 was seen to go on running a hart's old translation of code another hart had
+   * rewritten, after an SBI remote_fence_i to it (smc_smp.c: about half of the runs).
+   */
+  qemuOneThread?: boolean;
 }
 
 /** QEMU's default for `virt`, given to both so that they build the same memory map. */
@@ -114,6 +120,7 @@ const HARTWOOD_TIMEOUT_MS = 60_000;
 export function runOnQemu(elf: string, m: Machine, bios?: string): Promise<Run> {
   const args = ["-M", "virt", "-nographic", "-m", RAM, "-smp", String(m.smp ?? 1), "-kernel", elf];
   args.push("-bios", m.privilege === "M" ? "none" : (bios ?? "default"));
+  if (m.qemuOneThread) args.push("-accel", "tcg,thread=single");
   if (m.drive !== undefined) {
     // Modern (version 2) virtio-mmio; slot 0 (QEMU fills the slots from the top otherwise).
     args.push("-global", "virtio-mmio.force-legacy=false");
