@@ -78,7 +78,10 @@ const PROGRAMS: Program[] = [
       "asid: done",
     ],
     jit: (count) => {
-      expect(count("run translated in S")).toBeGreaterThan(2 * CALLS * 20);
+      // Both spaces' code at one pc stayed translated through the switches: the translation
+      // that loses its slot is kept and put back (before, each evicted the other, which ran
+      // interpreted until translated anew: 61 % of the run translated).
+      expect(count("run translated in S") / count("instructions retired")).toBeGreaterThan(0.75);
       // 1200 satp writes: the translations of the switching loop, made in one address space,
       // ran in the other after each switch.
       expect(count("reused across address-space switches")).toBeGreaterThan(2 * CALLS);

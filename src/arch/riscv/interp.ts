@@ -17,7 +17,7 @@ import {
   type MemStrategy,
 } from "./sem.js";
 import {
-  emitCanRun,
+  emitCanRunOrAsk,
   emitCountReuse,
   emitSlot,
   JIT_SLOTS,
@@ -240,7 +240,11 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.get(c.budget).i32_const(1).i32_add().set(c.budget);
   emitSlot(w, c.pc);
   w.set(jit.slot);
-  emitCanRun(w, jit.layout, { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart }, codeKey(c.mem));
+  const at = { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart };
+  emitCanRunOrAsk(w, jit.layout, at, codeKey(c.mem), () => {
+    w.get(c.hart).get(c.pc).i64_store(S.PC);
+    w.get(c.hart).call(jit.compile);
+  });
   w.if_();
   // Instructions run translated, counted by the privilege entered at (statistics and tests).
   w.get(c.hart).i32_load(S.PRIV).i32_const(3).i32_shl().get(c.hart).i32_add().set(counter);

@@ -92,6 +92,43 @@ export function emitCanRun(
   w.end();
 }
 
+/**
+ * emitCanRun for the interpreter: also emits `otherKey` when the slot holds the translation of
+ * `pc` for another code key than the hart's now (another address space's code at that pc), so
+ * that the host can put back this key's translation (Recompiler.translate) before the next
+ * jump here. Costs nothing more while the slot holds another pc.
+ */
+export function emitCanRunOrAsk(
+  w: FunctionBuilder,
+  layout: JitLayout,
+  at: { readonly slot: Local; readonly pc: Local; readonly budget: Local; readonly hart: Local },
+  key: EmitCodeKey | undefined,
+  otherKey: () => void,
+): void {
+  if (!key) return emitCanRun(w, layout, at, key);
+  const { slot, pc, budget, hart } = at;
+  const ok = w.local(I32);
+  const k = w.local(I32);
+  w.i32_const(0).set(ok);
+  w.get(slot).i32_const(3).i32_shl().i64_load(layout.tags).get(pc).i64_eq();
+  w.if_();
+  key(w, hart, pc);
+  w.set(k);
+  w.get(slot).i32_const(2).i32_shl().i32_load(layout.keys).get(k).i32_eq();
+  w.if_();
+  w.get(budget).get(slot).i32_const(2).i32_shl().i32_load(layout.needs).i32_ge_s().set(ok);
+  w.else_();
+  w.get(k).i32_const(-1).i32_ne();
+  w.if_();
+  otherKey();
+  w.end();
+  w.end();
+  w.end();
+  w.get(ok);
+  w.release(ok);
+  w.release(k);
+}
+
 /** Offsets in the hart state of the count of translations reused across address-space switches. */
 export interface ReuseCounter {
   /** i32: the generation of the hart's last address-space switch (0 before any). */
