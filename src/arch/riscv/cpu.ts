@@ -105,7 +105,10 @@ export class RiscvCpu {
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports, {
         batchAgeMs: opts.jitBatchAgeMs,
       });
-      for (const h of this.harts) h.codeChanged = flush;
+      for (const h of this.harts) {
+        h.codeChanged = flush;
+        h.addressSpaceChanged = () => h.setI32(S.JIT_SWITCHED, this.jit?.switchedAddressSpace() ?? 0);
+      }
     }
     const jit = this.jit;
     const translateAt = (h: number): void => {

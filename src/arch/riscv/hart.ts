@@ -39,6 +39,8 @@ export class Hart {
    * sfence.vma, PMP or privilege (see core/jit/recompiler.ts).
    */
   codeChanged: (() => void) | undefined;
+  /** Called when satp takes a new value (the recompiler counts translations reused across it). */
+  addressSpaceChanged: (() => void) | undefined;
 
   priv = PRV_M;
   medeleg = 0;

@@ -16,7 +16,14 @@ import {
   type HostFns,
   type MemStrategy,
 } from "./sem.js";
-import { emitCanRun, emitSlot, JIT_SLOTS, type JitLayout } from "../../core/jit/table.js";
+import {
+  emitCanRunOrAsk,
+  emitCountReuse,
+  emitSlot,
+  JIT_SLOTS,
+  type JitLayout,
+  type ReuseCounter,
+} from "../../core/jit/table.js";
 import { emitCountJump } from "../../core/jit/hotness.js";
 import { codeKey } from "./code-memory.js";
 
@@ -222,6 +229,8 @@ function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   });
 }
 
+const REUSE_COUNTER: ReuseCounter = { switched: S.JIT_SWITCHED, reused: S.JIT_REUSED };
+
 /** Before fetching: a translation of the code at pc runs instead of the interpreter, when there is one. */
 function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   const w = c.w;
@@ -231,10 +240,15 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.get(c.budget).i32_const(1).i32_add().set(c.budget);
   emitSlot(w, c.pc);
   w.set(jit.slot);
-  emitCanRun(w, jit.layout, { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart }, codeKey(c.mem));
+  const at = { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart };
+  emitCanRunOrAsk(w, jit.layout, at, codeKey(c.mem), () => {
+    w.get(c.hart).get(c.pc).i64_store(S.PC);
+    w.get(c.hart).call(jit.compile);
+  });
   w.if_();
   // Instructions run translated, counted by the privilege entered at (statistics and tests).
   w.get(c.hart).i32_load(S.PRIV).i32_const(3).i32_shl().get(c.hart).i32_add().set(counter);
+  emitCountReuse(w, jit.layout, { slot: jit.slot, hart: c.hart }, REUSE_COUNTER);
   w.get(c.hart).get(c.budget).get(jit.slot).call_indirect(jit.blockType).set(r);
   w.get(counter).get(counter).i64_load(S.JIT_INSNS);
   w.get(c.budget).get(c.hart).i32_load(S.BUDGET).i32_sub().i64_extend_i32_s().i64_add();

@@ -87,6 +87,7 @@ export class Mmu {
 
   /** A new satp selects its address space's sets; they are flushed only when the space is new to them. */
   set satp(v: bigint) {
+    if (v !== this.satpValue) this.h.addressSpaceChanged?.();
     this.satpValue = v;
     let i = this.spaceSatp.indexOf(v);
     if (i < 0) {

@@ -64,7 +64,9 @@ class RiscvCpuAdapter implements Cpu {
       translatedInsns[mode] = n;
     }
     const { translations, invalidations, flushes } = jit;
-    return { translations, invalidations, flushes, translatedInsns };
+    let reusedAfterSwitch = 0;
+    for (const h of this.cpu.harts) reusedAfterSwitch += Number(h.getI64(S.JIT_REUSED));
+    return { translations, invalidations, flushes, translatedInsns, reusedAfterSwitch };
   }
   stop(hart: number): void {
     this.hart(hart).setI32(S.STOP, 1);
@@ -127,6 +129,7 @@ class RiscvCpuAdapter implements Cpu {
     for (let a = 0; a < 64; a++) h.mmu.writePmpaddr(a, next());
     for (let c = 0; c < 8; c++) h.mmu.writePmpcfg(2 * c, next());
     h.setI32(S.STOP, 0);
+    h.setI32(S.JIT_SWITCHED, 0); // this process's generations, not the saver's: every translation is new
     h.setI32(S.FS_OFF, (h.mstatus & MSTATUS.FS) === 0n ? 1 : 0);
     h.mmu.flushAll();
     h.privChanged();

@@ -29,6 +29,8 @@ export const SSCRATCH = 640; // i64; sepc, scause and stval follow in CSR-number
 export const SEPC = 648; // i64
 export const SCAUSE = 656; // i64
 export const STVAL = 664; // i64
+export const JIT_SWITCHED = 672; // i32, the recompiler's address-space generation at the hart's last satp change
+export const JIT_REUSED = 680; // i64, entries into translations made before that change (core/jit/table.ts)
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

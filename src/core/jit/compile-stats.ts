@@ -30,6 +30,8 @@ export interface JitCounts {
   readonly flushes: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
+  /** Entries (from the interpreter) into translations made before the entering hart's last address-space switch. */
+  readonly reusedAfterSwitch?: number;
 }
 
 /** The counts as one line for stderr (`HARTWOOD_JIT_STATS=1`), with the engine's when the caller has them. */
@@ -42,6 +44,9 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
     Object.entries(n.translatedInsns ?? {})
       .map(([mode, count]) => `run translated in ${mode} ${count}, `)
-      .join("");
+      .join("") +
+    (n.reusedAfterSwitch === undefined
+      ? ""
+      : `reused across address-space switches ${n.reusedAfterSwitch}, `);
   return `hartwood: jit stats: ${t}modules ${c.modules}, compile ${c.compileMs.toFixed(1)} ms, code ${c.wasmBytes} bytes\n`;
 }

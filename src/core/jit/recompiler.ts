@@ -39,14 +39,30 @@ interface Pending<Insn extends GuestInsn> extends TranslationRequest<Insn> {
   readonly key: number;
   /** The pages protect named (those whose stores drop this translation alone). */
   readonly pages: readonly number[];
+  /** The address-space generation it was asked for in. */
+  readonly born: number;
 }
 
-/** What an installed slot holds, for dropping it when its page is written. */
+/** A translation made: what a slot holds, or what was kept when another took its slot. */
 interface Installed {
   readonly pc: number;
   readonly key: number;
   readonly pages: readonly number[];
+  readonly born: number;
+  readonly run: () => number;
+  /** The budget a call needs. */
+  readonly needs: number;
 }
+
+/**
+ * Translations that lost their slot to another kept at most (the oldest go first). Two
+ * address spaces with different code at one pc would otherwise evict each other's
+ * translation at every switch and compile it again (test/guest/virt/asid.c).
+ */
+const MAX_KEPT = 1024;
+
+/** The kept translation's name: its pc and code key. */
+const keptId = (pc: number, key: number): string => `${pc}/${key}`;
 
 /** Translates guest code to wasm functions and keeps the table of translations. */
 export class Recompiler<Hart, Insn extends GuestInsn> {
@@ -55,6 +71,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translations = 0;
   flushes = 0;
   invalidations = 0;
+  /** Address-space switches of any hart so far: the generation translations are asked for in. */
+  private generation = 0;
   private readonly strict: boolean;
   private readonly batchAgeMs: number;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
@@ -66,6 +84,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   /** By slot, what was installed there; by page, the slots installed from it. */
   private readonly installed = new Map<number, Installed>();
   private readonly slotsOfPage = new Map<number, Set<number>>();
+  /** Translations that lost their slot, by keptId, oldest first; their pages stay watched. */
+  private readonly kept = new Map<string, Installed>();
   /** The function translations chain through (dispatch.ts). */
   private readonly dispatch: WebAssembly.ExportValue;
 
@@ -97,6 +117,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.pendingPcs.clear();
     this.installed.clear();
     this.slotsOfPage.clear();
+    this.kept.clear();
     this.table.clear();
     this.code.unprotectAll();
     this.failed.clear(); // the code may be other code now
@@ -114,6 +135,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.invalidations++;
     }
     this.slotsOfPage.delete(page);
+    for (const [id, t] of this.kept) if (t.pages.includes(page)) this.kept.delete(id);
     if (this.pending.some((p) => p.pages.includes(page))) {
       this.pending = this.pending.filter((p) => !p.pages.includes(page));
       this.pendingPcs.clear();
@@ -121,6 +143,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     }
     this.failed.clear(); // the code may be other code now
     this.code.unprotect?.(page);
+  }
+
+  /**
+   * A hart switched address space: returns the new generation, which the hart keeps in its
+   * state (ReuseCounter.switched) so that entries into older translations are counted.
+   */
+  switchedAddressSpace(): number {
+    return (this.generation = (this.generation + 1) >>> 0);
   }
 
   /** True when a store to [addr, addr + bytes) would change translated code (user mode's slow path asks). */
@@ -141,6 +171,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const view = this.code.view(hart);
     const key = view.key(start);
     if (key === -1 || this.table.holds(start, key)) return;
+    const kept = this.kept.get(keptId(start, key));
+    if (kept) {
+      this.kept.delete(keptId(start, key));
+      return this.place(kept);
+    }
     const region = discoverRegion(this.isa, start, view);
     if (region.size === 0) return;
     // Stores to these pages now reach the host, which drops the translations (and the batch).
@@ -152,7 +187,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       }
     const now = performance.now();
     if (this.pending.length === 0) this.pendingSince = now;
-    this.pending.push({ start, region, key, pages: [...pages] });
+    this.pending.push({ start, region, key, pages: [...pages], born: this.generation });
     this.pendingPcs.add(start);
     if (this.pending.length >= MAX_BATCH || now - this.pendingSince > this.batchAgeMs) this.commit();
   }
@@ -170,18 +205,38 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.pendingPcs.clear();
     const functions = this.build(batch);
     if (!functions) return;
-    batch.forEach((p, i) => {
-      const slot = this.table.install(p.start, p.key, functions[i], p.region.size);
-      const old = this.installed.get(slot);
-      if (old) this.forget(slot, old);
-      this.installed.set(slot, { pc: p.start, key: p.key, pages: p.pages });
-      for (const page of p.pages) {
-        let slots = this.slotsOfPage.get(page);
-        if (!slots) this.slotsOfPage.set(page, (slots = new Set()));
-        slots.add(slot);
-      }
-    });
+    batch.forEach((p, i) =>
+      this.place({
+        pc: p.start,
+        key: p.key,
+        pages: p.pages,
+        born: p.born,
+        run: functions[i],
+        needs: p.region.size,
+      }),
+    );
     this.translations += batch.length;
+  }
+
+  /** Installs `t` in its slot; the translation there before is kept for when its context comes back. */
+  private place(t: Installed): void {
+    const slot = this.table.install(t.pc, t.key, t.run, t.needs, t.born);
+    const old = this.installed.get(slot);
+    if (old) {
+      this.forget(slot, old);
+      if (old.pc !== t.pc || old.key !== t.key) this.keep(old);
+    }
+    this.installed.set(slot, t);
+    for (const page of t.pages) {
+      let slots = this.slotsOfPage.get(page);
+      if (!slots) this.slotsOfPage.set(page, (slots = new Set()));
+      slots.add(slot);
+    }
+  }
+
+  private keep(t: Installed): void {
+    if (this.kept.size >= MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(keptId(t.pc, t.key), t);
   }
 
   /** `slot` no longer holds `t`. */

@@ -23,16 +23,19 @@ export interface JitLayout {
   readonly needs: number;
   /** JIT_SLOTS i32: the code key each slot's translation was made for. */
   readonly keys: number;
+  /** JIT_SLOTS i32: the address-space generation (Recompiler.switchedAddressSpace) each slot's translation was asked for in. */
+  readonly born: number;
 }
-export const JIT_TABLE_BYTES = JIT_SLOTS * 20;
+export const JIT_TABLE_BYTES = JIT_SLOTS * 24;
 
-/** The table's four arrays, laid out from `base` (JIT_TABLE_BYTES long). */
+/** The table's five arrays, laid out from `base` (JIT_TABLE_BYTES long). */
 export function jitLayoutAt(base: number): JitLayout {
   return {
     tags: base,
     counters: base + JIT_SLOTS * 8,
     needs: base + JIT_SLOTS * 12,
     keys: base + JIT_SLOTS * 16,
+    born: base + JIT_SLOTS * 20,
   };
 }
 
@@ -89,6 +92,70 @@ export function emitCanRun(
   w.end();
 }
 
+/**
+ * emitCanRun for the interpreter: also emits `otherKey` when the slot holds the translation of
+ * `pc` for another code key than the hart's now (another address space's code at that pc), so
+ * that the host can put back this key's translation (Recompiler.translate) before the next
+ * jump here. Costs nothing more while the slot holds another pc.
+ */
+export function emitCanRunOrAsk(
+  w: FunctionBuilder,
+  layout: JitLayout,
+  at: { readonly slot: Local; readonly pc: Local; readonly budget: Local; readonly hart: Local },
+  key: EmitCodeKey | undefined,
+  otherKey: () => void,
+): void {
+  if (!key) return emitCanRun(w, layout, at, key);
+  const { slot, pc, budget, hart } = at;
+  const ok = w.local(I32);
+  const k = w.local(I32);
+  w.i32_const(0).set(ok);
+  w.get(slot).i32_const(3).i32_shl().i64_load(layout.tags).get(pc).i64_eq();
+  w.if_();
+  key(w, hart, pc);
+  w.set(k);
+  w.get(slot).i32_const(2).i32_shl().i32_load(layout.keys).get(k).i32_eq();
+  w.if_();
+  w.get(budget).get(slot).i32_const(2).i32_shl().i32_load(layout.needs).i32_ge_s().set(ok);
+  w.else_();
+  w.get(k).i32_const(-1).i32_ne();
+  w.if_();
+  otherKey();
+  w.end();
+  w.end();
+  w.end();
+  w.get(ok);
+  w.release(ok);
+  w.release(k);
+}
+
+/** Offsets in the hart state of the count of translations reused across address-space switches. */
+export interface ReuseCounter {
+  /** i32: the generation of the hart's last address-space switch (0 before any). */
+  readonly switched: number;
+  /** i64: entries into translations asked for before that switch. */
+  readonly reused: number;
+}
+
+/**
+ * Emits, for an entry into the translation in slot `slot` (i32 local) by the hart at `hart`
+ * (i32 local), the count of entries into translations made before the hart last switched
+ * address space: they show that translations survive context switches. Two loads and a
+ * compare beside the call into the translation.
+ */
+export function emitCountReuse(
+  w: FunctionBuilder,
+  layout: JitLayout,
+  at: { readonly slot: Local; readonly hart: Local },
+  counter: ReuseCounter,
+): void {
+  w.get(at.slot).i32_const(2).i32_shl().i32_load(layout.born);
+  w.get(at.hart).i32_load(counter.switched).i32_lt_u();
+  w.if_();
+  w.get(at.hart).get(at.hart).i64_load(counter.reused).i64_const(1).i64_add().i64_store(counter.reused);
+  w.end();
+}
+
 /** The table's host side: the function table, and the tags, keys and counters in wasm memory. */
 export class TranslationTable {
   readonly functions = new WebAssembly.Table({ element: "anyfunc", initial: JIT_SLOTS });
@@ -118,13 +185,17 @@ export class TranslationTable {
     return this.tags()[slot] === BigInt(pc) && this.keys()[slot] === key;
   }
 
-  /** Puts the translation of `pc` for `key` in its slot (returned); a call needs `needs` of budget. */
-  install(pc: number, key: number, run: () => number, needs: number): number {
+  /**
+   * Puts the translation of `pc` for `key` in its slot (returned); a call needs `needs` of
+   * budget; it was asked for in address-space generation `born`.
+   */
+  install(pc: number, key: number, run: () => number, needs: number, born: number): number {
     const slot = jitSlot(pc);
     this.functions.set(slot, run);
     this.tags()[slot] = BigInt(pc);
     this.keys()[slot] = key;
     new Int32Array(this.memory.buffer, this.layout.needs, JIT_SLOTS)[slot] = needs;
+    new Uint32Array(this.memory.buffer, this.layout.born, JIT_SLOTS)[slot] = born;
     return slot;
   }
 

@@ -23,7 +23,7 @@ export function buildVirt(name: string, privilege: Privilege): string {
   const mode = privilege.toLowerCase();
   return buildGuest({
     sources: [`virt/start-${mode}.S`, `virt/${name}.c`],
-    deps: ["virt/virt.h", "virt/sections.ld", `virt/link-${mode}.ld`],
+    deps: ["virt/virt.h", "virt/paging.h", "virt/sections.ld", `virt/link-${mode}.ld`],
     cc: "riscv64-unknown-elf-gcc",
     flags: [
       "-march=rv64gc",
@@ -56,13 +56,14 @@ export interface Run {
 }
 
 /** Runs a command with stdin closed; stdout goes to a file, which QEMU cannot outrun. */
-function run(command: string, args: string[], timeoutMs: number): Promise<Run> {
+function run(command: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-virt-"));
   const file = join(dir, "stdout");
   const fd = openSync(file, "w");
   return new Promise<Run>((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ["ignore", fd, "pipe"],
+      env: env && { ...process.env, ...env },
       timeout: timeoutMs,
       killSignal: "SIGKILL",
     });
@@ -92,6 +93,12 @@ export interface Machine {
   smp?: number;
   /** A raw disk image for virtio-mmio slot 0. */
   drive?: string;
+  /**
+   * QEMU runs the harts in one thread (`-accel tcg,thread=single`): with a thread per hart
+   * QEMU 7.2 was seen to go on running a hart's old translation of code another hart had
+   * rewritten, after an SBI remote_fence_i to it (smc_smp.c: about half of the runs).
+   */
+  qemuOneThread?: boolean;
 }
 
 /** QEMU's default for `virt`, given to both so that they build the same memory map. */
@@ -113,6 +120,7 @@ const HARTWOOD_TIMEOUT_MS = 60_000;
 export function runOnQemu(elf: string, m: Machine, bios?: string): Promise<Run> {
   const args = ["-M", "virt", "-nographic", "-m", RAM, "-smp", String(m.smp ?? 1), "-kernel", elf];
   args.push("-bios", m.privilege === "M" ? "none" : (bios ?? "default"));
+  if (m.qemuOneThread) args.push("-accel", "tcg,thread=single");
   if (m.drive !== undefined) {
     // Modern (version 2) virtio-mmio; slot 0 (QEMU fills the slots from the top otherwise).
     args.push("-global", "virtio-mmio.force-legacy=false");
@@ -129,12 +137,16 @@ async function runQemuAttempts(args: string[], left: number): Promise<Run> {
   return runQemuAttempts(args, left - 1);
 }
 
-/** Runs on `hartwood boot`: `--bios none` for M-mode programs, the built-in SBI for S-mode. */
-export function runOnHartwood(elf: string, m: Machine): Promise<Run> {
+/**
+ * Runs on `hartwood boot`: `--bios none` for M-mode programs, the built-in SBI for S-mode.
+ * With `jit`, the recompiler is on and its counts are on stderr (HARTWOOD_JIT_STATS).
+ */
+export function runOnHartwood(elf: string, m: Machine, opts: { jit?: boolean } = {}): Promise<Run> {
   const args = [HARTWOOD, "boot", "--bios", m.privilege === "M" ? "none" : "builtin", "--kernel", elf];
   args.push("-m", RAM, "--smp", String(m.smp ?? 1));
   if (m.drive !== undefined) args.push("--drive", `file=${m.drive},format=raw`);
-  return run(process.execPath, args, HARTWOOD_TIMEOUT_MS);
+  if (opts.jit) args.push("--jit");
+  return run(process.execPath, args, HARTWOOD_TIMEOUT_MS, opts.jit ? { HARTWOOD_JIT_STATS: "1" } : undefined);
 }
 
 /** The output from the line that starts with `marker` on (drops a firmware's banner). */
