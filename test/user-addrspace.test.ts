@@ -64,6 +64,24 @@ describe("user address space", () => {
     expect(as.setBrk(0x10000)).toBe(0x21000); // below the start: unchanged
   });
 
+  test("unmapping or protecting a range that holds executable pages drops translations, other ranges do not", () => {
+    const as = space();
+    let flushes = 0;
+    as.onCodeUnmapped = () => flushes++;
+    as.map(0x3fd000, PAGE, 5, 2, ""); // r-x, a page whose index is not a multiple of 4
+    as.map(0x100000, 3 * PAGE, RW, 2, "");
+    as.unmap(0x100000, PAGE);
+    as.protect(0x101000, PAGE, 1);
+    expect(flushes).toBe(0);
+    as.unmap(0x3fe000, PAGE); // next to it
+    expect(flushes).toBe(0);
+    as.unmap(0x3fd000, PAGE);
+    expect(flushes).toBe(1);
+    as.map(0x3fd000, PAGE, 5, 2, "");
+    as.unmap(as.lo, as.hi - as.lo); // what exec does
+    expect(flushes).toBe(2);
+  });
+
   test("syscall accessors raise a guest fault (EFAULT) on unmapped memory", () => {
     const as = space();
     as.map(0x100000, PAGE, RW, 2, "");

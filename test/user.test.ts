@@ -1,7 +1,7 @@
 // User mode against qemu-riscv64: each program is built with Debian's riscv64 cross
 // compilers, run under Hartwood and under qemu-riscv64 with the same arguments, environment
 // and stdin, and must print the same stdout and end with the same status.
-import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"; // prettier-ignore
 import * as net from "node:net";
@@ -56,22 +56,46 @@ interface Outcome {
   status: number;
 }
 
-function qemu(elf: string, args: string[], link: Link): Outcome {
+function qemuArgs(elf: string, args: string[], link: Link): string[] {
   const dynamic = link === "pie" || link === "no-pie";
-  const r: SpawnSyncReturns<string> = spawnSync(
-    "qemu-riscv64",
-    [...(dynamic ? ["-L", ROOT] : []), elf, ...args],
-    {
-      input: STDIN,
-      encoding: "utf8",
-      env: { ...ENV, PATH: process.env.PATH },
-      timeout: 60_000,
-    },
-  );
+  return [...(dynamic ? ["-L", ROOT] : []), elf, ...args];
+}
+
+// qemu-user dies of the guest's fatal signal itself: a shell would report 128 + n.
+function qemuStatus(status: number | null, signal: NodeJS.Signals | null): number {
+  return signal ? 128 + constants.signals[signal] : (status ?? -1);
+}
+
+function qemu(elf: string, args: string[], link: Link): Outcome {
+  const r: SpawnSyncReturns<string> = spawnSync("qemu-riscv64", qemuArgs(elf, args, link), {
+    input: STDIN,
+    encoding: "utf8",
+    env: { ...ENV, PATH: process.env.PATH },
+    timeout: 60_000,
+  });
   if (r.error) throw r.error;
-  // qemu-user dies of the guest's fatal signal itself: a shell would report 128 + n.
-  const status = r.signal ? 128 + constants.signals[r.signal] : (r.status ?? -1);
-  return { stdout: r.stdout, status };
+  return { stdout: r.stdout, status: qemuStatus(r.status, r.signal) };
+}
+
+/**
+ * Runs a command without blocking the event loop: long runs overlap, and the test worker
+ * stays responsive. The status is the exit code, or 128 + n for a death by signal n.
+ */
+function runInBackground(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Outcome & { stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+    child.on("error", fail);
+    child.on("close", (status, signal) => done({ stdout, stderr, status: qemuStatus(status, signal) }));
+    child.stdin.end(STDIN);
+  });
 }
 
 /** Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only) and `binds`. */
@@ -413,6 +437,58 @@ describe("hartwood run (the CLI)", () => {
       const r = cli([...flags, build("fatal.c", "static"), "exit"]);
       expect(r.stderr).toBe(`${message}\n`);
       expect(r.status).toBe(1);
+    });
+  }
+});
+
+// The guest's window is most of the 4 GiB wasm memory (src/modes/user/layout.ts): stack and
+// mappings sit above 2 GiB, where every guest address must still be taken as unsigned.
+describe("user mode above 2 GiB", () => {
+  test("3 GiB allocated at once (break, malloc's mappings, one mmap), every page written then read back, as on qemu-riscv64; then one 3 GiB mmap", async () => {
+    const elf = build("bigmem.c", "static");
+    // Each run faults in 3 GiB of host memory, which takes a while: QEMU's overlaps Hartwood's,
+    // and Hartwood runs as the CLI so that this worker's event loop is never held up.
+    const env = { ...ENV, PATH: process.env.PATH };
+    const reference = runInBackground("qemu-riscv64", qemuArgs(elf, [], "static"), env);
+    const cli = (flags: string[]) =>
+      runInBackground(process.execPath, [resolve("node_modules/vite-node/vite-node.mjs"), resolve("test/guest/user/cli-entry.ts"), "run", ...flags, elf], { ...env, HARTWOOD_JIT_STATS: "1" }); // prettier-ignore
+    const interp = await cli(["--no-jit"]);
+    const jit = await cli([]);
+    const want = await reference;
+    expect(want.stdout).toContain("786432 pages written and read back, 0 wrong");
+    for (const got of [interp, jit]) {
+      expect(got.stdout, `stderr: ${got.stderr}`).toBe(want.stdout);
+      expect(got.status).toBe(want.status);
+    }
+    const translations = (r: { stderr: string }) =>
+      Number(/jit stats: translations (\d+)/.exec(r.stderr)?.[1]);
+    expect(translations(jit), "the page loops ran translated").toBeGreaterThan(0);
+    expect(translations(interp)).toBe(0);
+  }, 900_000);
+
+  for (const jit of [true, false]) {
+    test(`syscalls with buffers at and above 2 GiB: read, write, readv, writev, futex, execve, mprotect, munmap, mremap, si_addr, /proc/self/maps (${jit ? "recompiler" : "interpreter"})`, async () => {
+      const native = buildGuest({
+        sources: ["user/highaddr.c"],
+        deps: ["user/check.h"],
+        cc: "gcc",
+        flags: ["-O2", "-pthread"],
+        name: "highaddr-native",
+      });
+      const want = spawnSync(native, [], { encoding: "utf8", timeout: 60_000 });
+      const got = await hartwood(build("highaddr.c", "static"), [], [], jit);
+      expect(got.stdout, `stderr: ${got.stderr}`).toBe(want.stdout);
+      expect(got.status).toBe(want.status);
+      expect(got.stdout).toContain(
+        "exec'd with an argument from above 2 GiB, an environment from above 2 GiB",
+      );
+    });
+  }
+
+  for (const link of ["static", "pie"] as const) {
+    test(`the stack, a thread's stack and TLS and new mappings are above 2 GiB (${link})`, async () => {
+      const got = await hartwood(build("highaddr.c", link), ["layout"]);
+      expect(got.stdout, `stderr: ${got.stderr}`).toBe("stack 1, mmap 1\nthread stack 1, thread TLS 1\n");
     });
   }
 });

@@ -56,6 +56,7 @@ export class AddressSpace {
     this.dv = new DataView(memory.buffer);
     this.touched = new Uint8Array(Math.ceil(hi / PAGE));
     this.perms = new Uint8Array(memory.buffer, permTable, PERM_TABLE_BYTES);
+    this.permWords = new Uint32Array(memory.buffer, permTable, PERM_TABLE_BYTES / 4);
   }
 
   /** Called when executable pages lose their mapping or protection. */
@@ -63,14 +64,14 @@ export class AddressSpace {
 
   /** The engines check every load, store and fetch against this: it mirrors the VMAs. */
   private readonly perms: Uint8Array;
+  private readonly permWords: Uint32Array;
 
   /** Mirrors the protections of [start, end) into the page-permission table. */
   private syncPerms(start: number, end: number): void {
     const p0 = Math.floor(start / PAGE);
     const p1 = Math.ceil(end / PAGE);
     // Code that was executable here may be translated (core/jit): it changes now.
-    if (this.onCodeUnmapped && this.perms.subarray(p0, p1).some((b) => (b & PROT_EXEC) !== 0))
-      this.onCodeUnmapped();
+    if (this.onCodeUnmapped && this.anyExecutable(p0, p1)) this.onCodeUnmapped();
     this.perms.fill(0, p0, p1);
     for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
       const v = this.vmas[i];
@@ -78,6 +79,17 @@ export class AddressSpace {
       const bits = (v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) | (v.prot & PROT_WRITE ? PROT_READ : 0);
       this.perms.fill(bits, Math.max(p0, v.start / PAGE), Math.min(p1, v.end / PAGE));
     }
+  }
+
+  /** Does a page in [p0, p1) allow execution? Exec and fork ask this of the whole window: four pages a step. */
+  private anyExecutable(p0: number, p1: number): boolean {
+    const perms = this.perms;
+    const w0 = Math.min(Math.ceil(p0 / 4), Math.floor(p1 / 4));
+    const w1 = Math.floor(p1 / 4);
+    for (let p = p0; p < w0 * 4; p++) if (perms[p] & PROT_EXEC) return true;
+    for (let w = w0; w < w1; w++) if (this.permWords[w] & (PROT_EXEC * 0x01010101)) return true;
+    for (let p = Math.max(p0, w1 * 4); p < p1; p++) if (perms[p] & PROT_EXEC) return true;
+    return false;
   }
 
   private indexAfter(addr: number): number {

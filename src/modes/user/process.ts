@@ -5,7 +5,7 @@
 // their loops side by side on the same event loop (see kernel.ts).
 import { randomBytes } from "node:crypto";
 import { closeSync } from "node:fs";
-import { RiscvCpu, cpuVmmBytes } from "../../arch/riscv/cpu.js";
+import { RiscvCpu } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
 import {
   LOAD_KIND_BYTES as LOAD_BYTES,
@@ -40,7 +40,18 @@ import { buildStack, loadProgram } from "./loader.js";
 import { FS_SYSCALLS } from "./fs.js";
 import { MEM_SYSCALLS } from "./mem.js";
 import { PROC_SYSCALLS } from "./proc.js";
-import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions, VDSO_SIGRETURN } from "./signals.js";
+import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions } from "./signals.js";
+import {
+  MAX_THREADS,
+  MMAP_TOP,
+  PIE_BASE,
+  STACK_BYTES,
+  STACK_TOP,
+  VDSO,
+  VMM_BYTES,
+  WINDOW_HI,
+  WINDOW_LO,
+} from "./layout.js";
 import { formatCall, formatResult } from "./strace.js";
 import { BLOCKED, REDIRECTED, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import { Thread, ThreadState, type Wait } from "./thread.js";
@@ -54,17 +65,6 @@ import { CRED_SYSCALLS } from "./creds.js";
 import { SCHED_SYSCALLS } from "./sched.js";
 import { XATTR_SYSCALLS } from "./xattr.js";
 
-// The guest address window: a null guard below it, the VMM's regions (hart state,
-// tables) above it. Guest address a is wasm offset a. The VMM regions stay below 2 GiB
-// because the engine addresses hart state with signed 32-bit arithmetic.
-export const WINDOW_LO = 0x1_0000;
-export const WINDOW_HI = 0x7f00_0000;
-export const VDSO = VDSO_SIGRETURN; // one page: the rt_sigreturn trampoline
-export const STACK_TOP = VDSO - PAGE; // a guard page between the stack and the vDSO
-export const STACK_BYTES = 8 << 20; // RLIMIT_STACK's usual 8 MiB
-const MMAP_TOP = STACK_TOP - STACK_BYTES - (64 << 20); // room for the stack to be extended by MAP_FIXED
-const PIE_BASE = 0x4000_0000;
-const MAX_THREADS = 128;
 const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
 const SLICE_SHARED = 1 << 16; // ... with several
 const YIELD_MS = 20; // let host callbacks (timers, reads, signals) run at least this often
@@ -156,14 +156,7 @@ export class UserProcess {
     /** The working directory, a guest path (vfs.ts). */
     public cwd: string,
   ) {
-    const layout = new MemoryLayout(
-      cpuVmmBytes(MAX_THREADS, "flat") + PERM_TABLE_BYTES + PAGE,
-      WINDOW_HI,
-      false,
-      {
-        vmmAtTop: true,
-      },
-    );
+    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, false, { vmmAtTop: true });
     const permTable = layout.alloc(PERM_TABLE_BYTES, PAGE);
     const overrides: Partial<InterpImports> = {
       load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),

@@ -20,6 +20,7 @@ import {
   SS_DISABLE,
   SS_ONSTACK,
 } from "./abi.js";
+import { VDSO } from "./layout.js";
 import type { UserProcess } from "./process.js";
 import { formatResult } from "./strace.js";
 import { REDIRECTED, sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
@@ -35,7 +36,6 @@ const UC_MCONTEXT = 176;
 const MC_FP = 256; // f0..f31, then fcsr
 const FRAME_BYTES = SIGINFO_BYTES + 960;
 const MINSIGSTKSZ = 2048;
-export const VDSO_SIGRETURN = 0x7eff_0000;
 
 export const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
 export const UNBLOCKABLE = bit(SIG.SIGKILL) | bit(SIG.SIGSTOP);
@@ -224,7 +224,7 @@ function setupFrame(p: UserProcess, t: Thread, sig: number, info: SigInfo): void
   t.setX(11, frame);
   t.setX(12, uc);
   t.setX(2, frame);
-  t.setX(1, VDSO_SIGRETURN);
+  t.setX(1, VDSO);
   t.sigmask = (t.sigmask | p.actions.mask[sig] | (flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
   if (flags & SA_RESETHAND) {
     p.actions.handler[sig] = SIG_DFL;
