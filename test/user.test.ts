@@ -292,6 +292,18 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   } // prettier-ignore
 });
 
+describe.concurrent("epoll's EPOLLET and EPOLLONESHOT match qemu-riscv64", () => {
+  for (const jit of [true, false]) {
+    test(`reports once per wake-up, disables after one report until MOD: pipes, a FIFO, eventfd, AF_UNIX pairs, timerfd, signalfd (${jit ? "recompiler" : "interpreter"})`, async () => {
+      const got = await compare(build("epollet.c", "static"), "static", (dir) => ["local", dir], jit);
+      expect(got.stdout).toContain("pipe again, data still there: 0");
+      expect(got.stdout).toContain("stream after a reads it all: 1 b:0x4");
+      expect(got.stdout).toContain("oneshot re-armed by MOD: 1 o:0x1");
+      expect(got.stdout).toContain("done");
+    });
+  }
+});
+
 describe("user mode keeps AF_UNIX names inside the guest", () => {
   test("a host server's abstract name and its socket file in a bound directory refuse the guest", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hartwood-h-"));

@@ -145,6 +145,7 @@ export class UserProcess {
   readonly itimers: (Itimer | undefined)[] = [];
   /** Called whenever a signal is queued for one of its threads (signalfd, sigtimedwait). */
   readonly signalWaiters = new Set<() => void>();
+  readonly signalEdges = { in: 0, out: 0 };
   /** timer_create's timers by id; execve and exit delete them. */
   readonly timers = new Map<number, PosixTimer>();
   private wakeUp: (() => void) | undefined;

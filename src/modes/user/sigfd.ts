@@ -2,7 +2,7 @@
 // return struct signalfd_siginfo, one per pending signal of the fd's mask) and
 // rt_sigtimedwait. Both take a thread's pending signals first, then those sent to its process.
 import { ERRNO, O } from "./abi.js";
-import { GuestFile, POLLIN, type Caller, type HostWork, type StatInfo } from "./files.js";
+import { GuestFile, POLLIN, type Caller, type Edges, type HostWork, type StatInfo } from "./files.js";
 import type { UserProcess } from "./process.js";
 import { bit, dequeueSignal, UNBLOCKABLE, writeSiginfo } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
@@ -67,6 +67,9 @@ export class SignalFd extends GuestFile {
   override poll(caller?: Caller): number {
     return caller && pendingIn(caller.p, caller.t, this.mask) ? POLLIN : 0;
   }
+  override edgesFor(host: HostWork): Edges {
+    return host.signalEdges;
+  }
   override onReadable(fn: () => void, host: HostWork): () => void {
     host.signalWaiters.add(fn);
     return () => host.signalWaiters.delete(fn);
@@ -88,6 +91,7 @@ function signalfd4(p: UserProcess, t: Thread): number {
   const f = p.fds.get(fd);
   if (!(f instanceof SignalFd)) throw new SysError(ERRNO.EINVAL);
   f.mask = mask;
+  p.signalEdges.in++;
   for (const w of [...p.signalWaiters]) w(); // pollers see the new mask
   return fd;
 }

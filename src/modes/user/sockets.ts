@@ -11,6 +11,10 @@
 // (EOPNOTSUPP); only SOL_SOCKET options exist. Other address families fail with EAFNOSUPPORT.
 import { ERRNO, O, SIG } from "./abi.js";
 import {
+  EDGE_ALL,
+  EDGE_IN,
+  EDGE_OUT,
+  bumpEdges,
   GuestFile,
   POLLERR,
   POLLHUP,
@@ -139,7 +143,7 @@ export class Socket extends GuestFile {
   private deliver(src: Uint8Array, anc: Ancillary, from: Uint8Array | undefined): void {
     this.queue.push({ data: src.slice(), from: from ?? NO_NAME, anc });
     this.queued += src.length;
-    this.notify();
+    this.notify(EDGE_IN);
   }
 
   /** Receives into `dst`; undefined when it would block (EAGAIN if `nonblock`). */
@@ -192,8 +196,10 @@ export class Socket extends GuestFile {
         m.anc = { cred: m.anc.cred };
       }
       if (peek) i++;
-      else if (k === m.data.length) this.queue.shift();
-      else m.data = m.data.subarray(k);
+      else if (k === m.data.length) {
+        this.queue.shift();
+        this.peer?.notify(EDGE_OUT); // the sender's buffer is freed (sock_wfree, unix_write_space)
+      } else m.data = m.data.subarray(k);
       if (rights || dst.length === 0) break;
     }
     if (!peek) this.queued -= n;
@@ -209,7 +215,7 @@ export class Socket extends GuestFile {
     client.peer = server;
     client.peerCred = this.peerCred;
     this.backlog!.push(server);
-    this.notify();
+    this.notify(EDGE_IN);
   }
 
   /** The next connection waiting for accept, if any. */
@@ -293,7 +299,8 @@ export class Socket extends GuestFile {
     this.queued = 0;
     for (const m of q) dropRights(m.anc.rights);
   }
-  notify(): void {
+  notify(kind = EDGE_ALL): void {
+    bumpEdges(this.edges, kind);
     for (const w of [...this.waiters]) w();
   }
 }
