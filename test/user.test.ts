@@ -276,6 +276,13 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("done");
   });
 
+  test("SO_RCVTIMEO and SO_SNDTIMEO on AF_UNIX sockets: set and get, recv, read, recvfrom and accept give up with EAGAIN, a signal gives EINTR", async () => {
+    const got = await compare(build("socktimeo.c", "static"), "static", () => ["unix"]);
+    expect(got.stdout).toContain("recv with nothing sent: -1 errno EAGAIN, waited >= 100 ms: 1, < 3 s: 1");
+    expect(got.stdout).toContain("recv interrupted by a signal: -1 errno EINTR");
+    expect(got.stdout).toContain("done");
+  });
+
   // Between guest processes, in a scratch directory: each program under both engines.
   for (const [source, name, line] of [
     ["fifolock.c", "FIFOs and flock: opens that wait for the other side (one thread waits, others run), O_NONBLOCK, ENXIO, lock contention between processes", "file: 'parent child'"],

@@ -91,6 +91,12 @@ export abstract class GuestFile {
   /** Opened from a read-only mount or a synthetic tree: its metadata cannot change. */
   readOnlyMount = false;
   isDir = false;
+  /**
+   * SO_RCVTIMEO and SO_SNDTIMEO of a socket: how long a blocking receive (or accept) and a
+   * blocking send (or connect) wait before they give up; 0 = no limit.
+   */
+  recvTimeoutUs = 0;
+  sendTimeoutUs = 0;
   /** A write that fails with EPIPE also raises SIGPIPE (not on datagram sockets). */
   sigpipe = true;
   /** A directory's listing, read at the first getdents64 (and again after a rewind). */

@@ -258,6 +258,7 @@ export class TcpSocket extends NetSocket {
     const s = new TcpSocket(this.domain, flags, c);
     for (const [k, v] of this.options) s.options.set(k, v); // as Linux, accepted sockets inherit them
     s.sendLimit = this.sendLimit;
+    [s.recvTimeoutUs, s.sendTimeoutUs] = [this.recvTimeoutUs, this.sendTimeoutUs];
     s.optionChanged();
     return s;
   }

@@ -7,7 +7,8 @@ import type { UserProcess } from "./process.js";
 import { bit, dequeueSignal, UNBLOCKABLE, writeSiginfo } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { SigInfo, Thread } from "./thread.js";
-import { hostTimer, readTimespec } from "./time.js";
+import { readTimespec } from "./time.js";
+import { retryWhen } from "./io.js";
 
 const SIGNALFD_SIGINFO_BYTES = 128;
 
@@ -110,38 +111,11 @@ function rtSigtimedwait(p: UserProcess, t: Thread): SysResult {
   const sig = take();
   if (sig !== undefined) return sig;
   if (timeoutNs === 0) return -ERRNO.EAGAIN;
-  let cancelTimer: (() => void) | undefined;
-  const cleanup = () => {
-    p.signalWaiters.delete(onSignal);
-    if (cancelTimer) {
-      cancelTimer();
-      cancelTimer = undefined;
-      p.pendingHost--;
-    }
+  const watch = (fn: () => void) => {
+    p.signalWaiters.add(fn);
+    return () => p.signalWaiters.delete(fn);
   };
-  const onSignal = () => {
-    let r: number | undefined;
-    try {
-      r = take();
-    } catch {
-      r = -ERRNO.EFAULT;
-    }
-    if (r === undefined) return;
-    cleanup();
-    p.complete(t, r);
-  };
-  p.signalWaiters.add(onSignal);
-  if (timeoutNs > 0) {
-    p.pendingHost++;
-    cancelTimer = hostTimer(timeoutNs / 1e6, () => {
-      cancelTimer = undefined;
-      p.hostDone(() => {
-        cleanup();
-        p.complete(t, -ERRNO.EAGAIN);
-      });
-    });
-  }
-  return p.block(t, { cancel: cleanup, restartable: false });
+  return retryWhen(p, t, watch, take, { timeoutUs: Math.max(timeoutNs, 0) / 1000, restartable: false });
 }
 
 export const SIGFD_SYSCALLS: SyscallDef[] = [

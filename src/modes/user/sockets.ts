@@ -6,7 +6,8 @@
 // Linux's net/unix/af_unix.c.
 //
 // Differs from Linux: sends never block and never fail with EAGAIN (no buffer limit, no
-// backlog limit for connections); SO_SNDBUF and SO_RCVBUF are accepted and ignored; a plain
+// backlog limit for connections), so SO_SNDTIMEO is kept but never waited out (SO_RCVTIMEO
+// is); SO_SNDBUF and SO_RCVBUF are accepted and ignored; a plain
 // write(2) carries the credentials of the process that made the socket; MSG_OOB is refused
 // (EOPNOTSUPP); only SOL_SOCKET options exist. Other address families fail with EAFNOSUPPORT.
 import { ERRNO, O, SIG } from "./abi.js";
@@ -36,8 +37,8 @@ export const AF_UNIX = 1;
 const AF_INET = 2, AF_INET6 = 10; // prettier-ignore
 export const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5; // prettier-ignore
 const SOCK_RAW = 3, SOCK_MAX = 11, SOCK_TYPE_MASK = 0xf; // prettier-ignore
-const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16, PEERCRED: 17, ACCEPTCONN: 30,
-  PROTOCOL: 38, DOMAIN: 39 }; // prettier-ignore
+const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16, PEERCRED: 17, RCVTIMEO: 20,
+  SNDTIMEO: 21, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39, RCVTIMEO_NEW: 66, SNDTIMEO_NEW: 67 }; // prettier-ignore
 const MSG = { OOB: 1, PEEK: 2, TRUNC: 0x20, DONTWAIT: 0x40, WAITALL: 0x100, NOSIGNAL: 0x4000,
   CMSG_CLOEXEC: 0x40000000 }; // prettier-ignore
 const SHUT_RD = 0, SHUT_RDWR = 2; // prettier-ignore
@@ -492,14 +493,49 @@ function recvfrom(p: UserProcess, t: Thread): SysResult {
   });
 }
 
+/**
+ * setsockopt of SO_RCVTIMEO or SO_SNDTIMEO (either form: on riscv64 both take a 16-byte
+ * timeval) on any socket, as sock_set_timeout checks it; false for another option. Differs
+ * from Linux: the time is kept to the microsecond, not rounded up to the host's clock tick.
+ */
+export function setTimeoutOption(
+  p: UserProcess,
+  s: GuestFile,
+  name: number,
+  val: number,
+  len: number,
+): boolean {
+  const recv = name === SO.RCVTIMEO || name === SO.RCVTIMEO_NEW;
+  if (!recv && name !== SO.SNDTIMEO && name !== SO.SNDTIMEO_NEW) return false;
+  if (len < 16) throw new SysError(ERRNO.EINVAL);
+  const [sec, usec] = [p.as.i64(val), p.as.i64(val + 8)];
+  if (usec < 0 || usec >= 1e6) throw new SysError(ERRNO.EDOM);
+  const us = sec < 0 ? 0 : sec * 1e6 + usec; // a negative time means none
+  if (recv) s.recvTimeoutUs = us;
+  else s.sendTimeoutUs = us;
+  return true;
+}
+
+/** getsockopt's timeval for SO_RCVTIMEO or SO_SNDTIMEO (either form). */
+export function timeoutOption(s: GuestFile, name: number): Uint8Array {
+  const us = name === SO.RCVTIMEO || name === SO.RCVTIMEO_NEW ? s.recvTimeoutUs : s.sendTimeoutUs;
+  const tv = new Uint8Array(16);
+  new DataView(tv.buffer).setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
+  new DataView(tv.buffer).setBigInt64(8, BigInt(us % 1e6), true);
+  return tv;
+}
+
 function getsockopt(p: UserProcess, t: Thread): number {
   const s = socketOf(p, t.argInt(0));
   const [level, name, val, lenPtr] = [t.argInt(1), t.argInt(2), t.arg(3), t.arg(4)];
   if (level !== SOL_SOCKET) throw new SysError(ERRNO.EOPNOTSUPP);
   const len = p.as.i32(lenPtr);
   if (len < 0) throw new SysError(ERRNO.EINVAL);
-  let v: number[];
+  let v: number[] = [];
+  let bytes: Uint8Array | undefined;
   switch (name) {
+    case SO.RCVTIMEO: case SO.SNDTIMEO: case SO.RCVTIMEO_NEW: case SO.SNDTIMEO_NEW:
+      bytes = timeoutOption(s, name); break;
     case SO.TYPE: v = [s.type]; break;
     case SO.DOMAIN: v = [AF_UNIX]; break;
     case SO.PROTOCOL: v = [0]; break;
@@ -515,8 +551,10 @@ function getsockopt(p: UserProcess, t: Thread): number {
     }
     default: throw new SysError(ERRNO.ENOPROTOOPT);
   } // prettier-ignore
-  const bytes = new Uint8Array(4 * v.length);
-  v.forEach((x, i) => new DataView(bytes.buffer).setInt32(4 * i, x, true));
+  if (!bytes) {
+    const out = (bytes = new Uint8Array(4 * v.length));
+    v.forEach((x, i) => new DataView(out.buffer).setInt32(4 * i, x, true));
+  }
   const n = Math.min(len, bytes.length);
   p.as.write(val, bytes.subarray(0, n));
   p.as.setU32(lenPtr, n);
@@ -527,6 +565,7 @@ function setsockopt(p: UserProcess, t: Thread): number {
   const s = socketOf(p, t.argInt(0));
   const [level, name, val, len] = [t.argInt(1), t.argInt(2), t.arg(3), t.argInt(4)];
   if (level !== SOL_SOCKET) throw new SysError(ERRNO.EOPNOTSUPP);
+  if (setTimeoutOption(p, s, name, val, len)) return 0;
   if (len < 4) throw new SysError(ERRNO.EINVAL);
   const on = p.as.i32(val) !== 0;
   if (name === SO.PASSCRED) {
