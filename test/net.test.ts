@@ -87,7 +87,7 @@ describe.concurrent("network sockets match qemu-riscv64 (--net host)", () => {
     ["inet", "nonblock", "refused: POLLERR 1, SO_ERROR ECONNREFUSED, then OK"],
     ["inet", "options", "  SO_LINGER = 1 0 (len 8)"],
     ["epollet", "tcp", "connection again: 0"],
-    ["socktimeo", "tcp", "send gave up: errno EAGAIN, that send waited >= 100 ms: 1, sent > 0: 1, < 20 s: 1"],
+    ["socktimeo", "tcp", "send gave up: errno EAGAIN, that send waited >= 100 ms: 1, sent > 0: 1"],
   ] as const) {
     test(`${source}.c ${mode}: same output and status, with '${line}'`, async () => {
       const elf = inet(source);

@@ -29,6 +29,7 @@ import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
 import { SOCKET_SYSCALLS } from "./sockets.js";
 import { UNIX_SYSCALLS } from "./unix.js";
+import { UNIX_MMSG_SYSCALLS } from "./mmsg.js";
 import { withNetwork } from "./netcalls.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
@@ -556,7 +557,7 @@ export const FS_SYSCALLS: SyscallDef[] = [
     return old;
   }),
   ...IO_SYSCALLS,
-  ...withNetwork([...SOCKET_SYSCALLS, ...UNIX_SYSCALLS]),
+  ...withNetwork([...SOCKET_SYSCALLS, ...UNIX_SYSCALLS, ...UNIX_MMSG_SYSCALLS]),
   ...FIFO_SYSCALLS,
   ...FLOCK_SYSCALLS,
   ...MEMFD_SYSCALLS,

@@ -93,8 +93,8 @@ export function readInto(
 export interface Patience {
   /** Gives up after this long with `expired` (SO_RCVTIMEO, SO_SNDTIMEO); 0 or none: waits on. */
   timeoutUs?: number;
-  /** The result when the time is up (default -EAGAIN). */
-  expired?: number;
+  /** The result when the time is up (default -EAGAIN), or what computes it then. */
+  expired?: number | (() => number);
   /** May SA_RESTART restart it (default true)? */
   restartable?: boolean;
   uninterruptible?: boolean;
@@ -138,7 +138,8 @@ export function retryWhen(
       cancelTimer = undefined;
       p.hostDone(() => {
         stop();
-        p.complete(t, patience.expired ?? -ERRNO.EAGAIN);
+        const e = patience.expired ?? -ERRNO.EAGAIN;
+        p.complete(t, typeof e === "number" ? e : e());
       });
     });
   }

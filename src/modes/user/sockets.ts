@@ -56,7 +56,7 @@ const UNNAMED = Uint8Array.of(AF_UNIX, 0);
 /** recvfrom's address of a sender without a name: nothing. */
 const NO_NAME = new Uint8Array(0);
 
-interface Received {
+export interface Received {
   /** Bytes copied into the buffer. */
   n: number;
   /** The length of the datagram they came from (= n on a stream). */
@@ -398,6 +398,15 @@ function sendOn(
   }
 }
 
+/** Throws what a receive on `s` fails with before it looks for data; returns whether it must not block. */
+export function checkReceive(s: Socket, flags: number): boolean {
+  if (flags & MSG.OOB) throw new SysError(ERRNO.EOPNOTSUPP);
+  // A listener or a socket never connected: unix_stream_read_generic, unix_seqpacket_recvmsg.
+  if (s.backlog || (s.type !== SOCK_DGRAM && !s.peer))
+    throw new SysError(s.type === SOCK_SEQPACKET ? ERRNO.ENOTCONN : ERRNO.EINVAL);
+  return (flags & MSG.DONTWAIT) !== 0 || (s.flags & O.NONBLOCK) !== 0;
+}
+
 /** recvfrom/recvmsg; `report` writes what the call returns besides the data. */
 function recvOn(
   p: UserProcess,
@@ -407,11 +416,7 @@ function recvOn(
   flags: number,
   report: (r: Received) => void,
 ): SysResult {
-  if (flags & MSG.OOB) throw new SysError(ERRNO.EOPNOTSUPP);
-  // A listener or a socket never connected: unix_stream_read_generic, unix_seqpacket_recvmsg.
-  if (s.backlog || (s.type !== SOCK_DGRAM && !s.peer))
-    throw new SysError(s.type === SOCK_SEQPACKET ? ERRNO.ENOTCONN : ERRNO.EINVAL);
-  const nonblock = (flags & MSG.DONTWAIT) !== 0 || (s.flags & O.NONBLOCK) !== 0;
+  const nonblock = checkReceive(s, flags);
   return readInto(p, t, s, iovs, nonblock, (dst) => {
     const r = s.recv(dst, flags, nonblock);
     if (!r) return undefined;
@@ -424,7 +429,7 @@ function recvOn(
 export const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40,
   MSG_FLAGS = 48; // prettier-ignore
 
-interface MsgHdr {
+export interface MsgHdr {
   name: number;
   namelen: number;
   iovs: Iov[];
@@ -456,13 +461,17 @@ function sendto(p: UserProcess, t: Thread): number {
 }
 
 function sendmsg(p: UserProcess, t: Thread): number {
-  const s = socketOf(p, t.argInt(0));
-  const m = msghdr(p, t.arg(1));
+  return sendMessage(p, t, socketOf(p, t.argInt(0)), t.arg(1), t.argInt(2));
+}
+
+/** Sends the struct msghdr at `at` (sendmsg, and each of sendmmsg's). */
+export function sendMessage(p: UserProcess, t: Thread, s: Socket, at: number, flags: number): number {
+  const m = msghdr(p, at);
   const src = gather(p, m.iovs);
   const to = addressIn(p, m.name, m.namelen);
   const anc = readControl(p, m.control, m.controllen);
   try {
-    return sendOn(p, t, s, src, t.argInt(2), to, anc);
+    return sendOn(p, t, s, src, flags, to, anc);
   } catch (e) {
     dropRights(anc.rights);
     throw e;
@@ -474,14 +483,24 @@ function recvmsg(p: UserProcess, t: Thread): SysResult {
   const at = t.arg(1);
   const flags = t.argInt(2);
   const m = msghdr(p, at);
-  return recvOn(p, t, s, m.iovs, flags, (r) => {
-    if (m.name) addressOut(p, m.name, at + MSG_NAMELEN, r.from);
-    const cloexec = (flags & MSG.CMSG_CLOEXEC) !== 0;
-    const c = writeControl(p, m.control, m.control ? m.controllen : 0, r.anc, s.passcred, cloexec);
-    p.as.setU64(at + MSG_CONTROLLEN, c.used);
-    const out = (flags & MSG.CMSG_CLOEXEC) | (r.full > r.n ? MSG.TRUNC : 0) | (c.truncated ? MSG_CTRUNC : 0);
-    p.as.setU32(at + MSG_FLAGS, out);
-  });
+  return recvOn(p, t, s, m.iovs, flags, (r) => reportMessage(p, s, at, m, flags, r));
+}
+
+/** What recvmsg writes into the struct msghdr at `at` besides the data: name, control, flags. */
+export function reportMessage(
+  p: UserProcess,
+  s: Socket,
+  at: number,
+  m: MsgHdr,
+  flags: number,
+  r: Received,
+): void {
+  if (m.name) addressOut(p, m.name, at + MSG_NAMELEN, r.from);
+  const cloexec = (flags & MSG.CMSG_CLOEXEC) !== 0;
+  const c = writeControl(p, m.control, m.control ? m.controllen : 0, r.anc, s.passcred, cloexec);
+  p.as.setU64(at + MSG_CONTROLLEN, c.used);
+  const out = (flags & MSG.CMSG_CLOEXEC) | (r.full > r.n ? MSG.TRUNC : 0) | (c.truncated ? MSG_CTRUNC : 0);
+  p.as.setU32(at + MSG_FLAGS, out);
 }
 
 function recvfrom(p: UserProcess, t: Thread): SysResult {

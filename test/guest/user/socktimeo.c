@@ -1,6 +1,7 @@
 // SO_RCVTIMEO and SO_SNDTIMEO, one scenario per argv[1]: "unix" (a socketpair, a datagram
 // socket and a listener in the abstract namespace) and "tcp" (loopback, for --net host).
-// Timed waits print whether they lasted at least the timeout, never how long.
+// Timed waits print whether they lasted at least the timeout, never how long (a wait that
+// never ends fails the test by its time limit).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -40,8 +41,8 @@ static void show_timeout(const char *what, int fd, int name) {
     errno = 0;                                                                                      \
     long r_ = (long)(call);                                                                         \
     double dt_ = now_ms() - t0_;                                                                    \
-    printf("%s: %ld errno %s, waited >= %d ms: %d, < 3 s: %d\n", what, r_,                          \
-           r_ < 0 ? strerrorname_np(errno) : "-", ms, dt_ >= (ms) - 1, dt_ < 3000);                \
+    printf("%s: %ld errno %s, waited >= %d ms: %d\n", what, r_, r_ < 0 ? strerrorname_np(errno) : "-", \
+           ms, dt_ >= (ms) - 1);                                                                   \
   } while (0)
 
 static void on_usr1(int sig) { (void)sig; }
@@ -164,13 +165,12 @@ static void tcp_mode(void) {
   static char chunk[65536];
   long total = 0;
   int sends = 0;
-  double t0 = now_ms();
   for (;;) {
     double s0 = now_ms();
     ssize_t n = send(c, chunk, sizeof chunk, 0);
     if (n < 0) {
-      printf("send gave up: errno %s, that send waited >= 100 ms: %d, sent > 0: %d, < 20 s: %d\n",
-             strerrorname_np(errno), now_ms() - s0 >= 99, total > 0, now_ms() - t0 < 20000);
+      printf("send gave up: errno %s, that send waited >= 100 ms: %d, sent > 0: %d\n", strerrorname_np(errno),
+             now_ms() - s0 >= 99, total > 0);
       break;
     }
     total += n;
