@@ -290,6 +290,13 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("done");
   });
 
+  test("the smaller syscalls: metadata, sync, vectored and positional I/O, sendfile, ids, sessions, limits, clocks, uname, prctl, mremap, sigsuspend, tkill; no renameat on riscv64", async () => {
+    const got = await compare(build("sysmisc.c", "static"), "static", (dir) => [dir]);
+    expect(got.stdout).toContain("renameat (not on riscv64): -1 errno 38");
+    expect(got.stdout).toContain("faccessat2 bad flags: -1 errno 22");
+    expect(got.stdout).toContain("done");
+  });
+
   // Between guest processes, in a scratch directory: each program under both engines.
   for (const [source, name, line] of [
     ["fifolock.c", "FIFOs and flock: opens that wait for the other side (one thread waits, others run), O_NONBLOCK, ENXIO, lock contention between processes", "file: 'parent child'"],

@@ -114,6 +114,8 @@ for (const d of [
   if (TABLE[d.nr]) throw new Error(`syscall ${d.nr} defined twice`);
   TABLE[d.nr] = d;
 }
+/** The dispatcher's syscalls, by number (coverage.ts says how far each goes). */
+export const SYSCALL_TABLE: readonly (SyscallDef | undefined)[] = TABLE;
 
 export class UserProcess {
   readonly cpu: RiscvCpu;
