@@ -18,12 +18,13 @@ interface Outcome {
   status: number | null;
 }
 
-function inet(): string {
+function inet(source = "inet"): string {
   return buildGuest({
-    sources: ["user/inet.c"],
+    sources: [`user/${source}.c`],
+    deps: ["user/check.h"],
     cc: "riscv64-linux-gnu-gcc",
     flags: ["-O2", "-g0", "-pthread", "-static"],
-    name: "inet-static",
+    name: `${source}-static`,
   });
 }
 
@@ -80,14 +81,16 @@ function hasIpv6Loopback(): boolean {
 }
 
 describe.concurrent("network sockets match qemu-riscv64 (--net host)", () => {
-  for (const [mode, line] of [
-    ["tcp", "server: accepted from 127.0.0.1: 1, peer len 16, echoed 100023 bytes, then EOF"],
-    ["udp", "udp: recvmmsg 3: 'one' (from a 1) 'two!' (from a 1) 'three' (from a 1)"],
-    ["nonblock", "refused: POLLERR 1, SO_ERROR ECONNREFUSED, then OK"],
-    ["options", "  SO_LINGER = 1 0 (len 8)"],
+  for (const [source, mode, line] of [
+    ["inet", "tcp", "server: accepted from 127.0.0.1: 1, peer len 16, echoed 100023 bytes, then EOF"],
+    ["inet", "udp", "udp: recvmmsg 3: 'one' (from a 1) 'two!' (from a 1) 'three' (from a 1)"],
+    ["inet", "nonblock", "refused: POLLERR 1, SO_ERROR ECONNREFUSED, then OK"],
+    ["inet", "options", "  SO_LINGER = 1 0 (len 8)"],
+    ["epollet", "tcp", "connection again: 0"],
+    ["socktimeo", "tcp", "send gave up: errno EAGAIN, that send waited >= 100 ms: 1, sent > 0: 1"],
   ] as const) {
-    test(`inet.c ${mode}: same output and status, with '${line}'`, async () => {
-      const elf = inet();
+    test(`${source}.c ${mode}: same output and status, with '${line}'`, async () => {
+      const elf = inet(source);
       const [want, got] = await Promise.all([qemu(elf, [mode]), hartwood(elf, [mode])]);
       expect(want.status, `reference: ${want.stderr}`).toBe(0);
       expect(got.stdout, `stderr: ${got.stderr}`).toBe(want.stdout);

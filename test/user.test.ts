@@ -300,6 +300,27 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("done");
   });
 
+  test("SO_RCVTIMEO and SO_SNDTIMEO on AF_UNIX sockets: set and get, recv, read, recvfrom and accept give up with EAGAIN, a signal gives EINTR", async () => {
+    const got = await compare(build("socktimeo.c", "static"), "static", () => ["unix"]);
+    expect(got.stdout).toContain("recv with nothing sent: -1 errno EAGAIN, waited >= 100 ms: 1");
+    expect(got.stdout).toContain("recv interrupted by a signal: -1 errno EINTR");
+    expect(got.stdout).toContain("done");
+  });
+
+  test("sendmmsg and recvmmsg on AF_UNIX datagram, seqpacket and stream pairs: msg_len, MSG_TRUNC, MSG_WAITFORONE, waiting for all, SCM_RIGHTS, a failure part-way", async () => {
+    const got = await compare(build("mmsg.c", "static"), "static");
+    expect(got.stdout).toContain("recvmmsg 2, waiting for a thread's two sends: 2 errno - [len 5 flags 0 'late1'+''] [len 5 flags 0 'late2'+'']"); // prettier-ignore
+    expect(got.stdout).toContain("  message 0: controllen 24, a file: 1, writes to the pipe: '!'");
+    expect(got.stdout).toContain("done");
+  });
+
+  test("the smaller syscalls: metadata, sync, vectored and positional I/O, sendfile, ids, sessions, limits, clocks, uname, prctl, mremap, sigsuspend, tkill; no renameat on riscv64", async () => {
+    const got = await compare(build("sysmisc.c", "static"), "static", (dir) => [dir]);
+    expect(got.stdout).toContain("renameat (not on riscv64): -1 errno 38");
+    expect(got.stdout).toContain("faccessat2 bad flags: -1 errno 22");
+    expect(got.stdout).toContain("done");
+  });
+
   // Between guest processes, in a scratch directory: each program under both engines.
   for (const [source, name, line] of [
     ["fifolock.c", "FIFOs and flock: opens that wait for the other side (one thread waits, others run), O_NONBLOCK, ENXIO, lock contention between processes", "file: 'parent child'"],
@@ -314,6 +335,18 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
       });
     }
   } // prettier-ignore
+});
+
+describe.concurrent("epoll's EPOLLET and EPOLLONESHOT match qemu-riscv64", () => {
+  for (const jit of [true, false]) {
+    test(`reports once per wake-up, disables after one report until MOD: pipes, a FIFO, eventfd, AF_UNIX pairs, timerfd, signalfd (${jit ? "recompiler" : "interpreter"})`, async () => {
+      const got = await compare(build("epollet.c", "static"), "static", (dir) => ["local", dir], jit);
+      expect(got.stdout).toContain("pipe again, data still there: 0");
+      expect(got.stdout).toContain("stream after a reads it all: 1 b:0x4");
+      expect(got.stdout).toContain("oneshot re-armed by MOD: 1 o:0x1");
+      expect(got.stdout).toContain("done");
+    });
+  }
 });
 
 describe("user mode keeps AF_UNIX names inside the guest", () => {

@@ -44,6 +44,25 @@ export interface HostWork {
   wake(fn: () => void): void;
   /** Called when a signal is queued in the process (signalfd's readiness). */
   readonly signalWaiters: Set<() => void>;
+  /** Counts those signals, for signalfds in edge-triggered epoll entries. */
+  readonly signalEdges: Edges;
+}
+
+/**
+ * Wake-ups of a file's waiters, counted for epoll's edge-triggered entries (EPOLLET): `in`
+ * when something arrives to read, `out` when room to write appears; a hangup or an error
+ * counts in both. Linux passes such a key to its wait queues, and an entry hears only the
+ * wake-ups whose key meets its events (ep_poll_callback).
+ */
+export interface Edges {
+  in: number;
+  out: number;
+}
+export const EDGE_IN = 1, EDGE_OUT = 2, EDGE_ALL = 3; // prettier-ignore
+
+export function bumpEdges(e: Edges, kind: number): void {
+  if (kind & EDGE_IN) e.in++;
+  if (kind & EDGE_OUT) e.out++;
 }
 
 /** The thread that reads or polls a file: a signalfd answers with that thread's signals. */
@@ -72,6 +91,12 @@ export abstract class GuestFile {
   /** Opened from a read-only mount or a synthetic tree: its metadata cannot change. */
   readOnlyMount = false;
   isDir = false;
+  /**
+   * SO_RCVTIMEO and SO_SNDTIMEO of a socket: how long a blocking receive (or accept) and a
+   * blocking send (or connect) wait before they give up; 0 = no limit.
+   */
+  recvTimeoutUs = 0;
+  sendTimeoutUs = 0;
   /** A write that fails with EPIPE also raises SIGPIPE (not on datagram sockets). */
   sigpipe = true;
   /** A directory's listing, read at the first getdents64 (and again after a rewind). */
@@ -95,6 +120,12 @@ export abstract class GuestFile {
    */
   onReadable(_fn: () => void, _host: HostWork): () => void {
     return () => {};
+  }
+  /** Its wake-ups so far (see Edges); files that share a buffer share them. */
+  edges: Edges = { in: 0, out: 0 };
+  /** The wake-ups epoll counts for this file when `host` polls it (a signalfd: the process's signals). */
+  edgesFor(_host: HostWork): Edges {
+    return this.edges;
   }
   /** Bytes a read would take now (FIONREAD). */
   unread(): number {
@@ -212,7 +243,11 @@ export class HostFile extends GuestFile {
       const s: Readable = isatty(this.fd)
         ? new tty.ReadStream(this.fd)
         : new net.Socket({ fd: this.fd, readable: true, writable: false });
-      const notify = () => host.wake(() => [...this.readWaiters].forEach((w) => w()));
+      const notify = () =>
+        host.wake(() => {
+          this.edges.in++;
+          [...this.readWaiters].forEach((w) => w());
+        });
       s.on("data", (chunk: Buffer) => {
         this.pushback = this.pushback ? concat(this.pushback, chunk) : new Uint8Array(chunk);
         if (this.pushback.length > PUSHBACK_MAX) s.pause();

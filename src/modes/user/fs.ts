@@ -29,6 +29,7 @@ import { IO_SYSCALLS } from "./io.js";
 import { openVirtual, virtualStat } from "./procfs.js";
 import { SOCKET_SYSCALLS } from "./sockets.js";
 import { UNIX_SYSCALLS } from "./unix.js";
+import { UNIX_MMSG_SYSCALLS } from "./mmsg.js";
 import { withNetwork } from "./netcalls.js";
 import type { UserProcess } from "./process.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
@@ -318,7 +319,10 @@ const W_OK = 2;
 
 function faccessat(p: UserProcess, t: Thread): number {
   const flags = t.syscallNr === 439 ? t.argInt(3) : 0;
-  const mode = t.argInt(2) & 7;
+  // do_faccessat checks: rwx bits only, and the flags it knows (AT_EACCESS = 0x200 and the two named).
+  if (t.argInt(2) & ~7 || flags & ~(0x200 | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+    throw new SysError(ERRNO.EINVAL);
+  const mode = t.argInt(2);
   const r = lookup(p, t.argInt(0), pathArg(p, t, 1), !(flags & AT_SYMLINK_NOFOLLOW));
   const n = r.node;
   if (!exists(n)) throw new SysError(ERRNO.ENOENT);
@@ -500,7 +504,6 @@ export const FS_SYSCALLS: SyscallDef[] = [
     return 0;
   }),
   sys(37, "linkat", "DsDsx", linkat),
-  sys(38, "renameat", "DsDs", renameat2),
   sys(276, "renameat2", "DsDsx", renameat2),
   sys(88, "utimensat", "Dspx", utimensat),
   sys(49, "chdir", "s", (p, t) => chdir(p, lookup(p, AT_FDCWD, pathArg(p, t, 0), true))),
@@ -556,7 +559,7 @@ export const FS_SYSCALLS: SyscallDef[] = [
     return old;
   }),
   ...IO_SYSCALLS,
-  ...withNetwork([...SOCKET_SYSCALLS, ...UNIX_SYSCALLS]),
+  ...withNetwork([...SOCKET_SYSCALLS, ...UNIX_SYSCALLS, ...UNIX_MMSG_SYSCALLS]),
   ...FIFO_SYSCALLS,
   ...FLOCK_SYSCALLS,
   ...MEMFD_SYSCALLS,

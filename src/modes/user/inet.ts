@@ -36,7 +36,7 @@ import * as dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import { ERRNO, hostErrno, O } from "./abi.js";
-import { GuestFile, POLLERR, POLLHUP, POLLIN, POLLOUT, S_IFSOCK, syntheticStat, type StatInfo } from "./files.js"; // prettier-ignore
+import { bumpEdges, EDGE_ALL, EDGE_IN, EDGE_OUT, GuestFile, POLLERR, POLLHUP, POLLIN, POLLOUT, S_IFSOCK, syntheticStat, type StatInfo } from "./files.js"; // prettier-ignore
 import { anyAddr, AF_INET6, decodeSockaddr, encodeSockaddr, type InetAddr } from "./inetaddr.js";
 import { takeBytes } from "./pipes.js";
 import { SysError } from "./syscall.js";
@@ -121,7 +121,8 @@ export abstract class NetSocket extends GuestFile {
     this.soError = hostErrno(e);
     this.notify();
   }
-  protected notify(): void {
+  protected notify(kind = EDGE_ALL): void {
+    bumpEdges(this.edges, kind);
     for (const w of [...this.waiters]) w();
   }
   override onReadable(fn: () => void): () => void {
@@ -206,7 +207,7 @@ export class TcpSocket extends NetSocket {
     server.on("connection", (c) => {
       c.on("error", () => {});
       this.backlog.push(c);
-      this.notify();
+      this.notify(EDGE_IN);
     });
     server.on("error", (e) => {
       if (!this.binding) return;
@@ -257,6 +258,7 @@ export class TcpSocket extends NetSocket {
     const s = new TcpSocket(this.domain, flags, c);
     for (const [k, v] of this.options) s.options.set(k, v); // as Linux, accepted sockets inherit them
     s.sendLimit = this.sendLimit;
+    [s.recvTimeoutUs, s.sendTimeoutUs] = [this.recvTimeoutUs, this.sendTimeoutUs];
     s.optionChanged();
     return s;
   }
@@ -299,13 +301,13 @@ export class TcpSocket extends NetSocket {
       this.rx.push(new Uint8Array(chunk));
       this.rxBytes += chunk.length;
       if (this.rxBytes > RECV_QUEUE_HIGH) c.pause();
-      this.notify();
+      this.notify(EDGE_IN);
     });
     c.on("end", () => {
       this.finReceived = true;
       this.notify();
     });
-    c.on("drain", () => this.notify());
+    c.on("drain", () => this.notify(EDGE_OUT));
     c.on("error", (e) => {
       if (this.state === "connecting") this.state = "closed";
       this.fail(e);
@@ -464,7 +466,7 @@ export class UdpSocket extends NetSocket {
       if (this.rxBytes + msg.length > this.rcvLimit) return; // a full queue drops, as Linux does
       this.rx.push({ data: new Uint8Array(msg), from: { host: rinfo.address, port: rinfo.port } });
       this.rxBytes += msg.length;
-      this.notify();
+      this.notify(EDGE_IN);
     });
     s.on("error", (e) => {
       if (this.binding || this.connecting) {

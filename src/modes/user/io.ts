@@ -18,6 +18,7 @@ import type { UserProcess } from "./process.js";
 import { sendSignal } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
+import { hostTimer } from "./time.js";
 
 export type Iov = [addr: number, len: number];
 const IOV_MAX = 1024;
@@ -85,7 +86,18 @@ export function readInto(
     return -ERRNO.EAGAIN;
   }
   // Retry whenever the file may have data: a guest pipe was written, a host read finished.
-  return retryWhen(p, t, (fn) => f.onReadable(fn, p), attempt);
+  return retryWhen(p, t, (fn) => f.onReadable(fn, p), attempt, { timeoutUs: f.recvTimeoutUs });
+}
+
+/** How a blocked call may end besides succeeding. */
+export interface Patience {
+  /** Gives up after this long with `expired` (SO_RCVTIMEO, SO_SNDTIMEO); 0 or none: waits on. */
+  timeoutUs?: number;
+  /** The result when the time is up (default -EAGAIN), or what computes it then. */
+  expired?: number | (() => number);
+  /** May SA_RESTART restart it (default true)? */
+  restartable?: boolean;
+  uninterruptible?: boolean;
 }
 
 /**
@@ -97,7 +109,17 @@ export function retryWhen(
   t: Thread,
   watch: (fn: () => void) => () => void,
   attempt: () => number | undefined,
+  patience: Patience = {},
 ): SysResult {
+  let cancelTimer: (() => void) | undefined;
+  const stopAll = () => {
+    stop();
+    if (cancelTimer) {
+      cancelTimer();
+      cancelTimer = undefined;
+      p.pendingHost--;
+    }
+  };
   const stop = watch(() => {
     let r: number | undefined;
     try {
@@ -106,10 +128,24 @@ export function retryWhen(
       r = e instanceof SysError ? -e.errno : -ERRNO.EFAULT;
     }
     if (r === undefined) return;
-    stop();
+    stopAll();
     p.complete(t, r);
   });
-  return p.block(t, { cancel: stop, restartable: true });
+  const timeoutUs = patience.timeoutUs ?? 0;
+  if (timeoutUs > 0) {
+    p.pendingHost++;
+    cancelTimer = hostTimer(timeoutUs / 1000, () => {
+      cancelTimer = undefined;
+      p.hostDone(() => {
+        stop();
+        const e = patience.expired ?? -ERRNO.EAGAIN;
+        p.complete(t, typeof e === "number" ? e : e());
+      });
+    });
+  }
+  // A socket wait with a timeout is not restarted after a handler: EINTR (sock_intr_errno).
+  const restartable = (patience.restartable ?? true) && timeoutUs === 0;
+  return p.block(t, { cancel: stopAll, restartable, uninterruptible: patience.uninterruptible });
 }
 
 function writeFile(

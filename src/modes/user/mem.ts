@@ -160,5 +160,4 @@ export const MEM_SYSCALLS: SyscallDef[] = [
   sys(229, "munlock", "pu", () => 0),
   sys(230, "mlockall", "x", () => 0),
   sys(231, "munlockall", "", () => 0),
-  sys(232, "mincore", "pup", () => -ERRNO.ENOSYS),
 ];

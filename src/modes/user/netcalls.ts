@@ -5,13 +5,13 @@
 // otherwise socket() fails with EACCES, as under a seccomp sandbox, and the first refusal
 // tells the user on stderr which flag grants it.
 import { ERRNO, O } from "./abi.js";
-import { scatter, gather, readInto, type Iov } from "./io.js";
+import { scatter, gather, readInto, retryWhen, type Iov } from "./io.js";
 import { AF_INET, AF_INET6, decodeSockaddr } from "./inetaddr.js";
 import { bufferDefault, inetAddr, IPPROTO_TCP, IPPROTO_UDP, NetSocket, optKey, SOCK_DGRAM, SOCK_STREAM, TcpSocket, UdpSocket, type Attempt } from "./inet.js"; // prettier-ignore
 import { AF_NETLINK, NetlinkSocket } from "./netlink.js";
 import type { UserProcess } from "./process.js";
 import { sendSignal } from "./signals.js";
-import { addressIn, addressOut, msghdr, MSG_CONTROLLEN, MSG_FLAGS, MSG_NAMELEN, Socket } from "./sockets.js";
+import { addressIn, addressOut, msghdr, MSG_CONTROLLEN, MSG_FLAGS, MSG_NAMELEN, setTimeoutOption, Socket, timeoutOption } from "./sockets.js"; // prettier-ignore
 import { SIG } from "./abi.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { Thread } from "./thread.js";
@@ -24,7 +24,7 @@ const MSG = { OOB: 1, TRUNC: 0x20, DONTWAIT: 0x40, NOSIGNAL: 0x4000, WAITFORONE:
 const SOL_SOCKET = 1, SOL_IP = 0, SOL_IPV6 = 41, SOL_NETLINK = 270; // prettier-ignore
 const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, BROADCAST: 6, SNDBUF: 7, RCVBUF: 8, KEEPALIVE: 9,
   LINGER: 13, REUSEPORT: 15, RCVLOWAT: 18, SNDLOWAT: 19, RCVTIMEO: 20, SNDTIMEO: 21,
-  ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 }; // prettier-ignore
+  ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39, RCVTIMEO_NEW: 66, SNDTIMEO_NEW: 67 }; // prettier-ignore
 const TCP = { NODELAY: 1, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6 }; // prettier-ignore
 const IP_TOS = 1, IP_TTL = 2, IPV6_V6ONLY = 26; // prettier-ignore
 /** SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF of Linux on 64-bit hosts (include/net/sock.h). */
@@ -71,7 +71,8 @@ function socket(p: UserProcess, t: Thread): number {
 
 /**
  * Runs `attempt` now and, while it says "block" (unless `nonblock`: EAGAIN) or "host", again
- * whenever the socket changes; the thread alone waits.
+ * whenever the socket changes; the thread alone waits, up to `timeoutUs` for a "block"
+ * (then the result is `expired`).
  */
 function waitFor(
   p: UserProcess,
@@ -80,22 +81,23 @@ function waitFor(
   attempt: () => Attempt,
   nonblock: boolean,
   restartable: boolean,
+  timeoutUs = 0,
+  expired = -ERRNO.EAGAIN,
 ): SysResult {
   const first = attempt();
   if (typeof first === "number") return first;
   if (first === "block" && nonblock) return -ERRNO.EAGAIN;
-  const stop = s.onReadable(() => {
-    let r: Attempt;
-    try {
-      r = attempt();
-    } catch (e) {
-      r = e instanceof SysError ? -e.errno : -ERRNO.EFAULT;
-    }
-    if (typeof r !== "number") return;
-    stop();
-    p.complete(t, r);
-  });
-  return p.block(t, { cancel: stop, restartable, uninterruptible: first === "host" });
+  const host = first === "host";
+  return retryWhen(
+    p,
+    t,
+    (fn) => s.onReadable(fn),
+    () => {
+      const r = attempt();
+      return typeof r === "number" ? r : undefined;
+    },
+    { restartable, uninterruptible: host, timeoutUs: host ? 0 : timeoutUs, expired },
+  );
 }
 
 function nonblocking(s: NetSocket, flags = 0): boolean {
@@ -135,6 +137,7 @@ function accept(p: UserProcess, t: Thread, flags: number): SysResult {
     },
     nonblocking(s),
     true,
+    s.recvTimeoutUs,
   );
 }
 
@@ -145,7 +148,8 @@ function connect(p: UserProcess, t: Thread): SysResult {
   if (s instanceof TcpSocket) {
     s.connect(inetAddr(s.domain, sa));
     if (nonblocking(s)) return -ERRNO.EINPROGRESS;
-    return waitFor(p, t, s, () => s.connectResult(), false, false);
+    // SO_SNDTIMEO ends the wait with EINPROGRESS, the connection going on (inet_stream_connect).
+    return waitFor(p, t, s, () => s.connectResult(), false, false, s.sendTimeoutUs, -ERRNO.EINPROGRESS);
   }
   if (s instanceof UdpSocket) {
     s.connect(decodeSockaddr(s.domain, sa));
@@ -169,7 +173,7 @@ function sendOn(
     throw e;
   };
   try {
-    return waitFor(p, t, s, () => s.send(src.slice(), to), nonblocking(s, flags), true);
+    return waitFor(p, t, s, () => s.send(src.slice(), to), nonblocking(s, flags), true, s.sendTimeoutUs);
   } catch (e) {
     return pipe(e);
   }
@@ -223,7 +227,7 @@ function sendmmsg(p: UserProcess, t: Thread): SysResult {
     }
     return sent;
   };
-  return waitFor(p, t, s, attempt, nonblocking(s, flags), true);
+  return waitFor(p, t, s, attempt, nonblocking(s, flags), true, s.sendTimeoutUs);
 }
 
 /** recvmmsg: waits for the first message, then for all vlen unless MSG_WAITFORONE (timeout ignored). */
@@ -254,7 +258,7 @@ function recvmmsg(p: UserProcess, t: Thread): SysResult {
     if (got === vlen || (got > 0 && (nonblock || flags & MSG.WAITFORONE))) return got;
     return "block";
   };
-  return waitFor(p, t, s, attempt, nonblock, true);
+  return waitFor(p, t, s, attempt, nonblock, true, s.recvTimeoutUs);
 }
 
 /** Linux's buffer size from a request (sock_setsockopt): doubled, within the sysctl's maximum. */
@@ -325,14 +329,9 @@ function getsockopt(p: UserProcess, t: Thread): number {
       case SO.ACCEPTCONN: v = s.listening ? 1 : 0; break;
       case SO.ERROR: v = s.takeError(); break;
       case SO.LINGER: writeOpt(p, val, lenPtr, ints(...s.linger)); return 0;
-      case SO.RCVTIMEO: case SO.SNDTIMEO: {
-        const us = s.options.get(optKey(level, name)) ?? 0;
-        const tv = new Uint8Array(16);
-        new DataView(tv.buffer).setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
-        new DataView(tv.buffer).setBigInt64(8, BigInt(us % 1e6), true);
-        writeOpt(p, val, lenPtr, tv);
+      case SO.RCVTIMEO: case SO.SNDTIMEO: case SO.RCVTIMEO_NEW: case SO.SNDTIMEO_NEW:
+        writeOpt(p, val, lenPtr, timeoutOption(s, name));
         return 0;
-      }
     } // prettier-ignore
   }
   if (v === undefined) {
@@ -353,13 +352,7 @@ function setsockopt(p: UserProcess, t: Thread): number {
     s.linger = [p.as.i32(val), p.as.i32(val + 4)];
     return 0;
   }
-  if (level === SOL_SOCKET && (name === SO.RCVTIMEO || name === SO.SNDTIMEO)) {
-    if (len < 16) throw new SysError(ERRNO.EINVAL);
-    const [sec, usec] = [p.as.i64(val), p.as.i64(val + 8)];
-    if (usec < 0 || usec >= 1e6) throw new SysError(ERRNO.EDOM);
-    s.options.set(optKey(level, name), sec < 0 ? 0 : sec * 1e6 + usec);
-    return 0;
-  }
+  if (level === SOL_SOCKET && setTimeoutOption(p, s, name, val, len)) return 0;
   const def = optionDefault(s, level, name);
   if (def === undefined) throw new SysError(ERRNO.ENOPROTOOPT);
   if (len < 4) throw new SysError(ERRNO.EINVAL);

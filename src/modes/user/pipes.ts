@@ -2,7 +2,18 @@
 // and eventfds. Writes never block (a pipe's buffer grows); a read that would block waits
 // through onReadable.
 import { ERRNO, O } from "./abi.js";
-import { GuestFile, POLLERR, POLLHUP, POLLIN, POLLOUT, type StatInfo } from "./files.js";
+import {
+  bumpEdges,
+  EDGE_ALL,
+  EDGE_IN,
+  EDGE_OUT,
+  GuestFile,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  type StatInfo,
+} from "./files.js";
 import { SysError } from "./syscall.js";
 
 /** Copies bytes from the front of `chunks` into `dst` (removing them unless `peek`); returns how many. */
@@ -37,6 +48,8 @@ export class Pipe {
   /** Called when the last end closes (a FIFO forgets its buffer then). */
   unused: (() => void) | undefined;
   private waiters = new Set<() => void>();
+  /** Shared by its ends: a write wakes readers, a close wakes both sides (pipe_write, pipe_release). */
+  readonly edges = { in: 0, out: 0 };
 
   take(dst: Uint8Array, peek = false): number {
     const n = takeBytes(this.chunks, dst, peek);
@@ -47,10 +60,11 @@ export class Pipe {
   put(src: Uint8Array): void {
     this.chunks.push(src.slice());
     this.size += src.length;
-    this.notify();
+    this.notify(EDGE_IN);
   }
 
-  notify(): void {
+  notify(kind = EDGE_ALL): void {
+    bumpEdges(this.edges, kind);
     for (const w of [...this.waiters]) w();
   }
 
@@ -72,6 +86,7 @@ export class PipeEnd extends GuestFile {
     flags: number,
   ) {
     super(flags);
+    this.edges = pipe.edges;
     this.reads = (flags & O.ACCMODE) !== O.WRONLY;
     this.writes = (flags & O.ACCMODE) !== O.RDONLY;
     if (this.reads) [pipe.readers, pipe.readOpens] = [pipe.readers + 1, pipe.readOpens + 1];
@@ -138,7 +153,7 @@ export class EventFd extends GuestFile {
     const v = this.semaphore ? 1n : this.count;
     this.count -= v;
     new DataView(dst.buffer, dst.byteOffset).setBigUint64(0, v, true);
-    this.notify();
+    this.notify(EDGE_OUT); // eventfd_read wakes with EPOLLOUT, eventfd_write with EPOLLIN
     return 8;
   }
   override write(src: Uint8Array): number {
@@ -146,7 +161,7 @@ export class EventFd extends GuestFile {
     const v = new DataView(src.buffer, src.byteOffset).getBigUint64(0, true);
     if (v === 0xffffffffffffffffn) throw new SysError(ERRNO.EINVAL);
     this.count += v;
-    this.notify();
+    this.notify(EDGE_IN);
     return 8;
   }
   override stat(): StatInfo | undefined {
@@ -159,7 +174,8 @@ export class EventFd extends GuestFile {
     this.waiters.add(fn);
     return () => this.waiters.delete(fn);
   }
-  private notify(): void {
+  private notify(kind: number): void {
+    bumpEdges(this.edges, kind);
     for (const w of [...this.waiters]) w();
   }
 }

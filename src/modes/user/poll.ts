@@ -14,12 +14,38 @@ import { CLOCK, clockNs, hostTimer, readTimespec, writeTimespec } from "./time.j
 const POLLNVAL = 0x20;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3; // prettier-ignore
 const EPOLLONESHOT = 1 << 30;
+const EPOLLET = 1 << 31;
+/** Flags rather than events (Linux's EP_PRIVATE_BITS: EPOLLWAKEUP, EPOLLONESHOT, EPOLLET, EPOLLEXCLUSIVE). */
+const EP_PRIVATE_BITS = (1 << 29) | EPOLLONESHOT | EPOLLET | (1 << 28);
+/** The events that readers' and writers' wake-ups carry (EPOLLIN, PRI, RDNORM, RDBAND, RDHUP; EPOLLOUT, WRNORM, WRBAND). */
+const IN_EVENTS = 0x1 | 0x2 | 0x40 | 0x80 | 0x2000;
+const OUT_EVENTS = 0x4 | 0x100 | 0x200;
 const EFD_SEMAPHORE = 1;
 
 interface Interest {
   events: number;
   data: bigint;
   file: GuestFile;
+  /** EPOLLET: the file's wake-up counts when the entry was last looked at (see Edges). */
+  seenIn: number;
+  seenOut: number;
+  /** EPOLLET: ready at ADD or MOD counts as an edge (ep_insert and ep_modify queue a ready file). */
+  armed: boolean;
+}
+
+/**
+ * Whether an edge-triggered entry has been woken since it was last looked at: by a wake-up
+ * its events hear (an entry with neither kind hears every one, for EPOLLHUP and EPOLLERR).
+ * Looking consumes the edge, reported or not, as Linux drops an entry from the ready list
+ * when it finds nothing to report.
+ */
+function takeEdge(p: UserProcess, it: Interest): boolean {
+  const e = it.file.edgesFor(p);
+  const wantIn = (it.events & IN_EVENTS) !== 0 || !(it.events & OUT_EVENTS);
+  const wantOut = (it.events & OUT_EVENTS) !== 0 || !(it.events & IN_EVENTS);
+  const fresh = it.armed || (wantIn && e.in !== it.seenIn) || (wantOut && e.out !== it.seenOut);
+  [it.seenIn, it.seenOut, it.armed] = [e.in, e.out, false];
+  return fresh;
 }
 
 class EpollFile extends GuestFile {
@@ -212,14 +238,26 @@ function epollCtl(p: UserProcess, t: Thread): number {
   const file = p.fds.get(fd);
   if (file === ep) throw new SysError(ERRNO.EINVAL);
   // struct epoll_event on riscv64: u32 events, then u64 data at offset 8 (not packed).
+  const interest = (): Interest => {
+    const e = file.edgesFor(p);
+    // Linux adds EPOLLERR and EPOLLHUP to every entry's events.
+    return {
+      events: p.as.u32(ev) | POLLERR | POLLHUP,
+      data: p.as.big64(ev + 8),
+      file,
+      seenIn: e.in,
+      seenOut: e.out,
+      armed: true,
+    };
+  };
   switch (op) {
     case EPOLL_CTL_ADD:
       if (ep.interest.has(fd)) throw new SysError(ERRNO.EEXIST);
-      ep.interest.set(fd, { events: p.as.u32(ev), data: p.as.big64(ev + 8), file });
+      ep.interest.set(fd, interest());
       return 0;
     case EPOLL_CTL_MOD:
       if (!ep.interest.has(fd)) throw new SysError(ERRNO.ENOENT);
-      ep.interest.set(fd, { events: p.as.u32(ev), data: p.as.big64(ev + 8), file });
+      ep.interest.set(fd, interest());
       return 0;
     case EPOLL_CTL_DEL:
       if (!ep.interest.delete(fd)) throw new SysError(ERRNO.ENOENT);
@@ -229,7 +267,11 @@ function epollCtl(p: UserProcess, t: Thread): number {
   }
 }
 
-/** epoll_pwait: level-triggered readiness (EPOLLET is treated as level-triggered). */
+/**
+ * epoll_pwait: level-triggered entries report while their file is ready; an EPOLLET entry
+ * reports once per wake-up that finds it ready; EPOLLONESHOT disables an entry after one
+ * report, until EPOLL_CTL_MOD.
+ */
 function epollPwait(p: UserProcess, t: Thread): SysResult {
   const ep = epollOf(p, t.argInt(0));
   const out = t.arg(1);
@@ -245,11 +287,13 @@ function epollPwait(p: UserProcess, t: Thread): SysResult {
         ep.interest.delete(fd); // closed: Linux drops it with its last reference
         continue;
       }
-      const rev = it.file.poll({ p, t }) & (it.events | POLLHUP | POLLERR);
-      if (!rev || !(it.events & ~EPOLLONESHOT)) continue;
+      if (!(it.events & ~EP_PRIVATE_BITS)) continue; // disabled by EPOLLONESHOT
+      if (it.events & EPOLLET && !takeEdge(p, it)) continue;
+      const rev = it.file.poll({ p, t }) & it.events;
+      if (!rev) continue;
       p.as.setU32(out + 16 * n, rev);
       p.as.setBig64(out + 16 * n + 8, it.data);
-      if (it.events & EPOLLONESHOT) it.events = 0;
+      if (it.events & EPOLLONESHOT) it.events &= EP_PRIVATE_BITS;
       n++;
     }
     return n;

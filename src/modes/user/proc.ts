@@ -182,7 +182,6 @@ export const PROC_SYSCALLS: SyscallDef[] = [
     p.as.setU64(t.arg(2), 24);
     return 0;
   }),
-  sys(293, "rseq", "puxx", () => -ERRNO.ENOSYS),
   sys(172, "getpid", "", (p) => p.pid),
   sys(178, "gettid", "", (_p, t) => t.tid),
   sys(173, "getppid", "", (p) => p.parent?.pid ?? process.ppid),

@@ -114,6 +114,8 @@ for (const d of [
   if (TABLE[d.nr]) throw new Error(`syscall ${d.nr} defined twice`);
   TABLE[d.nr] = d;
 }
+/** The dispatcher's syscalls, by number (coverage.ts says how far each goes). */
+export const SYSCALL_TABLE: readonly (SyscallDef | undefined)[] = TABLE;
 
 export class UserProcess {
   readonly cpu: RiscvCpu;
@@ -145,6 +147,7 @@ export class UserProcess {
   readonly itimers: (Itimer | undefined)[] = [];
   /** Called whenever a signal is queued for one of its threads (signalfd, sigtimedwait). */
   readonly signalWaiters = new Set<() => void>();
+  readonly signalEdges = { in: 0, out: 0 };
   /** timer_create's timers by id; execve and exit delete them. */
   readonly timers = new Map<number, PosixTimer>();
   private wakeUp: (() => void) | undefined;

@@ -2,12 +2,13 @@
 // return struct signalfd_siginfo, one per pending signal of the fd's mask) and
 // rt_sigtimedwait. Both take a thread's pending signals first, then those sent to its process.
 import { ERRNO, O } from "./abi.js";
-import { GuestFile, POLLIN, type Caller, type HostWork, type StatInfo } from "./files.js";
+import { GuestFile, POLLIN, type Caller, type Edges, type HostWork, type StatInfo } from "./files.js";
 import type { UserProcess } from "./process.js";
 import { bit, dequeueSignal, UNBLOCKABLE, writeSiginfo } from "./signals.js";
 import { sys, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import type { SigInfo, Thread } from "./thread.js";
-import { hostTimer, readTimespec } from "./time.js";
+import { readTimespec } from "./time.js";
+import { retryWhen } from "./io.js";
 
 const SIGNALFD_SIGINFO_BYTES = 128;
 
@@ -67,6 +68,9 @@ export class SignalFd extends GuestFile {
   override poll(caller?: Caller): number {
     return caller && pendingIn(caller.p, caller.t, this.mask) ? POLLIN : 0;
   }
+  override edgesFor(host: HostWork): Edges {
+    return host.signalEdges;
+  }
   override onReadable(fn: () => void, host: HostWork): () => void {
     host.signalWaiters.add(fn);
     return () => host.signalWaiters.delete(fn);
@@ -88,6 +92,7 @@ function signalfd4(p: UserProcess, t: Thread): number {
   const f = p.fds.get(fd);
   if (!(f instanceof SignalFd)) throw new SysError(ERRNO.EINVAL);
   f.mask = mask;
+  p.signalEdges.in++;
   for (const w of [...p.signalWaiters]) w(); // pollers see the new mask
   return fd;
 }
@@ -106,38 +111,11 @@ function rtSigtimedwait(p: UserProcess, t: Thread): SysResult {
   const sig = take();
   if (sig !== undefined) return sig;
   if (timeoutNs === 0) return -ERRNO.EAGAIN;
-  let cancelTimer: (() => void) | undefined;
-  const cleanup = () => {
-    p.signalWaiters.delete(onSignal);
-    if (cancelTimer) {
-      cancelTimer();
-      cancelTimer = undefined;
-      p.pendingHost--;
-    }
+  const watch = (fn: () => void) => {
+    p.signalWaiters.add(fn);
+    return () => p.signalWaiters.delete(fn);
   };
-  const onSignal = () => {
-    let r: number | undefined;
-    try {
-      r = take();
-    } catch {
-      r = -ERRNO.EFAULT;
-    }
-    if (r === undefined) return;
-    cleanup();
-    p.complete(t, r);
-  };
-  p.signalWaiters.add(onSignal);
-  if (timeoutNs > 0) {
-    p.pendingHost++;
-    cancelTimer = hostTimer(timeoutNs / 1e6, () => {
-      cancelTimer = undefined;
-      p.hostDone(() => {
-        cleanup();
-        p.complete(t, -ERRNO.EAGAIN);
-      });
-    });
-  }
-  return p.block(t, { cancel: cleanup, restartable: false });
+  return retryWhen(p, t, watch, take, { timeoutUs: Math.max(timeoutNs, 0) / 1000, restartable: false });
 }
 
 export const SIGFD_SYSCALLS: SyscallDef[] = [

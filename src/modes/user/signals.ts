@@ -86,6 +86,7 @@ export function sendSignal(
   if (p.actions.ignored(sig) && !(t.sigmask & bit(sig))) return false;
   t.pending |= bit(sig);
   if (!t.siginfo.has(sig)) t.siginfo.set(sig, info);
+  p.signalEdges.in++;
   for (const w of [...p.signalWaiters]) w();
   p.kick();
   return true;

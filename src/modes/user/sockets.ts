@@ -6,11 +6,16 @@
 // Linux's net/unix/af_unix.c.
 //
 // Differs from Linux: sends never block and never fail with EAGAIN (no buffer limit, no
-// backlog limit for connections); SO_SNDBUF and SO_RCVBUF are accepted and ignored; a plain
+// backlog limit for connections), so SO_SNDTIMEO is kept but never waited out (SO_RCVTIMEO
+// is); SO_SNDBUF and SO_RCVBUF are accepted and ignored; a plain
 // write(2) carries the credentials of the process that made the socket; MSG_OOB is refused
 // (EOPNOTSUPP); only SOL_SOCKET options exist. Other address families fail with EAFNOSUPPORT.
 import { ERRNO, O, SIG } from "./abi.js";
 import {
+  EDGE_ALL,
+  EDGE_IN,
+  EDGE_OUT,
+  bumpEdges,
   GuestFile,
   POLLERR,
   POLLHUP,
@@ -32,8 +37,8 @@ export const AF_UNIX = 1;
 const AF_INET = 2, AF_INET6 = 10; // prettier-ignore
 export const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5; // prettier-ignore
 const SOCK_RAW = 3, SOCK_MAX = 11, SOCK_TYPE_MASK = 0xf; // prettier-ignore
-const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16, PEERCRED: 17, ACCEPTCONN: 30,
-  PROTOCOL: 38, DOMAIN: 39 }; // prettier-ignore
+const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16, PEERCRED: 17, RCVTIMEO: 20,
+  SNDTIMEO: 21, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39, RCVTIMEO_NEW: 66, SNDTIMEO_NEW: 67 }; // prettier-ignore
 const MSG = { OOB: 1, PEEK: 2, TRUNC: 0x20, DONTWAIT: 0x40, WAITALL: 0x100, NOSIGNAL: 0x4000,
   CMSG_CLOEXEC: 0x40000000 }; // prettier-ignore
 const SHUT_RD = 0, SHUT_RDWR = 2; // prettier-ignore
@@ -51,7 +56,7 @@ const UNNAMED = Uint8Array.of(AF_UNIX, 0);
 /** recvfrom's address of a sender without a name: nothing. */
 const NO_NAME = new Uint8Array(0);
 
-interface Received {
+export interface Received {
   /** Bytes copied into the buffer. */
   n: number;
   /** The length of the datagram they came from (= n on a stream). */
@@ -139,7 +144,7 @@ export class Socket extends GuestFile {
   private deliver(src: Uint8Array, anc: Ancillary, from: Uint8Array | undefined): void {
     this.queue.push({ data: src.slice(), from: from ?? NO_NAME, anc });
     this.queued += src.length;
-    this.notify();
+    this.notify(EDGE_IN);
   }
 
   /** Receives into `dst`; undefined when it would block (EAGAIN if `nonblock`). */
@@ -192,8 +197,10 @@ export class Socket extends GuestFile {
         m.anc = { cred: m.anc.cred };
       }
       if (peek) i++;
-      else if (k === m.data.length) this.queue.shift();
-      else m.data = m.data.subarray(k);
+      else if (k === m.data.length) {
+        this.queue.shift();
+        this.peer?.notify(EDGE_OUT); // the sender's buffer is freed (sock_wfree, unix_write_space)
+      } else m.data = m.data.subarray(k);
       if (rights || dst.length === 0) break;
     }
     if (!peek) this.queued -= n;
@@ -209,7 +216,7 @@ export class Socket extends GuestFile {
     client.peer = server;
     client.peerCred = this.peerCred;
     this.backlog!.push(server);
-    this.notify();
+    this.notify(EDGE_IN);
   }
 
   /** The next connection waiting for accept, if any. */
@@ -293,7 +300,8 @@ export class Socket extends GuestFile {
     this.queued = 0;
     for (const m of q) dropRights(m.anc.rights);
   }
-  notify(): void {
+  notify(kind = EDGE_ALL): void {
+    bumpEdges(this.edges, kind);
     for (const w of [...this.waiters]) w();
   }
 }
@@ -390,6 +398,15 @@ function sendOn(
   }
 }
 
+/** Throws what a receive on `s` fails with before it looks for data; returns whether it must not block. */
+export function checkReceive(s: Socket, flags: number): boolean {
+  if (flags & MSG.OOB) throw new SysError(ERRNO.EOPNOTSUPP);
+  // A listener or a socket never connected: unix_stream_read_generic, unix_seqpacket_recvmsg.
+  if (s.backlog || (s.type !== SOCK_DGRAM && !s.peer))
+    throw new SysError(s.type === SOCK_SEQPACKET ? ERRNO.ENOTCONN : ERRNO.EINVAL);
+  return (flags & MSG.DONTWAIT) !== 0 || (s.flags & O.NONBLOCK) !== 0;
+}
+
 /** recvfrom/recvmsg; `report` writes what the call returns besides the data. */
 function recvOn(
   p: UserProcess,
@@ -399,11 +416,7 @@ function recvOn(
   flags: number,
   report: (r: Received) => void,
 ): SysResult {
-  if (flags & MSG.OOB) throw new SysError(ERRNO.EOPNOTSUPP);
-  // A listener or a socket never connected: unix_stream_read_generic, unix_seqpacket_recvmsg.
-  if (s.backlog || (s.type !== SOCK_DGRAM && !s.peer))
-    throw new SysError(s.type === SOCK_SEQPACKET ? ERRNO.ENOTCONN : ERRNO.EINVAL);
-  const nonblock = (flags & MSG.DONTWAIT) !== 0 || (s.flags & O.NONBLOCK) !== 0;
+  const nonblock = checkReceive(s, flags);
   return readInto(p, t, s, iovs, nonblock, (dst) => {
     const r = s.recv(dst, flags, nonblock);
     if (!r) return undefined;
@@ -416,7 +429,7 @@ function recvOn(
 export const MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40,
   MSG_FLAGS = 48; // prettier-ignore
 
-interface MsgHdr {
+export interface MsgHdr {
   name: number;
   namelen: number;
   iovs: Iov[];
@@ -448,13 +461,17 @@ function sendto(p: UserProcess, t: Thread): number {
 }
 
 function sendmsg(p: UserProcess, t: Thread): number {
-  const s = socketOf(p, t.argInt(0));
-  const m = msghdr(p, t.arg(1));
+  return sendMessage(p, t, socketOf(p, t.argInt(0)), t.arg(1), t.argInt(2));
+}
+
+/** Sends the struct msghdr at `at` (sendmsg, and each of sendmmsg's). */
+export function sendMessage(p: UserProcess, t: Thread, s: Socket, at: number, flags: number): number {
+  const m = msghdr(p, at);
   const src = gather(p, m.iovs);
   const to = addressIn(p, m.name, m.namelen);
   const anc = readControl(p, m.control, m.controllen);
   try {
-    return sendOn(p, t, s, src, t.argInt(2), to, anc);
+    return sendOn(p, t, s, src, flags, to, anc);
   } catch (e) {
     dropRights(anc.rights);
     throw e;
@@ -466,14 +483,24 @@ function recvmsg(p: UserProcess, t: Thread): SysResult {
   const at = t.arg(1);
   const flags = t.argInt(2);
   const m = msghdr(p, at);
-  return recvOn(p, t, s, m.iovs, flags, (r) => {
-    if (m.name) addressOut(p, m.name, at + MSG_NAMELEN, r.from);
-    const cloexec = (flags & MSG.CMSG_CLOEXEC) !== 0;
-    const c = writeControl(p, m.control, m.control ? m.controllen : 0, r.anc, s.passcred, cloexec);
-    p.as.setU64(at + MSG_CONTROLLEN, c.used);
-    const out = (flags & MSG.CMSG_CLOEXEC) | (r.full > r.n ? MSG.TRUNC : 0) | (c.truncated ? MSG_CTRUNC : 0);
-    p.as.setU32(at + MSG_FLAGS, out);
-  });
+  return recvOn(p, t, s, m.iovs, flags, (r) => reportMessage(p, s, at, m, flags, r));
+}
+
+/** What recvmsg writes into the struct msghdr at `at` besides the data: name, control, flags. */
+export function reportMessage(
+  p: UserProcess,
+  s: Socket,
+  at: number,
+  m: MsgHdr,
+  flags: number,
+  r: Received,
+): void {
+  if (m.name) addressOut(p, m.name, at + MSG_NAMELEN, r.from);
+  const cloexec = (flags & MSG.CMSG_CLOEXEC) !== 0;
+  const c = writeControl(p, m.control, m.control ? m.controllen : 0, r.anc, s.passcred, cloexec);
+  p.as.setU64(at + MSG_CONTROLLEN, c.used);
+  const out = (flags & MSG.CMSG_CLOEXEC) | (r.full > r.n ? MSG.TRUNC : 0) | (c.truncated ? MSG_CTRUNC : 0);
+  p.as.setU32(at + MSG_FLAGS, out);
 }
 
 function recvfrom(p: UserProcess, t: Thread): SysResult {
@@ -485,14 +512,49 @@ function recvfrom(p: UserProcess, t: Thread): SysResult {
   });
 }
 
+/**
+ * setsockopt of SO_RCVTIMEO or SO_SNDTIMEO (either form: on riscv64 both take a 16-byte
+ * timeval) on any socket, as sock_set_timeout checks it; false for another option. Differs
+ * from Linux: the time is kept to the microsecond, not rounded up to the host's clock tick.
+ */
+export function setTimeoutOption(
+  p: UserProcess,
+  s: GuestFile,
+  name: number,
+  val: number,
+  len: number,
+): boolean {
+  const recv = name === SO.RCVTIMEO || name === SO.RCVTIMEO_NEW;
+  if (!recv && name !== SO.SNDTIMEO && name !== SO.SNDTIMEO_NEW) return false;
+  if (len < 16) throw new SysError(ERRNO.EINVAL);
+  const [sec, usec] = [p.as.i64(val), p.as.i64(val + 8)];
+  if (usec < 0 || usec >= 1e6) throw new SysError(ERRNO.EDOM);
+  const us = sec < 0 ? 0 : sec * 1e6 + usec; // a negative time means none
+  if (recv) s.recvTimeoutUs = us;
+  else s.sendTimeoutUs = us;
+  return true;
+}
+
+/** getsockopt's timeval for SO_RCVTIMEO or SO_SNDTIMEO (either form). */
+export function timeoutOption(s: GuestFile, name: number): Uint8Array {
+  const us = name === SO.RCVTIMEO || name === SO.RCVTIMEO_NEW ? s.recvTimeoutUs : s.sendTimeoutUs;
+  const tv = new Uint8Array(16);
+  new DataView(tv.buffer).setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
+  new DataView(tv.buffer).setBigInt64(8, BigInt(us % 1e6), true);
+  return tv;
+}
+
 function getsockopt(p: UserProcess, t: Thread): number {
   const s = socketOf(p, t.argInt(0));
   const [level, name, val, lenPtr] = [t.argInt(1), t.argInt(2), t.arg(3), t.arg(4)];
   if (level !== SOL_SOCKET) throw new SysError(ERRNO.EOPNOTSUPP);
   const len = p.as.i32(lenPtr);
   if (len < 0) throw new SysError(ERRNO.EINVAL);
-  let v: number[];
+  let v: number[] = [];
+  let bytes: Uint8Array | undefined;
   switch (name) {
+    case SO.RCVTIMEO: case SO.SNDTIMEO: case SO.RCVTIMEO_NEW: case SO.SNDTIMEO_NEW:
+      bytes = timeoutOption(s, name); break;
     case SO.TYPE: v = [s.type]; break;
     case SO.DOMAIN: v = [AF_UNIX]; break;
     case SO.PROTOCOL: v = [0]; break;
@@ -508,8 +570,10 @@ function getsockopt(p: UserProcess, t: Thread): number {
     }
     default: throw new SysError(ERRNO.ENOPROTOOPT);
   } // prettier-ignore
-  const bytes = new Uint8Array(4 * v.length);
-  v.forEach((x, i) => new DataView(bytes.buffer).setInt32(4 * i, x, true));
+  if (!bytes) {
+    const out = (bytes = new Uint8Array(4 * v.length));
+    v.forEach((x, i) => new DataView(out.buffer).setInt32(4 * i, x, true));
+  }
   const n = Math.min(len, bytes.length);
   p.as.write(val, bytes.subarray(0, n));
   p.as.setU32(lenPtr, n);
@@ -520,6 +584,7 @@ function setsockopt(p: UserProcess, t: Thread): number {
   const s = socketOf(p, t.argInt(0));
   const [level, name, val, len] = [t.argInt(1), t.argInt(2), t.arg(3), t.argInt(4)];
   if (level !== SOL_SOCKET) throw new SysError(ERRNO.EOPNOTSUPP);
+  if (setTimeoutOption(p, s, name, val, len)) return 0;
   if (len < 4) throw new SysError(ERRNO.EINVAL);
   const on = p.as.i32(val) !== 0;
   if (name === SO.PASSCRED) {

@@ -1,5 +1,6 @@
 // --strace: one line per syscall, `name(args) = result`, like strace(1). Formats come from
 // each syscall's argument letters (see SyscallDef); unknown syscalls show hex arguments.
+import { linuxSyscallName } from "./linux-syscalls.js";
 import { AT_FDCWD, errnoName, O, signalName } from "./abi.js";
 import type { UserProcess } from "./process.js";
 import type { SyscallDef } from "./syscall.js";
@@ -89,8 +90,9 @@ function formatArg(p: UserProcess, t: Thread, kind: string, i: number): string {
 
 export function formatCall(p: UserProcess, t: Thread, nr: number, def: SyscallDef | undefined): string {
   if (!def) {
+    // One Hartwood refuses (ENOSYS) by its Linux name; a number Linux does not have as syscall_N.
     const args = [0, 1, 2, 3, 4, 5].map((i) => `0x${t.argBig(i).toString(16)}`);
-    return `syscall_${nr}(${args.join(", ")})`;
+    return `${linuxSyscallName(nr) ?? `syscall_${nr}`}(${args.join(", ")})`;
   }
   const args = [...def.args].map((k, i) => formatArg(p, t, k, i));
   return `${def.name}(${args.join(", ")})`;

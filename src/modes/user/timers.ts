@@ -104,7 +104,10 @@ export class TimerFd extends GuestFile {
     this.cancelHost?.();
     this.cancelHost = this.expiry.wakeAtDue(() => {
       this.cancelHost = undefined;
-      if (this.count() > 0) for (const w of [...this.waiters]) w();
+      if (this.count() > 0) {
+        this.edges.in++;
+        for (const w of [...this.waiters]) w();
+      }
       if (!this.cancelHost) this.schedule();
     });
   }

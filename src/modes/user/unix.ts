@@ -218,7 +218,7 @@ function accept(p: UserProcess, t: Thread, flags: number): SysResult {
   const r = attempt();
   if (r !== undefined) return r;
   if (s.flags & O.NONBLOCK) throw new SysError(ERRNO.EAGAIN);
-  return retryWhen(p, t, (fn) => s.onReadable(fn), attempt);
+  return retryWhen(p, t, (fn) => s.onReadable(fn), attempt, { timeoutUs: s.recvTimeoutUs });
 }
 
 export const UNIX_SYSCALLS: SyscallDef[] = [

@@ -1,12 +1,12 @@
-// Extended attributes and inotify, which the guest's namespace cannot provide exactly: Node
-// has no call for a host file's extended attributes, and fs.watch reports changes too coarsely
-// for inotify's events (no cookies, no IN_CLOSE_WRITE, no mask). The xattr calls check their
-// path or fd as Linux does, then fail with EOPNOTSUPP ("not supported by this file system",
-// which programs already expect of some file systems); inotify_init1 fails with ENOSYS, so
-// programs fall back to polling.
+// Extended attributes, which the guest's namespace cannot provide exactly: Node has no call
+// for a host file's extended attributes. The xattr calls check their path or fd as Linux
+// does, then fail with EOPNOTSUPP ("not supported by this file system", which programs
+// already expect of some file systems). inotify is not offered either (coverage.ts): fs.watch
+// reports changes too coarsely for inotify's events (no cookies, no IN_CLOSE_WRITE, no mask),
+// so inotify_init1 gets ENOSYS and programs fall back to polling.
 //
 // Differs from Linux: no extended attributes anywhere (getfattr, ACLs, capabilities in
-// security.capability); no inotify.
+// security.capability).
 import { AT_FDCWD, ERRNO } from "./abi.js";
 import { lookup, pathArg } from "./fs.js";
 import type { UserProcess } from "./process.js";
@@ -39,5 +39,4 @@ export const XATTR_SYSCALLS: SyscallDef[] = [
   ...family(8, "getxattr", "spu"),
   ...family(11, "listxattr", "pu"),
   ...family(14, "removexattr", "s"),
-  sys(26, "inotify_init1", "x", () => -ERRNO.ENOSYS),
 ];
