@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { runBaremetal } from "../src/modes/baremetal.js";
+import { runBaremetal, type BaremetalResult } from "../src/modes/baremetal.js";
 import { buildBaremetalProgram, buildIsa, isaPrograms, runOnQemuSpike } from "./guest/isa.js";
 
 /**
@@ -12,6 +12,14 @@ import { buildBaremetalProgram, buildIsa, isaPrograms, runOnQemuSpike } from "./
  * through its test finisher (test.h).
  */
 const NEEDS_TIME = new Set(["priv_sstc"]);
+
+/** Programs whose point is hot code (the recompiler must have run some of it translated). */
+const HOT = new Set(["priv_hotcode"]);
+
+/** Guest instructions that ran in translated code, in any privilege. */
+function translatedInsns(r: BaremetalResult): number {
+  return Object.values(r.jit?.translatedInsns ?? {}).reduce((a, b) => a + b, 0);
+}
 
 /** Exit status of the program on QEMU's virt board (0 = pass). */
 function runOnQemuVirt(elf: string): number {
@@ -38,6 +46,16 @@ describe.concurrent("ISA test programs", () => {
       const out: number[] = [];
       const r = runBaremetal(readFileSync(elf), { maxInsns: 50_000_000, out: (b) => out.push(...b) });
       expect(r.status, `failing test number on Hartwood`).toBe(0);
+      if (HOT.has(name)) {
+        expect(r.jit?.translations, "hot code was translated").toBeGreaterThan(0);
+        expect(translatedInsns(r), "and ran translated").toBeGreaterThan(0);
+      }
+    });
+    test(`${name} passes on Hartwood translating every jump target at first sight (--jit-threshold 0)`, () => {
+      const r = runBaremetal(readFileSync(buildIsa(name)), { maxInsns: 50_000_000, out: () => {}, jit: { threshold: 0 } }); // prettier-ignore
+      expect(r.status, `failing test number on Hartwood (first sight)`).toBe(0);
+      expect(r.jit?.translations, "code was translated").toBeGreaterThan(0);
+      expect(translatedInsns(r), "and ran translated").toBeGreaterThan(0);
     });
     test(`${name} passes on Hartwood with the spec-strict checks`, () => {
       const r = runBaremetal(readFileSync(buildIsa(name, true)), { maxInsns: 50_000_000, out: () => {} });

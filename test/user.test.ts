@@ -9,6 +9,7 @@ import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
+import type { JitOptions } from "../src/core/jit/recompiler.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
 
 const ROOT = "/usr/riscv64-linux-gnu";
@@ -74,13 +75,24 @@ function qemu(elf: string, args: string[], link: Link): Outcome {
   return { stdout: r.stdout, status };
 }
 
-/** Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only) and `binds`. */
+/**
+ * Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only)
+ * and `binds`. `jit`: the recompiler on (with these options) or off.
+ */
 async function hartwood(
   elf: string,
   args: string[],
   binds: string[] = [],
-  jit = true,
-): Promise<Outcome & { stderr: string; signal?: number; instret: number; translations: number }> {
+  jit: boolean | JitOptions = true,
+): Promise<
+  Outcome & {
+    stderr: string;
+    signal?: number;
+    instret: number;
+    translations: number;
+    translatedInsns: number;
+  }
+> {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-io-"));
   try {
     writeFileSync(join(dir, "in"), STDIN);
@@ -92,7 +104,8 @@ async function hartwood(
         args,
         env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
-        jit,
+        jit: jit !== false,
+        jitOptions: typeof jit === "object" ? jit : undefined,
         stdio: fds,
       });
     } finally {
@@ -105,6 +118,7 @@ async function hartwood(
       signal: r.signal,
       instret: r.instret,
       translations: r.translations,
+      translatedInsns: r.translatedInsns,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -117,7 +131,7 @@ async function compare(
   link: Link,
   args: (dir: string) => string[] = () => [],
   jit = true,
-): Promise<Outcome> {
+): Promise<Outcome & { translations: number }> {
   const dirs = [mkdtempSync(join(tmpdir(), "hartwood-q-")), mkdtempSync(join(tmpdir(), "hartwood-h-"))];
   try {
     const want = qemu(elf, args(dirs[0]), link);
@@ -160,6 +174,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
         expect(got.stdout, `stdout (stderr was: ${got.stderr})`).toBe(want.stdout);
         expect(got.status, "exit status").toBe(want.status);
         expect(got.stdout).toContain(line);
+        expect(got.translations > 0, "translations made: the recompiler ran, and only when on").toBe(jit);
       });
     }
   } // prettier-ignore
@@ -242,25 +257,29 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   }
 
   // The recompiler (src/core/jit, src/arch/riscv/recompiler.ts) against the interpreter: the same output, status and
-  // instruction count, through faults in translated code (signals, pageprot) and syscalls.
-  for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"]) {
-    test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
-      const elf = build(source, "static");
-      const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];
-      try {
-        const args = (d: string) => (source === "fileio.c" ? [d] : []);
-        const interp = await hartwood(elf, args(dirs[0]), [dirs[0]], false);
-        const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], true);
-        expect(interp.translations).toBe(0);
-        expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
-        expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
-        expect(jit.status).toBe(interp.status);
-        expect(jit.instret).toBe(interp.instret);
-      } finally {
-        for (const d of dirs) rmSync(d, { recursive: true, force: true });
-      }
-    });
-  }
+  // instruction count, through faults in translated code (signals, pageprot) and syscalls;
+  // with the default threshold and translating every jump target at first sight.
+  for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"])
+    for (const threshold of [undefined, 0]) {
+      const how = threshold === undefined ? "" : ` at --jit-threshold ${threshold}`;
+      test(`the recompiler${how} leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
+        const elf = build(source, "static");
+        const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];
+        try {
+          const args = (d: string) => (source === "fileio.c" ? [d] : []);
+          const interp = await hartwood(elf, args(dirs[0]), [dirs[0]], false);
+          const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], { threshold });
+          expect(interp.translations).toBe(0);
+          expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
+          expect(jit.translatedInsns, "and ran translated").toBeGreaterThan(0);
+          expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
+          expect(jit.status).toBe(interp.status);
+          expect(jit.instret).toBe(interp.instret);
+        } finally {
+          for (const d of dirs) rmSync(d, { recursive: true, force: true });
+        }
+      });
+    }
 
   test("exit status passes through", async () => {
     expect((await compare(build("fatal.c", "pie"), "pie", () => ["exit"])).status).toBe(99);
@@ -287,6 +306,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
         const got = await compare(build(source, "static"), "static", (dir) => [dir], jit);
         expect(got.stdout).toContain(line);
         expect(got.stdout).toContain("done");
+        expect(got.translations > 0, "translations made: the recompiler ran, and only when on").toBe(jit);
       });
     }
   } // prettier-ignore
@@ -334,6 +354,7 @@ describe("user mode matches the host's Linux", () => {
         expect(got.status, "exit status").toBe(want.status);
         expect(got.stdout).toContain("IN_ROOT absolute link: 0 errno 0");
         expect(got.stdout).toContain("execveat AT_EMPTY_PATH: status 9");
+        expect(got.translations > 0, "translations made: the recompiler ran, and only when on").toBe(jit);
       } finally {
         for (const d of dirs) rmSync(d, { recursive: true, force: true });
       }

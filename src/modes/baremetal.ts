@@ -7,6 +7,8 @@ import { PhysMap } from "../core/physmem.js";
 import { Clint, CLINT_SIZE } from "../devices/clint.js";
 import { Htif } from "../devices/htif.js";
 import type { Cpu, IsaPlugin } from "../core/isa.js";
+import type { JitCounts } from "../core/jit/compile-stats.js";
+import type { JitOptions } from "../core/jit/recompiler.js";
 import { riscv64 } from "../arch/riscv/plugin.js";
 
 export const RAM_BASE = 0x8000_0000;
@@ -22,6 +24,8 @@ export interface BaremetalOptions {
   /** Called every `pauseEvery` instructions with the machine (tests use it to snapshot). */
   onPause?: (m: BaremetalMachine) => void;
   pauseEvery?: number;
+  /** How the recompiler translates. */
+  jit?: JitOptions;
 }
 
 /** What a pause hook may inspect or replace. */
@@ -34,6 +38,8 @@ export interface BaremetalResult {
   /** The guest's exit status (0 = pass). */
   status: number;
   instret: number;
+  /** What the recompiler did. */
+  jit: JitCounts | undefined;
 }
 
 export class InstructionLimitError extends UserError {}
@@ -78,7 +84,7 @@ export function runBaremetal(
   phys.addMmio({ base: CLINT_BASE, sizeBytes: CLINT_SIZE, device: clint });
   const out = opts.out ?? ((b: Uint8Array) => process.stdout.write(b));
   const htif = new Htif(phys, u8, tohost, elf.symbols.get("fromhost"), out, () => cpu.stop(0));
-  const cpu = isa.createCpu(layout, { phys, now: () => clint.now() }, 1);
+  const cpu = isa.createCpu(layout, { phys, now: () => clint.now() }, 1, opts.jit);
   cpu.reset(0, BigInt(elf.entry));
   const machine: BaremetalMachine = {
     cpu,
@@ -91,7 +97,8 @@ export function runBaremetal(
     const done = cpu.instret(0);
     const budget = Math.min(SLICE, Math.max(1, limit - done), Math.max(1, nextPause - done));
     const exit = cpu.step(0, budget);
-    if (htif.exitCode !== undefined) return { status: htif.exitCode, instret: cpu.instret(0) };
+    if (htif.exitCode !== undefined)
+      return { status: htif.exitCode, instret: cpu.instret(0), jit: cpu.jitCounts() };
     if (cpu.instret(0) >= limit)
       throw new InstructionLimitError(`instruction limit reached (${limit} instructions)`);
     if (cpu.instret(0) >= nextPause) {

@@ -2,6 +2,7 @@
 // interrupt lines, hart state save/restore and the debugger's register map.
 import type { Cpu, CpuHost, HartExit, IsaPlugin, RegisterInfo } from "../../core/isa.js";
 import type { JitCounts } from "../../core/jit/compile-stats.js";
+import type { JitOptions } from "../../core/jit/recompiler.js";
 import type { MemoryLayout } from "../../core/memory.js";
 import { UserError } from "../../core/errors.js";
 import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
@@ -153,9 +154,9 @@ export function createRiscvCpu(
   layout: MemoryLayout,
   host: HartHost,
   harts: number,
-  opts: { jit: boolean },
+  opts: { jit: boolean; jitOptions?: JitOptions },
 ): { cpu: Cpu; harts: readonly Hart[] } {
-  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: opts.jit });
+  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, opts);
   return { cpu: new RiscvCpuAdapter(rc), harts: rc.harts };
 }
 
@@ -163,7 +164,9 @@ export const riscv64: IsaPlugin = {
   name: "riscv64",
   elfMachine: 243,
   vmmBytes: cpuVmmBytes,
-  createCpu(layout: MemoryLayout, host: CpuHost, harts: number): Cpu {
-    return new RiscvCpuAdapter(new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: true }));
+  createCpu(layout: MemoryLayout, host: CpuHost, harts: number, jitOptions?: JitOptions): Cpu {
+    return new RiscvCpuAdapter(
+      new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: true, jitOptions }),
+    );
   },
 };

@@ -11,9 +11,16 @@ import { emitTranslations, type TranslationRequest } from "./codegen.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
 import { discoverRegion } from "./region.js";
+import { countsEntry, jitThreshold } from "./hotness.js";
 import { TranslationTable, type JitLayout } from "./table.js";
 
-export interface RecompilerOptions {
+/** How the recompiler is set up, as a user may choose (the CLI's --jit-* options). */
+export interface JitOptions {
+  /** Taken jumps to a target before it is translated (hotness.ts; 0 or 1: at first sight). */
+  readonly threshold?: number;
+}
+
+export interface RecompilerOptions extends JitOptions {
   /**
    * A translation that fails to build throws (a bug to see) instead of leaving its code to
    * the interpreter with a message. On by default under the tests (vitest sets VITEST).
@@ -50,6 +57,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   flushes = 0;
   invalidations = 0;
   private readonly strict: boolean;
+  /** Translations in one module at most: at first sight one, so that the code runs translated at once. */
+  private readonly maxBatch: number;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
   private readonly failed = new Set<number>();
   /** Regions waiting for the next module, their pcs, and when the first came. */
@@ -73,6 +82,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ) {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
+    this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const dispatcher = new WebAssembly.Instance(
       new WebAssembly.Module(buildDispatch(layout, isa.state, isa.emitCodeKey, shared) as BufferSource),
@@ -146,7 +156,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.pending.length === 0) this.pendingSince = now;
     this.pending.push({ start, region, key, pages: [...pages] });
     this.pendingPcs.add(start);
-    if (this.pending.length >= MAX_BATCH || now - this.pendingSince > MAX_BATCH_AGE_MS) this.commit();
+    if (this.pending.length >= this.maxBatch || now - this.pendingSince > MAX_BATCH_AGE_MS) this.commit();
   }
 
   /** Builds the pending translations into one module and installs them. */

@@ -78,6 +78,8 @@ export interface UserResult {
   instret: number;
   /** Code translations the recompiler made for this process. */
   translations: number;
+  /** Guest instructions its threads ran in translated code. */
+  translatedInsns: number;
 }
 
 /** A program to start in a process (the first one, or execve). */
@@ -172,7 +174,10 @@ export class UserProcess {
       trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
     };
     const mem = { kind: "flat", hostOffset: 0, permTable } as const;
-    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, { jit: kernel.jit });
+    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, {
+      jit: kernel.jit,
+      jitOptions: kernel.jitOptions,
+    });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
     const jit = this.cpu.jit;
@@ -292,9 +297,10 @@ export class UserProcess {
       t.stop();
     }
     const translations = this.cpu.jit?.translations ?? 0;
-    this.result = signal
-      ? { status: 128 + signal, signal, instret, translations }
-      : { status: status & 0xff, instret, translations };
+    let translatedInsns = 0;
+    for (const h of this.cpu.harts) translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
+    const counts = { instret, translations, translatedInsns };
+    this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
     this.kick();
   }
 
