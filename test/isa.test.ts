@@ -57,6 +57,14 @@ describe.concurrent("ISA test programs", () => {
       expect(r.jit?.translations, "code was translated").toBeGreaterThan(0);
       expect(translatedInsns(r), "and ran translated").toBeGreaterThan(0);
     });
+    test(`${name} passes on Hartwood at first sight with a 1-byte code cache bound (--jit-cache 1): each new module evicts the ones before it`, () => {
+      const jit = { threshold: 0, cacheBytes: 1 };
+      const r = runBaremetal(readFileSync(buildIsa(name)), { maxInsns: 50_000_000, out: () => {}, jit });
+      expect(r.status, `failing test number on Hartwood (small cache)`).toBe(0);
+      expect(r.jit?.evictions, "translations were evicted").toBeGreaterThan(0);
+      expect(r.jit?.cacheModules, "only the newest module stays").toBeLessThanOrEqual(1);
+      expect(translatedInsns(r), "and code ran translated").toBeGreaterThan(0);
+    });
     test(`${name} passes on Hartwood with the spec-strict checks`, () => {
       const r = runBaremetal(readFileSync(buildIsa(name, true)), { maxInsns: 50_000_000, out: () => {} });
       expect(r.status, `failing test number on Hartwood (strict build)`).toBe(0);

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
 import type { JitOptions } from "../src/core/jit/recompiler.js";
+import type { JitCounts } from "../src/core/jit/compile-stats.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
 
 const ROOT = "/usr/riscv64-linux-gnu";
@@ -91,6 +92,7 @@ async function hartwood(
     instret: number;
     translations: number;
     translatedInsns: number;
+    jit?: JitCounts;
   }
 > {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-io-"));
@@ -119,6 +121,7 @@ async function hartwood(
       instret: r.instret,
       translations: r.translations,
       translatedInsns: r.translatedInsns,
+      jit: r.jit,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -258,20 +261,22 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
 
   // The recompiler (src/core/jit, src/arch/riscv/recompiler.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls;
-  // with the default threshold and translating every jump target at first sight.
+  // with the default threshold, translating every jump target at first sight, and with a code
+  // cache so small that translations are evicted.
+  const configs: [string, JitOptions][] = [["", {}], [" at --jit-threshold 0", { threshold: 0 }], [" at --jit-threshold 0 with --jit-cache 16K", { threshold: 0, cacheBytes: 16 << 10 }]]; // prettier-ignore
   for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"])
-    for (const threshold of [undefined, 0]) {
-      const how = threshold === undefined ? "" : ` at --jit-threshold ${threshold}`;
+    for (const [how, opts] of configs) {
       test(`the recompiler${how} leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
         const elf = build(source, "static");
         const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];
         try {
           const args = (d: string) => (source === "fileio.c" ? [d] : []);
           const interp = await hartwood(elf, args(dirs[0]), [dirs[0]], false);
-          const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], { threshold });
+          const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], opts);
           expect(interp.translations).toBe(0);
           expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
           expect(jit.translatedInsns, "and ran translated").toBeGreaterThan(0);
+          if (opts.cacheBytes) expect(jit.jit?.evictions, "translations were evicted").toBeGreaterThan(0);
           expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
           expect(jit.status).toBe(interp.status);
           expect(jit.instret).toBe(interp.instret);

@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       if (r.signal)
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
       if (process.env.HARTWOOD_JIT_STATS === "1")
-        process.stderr.write(compileStatsLine({ translations: r.translations }));
+        process.stderr.write(compileStatsLine(r.jit ?? { translations: r.translations }));
       status = r.status;
     });
   addBootCommand(program, (s) => (status = s));

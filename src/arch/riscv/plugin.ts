@@ -64,8 +64,7 @@ class RiscvCpuAdapter implements Cpu {
       for (const h of this.cpu.harts) n += Number(h.getI64(S.JIT_INSNS + 8 * priv));
       translatedInsns[mode] = n;
     }
-    const { translations, invalidations, flushes } = jit;
-    return { translations, invalidations, flushes, translatedInsns };
+    return { ...jit.counts(), translatedInsns };
   }
   stop(hart: number): void {
     this.hart(hart).setI32(S.STOP, 1);

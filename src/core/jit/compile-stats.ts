@@ -28,6 +28,12 @@ export interface JitCounts {
   readonly invalidations: number;
   /** Times every translation was dropped. */
   readonly flushes: number;
+  /** Translations dropped to keep the code cache within its bound (code-cache.ts). */
+  readonly evictions: number;
+  /** The code cache now: wasm bytes of the modules alive, those modules, their translations installed. */
+  readonly cacheBytes: number;
+  readonly cacheModules: number;
+  readonly cacheTranslations: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
 }
@@ -40,6 +46,10 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.translations === undefined ? "" : `translations ${n.translations}, `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
+    (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +
+    (n.cacheBytes === undefined
+      ? ""
+      : `cache ${n.cacheBytes} bytes in ${n.cacheModules} modules (${n.cacheTranslations} translations), `) +
     Object.entries(n.translatedInsns ?? {})
       .map(([mode, count]) => `run translated in ${mode} ${count}, `)
       .join("");

@@ -6,11 +6,12 @@
 // translations of every region asked for since the last one was built (compiling and
 // instantiating a module costs far more than a function in it), built when the engine
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
-import { compileModule } from "./compile-stats.js";
+import { compileModule, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, type TranslationRequest } from "./codegen.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
 import { discoverRegion } from "./region.js";
+import { CodeCache, type CachedModule } from "./code-cache.js";
 import { countsEntry, jitThreshold } from "./hotness.js";
 import { TranslationTable, type JitLayout } from "./table.js";
 
@@ -18,6 +19,8 @@ import { TranslationTable, type JitLayout } from "./table.js";
 export interface JitOptions {
   /** Taken jumps to a target before it is translated (hotness.ts; 0 or 1: at first sight). */
   readonly threshold?: number;
+  /** Bound on the wasm bytes of the translation modules alive (code-cache.ts). */
+  readonly cacheBytes?: number;
 }
 
 export interface RecompilerOptions extends JitOptions {
@@ -47,6 +50,7 @@ interface Installed {
   readonly pc: number;
   readonly key: number;
   readonly pages: readonly number[];
+  readonly module: CachedModule;
 }
 
 /** Translates guest code to wasm functions and keeps the table of translations. */
@@ -56,6 +60,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translations = 0;
   flushes = 0;
   invalidations = 0;
+  /** Translations evicted to keep the code cache within its bound. */
+  evictions = 0;
+  /** The modules alive and their size. */
+  readonly cache: CodeCache;
   private readonly strict: boolean;
   /** Translations in one module at most: at first sight one, so that the code runs translated at once. */
   private readonly maxBatch: number;
@@ -82,6 +90,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ) {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
+    this.cache = new CodeCache(opts.cacheBytes);
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const dispatcher = new WebAssembly.Instance(
@@ -93,12 +102,24 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.flushes = 0;
   }
 
+  /** What it has done and holds (translated instructions are the ISA's to count). */
+  counts(): JitCounts {
+    const { translations, invalidations, flushes, evictions, cache } = this;
+    const live = {
+      cacheBytes: cache.bytes,
+      cacheModules: cache.moduleCount,
+      cacheTranslations: cache.translationCount(),
+    };
+    return { translations, invalidations, flushes, evictions, ...live };
+  }
+
   /** Forgets every translation (code may have changed). */
   flush(): void {
     this.pending = [];
     this.pendingPcs.clear();
     this.installed.clear();
     this.slotsOfPage.clear();
+    this.cache.clear();
     this.table.clear();
     this.code.unprotectAll();
     this.failed.clear(); // the code may be other code now
@@ -111,8 +132,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     for (const slot of slots ?? []) {
       const t = this.installed.get(slot);
       if (!t) continue;
-      this.table.evict(slot, t.pc, t.key);
-      this.forget(slot, t);
+      this.drop(slot, t);
       this.invalidations++;
     }
     this.slotsOfPage.delete(page);
@@ -165,13 +185,16 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (batch.length === 0) return;
     this.pending = [];
     this.pendingPcs.clear();
-    const functions = this.build(batch);
-    if (!functions) return;
+    const built = this.build(batch);
+    if (!built) return;
+    this.makeRoom(built.bytes);
+    const module = this.cache.add(built.bytes);
     batch.forEach((p, i) => {
-      const slot = this.table.install(p.start, p.key, functions[i], p.region.size);
+      const slot = this.table.install(p.start, p.key, built.functions[i], p.region.size);
       const old = this.installed.get(slot);
       if (old) this.forget(slot, old);
-      this.installed.set(slot, { pc: p.start, key: p.key, pages: p.pages });
+      this.installed.set(slot, { pc: p.start, key: p.key, pages: p.pages, module });
+      module.slots.add(slot);
       for (const page of p.pages) {
         let slots = this.slotsOfPage.get(page);
         if (!slots) this.slotsOfPage.set(page, (slots = new Set()));
@@ -181,20 +204,48 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.translations += batch.length;
   }
 
+  /** Evicts the oldest modules until `bytes` more fit the cache's bound. */
+  private makeRoom(bytes: number): void {
+    for (const m of this.cache.victims(bytes)) {
+      for (const slot of [...m.slots]) {
+        const t = this.installed.get(slot);
+        if (!t) continue;
+        this.drop(slot, t);
+        this.evictions++;
+      }
+    }
+  }
+
+  /** Empties `slot`, which holds `t`: nothing enters it again, and its module may be collected. */
+  private drop(slot: number, t: Installed): void {
+    this.table.evict(slot, t.pc, t.key);
+    this.forget(slot, t);
+  }
+
   /** `slot` no longer holds `t`. */
   private forget(slot: number, t: Installed): void {
     this.installed.delete(slot);
     for (const page of t.pages) this.slotsOfPage.get(page)?.delete(slot);
+    this.cache.release(t.module, slot);
   }
 
-  /** The translations' functions, or undefined when the module failed to build (outside the tests). */
-  private build(batch: readonly TranslationRequest<Insn>[]): (() => number)[] | undefined {
+  /**
+   * The translations' functions and their module's size, or undefined when the module failed
+   * to build (outside the tests).
+   */
+  private build(
+    batch: readonly TranslationRequest<Insn>[],
+  ): { functions: (() => number)[]; bytes: number } | undefined {
     try {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-      const module = compileModule(emitTranslations(this.isa, target, batch));
+      const bytes = emitTranslations(this.isa, target, batch);
+      const module = compileModule(bytes);
       const env = { memory: this.memory, dispatch: this.dispatch };
       const instance = new WebAssembly.Instance(module, { env, host: this.imports });
-      return batch.map((_, i) => instance.exports[`t${i}`] as () => number);
+      return {
+        functions: batch.map((_, i) => instance.exports[`t${i}`] as () => number),
+        bytes: bytes.length,
+      };
     } catch (e) {
       if (this.strict) throw e;
       for (const { start } of batch) {

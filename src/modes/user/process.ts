@@ -14,6 +14,7 @@ import {
 } from "../../arch/riscv/interp.js";
 import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { CAUSE } from "../../arch/riscv/priv.js";
+import type { JitCounts } from "../../core/jit/compile-stats.js";
 import * as S from "../../arch/riscv/state.js";
 import { UserError } from "../../core/errors.js";
 import { MemoryLayout } from "../../core/memory.js";
@@ -80,6 +81,8 @@ export interface UserResult {
   translations: number;
   /** Guest instructions its threads ran in translated code. */
   translatedInsns: number;
+  /** The recompiler's counts, when it was on. */
+  jit?: JitCounts;
 }
 
 /** A program to start in a process (the first one, or execve). */
@@ -299,7 +302,7 @@ export class UserProcess {
     const translations = this.cpu.jit?.translations ?? 0;
     let translatedInsns = 0;
     for (const h of this.cpu.harts) translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
-    const counts = { instret, translations, translatedInsns };
+    const counts = { instret, translations, translatedInsns, jit: this.cpu.jit?.counts() };
     this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
     this.kick();
   }
