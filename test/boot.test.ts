@@ -132,6 +132,17 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     expect(jitCount(jit, "run translated in U"), jit.stderr).toBeGreaterThan(0);
   });
 
+  test("with modules compiled asynchronously (--jit --jit-async), the boot passes and the kernel ran translated", async () => {
+    const r = await jitBoot(["--jit-async"]);
+    expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
+    expect(jitCount(r, "translations"), r.stderr).toBeGreaterThan(0);
+    expect(
+      jitCount(r, "run translated in S") / jitCount(r, "instructions retired"),
+      r.stderr,
+    ).toBeGreaterThan(0.3);
+    expect(r.status).toBe(0);
+  });
+
   test("with the recompiler on two harts (--jit --smp 2), the boot passes and the kernel ran translated", async () => {
     // The harts share one table of translations: each runs one only where its own fetch TLB
     // maps the pc to the code the translation was made from (its code key).

@@ -21,20 +21,33 @@ const PER_PROGRAM = 200;
 /** Every fourth program runs each block this often, so that a recompiler sees hot code. */
 const HOT_REPEAT = 64;
 
-/** How program `p` of a harness runs: cold (interpreted), hot, or translated at first sight. */
-function mode(p: number, hotEvery: number): { repeat: number; firstSight: boolean; what: string } {
-  if (p % hotEvery === hotEvery - 1) return { repeat: HOT_REPEAT, firstSight: false, what: `, each run ${HOT_REPEAT} times` }; // prettier-ignore
-  if (p % 4 === 1 || (hotEvery === 2 && p % 4 === 2)) return { repeat: 1, firstSight: true, what: ", --jit-threshold 0" }; // prettier-ignore
-  return { repeat: 1, firstSight: false, what: "" };
+/**
+ * How program `p` of a harness runs: cold (interpreted), hot, hot with modules compiled
+ * asynchronously (every other hot bare-metal program), or translated at first sight.
+ */
+function mode(
+  p: number,
+  hotEvery: number,
+): { repeat: number; firstSight: boolean; async: boolean; what: string } {
+  const hot = { repeat: HOT_REPEAT, firstSight: false, async: false, what: `, each run ${HOT_REPEAT} times` };
+  if (p % 8 === 7 && hotEvery === 4) return { ...hot, async: true, what: `${hot.what}, --jit-async` };
+  if (p % hotEvery === hotEvery - 1) return hot;
+  if (p % 4 === 1 || (hotEvery === 2 && p % 4 === 2)) return { repeat: 1, firstSight: true, async: false, what: ", --jit-threshold 0" }; // prettier-ignore
+  return { repeat: 1, firstSight: false, async: false, what: "" };
 }
 
 describe.concurrent("random instruction sequences leave the state QEMU leaves", () => {
   for (let p = 0; p * PER_PROGRAM < SEQS; p++) {
     const blocks = Math.min(PER_PROGRAM, SEQS - p * PER_PROGRAM);
     const seed = SEED * 1000 + p;
-    const { repeat, firstSight, what } = mode(p, 4);
+    const { repeat, firstSight, async, what } = mode(p, 4);
     test(`program ${p}: ${blocks} sequences (seed ${seed}${what})`, async () => {
-      const r = await diffBaremetal({ seed, blocks, repeat, jit: firstSight ? { threshold: 0 } : undefined });
+      const r = await diffBaremetal({
+        seed,
+        blocks,
+        repeat,
+        jit: { threshold: firstSight ? 0 : undefined, async },
+      });
       const shown = r.mismatches.slice(0, 4);
       const more = r.mismatches.length > shown.length ? `\n(${r.mismatches.length - shown.length} more)` : "";
       expect(r.mismatches.length, `\n${shown.join("\n\n")}${more}\n`).toBe(0);

@@ -6,6 +6,7 @@ import { JIT_CACHE_BYTES } from "../core/jit/code-cache.js";
 export interface JitFlags {
   jitThreshold?: number;
   jitCache?: number;
+  jitAsync?: boolean;
 }
 
 function wholeNumber(v: string): number {
@@ -36,9 +37,13 @@ export function addJitFlags(cmd: Command): Command {
       "--jit-cache <size>",
       `bound on the wasm bytes of translated code kept alive; the oldest modules are evicted beyond it (default ${JIT_CACHE_BYTES >> 20}M)`,
       bytes,
+    )
+    .option(
+      "--jit-async",
+      "compile translations in the background (WebAssembly.compile, as a browser must); the guest runs on meanwhile",
     );
 }
 
 export function jitOptions(f: JitFlags): JitOptions {
-  return { threshold: f.jitThreshold, cacheBytes: f.jitCache };
+  return { threshold: f.jitThreshold, cacheBytes: f.jitCache, async: f.jitAsync };
 }

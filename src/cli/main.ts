@@ -3,7 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 import { UserError } from "../core/errors.js";
-import { runBaremetal } from "../modes/baremetal.js";
+import { runBaremetal, runBaremetalAsync } from "../modes/baremetal.js";
 import { run as runUser, signalName, DEFAULT_ROOT, type Bind } from "../modes/user/index.js";
 import { addBootCommand, addImageCommand } from "./boot.js";
 import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
@@ -74,8 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     .description("run a bare-metal ELF (RAM at 0x80000000, HTIF tohost/fromhost) on one hart in M-mode")
     .argument("<file>", "the ELF program")
     .option("--max-insns <n>", "stop with an error after n instructions", positiveInt);
-  addJitFlags(baremetal).action((file: string, opts: { maxInsns?: number } & JitFlags) => {
-    const r = runBaremetal(readInput(file), { maxInsns: opts.maxInsns, jit: jitOptions(opts) });
+  addJitFlags(baremetal).action(async (file: string, opts: { maxInsns?: number } & JitFlags) => {
+    const o = { maxInsns: opts.maxInsns, jit: jitOptions(opts) };
+    const r = opts.jitAsync ? await runBaremetalAsync(readInput(file), o) : runBaremetal(readInput(file), o);
     if (r.status !== 0) process.stderr.write(`hartwood: guest reported failure of test ${r.status}\n`);
     if (process.env.HARTWOOD_JIT_STATS === "1") process.stderr.write(compileStatsLine(r.jit));
     status = Math.min(r.status, 255);

@@ -46,12 +46,48 @@ export class InstructionLimitError extends UserError {}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Runs a bare-metal ELF to its HTIF exit. */
+/** Runs a bare-metal ELF to its HTIF exit (its recompiler compiling synchronously). */
 export function runBaremetal(
   elfBytes: Uint8Array,
   opts: BaremetalOptions = {},
   isa: IsaPlugin = riscv64,
 ): BaremetalResult {
+  if (opts.jit?.async)
+    throw new UserError("asynchronous compilation needs runBaremetalAsync (a loop that yields)");
+  const slice = start(elfBytes, opts, isa);
+  for (;;) {
+    const r = slice();
+    if (r) return r;
+  }
+}
+
+/** The loop yields to the event loop this often (milliseconds): asynchronous compilations finish there. */
+const YIELD_MS = 4;
+
+/** Runs a bare-metal ELF to its HTIF exit, yielding to the event loop between slices. */
+export async function runBaremetalAsync(
+  elfBytes: Uint8Array,
+  opts: BaremetalOptions = {},
+  isa: IsaPlugin = riscv64,
+): Promise<BaremetalResult> {
+  const slice = start(elfBytes, opts, isa);
+  let lastYield = performance.now();
+  for (;;) {
+    const r = slice();
+    if (r) return r;
+    if (performance.now() - lastYield >= YIELD_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+}
+
+/** Loads the machine; returns what runs it one slice, giving the result at the guest's exit. */
+function start(
+  elfBytes: Uint8Array,
+  opts: BaremetalOptions,
+  isa: IsaPlugin,
+): () => BaremetalResult | undefined {
   const ramBytes = opts.ramBytes ?? 128 << 20;
   const elf = parseElf(elfBytes, isa.elfMachine, isa.name);
   const inRam = (pa: number, n: number) => pa >= RAM_BASE && pa + n <= RAM_BASE + ramBytes;
@@ -93,7 +129,7 @@ export function runBaremetal(
 
   const limit = opts.maxInsns ?? Infinity;
   let nextPause = opts.pauseEvery ?? Infinity;
-  for (;;) {
+  return () => {
     const done = cpu.instret(0);
     const budget = Math.min(SLICE, Math.max(1, limit - done), Math.max(1, nextPause - done));
     const exit = cpu.step(0, budget);
@@ -116,5 +152,6 @@ export function runBaremetal(
       }
     }
     cpu.checkInterrupts(0);
-  }
+    return undefined;
+  };
 }

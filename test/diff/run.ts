@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { runBaremetal } from "../../src/modes/baremetal.js";
+import { runBaremetal, runBaremetalAsync } from "../../src/modes/baremetal.js";
 import type { JitOptions } from "../../src/core/jit/recompiler.js";
 import { CACHE_DIR } from "../guest/build.js";
 import { ISA_DIR } from "../guest/isa.js";
@@ -121,11 +121,14 @@ export function runQemuSpike(elf: string): Promise<RunOutput> {
   ]);
 }
 
-/** Hartwood's bare-metal runner, in this process. */
-export function runHartwoodBaremetal(elf: string, jit?: JitOptions): RunOutput {
+/** Hartwood's bare-metal runner, in this process (yielding to the event loop when it compiles asynchronously). */
+export async function runHartwoodBaremetal(elf: string, jit?: JitOptions): Promise<RunOutput> {
   const chunks: Uint8Array[] = [];
   try {
-    const r = runBaremetal(readFileSync(elf), { maxInsns: MAX_INSNS, out: (b) => chunks.push(b), jit });
+    const opts = { maxInsns: MAX_INSNS, out: (b: Uint8Array) => chunks.push(b), jit };
+    const r = jit?.async
+      ? await runBaremetalAsync(readFileSync(elf), opts)
+      : runBaremetal(readFileSync(elf), opts);
     const out = Buffer.concat(chunks).toString("latin1");
     return { name: "hartwood", status: r.status, out, translations: r.jit?.translations };
   } catch (e) {
@@ -167,7 +170,7 @@ export async function diffBaremetal(o: DiffOptions): Promise<DiffResult> {
   const blocks = generateBlocks(o.seed, o.blocks, o);
   const { elf, src } = await buildProgram(renderProgram(blocks, "baremetal", o.repeat), "baremetal");
   const qemu = runQemuSpike(elf);
-  const hw = runHartwoodBaremetal(elf, o.jit);
+  const hw = await runHartwoodBaremetal(elf, o.jit);
   return result(blocks, await qemu, hw, label(o, src), src);
 }
 

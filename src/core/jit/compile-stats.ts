@@ -20,6 +20,14 @@ export function compileModule(bytes: Uint8Array): WebAssembly.Module {
   return module;
 }
 
+/** The same, compiled in the background (its time is not counted: the guest runs meanwhile). */
+export async function compileModuleAsync(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  const module = await WebAssembly.compile(bytes as BufferSource);
+  compileStats.modules++;
+  compileStats.wasmBytes += bytes.length;
+  return module;
+}
+
 /** What a recompiler has done (its engine's counts). */
 export interface JitCounts {
   /** Translations made. */
@@ -30,6 +38,8 @@ export interface JitCounts {
   readonly flushes: number;
   /** Translations dropped to keep the code cache within its bound (code-cache.ts). */
   readonly evictions: number;
+  /** Translations compiled asynchronously but not installed because their code changed meanwhile. */
+  readonly discarded: number;
   /** The code cache now: wasm bytes of the modules alive, those modules, their translations installed. */
   readonly cacheBytes: number;
   readonly cacheModules: number;
@@ -47,6 +57,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
     (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +
+    (n.discarded ? `discarded ${n.discarded}, ` : "") +
     (n.cacheBytes === undefined
       ? ""
       : `cache ${n.cacheBytes} bytes in ${n.cacheModules} modules (${n.cacheTranslations} translations), `) +

@@ -6,7 +6,7 @@
 // translations of every region asked for since the last one was built (compiling and
 // instantiating a module costs far more than a function in it), built when the engine
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
-import { compileModule, type JitCounts } from "./compile-stats.js";
+import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, type TranslationRequest } from "./codegen.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
@@ -21,6 +21,12 @@ export interface JitOptions {
   readonly threshold?: number;
   /** Bound on the wasm bytes of the translation modules alive (code-cache.ts). */
   readonly cacheBytes?: number;
+  /**
+   * Compile modules with `WebAssembly.compile` (what a browser needs for large modules): the
+   * guest runs on meanwhile, and a module's translations are installed when it is ready,
+   * those whose code changed in between left out. The run loop must yield to the event loop.
+   */
+  readonly async?: boolean;
 }
 
 export interface RecompilerOptions extends JitOptions {
@@ -62,9 +68,19 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   invalidations = 0;
   /** Translations evicted to keep the code cache within its bound. */
   evictions = 0;
+  /** Translations compiled asynchronously but not installed: their code changed meanwhile. */
+  discarded = 0;
   /** The modules alive and their size. */
   readonly cache: CodeCache;
   private readonly strict: boolean;
+  private readonly async: boolean;
+  /** Asynchronous compilations not finished yet, and the pcs they translate. */
+  private readonly compiling = new Set<Promise<void>>();
+  private readonly compilingPcs = new Set<number>();
+  /** By page, how many times a store has changed it (what an asynchronous compilation checks). */
+  private readonly pageWrites = new Map<number, number>();
+  /** A failure of an asynchronous compilation under `strict`, thrown at the next commit. */
+  private asyncError: unknown;
   /** Translations in one module at most: at first sight one, so that the code runs translated at once. */
   private readonly maxBatch: number;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
@@ -90,6 +106,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ) {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
+    this.async = opts.async ?? false;
     this.cache = new CodeCache(opts.cacheBytes);
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
@@ -104,13 +121,13 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** What it has done and holds (translated instructions are the ISA's to count). */
   counts(): JitCounts {
-    const { translations, invalidations, flushes, evictions, cache } = this;
+    const { translations, invalidations, flushes, evictions, discarded, cache } = this;
     const live = {
       cacheBytes: cache.bytes,
       cacheModules: cache.moduleCount,
       cacheTranslations: cache.translationCount(),
     };
-    return { translations, invalidations, flushes, evictions, ...live };
+    return { translations, invalidations, flushes, evictions, discarded, ...live };
   }
 
   /** Forgets every translation (code may have changed). */
@@ -136,6 +153,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.invalidations++;
     }
     this.slotsOfPage.delete(page);
+    this.pageWrites.set(page, (this.pageWrites.get(page) ?? 0) + 1);
     if (this.pending.some((p) => p.pages.includes(page))) {
       this.pending = this.pending.filter((p) => !p.pages.includes(page));
       this.pendingPcs.clear();
@@ -158,7 +176,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translate(pc: bigint, hart: Hart): void {
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
-    if (this.failed.has(start)) return;
+    if (this.failed.has(start) || this.compilingPcs.has(start)) return;
     if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
     const key = view.key(start);
@@ -179,18 +197,75 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.pending.length >= this.maxBatch || now - this.pendingSince > MAX_BATCH_AGE_MS) this.commit();
   }
 
-  /** Builds the pending translations into one module and installs them. */
+  /** Builds the pending translations into one module and installs them (asynchronous: starts that). */
   commit(): void {
+    this.throwAsyncError();
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
     this.pendingPcs.clear();
-    const built = this.build(batch);
-    if (!built) return;
-    this.makeRoom(built.bytes);
-    const module = this.cache.add(built.bytes);
+    if (this.async) return this.compileLater(batch);
+    const bytes = this.emit(batch);
+    const functions = bytes && this.instantiate(batch, () => compileModule(bytes));
+    if (functions) this.install(batch, functions, bytes.length);
+  }
+
+  /** Resolves when every asynchronous compilation has been installed or thrown away. */
+  async settled(): Promise<void> {
+    while (this.compiling.size > 0) await Promise.all(this.compiling);
+    this.throwAsyncError();
+  }
+
+  private throwAsyncError(): void {
+    const e = this.asyncError;
+    this.asyncError = undefined;
+    if (e !== undefined) throw e;
+  }
+
+  /**
+   * Compiles `batch` in the background; when it is ready, installs the translations whose
+   * code did not change meanwhile (no flush, no store to their pages).
+   */
+  private compileLater(batch: Pending<Insn>[]): void {
+    const bytes = this.emit(batch);
+    if (!bytes) return;
+    const flushes = this.flushes;
+    const writes = (p: Pending<Insn>) => p.pages.map((page) => this.pageWrites.get(page) ?? 0).join();
+    const before = batch.map(writes);
+    for (const p of batch) this.compilingPcs.add(p.start);
+    const done = compileModuleAsync(bytes).then(
+      (module) => {
+        for (const p of batch) this.compilingPcs.delete(p.start);
+        const fresh = batch.map((p, i) => flushes === this.flushes && writes(p) === before[i]);
+        const keep = batch.filter((_, i) => fresh[i]);
+        this.discarded += batch.length - keep.length;
+        const functions = keep.length > 0 ? this.instantiate(batch, () => module) : undefined;
+        if (functions)
+          this.install(
+            keep,
+            functions.filter((_, i) => fresh[i]),
+            bytes.length,
+          );
+      },
+      (e: unknown) => {
+        for (const p of batch) this.compilingPcs.delete(p.start);
+        this.failedToBuild(batch, e);
+      },
+    );
+    this.compiling.add(done);
+    void done.finally(() => this.compiling.delete(done));
+  }
+
+  /** Puts the functions of one module (`bytes` long) built for `batch` in the table. */
+  private install(
+    batch: readonly Pending<Insn>[],
+    functions: readonly (() => number)[],
+    bytes: number,
+  ): void {
+    this.makeRoom(bytes);
+    const module = this.cache.add(bytes);
     batch.forEach((p, i) => {
-      const slot = this.table.install(p.start, p.key, built.functions[i], p.region.size);
+      const slot = this.table.install(p.start, p.key, functions[i], p.region.size);
       const old = this.installed.get(slot);
       if (old) this.forget(slot, old);
       this.installed.set(slot, { pc: p.start, key: p.key, pages: p.pages, module });
@@ -229,31 +304,46 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.cache.release(t.module, slot);
   }
 
-  /**
-   * The translations' functions and their module's size, or undefined when the module failed
-   * to build (outside the tests).
-   */
-  private build(
-    batch: readonly TranslationRequest<Insn>[],
-  ): { functions: (() => number)[]; bytes: number } | undefined {
+  /** The module's bytes, or undefined when its code could not be emitted (outside the tests). */
+  private emit(batch: readonly TranslationRequest<Insn>[]): Uint8Array | undefined {
     try {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-      const bytes = emitTranslations(this.isa, target, batch);
-      const module = compileModule(bytes);
-      const env = { memory: this.memory, dispatch: this.dispatch };
-      const instance = new WebAssembly.Instance(module, { env, host: this.imports });
-      return {
-        functions: batch.map((_, i) => instance.exports[`t${i}`] as () => number),
-        bytes: bytes.length,
-      };
+      return emitTranslations(this.isa, target, batch);
     } catch (e) {
-      if (this.strict) throw e;
-      for (const { start } of batch) {
-        this.failed.add(start);
-        const at = BigInt.asUintN(64, BigInt(start)).toString(16);
-        console.error(`hartwood: recompiler: the code at 0x${at} stays interpreted: ${String(e)}`);
-      }
+      this.failedToBuild(batch, e);
       return undefined;
+    }
+  }
+
+  /** The translations' functions from the module `compile` gives, or undefined when that failed. */
+  private instantiate(
+    batch: readonly TranslationRequest<Insn>[],
+    compile: () => WebAssembly.Module,
+  ): (() => number)[] | undefined {
+    try {
+      const env = { memory: this.memory, dispatch: this.dispatch };
+      const instance = new WebAssembly.Instance(compile(), { env, host: this.imports });
+      return batch.map((_, i) => instance.exports[`t${i}`] as () => number);
+    } catch (e) {
+      this.failedToBuild(batch, e);
+      return undefined;
+    }
+  }
+
+  /**
+   * Under the tests a bug to see (thrown; when asynchronous, at the next commit), elsewhere
+   * code the interpreter keeps, with one message.
+   */
+  private failedToBuild(batch: readonly TranslationRequest<Insn>[], e: unknown): void {
+    if (this.strict && !this.async) throw e;
+    if (this.strict) {
+      this.asyncError ??= e;
+      return;
+    }
+    for (const { start } of batch) {
+      this.failed.add(start);
+      const at = BigInt.asUintN(64, BigInt(start)).toString(16);
+      console.error(`hartwood: recompiler: the code at 0x${at} stays interpreted: ${String(e)}`);
     }
   }
 }

@@ -67,7 +67,8 @@ const MMAP_TOP = STACK_TOP - STACK_BYTES - (64 << 20); // room for the stack to 
 const PIE_BASE = 0x4000_0000;
 const MAX_THREADS = 128;
 const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
-const SLICE_SHARED = 1 << 16; // ... with several
+const SLICE_SHARED = 1 << 16; // ... with several, or when modules compile in the background (--jit-async), whose
+// results are installed only when the loop yields
 const YIELD_MS = 20; // let host callbacks (timers, reads, signals) run at least this often
 
 export interface UserResult {
@@ -360,7 +361,7 @@ export class UserProcess {
     while (!this.result) {
       let runnable = 0;
       for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
-      const slice = runnable > 1 ? SLICE_SHARED : SLICE_ALONE;
+      const slice = runnable > 1 || this.kernel.jitOptions?.async ? SLICE_SHARED : SLICE_ALONE;
       let ran = false;
       for (let i = 0; i < this.threads.length && !this.result; i++) {
         const t = this.threads[i];
