@@ -120,3 +120,17 @@ test("under the tests an asynchronous compilation that fails to build throws at 
   expect(() => jit.commit()).not.toThrow();
   await expect(jit.settled()).rejects.toThrow("toy ISA: no semantics");
 });
+
+test("at most 8 modules compile asynchronously at once: later requests wait for the next commit", async () => {
+  const { jit } = recompiler(true, stopIsa, { async: true });
+  for (let i = 1; i <= 9; i++) {
+    jit.translate(BigInt(i * 0x1000), null);
+    jit.commit();
+  }
+  await jit.settled();
+  expect(jit.counts().translations, "the ninth waited").toBe(8);
+  expect(jit.table.holds(0x9000, 0)).toBe(false);
+  jit.commit();
+  await jit.settled();
+  expect(jit.table.holds(0x9000, 0)).toBe(true);
+});

@@ -39,6 +39,12 @@ export interface RecompilerOptions extends JitOptions {
 
 /** Translations in one module at most. */
 const MAX_BATCH = 64;
+/**
+ * Modules compiling in the background at most: beyond, requests wait in the batch (and, the
+ * batch full, are dropped until the code is hot again), so that code made faster than it
+ * compiles cannot pile up work and memory.
+ */
+const MAX_COMPILING = 8;
 /** A batch older than this is built at the next request (milliseconds). */
 const MAX_BATCH_AGE_MS = 2;
 
@@ -176,7 +182,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translate(pc: bigint, hart: Hart): void {
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
-    if (this.failed.has(start) || this.compilingPcs.has(start)) return;
+    if (this.failed.has(start) || this.compilingPcs.has(start) || this.pending.length >= MAX_BATCH) return;
     if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
     const key = view.key(start);
@@ -202,6 +208,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.throwAsyncError();
     const batch = this.pending;
     if (batch.length === 0) return;
+    if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
     this.pending = [];
     this.pendingPcs.clear();
     if (this.async) return this.compileLater(batch);
