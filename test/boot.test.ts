@@ -123,6 +123,30 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     expect(r.status).toBe(0);
   });
 
+  test("translating every jump target at first sight (--jit-threshold 0), the boot prints what the interpreter's prints", async () => {
+    const [interp, jit] = await Promise.all([testBoot("smoke"), jitBoot(["--jit-threshold", "0"])]);
+    // What the smoke test measures or draws at random differs from run to run.
+    const stable = (out: string) =>
+      [...hwValues(out)].filter(([k]) => !["date", "sleep1_ms", "random"].includes(k));
+    expect(interp.stdout, interp.stderr).toContain("HWTEST PASS smoke");
+    expect(stable(jit.stdout), jit.stderr).toEqual(stable(interp.stdout));
+    expect(jit.status).toBe(interp.status);
+    expect(jitCount(jit, "translations"), jit.stderr).toBeGreaterThan(0);
+    expect(jitCount(jit, "run translated in S"), jit.stderr).toBeGreaterThan(0);
+    expect(jitCount(jit, "run translated in U"), jit.stderr).toBeGreaterThan(0);
+  });
+
+  test("with modules compiled asynchronously (--jit --jit-async), the boot passes and the kernel ran translated", async () => {
+    const r = await jitBoot(["--jit-async"]);
+    expect(r.stdout, r.stderr).toContain("HWTEST PASS smoke");
+    expect(jitCount(r, "translations"), r.stderr).toBeGreaterThan(0);
+    expect(
+      jitCount(r, "run translated in S") / jitCount(r, "instructions retired"),
+      r.stderr,
+    ).toBeGreaterThan(0.3);
+    expect(r.status).toBe(0);
+  });
+
   test("with the recompiler on two harts (--jit --smp 2), the boot passes and the kernel ran translated", async () => {
     // The harts share one table of translations: each runs one only where its own fetch TLB
     // maps the pc to the code the translation was made from (its code key).

@@ -84,6 +84,7 @@ function runIn(
   path: string,
   stdin: string,
   timeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<Outcome> {
   return new Promise((done) => {
     const child = execFile(
@@ -95,7 +96,7 @@ function runIn(
         timeout: timeoutMs,
         killSignal: "SIGKILL", // a hung Hartwood may not act on SIGTERM
         maxBuffer: 16 << 20,
-        env: { PATH: path, HOME: "/", LC_ALL: "C", TZ: "UTC" },
+        env: { PATH: path, HOME: "/", LC_ALL: "C", TZ: "UTC", ...env },
       },
       (err, stdout, stderr) => {
         const status = err === null ? 0 : typeof err.code === "number" ? err.code : null;
@@ -108,8 +109,17 @@ function runIn(
   });
 }
 
-/** Runs `busybox args...` on both, each in a fresh copy of the fixture. */
-async function both(c: Case): Promise<{ qemu: Outcome; hartwood: Outcome }> {
+/** The line `HARTWOOD_JIT_STATS=1` adds to Hartwood's stderr. */
+const JIT_STATS = /^hartwood: jit stats: translations (\d+).*\n/m;
+
+/**
+ * Runs `busybox args...` on both, each in a fresh copy of the fixture; `jitFlags` go to
+ * `hartwood run`, which then reports its translations (taken out of its stderr).
+ */
+async function both(
+  c: Case,
+  jitFlags?: string[],
+): Promise<{ qemu: Outcome; hartwood: Outcome; translations?: number }> {
   const qdir = mkdtempSync(join(scratch, "q-"));
   const hdir = mkdtempSync(join(scratch, "h-"));
   makeFixture(qdir);
@@ -119,14 +129,32 @@ async function both(c: Case): Promise<{ qemu: Outcome; hartwood: Outcome }> {
     runIn(
       process.execPath,
       // The guest sees its working directory, the applet links and busybox itself.
-      [HARTWOOD, "run", "--ro-bind", links, "--ro-bind", dirname(busybox), busybox, ...c.args],
+      [
+        HARTWOOD,
+        "run",
+        ...(jitFlags ?? []),
+        "--ro-bind",
+        links,
+        "--ro-bind",
+        dirname(busybox),
+        busybox,
+        ...c.args,
+      ],
       hdir,
       links,
       c.stdin ?? "",
       c.timeoutMs ?? RUN_TIMEOUT_MS,
+      jitFlags ? { HARTWOOD_JIT_STATS: "1" } : {},
     ),
   ]);
-  return { qemu: qemuRun, hartwood: hartwoodRun };
+  if (!jitFlags) return { qemu: qemuRun, hartwood: hartwoodRun };
+  const stats = JIT_STATS.exec(hartwoodRun.stderr);
+  const stderr = hartwoodRun.stderr.replace(JIT_STATS, "");
+  return {
+    qemu: qemuRun,
+    hartwood: { ...hartwoodRun, stderr },
+    translations: stats ? Number(stats[1]) : undefined,
+  };
 }
 
 interface Case {
@@ -235,8 +263,11 @@ echo "sum of statuses: $n"`),
   },
 ];
 
-async function runCase(c: Case): Promise<{ qemu: Outcome; hartwood: Outcome }> {
-  const r = await both(c);
+async function runCase(
+  c: Case,
+  jitFlags?: string[],
+): Promise<{ qemu: Outcome; hartwood: Outcome; translations?: number }> {
+  const r = await both(c, jitFlags);
   expect(r.qemu.status, `reference status (stderr: ${r.qemu.stderr})`).toBe(c.status ?? 0);
   return r;
 }
@@ -249,6 +280,23 @@ describe.concurrent("busybox applets give the same result on qemu-riscv64 and Ha
     });
   }
 });
+
+/** Cases that run again with every jump target translated at first sight. */
+const FIRST_SIGHT = [1, 10, 13, 17];
+
+describe.concurrent(
+  "busybox applets translated at first sight (--jit-threshold 0) give qemu-riscv64's result",
+  () => {
+    for (const c of FIRST_SIGHT.map((i) => CASES[i])) {
+      test(c.name, async () => {
+        // Every process translates its code anew, one module per jump target: slower than usual.
+        const r = await runCase({ ...c, timeoutMs: RUN_TIMEOUT_MS }, ["--jit-threshold", "0"]);
+        expect(r.hartwood).toEqual(r.qemu);
+        expect(r.translations, "the recompiler translated").toBeGreaterThan(0);
+      });
+    }
+  },
+);
 
 test("a host path the guest cannot see gets one hint naming --bind; with the bind the guest reads it", async () => {
   // The scratch directory is under the host's /tmp, which is private to the guest (the guest

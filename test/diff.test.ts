@@ -3,7 +3,9 @@
 // HARTWOOD_DIFF_SEQS=N runs N sequences (default 3000), HARTWOOD_DIFF_SEED=S picks other ones.
 // The same sequences as Linux programs must print the same dumps under qemu-riscv64 and
 // `hartwood run` (HARTWOOD_DIFF_USER_SEQS=N, default 800, half of them hot enough to be
-// translated by the recompiler; test/diff/user.ts runs more by hand).
+// translated by the recompiler; test/diff/user.ts runs more by hand). In both modes some
+// programs run with the recompiler translating at first sight (--jit-threshold 0), and every
+// run meant for the recompiler checks that it translated.
 import { describe, expect, test } from "vitest";
 import { generateBlocks } from "./diff/gen.js";
 import { compareRuns, DUMP_DWORDS, type RunOutput } from "./diff/program.js";
@@ -19,18 +21,38 @@ const PER_PROGRAM = 200;
 /** Every fourth program runs each block this often, so that a recompiler sees hot code. */
 const HOT_REPEAT = 64;
 
+/**
+ * How program `p` of a harness runs: cold (interpreted), hot, hot with modules compiled
+ * asynchronously (every other hot bare-metal program), or translated at first sight.
+ */
+function mode(
+  p: number,
+  hotEvery: number,
+): { repeat: number; firstSight: boolean; async: boolean; what: string } {
+  const hot = { repeat: HOT_REPEAT, firstSight: false, async: false, what: `, each run ${HOT_REPEAT} times` };
+  if (p % 8 === 7 && hotEvery === 4) return { ...hot, async: true, what: `${hot.what}, --jit-async` };
+  if (p % hotEvery === hotEvery - 1) return hot;
+  if (p % 4 === 1 || (hotEvery === 2 && p % 4 === 2)) return { repeat: 1, firstSight: true, async: false, what: ", --jit-threshold 0" }; // prettier-ignore
+  return { repeat: 1, firstSight: false, async: false, what: "" };
+}
+
 describe.concurrent("random instruction sequences leave the state QEMU leaves", () => {
   for (let p = 0; p * PER_PROGRAM < SEQS; p++) {
     const blocks = Math.min(PER_PROGRAM, SEQS - p * PER_PROGRAM);
     const seed = SEED * 1000 + p;
-    const repeat = p % 4 === 3 ? HOT_REPEAT : 1;
-    const runs = repeat > 1 ? `, each run ${repeat} times` : "";
-    test(`program ${p}: ${blocks} sequences (seed ${seed}${runs})`, async () => {
-      const r = await diffBaremetal({ seed, blocks, repeat });
+    const { repeat, firstSight, async, what } = mode(p, 4);
+    test(`program ${p}: ${blocks} sequences (seed ${seed}${what})`, async () => {
+      const r = await diffBaremetal({
+        seed,
+        blocks,
+        repeat,
+        jit: { threshold: firstSight ? 0 : undefined, async },
+      });
       const shown = r.mismatches.slice(0, 4);
       const more = r.mismatches.length > shown.length ? `\n(${r.mismatches.length - shown.length} more)` : "";
       expect(r.mismatches.length, `\n${shown.join("\n\n")}${more}\n`).toBe(0);
       expect(r.matched).toBe(blocks);
+      if (repeat > 1 || firstSight) expect(r.translations, "the recompiler translated").toBeGreaterThan(0);
     });
   }
 });
@@ -43,13 +65,14 @@ describe.concurrent("random instruction sequences in user mode leave the state q
     const blocks = Math.min(PER_PROGRAM, USER_SEQS - p * PER_PROGRAM);
     const seed = SEED * 1000 + 500 + p;
     // Odd programs loop over each sequence, so that the recompiler translates it (core/jit).
-    const repeat = p % 2 === 1 ? HOT_REPEAT : 1;
-    const runs = repeat > 1 ? `, each run ${repeat} times` : "";
-    test(`user program ${p}: ${blocks} sequences (seed ${seed}${runs})`, async () => {
-      const r = await diffUser({ seed, blocks, repeat }, HARTWOOD_RUN);
+    const { repeat, firstSight, what } = mode(p, 2);
+    test(`user program ${p}: ${blocks} sequences (seed ${seed}${what})`, async () => {
+      const cmd = firstSight ? [...HARTWOOD_RUN, "--jit-threshold", "0"] : HARTWOOD_RUN;
+      const r = await diffUser({ seed, blocks, repeat }, cmd);
       const shown = r.mismatches.slice(0, 4);
       expect(r.mismatches.length, `\n${shown.join("\n\n")}\n`).toBe(0);
       expect(r.matched).toBe(blocks);
+      if (repeat > 1 || firstSight) expect(r.translations, "the recompiler translated").toBeGreaterThan(0);
     });
   }
 });

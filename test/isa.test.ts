@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { runBaremetal } from "../src/modes/baremetal.js";
+import { runBaremetal, type BaremetalResult } from "../src/modes/baremetal.js";
 import { buildBaremetalProgram, buildIsa, isaPrograms, runOnQemuSpike } from "./guest/isa.js";
 
 /**
@@ -12,6 +12,14 @@ import { buildBaremetalProgram, buildIsa, isaPrograms, runOnQemuSpike } from "./
  * through its test finisher (test.h).
  */
 const NEEDS_TIME = new Set(["priv_sstc"]);
+
+/** Programs whose point is hot code (the recompiler must have run some of it translated). */
+const HOT = new Set(["priv_hotcode"]);
+
+/** Guest instructions that ran in translated code, in any privilege. */
+function translatedInsns(r: BaremetalResult): number {
+  return Object.values(r.jit?.translatedInsns ?? {}).reduce((a, b) => a + b, 0);
+}
 
 /** Exit status of the program on QEMU's virt board (0 = pass). */
 function runOnQemuVirt(elf: string): number {
@@ -40,6 +48,24 @@ describe.concurrent("ISA test programs", () => {
       expect(r.status, `failing test number on Hartwood`).toBe(0);
       // Its S-mode CSR accesses, which the engines serve in wasm, ran translated too.
       if (name === "priv_scsr") expect(r.jit?.translatedInsns?.S).toBeGreaterThan(10_000);
+      if (HOT.has(name)) {
+        expect(r.jit?.translations, "hot code was translated").toBeGreaterThan(0);
+        expect(translatedInsns(r), "and ran translated").toBeGreaterThan(0);
+      }
+    });
+    test(`${name} passes on Hartwood translating every jump target at first sight (--jit-threshold 0)`, () => {
+      const r = runBaremetal(readFileSync(buildIsa(name)), { maxInsns: 50_000_000, out: () => {}, jit: { threshold: 0 } }); // prettier-ignore
+      expect(r.status, `failing test number on Hartwood (first sight)`).toBe(0);
+      expect(r.jit?.translations, "code was translated").toBeGreaterThan(0);
+      expect(translatedInsns(r), "and ran translated").toBeGreaterThan(0);
+    });
+    test(`${name} passes on Hartwood at first sight with a 1-byte code cache bound (--jit-cache 1): each new module evicts the ones before it`, () => {
+      const jit = { threshold: 0, cacheBytes: 1 };
+      const r = runBaremetal(readFileSync(buildIsa(name)), { maxInsns: 50_000_000, out: () => {}, jit });
+      expect(r.status, `failing test number on Hartwood (small cache)`).toBe(0);
+      expect(r.jit?.evictions, "translations were evicted").toBeGreaterThan(0);
+      expect(r.jit?.cacheModules, "only the newest module stays").toBeLessThanOrEqual(1);
+      expect(translatedInsns(r), "and code ran translated").toBeGreaterThan(0);
     });
     test(`${name} passes on Hartwood with the spec-strict checks`, () => {
       const r = runBaremetal(readFileSync(buildIsa(name, true)), { maxInsns: 50_000_000, out: () => {} });

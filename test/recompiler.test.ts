@@ -1,9 +1,10 @@
-// The ISA-neutral recompiler (src/core/jit) driven by a toy ISA whose one instruction cannot
-// be emitted: a translation that fails to build is a bug the tests see, and elsewhere the
-// code stays interpreted with one message.
+// The ISA-neutral recompiler (src/core/jit) driven by toy ISAs: one whose instruction cannot
+// be emitted (a translation that fails to build is a bug the tests see, and elsewhere the
+// code stays interpreted with one message), and one whose instruction ends the translation
+// and does nothing, for the code cache's bound and asynchronous compilation.
 import { afterEach, expect, test, vi } from "vitest";
 import type { CodeMemory, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
-import { Recompiler } from "../src/core/jit/recompiler.js";
+import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
 import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
 
 const brokenIsa: JitIsa<GuestInsn> = {
@@ -16,21 +17,26 @@ const brokenIsa: JitIsa<GuestInsn> = {
   },
 };
 
-function recompiler(strict: boolean): { jit: Recompiler<null, GuestInsn>; protects: () => number } {
+const stopIsa: JitIsa<GuestInsn> = {
+  ...brokenIsa,
+  controlFlow: () => ({ kind: "stop" }),
+  emitterFor: () => () => () => {},
+};
+
+/** A recompiler over toy code: every pc is its own host address, the key is 0, a page is 4 KiB. */
+function recompiler(
+  strict: boolean,
+  isa = brokenIsa,
+  opts: RecompilerOptions = {},
+): { jit: Recompiler<null, GuestInsn>; protects: () => number } {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
   let protects = 0;
   const code: CodeMemory<null> = {
-    view: () => ({ host: (pc) => pc, key: () => 0, protect: () => void protects++ }),
+    view: () => ({ host: (pc) => pc, key: () => 0, protect: (pc) => (protects++, pc >>> 12) }),
     unprotectAll: () => {},
   };
-  const jit = new Recompiler(
-    memory,
-    jitLayoutAt(2 * 65536 - JIT_TABLE_BYTES),
-    brokenIsa,
-    code,
-    {},
-    { strict },
-  );
+  const layout = jitLayoutAt(2 * 65536 - JIT_TABLE_BYTES);
+  const jit = new Recompiler(memory, layout, isa, code, {}, { ...opts, strict });
   return { jit, protects: () => protects };
 }
 
@@ -57,4 +63,74 @@ test("outside the tests it leaves the code to the interpreter and says so once p
   jit.translate(0x2000n, null);
   jit.commit();
   expect(error).toHaveBeenCalledTimes(2);
+});
+
+test("past its bound the code cache evicts the oldest module's translations, and counts what it holds", () => {
+  const { jit } = recompiler(true, stopIsa, { cacheBytes: 1 });
+  jit.translate(0x1000n, null);
+  jit.commit();
+  expect(jit.table.holds(0x1000, 0), "translated").toBe(true);
+  jit.translate(0x2000n, null);
+  jit.commit();
+  expect(jit.table.holds(0x1000, 0), "evicted").toBe(false);
+  expect(jit.table.holds(0x2000, 0)).toBe(true);
+  expect(jit.counts()).toMatchObject({
+    translations: 2,
+    evictions: 1,
+    cacheModules: 1,
+    cacheTranslations: 1,
+  });
+  jit.translate(0x1000n, null); // hot again: it comes back
+  jit.commit();
+  expect(jit.table.holds(0x1000, 0)).toBe(true);
+  expect(jit.counts().evictions).toBe(2);
+});
+
+test("an asynchronous compilation installs its translations when ready, but none whose page was written meanwhile", async () => {
+  const { jit } = recompiler(true, stopIsa, { async: true });
+  jit.translate(0x1000n, null);
+  jit.translate(0x2000n, null);
+  jit.commit();
+  expect(jit.table.holds(0x2000, 0), "nothing installed before the module is ready").toBe(false);
+  jit.translate(0x2000n, null); // asked again while compiling: nothing more to do
+  jit.invalidatePage(0x1); // a store to 0x1000's page
+  await jit.settled();
+  expect(jit.table.holds(0x1000, 0), "stale: not installed").toBe(false);
+  expect(jit.table.holds(0x2000, 0)).toBe(true);
+  expect(jit.counts()).toMatchObject({ translations: 1, discarded: 1, cacheTranslations: 1 });
+});
+
+test("a flush while a module compiles asynchronously discards the whole module", async () => {
+  const { jit } = recompiler(true, stopIsa, { async: true });
+  jit.translate(0x1000n, null);
+  jit.commit();
+  jit.flush();
+  await jit.settled();
+  expect(jit.table.holds(0x1000, 0)).toBe(false);
+  expect(jit.counts()).toMatchObject({ translations: 0, discarded: 1, cacheModules: 0 });
+  jit.translate(0x1000n, null);
+  jit.commit();
+  await jit.settled();
+  expect(jit.table.holds(0x1000, 0), "asked again after the flush: installed").toBe(true);
+});
+
+test("under the tests an asynchronous compilation that fails to build throws at the next commit", async () => {
+  const { jit } = recompiler(true, brokenIsa, { async: true });
+  jit.translate(0x1000n, null);
+  expect(() => jit.commit()).not.toThrow();
+  await expect(jit.settled()).rejects.toThrow("toy ISA: no semantics");
+});
+
+test("at most 8 modules compile asynchronously at once: later requests wait for the next commit", async () => {
+  const { jit } = recompiler(true, stopIsa, { async: true });
+  for (let i = 1; i <= 9; i++) {
+    jit.translate(BigInt(i * 0x1000), null);
+    jit.commit();
+  }
+  await jit.settled();
+  expect(jit.counts().translations, "the ninth waited").toBe(8);
+  expect(jit.table.holds(0x9000, 0)).toBe(false);
+  jit.commit();
+  await jit.settled();
+  expect(jit.table.holds(0x9000, 0)).toBe(true);
 });

@@ -9,6 +9,8 @@ import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
+import type { JitOptions } from "../src/core/jit/recompiler.js";
+import type { JitCounts } from "../src/core/jit/compile-stats.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
 
 const ROOT = "/usr/riscv64-linux-gnu";
@@ -98,13 +100,25 @@ function runInBackground(
   });
 }
 
-/** Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only) and `binds`. */
+/**
+ * Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only)
+ * and `binds`. `jit`: the recompiler on (with these options) or off.
+ */
 async function hartwood(
   elf: string,
   args: string[],
   binds: string[] = [],
-  jit = true,
-): Promise<Outcome & { stderr: string; signal?: number; instret: number; translations: number }> {
+  jit: boolean | JitOptions = true,
+): Promise<
+  Outcome & {
+    stderr: string;
+    signal?: number;
+    instret: number;
+    translations: number;
+    translatedInsns: number;
+    jit?: JitCounts;
+  }
+> {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-io-"));
   try {
     writeFileSync(join(dir, "in"), STDIN);
@@ -116,7 +130,8 @@ async function hartwood(
         args,
         env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
-        jit,
+        jit: jit !== false,
+        jitOptions: typeof jit === "object" ? jit : undefined,
         stdio: fds,
       });
     } finally {
@@ -129,6 +144,8 @@ async function hartwood(
       signal: r.signal,
       instret: r.instret,
       translations: r.translations,
+      translatedInsns: r.translatedInsns,
+      jit: r.jit,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -141,7 +158,7 @@ async function compare(
   link: Link,
   args: (dir: string) => string[] = () => [],
   jit = true,
-): Promise<Outcome> {
+): Promise<Outcome & { translations: number }> {
   const dirs = [mkdtempSync(join(tmpdir(), "hartwood-q-")), mkdtempSync(join(tmpdir(), "hartwood-h-"))];
   try {
     const want = qemu(elf, args(dirs[0]), link);
@@ -184,6 +201,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
         expect(got.stdout, `stdout (stderr was: ${got.stderr})`).toBe(want.stdout);
         expect(got.status, "exit status").toBe(want.status);
         expect(got.stdout).toContain(line);
+        expect(got.translations > 0, "translations made: the recompiler ran, and only when on").toBe(jit);
       });
     }
   } // prettier-ignore
@@ -266,25 +284,34 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   }
 
   // The recompiler (src/core/jit, src/arch/riscv/recompiler.ts) against the interpreter: the same output, status and
-  // instruction count, through faults in translated code (signals, pageprot) and syscalls.
-  for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"]) {
-    test(`the recompiler leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
-      const elf = build(source, "static");
-      const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];
-      try {
-        const args = (d: string) => (source === "fileio.c" ? [d] : []);
-        const interp = await hartwood(elf, args(dirs[0]), [dirs[0]], false);
-        const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], true);
-        expect(interp.translations).toBe(0);
-        expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
-        expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
-        expect(jit.status).toBe(interp.status);
-        expect(jit.instret).toBe(interp.instret);
-      } finally {
-        for (const d of dirs) rmSync(d, { recursive: true, force: true });
-      }
-    });
-  }
+  // instruction count, through faults in translated code (signals, pageprot) and syscalls;
+  // with the default threshold, translating every jump target at first sight, with a code
+  // cache so small that translations are evicted, and compiling in the background (for a
+  // program that runs long enough for modules to be ready: smc.c rewriting its function every
+  // 2000000 calls; a rewrite flushes and so discards the modules compiling then).
+  const configs: [string, JitOptions][] = [["", {}], [" at --jit-threshold 0", { threshold: 0 }], [" at --jit-threshold 0 with --jit-cache 16K", { threshold: 0, cacheBytes: 16 << 10 }], [" with --jit-async", { async: true }]]; // prettier-ignore
+  const runsLong = new Set(["smc.c"]);
+  for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"])
+    for (const [how, opts] of configs.filter(([, o]) => !o.async || runsLong.has(source))) {
+      test(`the recompiler${how} leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
+        const elf = build(source, "static");
+        const dirs = [mkdtempSync(join(tmpdir(), "hartwood-i-")), mkdtempSync(join(tmpdir(), "hartwood-j-"))];
+        try {
+          const args = (d: string) => (source === "fileio.c" ? [d] : source === "smc.c" && opts.async ? ["2000000"] : []); // prettier-ignore
+          const interp = await hartwood(elf, args(dirs[0]), [dirs[0]], false);
+          const jit = await hartwood(elf, args(dirs[1]), [dirs[1]], opts);
+          expect(interp.translations).toBe(0);
+          expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
+          expect(jit.translatedInsns, "and ran translated").toBeGreaterThan(0);
+          if (opts.cacheBytes) expect(jit.jit?.evictions, "translations were evicted").toBeGreaterThan(0);
+          expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
+          expect(jit.status).toBe(interp.status);
+          expect(jit.instret).toBe(interp.instret);
+        } finally {
+          for (const d of dirs) rmSync(d, { recursive: true, force: true });
+        }
+      });
+    }
 
   test("exit status passes through", async () => {
     expect((await compare(build("fatal.c", "pie"), "pie", () => ["exit"])).status).toBe(99);
@@ -332,6 +359,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
         const got = await compare(build(source, "static"), "static", (dir) => [dir], jit);
         expect(got.stdout).toContain(line);
         expect(got.stdout).toContain("done");
+        expect(got.translations > 0, "translations made: the recompiler ran, and only when on").toBe(jit);
       });
     }
   } // prettier-ignore
@@ -391,6 +419,7 @@ describe("user mode matches the host's Linux", () => {
         expect(got.status, "exit status").toBe(want.status);
         expect(got.stdout).toContain("IN_ROOT absolute link: 0 errno 0");
         expect(got.stdout).toContain("execveat AT_EMPTY_PATH: status 9");
+        expect(got.translations > 0, "translations made: the recompiler ran, and only when on").toBe(jit);
       } finally {
         for (const d of dirs) rmSync(d, { recursive: true, force: true });
       }

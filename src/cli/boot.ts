@@ -9,6 +9,7 @@ import { VirtBoard, type Drive, type NamedFile, type VirtOptions } from "../mode
 import { virtDeviceTree } from "../modes/system/virt-dt.js";
 import { VIRT } from "../modes/system/virt-map.js";
 import { VIRT_ISA } from "../modes/system/virt.js";
+import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
 import { HostConsole } from "./console.js";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 
@@ -16,7 +17,7 @@ import { compileStatsLine } from "../core/jit/compile-stats.js";
 export const REBOOT_STATUS = 3;
 const DEFAULT_APPEND = "root=/dev/vda rw console=ttyS0";
 
-interface BootFlags {
+interface BootFlags extends JitFlags {
   bios: string;
   kernel?: string;
   initrd?: string;
@@ -107,7 +108,7 @@ export function exitStatus(exit: MachineExit): { status: number; message?: strin
 }
 
 export function addBootCommand(program: Command, setStatus: (s: number) => void): void {
-  program
+  const cmd = program
     .command("boot")
     .description(
       "boot a QEMU-virt-compatible RISC-V machine (default: the built-in Linux guest, built on first use, to a shell)",
@@ -144,8 +145,8 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
     .option(
       "--no-jit",
       "interpret every instruction (the default in system mode until the recompiler boots faster)",
-    )
-    .action(async (opts: BootFlags) => setStatus(await boot(opts)));
+    );
+  addJitFlags(cmd).action(async (opts: BootFlags) => setStatus(await boot(opts)));
 }
 
 async function boot(f: BootFlags): Promise<number> {
@@ -177,6 +178,7 @@ async function boot(f: BootFlags): Promise<number> {
     dtb,
     drives,
     jit: f.jit === true,
+    jitOptions: jitOptions(f),
     write: (b) => (console ? console.write(b) : process.stdout.write(b)),
   });
 

@@ -3,9 +3,10 @@ import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 import { UserError } from "../core/errors.js";
-import { runBaremetal } from "../modes/baremetal.js";
+import { runBaremetal, runBaremetalAsync } from "../modes/baremetal.js";
 import { run as runUser, signalName, DEFAULT_ROOT, type Bind } from "../modes/user/index.js";
 import { addBootCommand, addImageCommand } from "./boot.js";
+import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -36,7 +37,7 @@ function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
 
-interface RunFlags {
+interface RunFlags extends JitFlags {
   root?: string;
   bind?: string[];
   roBind?: string[];
@@ -68,17 +69,19 @@ export async function main(argv: string[]): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`hartwood: ${s.replace(/^error: /, "")}`),
     });
-  program
+  const baremetal = program
     .command("baremetal")
     .description("run a bare-metal ELF (RAM at 0x80000000, HTIF tohost/fromhost) on one hart in M-mode")
     .argument("<file>", "the ELF program")
-    .option("--max-insns <n>", "stop with an error after n instructions", positiveInt)
-    .action((file: string, opts: { maxInsns?: number }) => {
-      const r = runBaremetal(readInput(file), { maxInsns: opts.maxInsns });
-      if (r.status !== 0) process.stderr.write(`hartwood: guest reported failure of test ${r.status}\n`);
-      status = Math.min(r.status, 255);
-    });
-  program
+    .option("--max-insns <n>", "stop with an error after n instructions", positiveInt);
+  addJitFlags(baremetal).action(async (file: string, opts: { maxInsns?: number } & JitFlags) => {
+    const o = { maxInsns: opts.maxInsns, jit: jitOptions(opts) };
+    const r = opts.jitAsync ? await runBaremetalAsync(readInput(file), o) : runBaremetal(readInput(file), o);
+    if (r.status !== 0) process.stderr.write(`hartwood: guest reported failure of test ${r.status}\n`);
+    if (process.env.HARTWOOD_JIT_STATS === "1") process.stderr.write(compileStatsLine(r.jit));
+    status = Math.min(r.status, 255);
+  });
+  const run = program
     .command("run")
     .description("run a riscv64 Linux program in user mode (like qemu-riscv64)")
     .argument("<program>", "the riscv64 Linux ELF (static or dynamic)")
@@ -101,7 +104,8 @@ export async function main(argv: string[]): Promise<number> {
       "none",
     )
     .option("--strace", "print every syscall with its arguments and result to stderr")
-    .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)")
+    .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)");
+  addJitFlags(run)
     .passThroughOptions()
     .action(async (file: string, args: string[], opts: RunFlags) => {
       const env = new Map(Object.entries(process.env).map(([k, v]) => [k, v ?? ""]));
@@ -123,13 +127,14 @@ export async function main(argv: string[]): Promise<number> {
         ],
         exposeCwd: opts.cwd,
         jit: opts.jit,
+        jitOptions: jitOptions(opts),
         strace: opts.strace,
         network: opts.net,
       });
       if (r.signal)
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
       if (process.env.HARTWOOD_JIT_STATS === "1")
-        process.stderr.write(compileStatsLine({ translations: r.translations }));
+        process.stderr.write(compileStatsLine(r.jit ?? { translations: r.translations }));
       status = r.status;
     });
   addBootCommand(program, (s) => (status = s));

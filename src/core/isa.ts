@@ -2,6 +2,7 @@
 // run loop, snapshots, the debugger transport) talks to harts only through this.
 import type { MemoryLayout } from "./memory.js";
 import type { JitCounts } from "./jit/compile-stats.js";
+import type { JitOptions } from "./jit/recompiler.js";
 import type { PhysMap } from "./physmem.js";
 
 /** Why a hart's run slice ended. */
@@ -52,5 +53,6 @@ export interface IsaPlugin {
   readonly elfMachine: number;
   /** Bytes of VMM-private wasm memory the CPU needs (hart state, TLBs, tables). */
   vmmBytes(harts: number): number;
-  createCpu(layout: MemoryLayout, host: CpuHost, harts: number): Cpu;
+  /** A CPU whose recompiler (always on) is set up by `jit`. */
+  createCpu(layout: MemoryLayout, host: CpuHost, harts: number, jit?: JitOptions): Cpu;
 }

@@ -8,6 +8,7 @@ import { Clint, CLINT_SIZE } from "../devices/clint.js";
 import { Htif } from "../devices/htif.js";
 import type { Cpu, IsaPlugin } from "../core/isa.js";
 import type { JitCounts } from "../core/jit/compile-stats.js";
+import type { JitOptions } from "../core/jit/recompiler.js";
 import { riscv64 } from "../arch/riscv/plugin.js";
 
 export const RAM_BASE = 0x8000_0000;
@@ -23,6 +24,8 @@ export interface BaremetalOptions {
   /** Called every `pauseEvery` instructions with the machine (tests use it to snapshot). */
   onPause?: (m: BaremetalMachine) => void;
   pauseEvery?: number;
+  /** How the recompiler translates. */
+  jit?: JitOptions;
 }
 
 /** What a pause hook may inspect or replace. */
@@ -35,20 +38,56 @@ export interface BaremetalResult {
   /** The guest's exit status (0 = pass). */
   status: number;
   instret: number;
-  /** What the recompiler did (undefined without one). */
-  jit?: JitCounts;
+  /** What the recompiler did. */
+  jit: JitCounts | undefined;
 }
 
 export class InstructionLimitError extends UserError {}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Runs a bare-metal ELF to its HTIF exit. */
+/** Runs a bare-metal ELF to its HTIF exit (its recompiler compiling synchronously). */
 export function runBaremetal(
   elfBytes: Uint8Array,
   opts: BaremetalOptions = {},
   isa: IsaPlugin = riscv64,
 ): BaremetalResult {
+  if (opts.jit?.async)
+    throw new UserError("asynchronous compilation needs runBaremetalAsync (a loop that yields)");
+  const slice = start(elfBytes, opts, isa);
+  for (;;) {
+    const r = slice();
+    if (r) return r;
+  }
+}
+
+/** The loop yields to the event loop this often (milliseconds): asynchronous compilations finish there. */
+const YIELD_MS = 4;
+
+/** Runs a bare-metal ELF to its HTIF exit, yielding to the event loop between slices. */
+export async function runBaremetalAsync(
+  elfBytes: Uint8Array,
+  opts: BaremetalOptions = {},
+  isa: IsaPlugin = riscv64,
+): Promise<BaremetalResult> {
+  const slice = start(elfBytes, opts, isa);
+  let lastYield = performance.now();
+  for (;;) {
+    const r = slice();
+    if (r) return r;
+    if (performance.now() - lastYield >= YIELD_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+}
+
+/** Loads the machine; returns what runs it one slice, giving the result at the guest's exit. */
+function start(
+  elfBytes: Uint8Array,
+  opts: BaremetalOptions,
+  isa: IsaPlugin,
+): () => BaremetalResult | undefined {
   const ramBytes = opts.ramBytes ?? 128 << 20;
   const elf = parseElf(elfBytes, isa.elfMachine, isa.name);
   const inRam = (pa: number, n: number) => pa >= RAM_BASE && pa + n <= RAM_BASE + ramBytes;
@@ -81,7 +120,7 @@ export function runBaremetal(
   phys.addMmio({ base: CLINT_BASE, sizeBytes: CLINT_SIZE, device: clint });
   const out = opts.out ?? ((b: Uint8Array) => process.stdout.write(b));
   const htif = new Htif(phys, u8, tohost, elf.symbols.get("fromhost"), out, () => cpu.stop(0));
-  const cpu = isa.createCpu(layout, { phys, now: () => clint.now() }, 1);
+  const cpu = isa.createCpu(layout, { phys, now: () => clint.now() }, 1, opts.jit);
   cpu.reset(0, BigInt(elf.entry));
   const machine: BaremetalMachine = {
     cpu,
@@ -90,7 +129,7 @@ export function runBaremetal(
 
   const limit = opts.maxInsns ?? Infinity;
   let nextPause = opts.pauseEvery ?? Infinity;
-  for (;;) {
+  return () => {
     const done = cpu.instret(0);
     const budget = Math.min(SLICE, Math.max(1, limit - done), Math.max(1, nextPause - done));
     const exit = cpu.step(0, budget);
@@ -113,5 +152,6 @@ export function runBaremetal(
       }
     }
     cpu.checkInterrupts(0);
-  }
+    return undefined;
+  };
 }

@@ -276,6 +276,8 @@ export interface RunOutput {
   out: string;
   /** A host-side failure (crash, timeout, exception), if any. */
   error?: string;
+  /** Hartwood's translations (its recompiler's count), when it reported them. */
+  translations?: number;
 }
 
 function describeFcsr(v: bigint): string {

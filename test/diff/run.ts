@@ -15,10 +15,11 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { runBaremetal } from "../../src/modes/baremetal.js";
+import { runBaremetal, runBaremetalAsync } from "../../src/modes/baremetal.js";
+import type { JitOptions } from "../../src/core/jit/recompiler.js";
 import { CACHE_DIR } from "../guest/build.js";
 import { ISA_DIR } from "../guest/isa.js";
-import { generateBlocks, type GenOptions } from "./gen.js";
+import { generateBlocks, type Block, type GenOptions } from "./gen.js";
 import { compareRuns, type Comparison, renderProgram, type RunOutput, type Target } from "./program.js";
 
 const execFileAsync = promisify(execFile);
@@ -69,20 +70,39 @@ export async function buildProgram(source: string, target: Target): Promise<{ el
 
 let outSeq = 0;
 
-/** Runs a command with stdout in a file; resolves when it exits (or is killed at the timeout). */
-export function runToFile(name: string, cmd: string, args: string[]): Promise<RunOutput> {
+/** The line `HARTWOOD_JIT_STATS=1` adds to Hartwood's stderr. */
+const JIT_STATS = /^hartwood: jit stats: translations (\d+).*\n?/m;
+
+/**
+ * Runs a command with stdout in a file; resolves when it exits (or is killed at the timeout).
+ * `env` adds to this process's environment; a recompiler's statistics line on stderr becomes
+ * `translations`.
+ */
+export function runToFile(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunOutput> {
   const outPath = join(DIFF_DIR, `out-${process.pid}-${outSeq++}.txt`);
   mkdirSync(DIFF_DIR, { recursive: true });
   const fd = openSync(outPath, "w");
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", fd, "pipe"], timeout: TIMEOUT_MS });
+    const child = spawn(cmd, args, {
+      stdio: ["ignore", fd, "pipe"],
+      timeout: TIMEOUT_MS,
+      env: { ...process.env, ...env },
+    });
     closeSync(fd);
     let stderr = "";
     child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
     const finish = (status: number | null, error?: string) => {
       const out = readFileSync(outPath, "latin1");
       rmSync(outPath, { force: true });
-      resolve({ name, status, out, error: error ?? (stderr.trim() || undefined) });
+      const stats = JIT_STATS.exec(stderr);
+      stderr = stderr.replace(JIT_STATS, "");
+      const translations = stats ? Number(stats[1]) : undefined;
+      resolve({ name, status, out, error: error ?? (stderr.trim() || undefined), translations });
     };
     child.on("error", (e) => finish(null, e.message));
     child.on("close", (code, signal) => finish(code, signal ? `killed by ${signal}` : undefined));
@@ -101,12 +121,16 @@ export function runQemuSpike(elf: string): Promise<RunOutput> {
   ]);
 }
 
-/** Hartwood's bare-metal runner, in this process. */
-export function runHartwoodBaremetal(elf: string): RunOutput {
+/** Hartwood's bare-metal runner, in this process (yielding to the event loop when it compiles asynchronously). */
+export async function runHartwoodBaremetal(elf: string, jit?: JitOptions): Promise<RunOutput> {
   const chunks: Uint8Array[] = [];
   try {
-    const r = runBaremetal(readFileSync(elf), { maxInsns: MAX_INSNS, out: (b) => chunks.push(b) });
-    return { name: "hartwood", status: r.status, out: Buffer.concat(chunks).toString("latin1") };
+    const opts = { maxInsns: MAX_INSNS, out: (b: Uint8Array) => chunks.push(b), jit };
+    const r = jit?.async
+      ? await runBaremetalAsync(readFileSync(elf), opts)
+      : runBaremetal(readFileSync(elf), opts);
+    const out = Buffer.concat(chunks).toString("latin1");
+    return { name: "hartwood", status: r.status, out, translations: r.jit?.translations };
   } catch (e) {
     const error = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
     return { name: "hartwood", status: null, out: Buffer.concat(chunks).toString("latin1"), error };
@@ -118,10 +142,14 @@ export interface DiffOptions extends GenOptions {
   blocks: number;
   /** Runs of each block before its dump (a recompiler only sees code that runs often). */
   repeat?: number;
+  /** How Hartwood's recompiler translates (bare-metal; user mode takes its command line's options). */
+  jit?: JitOptions;
 }
 
 export interface DiffResult extends Comparison {
   blocks: number;
+  /** Translations Hartwood's recompiler made (undefined when it did not say). */
+  translations: number | undefined;
   insns: number;
   /** The generated assembly (kept in the cache directory) for reading along a report. */
   source: string;
@@ -131,14 +159,19 @@ function label(o: DiffOptions, src: string): string {
   return `[seed ${o.seed}, ${o.blocks} blocks, source ${src}]`;
 }
 
+function result(blocks: Block[], ref: RunOutput, hw: RunOutput, label: string, source: string): DiffResult {
+  const cmp = compareRuns(blocks, ref, hw, label);
+  const insns = blocks.reduce((n, b) => n + b.insns, 0);
+  return { ...cmp, translations: hw.translations, blocks: blocks.length, insns, source };
+}
+
 /** Generates a bare-metal program and compares QEMU's spike machine with runBaremetal. */
 export async function diffBaremetal(o: DiffOptions): Promise<DiffResult> {
   const blocks = generateBlocks(o.seed, o.blocks, o);
   const { elf, src } = await buildProgram(renderProgram(blocks, "baremetal", o.repeat), "baremetal");
   const qemu = runQemuSpike(elf);
-  const hw = runHartwoodBaremetal(elf);
-  const cmp = compareRuns(blocks, await qemu, hw, label(o, src));
-  return { ...cmp, blocks: blocks.length, insns: blocks.reduce((n, b) => n + b.insns, 0), source: src };
+  const hw = await runHartwoodBaremetal(elf, o.jit);
+  return result(blocks, await qemu, hw, label(o, src), src);
 }
 
 /** Generates a Linux user-mode program and compares qemu-riscv64 with a Hartwood command line. */
@@ -147,8 +180,7 @@ export async function diffUser(o: DiffOptions, hartwood: string[]): Promise<Diff
   const { elf, src } = await buildProgram(renderProgram(blocks, "linux", o.repeat), "linux");
   const [qemu, hw] = await Promise.all([
     runToFile("qemu", "qemu-riscv64", [elf]),
-    runToFile("hartwood", hartwood[0], [...hartwood.slice(1), elf]),
+    runToFile("hartwood", hartwood[0], [...hartwood.slice(1), elf], { HARTWOOD_JIT_STATS: "1" }),
   ]);
-  const cmp = compareRuns(blocks, qemu, hw, label(o, src));
-  return { ...cmp, blocks: blocks.length, insns: blocks.reduce((n, b) => n + b.insns, 0), source: src };
+  return result(blocks, qemu, hw, label(o, src), src);
 }

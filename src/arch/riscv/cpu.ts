@@ -5,11 +5,12 @@ import { Hart, type HartHost } from "./hart.js";
 import { TLB_SETS } from "./mmu.js";
 import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
-import { buildInterpreter, type InterpImports } from "./interp.js";
+import { buildInterpreter, type InterpImports, type InterpJit } from "./interp.js";
 import { HELPERS, type MemStrategy } from "./sem.js";
 import { FlatCode, TlbCode } from "./code-memory.js";
-import { Recompiler } from "../../core/jit/recompiler.js";
-import { JIT_TABLE_BYTES, jitLayoutAt, type JitLayout } from "../../core/jit/table.js";
+import { Recompiler, type JitOptions } from "../../core/jit/recompiler.js";
+import { jitThreshold } from "../../core/jit/hotness.js";
+import { JIT_TABLE_BYTES, jitLayoutAt } from "../../core/jit/table.js";
 import { RiscvJitIsa, type RiscvInsn } from "./recompiler.js";
 import * as S from "./state.js";
 import type { Exit } from "./state.js";
@@ -21,7 +22,7 @@ function interpreterModule(
   ctableOffset: number,
   shared: boolean,
   mem: MemStrategy,
-  jit: JitLayout | undefined,
+  jit: InterpJit | undefined,
 ): WebAssembly.Module {
   const key = JSON.stringify([ctableOffset, shared, mem, jit]);
   let m = modules.get(key);
@@ -50,6 +51,8 @@ export interface CpuOptions {
   jit?: boolean;
   /** How long translation requests wait to be built together (RecompilerOptions.batchAgeMs). */
   jitBatchAgeMs?: number;
+  /** How it translates (thresholds, cache, compilation). */
+  jitOptions?: JitOptions;
 }
 
 export class RiscvCpu {
@@ -93,9 +96,11 @@ export class RiscvCpu {
       ...overrides,
     };
     const hostImports = imports as unknown as WebAssembly.ModuleImports;
-    let jitLayout: JitLayout | undefined;
+    let interpJit: InterpJit | undefined;
     if (opts.jit) {
-      jitLayout = jitLayoutAt(layout.alloc(JIT_TABLE_BYTES, 64));
+      const jitLayout = jitLayoutAt(layout.alloc(JIT_TABLE_BYTES, 64));
+      // The threshold is a constant of the interpreter's code: one module per threshold.
+      interpJit = { layout: jitLayout, threshold: jitThreshold(opts.jitOptions?.threshold) };
       const flush = () => this.jit?.flush();
       const code =
         mem.kind === "flat"
@@ -103,6 +108,7 @@ export class RiscvCpu {
           : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page));
       const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports, {
+        ...opts.jitOptions,
         batchAgeMs: opts.jitBatchAgeMs,
       });
       for (const h of this.harts) {
@@ -115,7 +121,7 @@ export class RiscvCpu {
       const hart = hartAt(h);
       jit?.translate(hart.pc, hart);
     };
-    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, jitLayout), {
+    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, interpJit), {
       env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
       host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
     });

@@ -24,7 +24,7 @@ import {
   type JitLayout,
   type ReuseCounter,
 } from "../../core/jit/table.js";
-import { emitCountJump } from "../../core/jit/hotness.js";
+import { countsEntry, emitCountJump } from "../../core/jit/hotness.js";
 import { codeKey } from "./code-memory.js";
 
 /** Size and signedness by LOAD_KINDS index (the `kind` the load slow path receives). */
@@ -60,7 +60,13 @@ interface Ctx {
   fn: HostFns;
   mem: MemStrategy;
   /** Translation table and the compile import, when the recompiler is on. */
-  jit: { layout: JitLayout; compile: number; blockType: number; slot: Local } | undefined;
+  jit: { layout: JitLayout; threshold: number; compile: number; blockType: number; slot: Local } | undefined;
+}
+
+/** The recompiler's part of the interpreter: where its table is, and the hotness threshold (hotness.ts). */
+export interface InterpJit {
+  readonly layout: JitLayout;
+  readonly threshold: number;
 }
 
 /** Saves what host helpers may read: pc and the remaining budget. */
@@ -73,6 +79,7 @@ function sync(c: Ctx): void {
 function resume(c: Ctx): void {
   c.w.get(c.hart).i64_load(S.PC).set(c.pc);
   c.w.i64_const(-1).set(c.fpage);
+  if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit); // a trap vector, at first sight
   c.w.br("next");
 }
 
@@ -176,7 +183,7 @@ export function buildInterpreter(
   memPages: number,
   shared: boolean,
   mem: MemStrategy = { kind: "tlb" },
-  jit?: JitLayout,
+  jit?: InterpJit,
 ): Uint8Array {
   const m = new ModuleBuilder();
   m.importMemory("env", "memory", memPages, 65536, shared);
@@ -197,10 +204,13 @@ export function buildInterpreter(
     fbase: w.local(I32),
     fn,
     mem,
-    jit: jit ? { layout: jit, compile, blockType, slot: w.local(I32) } : undefined,
+    jit: jit ? { ...jit, compile, blockType, slot: w.local(I32) } : undefined,
   };
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.i64_const(-1).set(c.fpage);
+  // At first sight where a run starts (an entry point) is reached too. Counted on every run,
+  // it asks again only every JIT_RETRY runs.
+  if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit);
   w.loop("next");
   // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
   w.get(c.hart).i64_const(0).i64_store(S.X);
@@ -223,7 +233,7 @@ export function buildInterpreter(
 
 /** A taken jump to pc: count it against its target; the count that makes it hot asks for a translation. */
 function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
-  emitCountJump(c.w, jit.layout, c.pc, jit.slot, () => {
+  emitCountJump(c.w, jit.layout, c.pc, jit.slot, jit.threshold, () => {
     c.w.get(c.hart).get(c.pc).i64_store(S.PC);
     c.w.get(c.hart).call(jit.compile);
   });

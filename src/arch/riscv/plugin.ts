@@ -2,6 +2,7 @@
 // interrupt lines, hart state save/restore and the debugger's register map.
 import type { Cpu, CpuHost, HartExit, IsaPlugin, RegisterInfo } from "../../core/isa.js";
 import type { JitCounts } from "../../core/jit/compile-stats.js";
+import type { JitOptions } from "../../core/jit/recompiler.js";
 import type { MemoryLayout } from "../../core/memory.js";
 import { UserError } from "../../core/errors.js";
 import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
@@ -63,10 +64,9 @@ class RiscvCpuAdapter implements Cpu {
       for (const h of this.cpu.harts) n += Number(h.getI64(S.JIT_INSNS + 8 * priv));
       translatedInsns[mode] = n;
     }
-    const { translations, invalidations, flushes } = jit;
     let reusedAfterSwitch = 0;
     for (const h of this.cpu.harts) reusedAfterSwitch += Number(h.getI64(S.JIT_REUSED));
-    return { translations, invalidations, flushes, translatedInsns, reusedAfterSwitch };
+    return { ...jit.counts(), translatedInsns, reusedAfterSwitch };
   }
   stop(hart: number): void {
     this.hart(hart).setI32(S.STOP, 1);
@@ -156,10 +156,10 @@ export function createRiscvCpu(
   layout: MemoryLayout,
   host: HartHost,
   harts: number,
-  opts: { jit: boolean },
+  opts: { jit: boolean; jitOptions?: JitOptions },
 ): { cpu: Cpu; harts: readonly Hart[] } {
   // A booting kernel asks for thousands of translations: build them in few modules.
-  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: opts.jit, jitBatchAgeMs: 100 });
+  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { ...opts, jitBatchAgeMs: 100 });
   return { cpu: new RiscvCpuAdapter(rc), harts: rc.harts };
 }
 
@@ -167,7 +167,9 @@ export const riscv64: IsaPlugin = {
   name: "riscv64",
   elfMachine: 243,
   vmmBytes: cpuVmmBytes,
-  createCpu(layout: MemoryLayout, host: CpuHost, harts: number): Cpu {
-    return new RiscvCpuAdapter(new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: true }));
+  createCpu(layout: MemoryLayout, host: CpuHost, harts: number, jitOptions?: JitOptions): Cpu {
+    return new RiscvCpuAdapter(
+      new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { jit: true, jitOptions }),
+    );
   },
 };

@@ -20,6 +20,14 @@ export function compileModule(bytes: Uint8Array): WebAssembly.Module {
   return module;
 }
 
+/** The same, compiled in the background (its time is not counted: the guest runs meanwhile). */
+export async function compileModuleAsync(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  const module = await WebAssembly.compile(bytes as BufferSource);
+  compileStats.modules++;
+  compileStats.wasmBytes += bytes.length;
+  return module;
+}
+
 /** What a recompiler has done (its engine's counts). */
 export interface JitCounts {
   /** Translations made. */
@@ -28,6 +36,14 @@ export interface JitCounts {
   readonly invalidations: number;
   /** Times every translation was dropped. */
   readonly flushes: number;
+  /** Translations dropped to keep the code cache within its bound (code-cache.ts). */
+  readonly evictions: number;
+  /** Translations compiled asynchronously but not installed because their code changed meanwhile. */
+  readonly discarded: number;
+  /** The code cache now: wasm bytes of the modules alive, those modules, their translations installed. */
+  readonly cacheBytes: number;
+  readonly cacheModules: number;
+  readonly cacheTranslations: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
   /** Entries (from the interpreter) into translations made before the entering hart's last address-space switch. */
@@ -42,6 +58,11 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.translations === undefined ? "" : `translations ${n.translations}, `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
+    (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +
+    (n.discarded ? `discarded ${n.discarded}, ` : "") +
+    (n.cacheBytes === undefined
+      ? ""
+      : `cache ${n.cacheBytes} bytes in ${n.cacheModules} modules (${n.cacheTranslations} translations), `) +
     Object.entries(n.translatedInsns ?? {})
       .map(([mode, count]) => `run translated in ${mode} ${count}, `)
       .join("") +

@@ -4,8 +4,25 @@
 import type { FunctionBuilder, Local } from "../wasm.js";
 import { emitSlot, type JitLayout } from "./table.js";
 
-/** Taken jumps to a target before it is translated. */
+/** Taken jumps to a target before it is translated, unless the machine is built with another. */
 export const JIT_THRESHOLD = 32;
+
+/**
+ * A threshold as the interpreter is built with it: a whole number of taken jumps, where 0 and
+ * 1 both mean the first time a target is reached ("first sight"; the interpreter then also
+ * counts the pc it starts at, see `countsEntry`).
+ */
+export function jitThreshold(n: number | undefined): number {
+  if (n === undefined) return JIT_THRESHOLD;
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`jit threshold ${n}: expected a whole number >= 0`);
+  return Math.max(1, Math.min(n, JIT_RETRY - 1));
+}
+
+/** At first sight the pc a run starts at (an entry point, a trap vector) counts as reached. */
+export function countsEntry(threshold: number): boolean {
+  return threshold <= 1;
+}
 /**
  * A target whose slot holds another pc's translation (two hot pcs share a slot) asks again
  * every JIT_RETRY counts: the slot then changes hands at most that often.
@@ -14,13 +31,15 @@ export const JIT_RETRY = 1024;
 
 /**
  * Emits the count of a taken jump to the guest pc in i64 local `pc` (`slot` is an i32 scratch
- * local); `askForTranslation` emits the request made when the target is hot.
+ * local); `askForTranslation` emits the request made when the count reaches `threshold` (a
+ * constant of the build: jitThreshold's).
  */
 export function emitCountJump(
   w: FunctionBuilder,
   layout: JitLayout,
   pc: Local,
   slot: Local,
+  threshold: number,
   askForTranslation: () => void,
 ): void {
   emitSlot(w, pc);
@@ -28,7 +47,7 @@ export function emitCountJump(
   w.get(slot).i32_load(layout.counters).i32_const(1).i32_add();
   w.i32_store(layout.counters);
   // Hot now, or still hot without its translation (another pc took the slot).
-  w.get(slot).i32_load(layout.counters).i32_const(JIT_THRESHOLD).i32_eq();
+  w.get(slot).i32_load(layout.counters).i32_const(threshold).i32_eq();
   w.get(slot)
     .i32_load(layout.counters)
     .i32_const(JIT_RETRY - 1)

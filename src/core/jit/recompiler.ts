@@ -6,14 +6,30 @@
 // translations of every region asked for since the last one was built (compiling and
 // instantiating a module costs far more than a function in it), built when the engine
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
-import { compileModule } from "./compile-stats.js";
+import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, type TranslationRequest } from "./codegen.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
 import { discoverRegion } from "./region.js";
+import { CodeCache, type CachedModule } from "./code-cache.js";
+import { countsEntry, jitThreshold } from "./hotness.js";
 import { TranslationTable, type JitLayout } from "./table.js";
 
-export interface RecompilerOptions {
+/** How the recompiler is set up, as a user may choose (the CLI's --jit-* options). */
+export interface JitOptions {
+  /** Taken jumps to a target before it is translated (hotness.ts; 0 or 1: at first sight). */
+  readonly threshold?: number;
+  /** Bound on the wasm bytes of the translation modules alive (code-cache.ts). */
+  readonly cacheBytes?: number;
+  /**
+   * Compile modules with `WebAssembly.compile` (what a browser needs for large modules): the
+   * guest runs on meanwhile, and a module's translations are installed when it is ready,
+   * those whose code changed in between left out. The run loop must yield to the event loop.
+   */
+  readonly async?: boolean;
+}
+
+export interface RecompilerOptions extends JitOptions {
   /**
    * A translation that fails to build throws (a bug to see) instead of leaving its code to
    * the interpreter with a message. On by default under the tests (vitest sets VITEST).
@@ -29,6 +45,12 @@ export interface RecompilerOptions {
 
 /** Translations in one module at most. */
 const MAX_BATCH = 64;
+/**
+ * Modules compiling in the background at most: beyond, requests wait in the batch (and, the
+ * batch full, are dropped until the code is hot again), so that code made faster than it
+ * compiles cannot pile up work and memory.
+ */
+const MAX_COMPILING = 8;
 /** By default, a batch older than this is built at the next request or engine exit (milliseconds). */
 const MAX_BATCH_AGE_MS = 2;
 
@@ -52,6 +74,7 @@ interface Installed {
   readonly run: () => number;
   /** The budget a call needs. */
   readonly needs: number;
+  readonly module: CachedModule;
 }
 
 /**
@@ -71,10 +94,26 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translations = 0;
   flushes = 0;
   invalidations = 0;
+  /** Translations evicted to keep the code cache within its bound. */
+  evictions = 0;
+  /** Translations compiled asynchronously but not installed: their code changed meanwhile. */
+  discarded = 0;
+  /** The modules alive and their size. */
+  readonly cache: CodeCache;
   /** Address-space switches of any hart so far: the generation translations are asked for in. */
   private generation = 0;
   private readonly strict: boolean;
   private readonly batchAgeMs: number;
+  private readonly async: boolean;
+  /** Asynchronous compilations not finished yet, and the pcs they translate. */
+  private readonly compiling = new Set<Promise<void>>();
+  private readonly compilingPcs = new Set<number>();
+  /** By page, how many times a store has changed it (what an asynchronous compilation checks). */
+  private readonly pageWrites = new Map<number, number>();
+  /** A failure of an asynchronous compilation under `strict`, thrown at the next commit. */
+  private asyncError: unknown;
+  /** Translations in one module at most: at first sight one, so that the code runs translated at once. */
+  private readonly maxBatch: number;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
   private readonly failed = new Set<number>();
   /** Regions waiting for the next module, their pcs, and when the first came. */
@@ -101,6 +140,9 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
     this.batchAgeMs = opts.batchAgeMs ?? MAX_BATCH_AGE_MS;
+    this.async = opts.async ?? false;
+    this.cache = new CodeCache(opts.cacheBytes);
+    this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const dispatcher = new WebAssembly.Instance(
       new WebAssembly.Module(buildDispatch(layout, isa.state, isa.emitCodeKey, shared) as BufferSource),
@@ -111,6 +153,17 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.flushes = 0;
   }
 
+  /** What it has done and holds (translated instructions are the ISA's to count). */
+  counts(): JitCounts {
+    const { translations, invalidations, flushes, evictions, discarded, cache } = this;
+    const live = {
+      cacheBytes: cache.bytes,
+      cacheModules: cache.moduleCount,
+      cacheTranslations: cache.translationCount(),
+    };
+    return { translations, invalidations, flushes, evictions, discarded, ...live };
+  }
+
   /** Forgets every translation (code may have changed). */
   flush(): void {
     this.pending = [];
@@ -118,6 +171,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.installed.clear();
     this.slotsOfPage.clear();
     this.kept.clear();
+    this.cache.clear();
     this.table.clear();
     this.code.unprotectAll();
     this.failed.clear(); // the code may be other code now
@@ -130,12 +184,12 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     for (const slot of slots ?? []) {
       const t = this.installed.get(slot);
       if (!t) continue;
-      this.table.evict(slot, t.pc, t.key);
-      this.forget(slot, t);
+      this.drop(slot, t);
       this.invalidations++;
     }
     this.slotsOfPage.delete(page);
-    for (const [id, t] of this.kept) if (t.pages.includes(page)) this.kept.delete(id);
+    for (const [id, t] of this.kept) if (t.pages.includes(page)) this.unkeep(id, t);
+    this.pageWrites.set(page, (this.pageWrites.get(page) ?? 0) + 1);
     if (this.pending.some((p) => p.pages.includes(page))) {
       this.pending = this.pending.filter((p) => !p.pages.includes(page));
       this.pendingPcs.clear();
@@ -166,15 +220,15 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   translate(pc: bigint, hart: Hart): void {
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
-    if (this.failed.has(start)) return;
+    if (this.failed.has(start) || this.compilingPcs.has(start) || this.pending.length >= MAX_BATCH) return;
     if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
     const key = view.key(start);
     if (key === -1 || this.table.holds(start, key)) return;
     const kept = this.kept.get(keptId(start, key));
     if (kept) {
-      this.kept.delete(keptId(start, key));
-      return this.place(kept);
+      this.place(kept);
+      return this.unkeep(keptId(start, key), kept);
     }
     const region = discoverRegion(this.isa, start, view);
     if (region.size === 0) return;
@@ -189,7 +243,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.pending.length === 0) this.pendingSince = now;
     this.pending.push({ start, region, key, pages: [...pages], born: this.generation });
     this.pendingPcs.add(start);
-    if (this.pending.length >= MAX_BATCH || now - this.pendingSince > this.batchAgeMs) this.commit();
+    if (this.pending.length >= this.maxBatch || now - this.pendingSince > this.batchAgeMs) this.commit();
   }
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */
@@ -197,14 +251,74 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.pending.length > 0 && performance.now() - this.pendingSince >= this.batchAgeMs) this.commit();
   }
 
-  /** Builds the pending translations into one module and installs them. */
+  /** Builds the pending translations into one module and installs them (asynchronous: starts that). */
   commit(): void {
+    this.throwAsyncError();
     const batch = this.pending;
     if (batch.length === 0) return;
+    if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
     this.pending = [];
     this.pendingPcs.clear();
-    const functions = this.build(batch);
-    if (!functions) return;
+    if (this.async) return this.compileLater(batch);
+    const bytes = this.emit(batch);
+    const functions = bytes && this.instantiate(batch, () => compileModule(bytes));
+    if (functions) this.install(batch, functions, bytes.length);
+  }
+
+  /** Resolves when every asynchronous compilation has been installed or thrown away. */
+  async settled(): Promise<void> {
+    while (this.compiling.size > 0) await Promise.all(this.compiling);
+    this.throwAsyncError();
+  }
+
+  private throwAsyncError(): void {
+    const e = this.asyncError;
+    this.asyncError = undefined;
+    if (e !== undefined) throw e;
+  }
+
+  /**
+   * Compiles `batch` in the background; when it is ready, installs the translations whose
+   * code did not change meanwhile (no flush, no store to their pages).
+   */
+  private compileLater(batch: Pending<Insn>[]): void {
+    const bytes = this.emit(batch);
+    if (!bytes) return;
+    const flushes = this.flushes;
+    const writes = (p: Pending<Insn>) => p.pages.map((page) => this.pageWrites.get(page) ?? 0).join();
+    const before = batch.map(writes);
+    for (const p of batch) this.compilingPcs.add(p.start);
+    const done = compileModuleAsync(bytes).then(
+      (module) => {
+        for (const p of batch) this.compilingPcs.delete(p.start);
+        const fresh = batch.map((p, i) => flushes === this.flushes && writes(p) === before[i]);
+        const keep = batch.filter((_, i) => fresh[i]);
+        this.discarded += batch.length - keep.length;
+        const functions = keep.length > 0 ? this.instantiate(batch, () => module) : undefined;
+        if (functions)
+          this.install(
+            keep,
+            functions.filter((_, i) => fresh[i]),
+            bytes.length,
+          );
+      },
+      (e: unknown) => {
+        for (const p of batch) this.compilingPcs.delete(p.start);
+        this.failedToBuild(batch, e);
+      },
+    );
+    this.compiling.add(done);
+    void done.finally(() => this.compiling.delete(done));
+  }
+
+  /** Puts the functions of one module (`bytes` long) built for `batch` in the table. */
+  private install(
+    batch: readonly Pending<Insn>[],
+    functions: readonly (() => number)[],
+    bytes: number,
+  ): void {
+    this.makeRoom(bytes);
+    const module = this.cache.add(bytes);
     batch.forEach((p, i) =>
       this.place({
         pc: p.start,
@@ -213,6 +327,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         born: p.born,
         run: functions[i],
         needs: p.region.size,
+        module,
       }),
     );
     this.translations += batch.length;
@@ -223,10 +338,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const slot = this.table.install(t.pc, t.key, t.run, t.needs, t.born);
     const old = this.installed.get(slot);
     if (old) {
-      this.forget(slot, old);
       if (old.pc !== t.pc || old.key !== t.key) this.keep(old);
+      this.forget(slot, old);
     }
     this.installed.set(slot, t);
+    this.cache.hold(t.module, slot);
     for (const page of t.pages) {
       let slots = this.slotsOfPage.get(page);
       if (!slots) this.slotsOfPage.set(page, (slots = new Set()));
@@ -234,33 +350,90 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     }
   }
 
+  /** Keeps `t`, which is losing its slot (its module stays alive in the cache while kept). */
   private keep(t: Installed): void {
-    if (this.kept.size >= MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
-    this.kept.set(keptId(t.pc, t.key), t);
+    const id = keptId(t.pc, t.key);
+    const old = this.kept.get(id);
+    if (old) this.unkeep(id, old);
+    if (this.kept.size >= MAX_KEPT) {
+      const [oldestId, oldest] = this.kept.entries().next().value!;
+      this.unkeep(oldestId, oldest);
+    }
+    this.kept.set(id, t);
+    this.cache.keep(t.module);
+  }
+
+  private unkeep(id: string, t: Installed): void {
+    this.kept.delete(id);
+    this.cache.unkeep(t.module);
+  }
+
+  /** Evicts the oldest modules until `bytes` more fit the cache's bound. */
+  private makeRoom(bytes: number): void {
+    for (const m of this.cache.victims(bytes)) {
+      for (const slot of [...m.slots]) {
+        const t = this.installed.get(slot);
+        if (!t) continue;
+        this.drop(slot, t);
+        this.evictions++;
+      }
+      for (const [id, t] of this.kept) if (t.module === m) this.unkeep(id, t);
+    }
+  }
+
+  /** Empties `slot`, which holds `t`: nothing enters it again, and its module may be collected. */
+  private drop(slot: number, t: Installed): void {
+    this.table.evict(slot, t.pc, t.key);
+    this.forget(slot, t);
   }
 
   /** `slot` no longer holds `t`. */
   private forget(slot: number, t: Installed): void {
     this.installed.delete(slot);
     for (const page of t.pages) this.slotsOfPage.get(page)?.delete(slot);
+    this.cache.release(t.module, slot);
   }
 
-  /** The translations' functions, or undefined when the module failed to build (outside the tests). */
-  private build(batch: readonly TranslationRequest<Insn>[]): (() => number)[] | undefined {
+  /** The module's bytes, or undefined when its code could not be emitted (outside the tests). */
+  private emit(batch: readonly TranslationRequest<Insn>[]): Uint8Array | undefined {
     try {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-      const module = compileModule(emitTranslations(this.isa, target, batch));
+      return emitTranslations(this.isa, target, batch);
+    } catch (e) {
+      this.failedToBuild(batch, e);
+      return undefined;
+    }
+  }
+
+  /** The translations' functions from the module `compile` gives, or undefined when that failed. */
+  private instantiate(
+    batch: readonly TranslationRequest<Insn>[],
+    compile: () => WebAssembly.Module,
+  ): (() => number)[] | undefined {
+    try {
       const env = { memory: this.memory, dispatch: this.dispatch };
-      const instance = new WebAssembly.Instance(module, { env, host: this.imports });
+      const instance = new WebAssembly.Instance(compile(), { env, host: this.imports });
       return batch.map((_, i) => instance.exports[`t${i}`] as () => number);
     } catch (e) {
-      if (this.strict) throw e;
-      for (const { start } of batch) {
-        this.failed.add(start);
-        const at = BigInt.asUintN(64, BigInt(start)).toString(16);
-        console.error(`hartwood: recompiler: the code at 0x${at} stays interpreted: ${String(e)}`);
-      }
+      this.failedToBuild(batch, e);
       return undefined;
+    }
+  }
+
+  /**
+   * Under the tests a bug to see (thrown; when asynchronous, at the next commit), elsewhere
+   * code the interpreter keeps, with one message.
+   */
+  private failedToBuild(batch: readonly TranslationRequest<Insn>[], e: unknown): void {
+    if (this.strict && !this.async) throw e;
+    if (this.strict) {
+      this.asyncError ??= e;
+      return;
+    }
+    for (const { start } of batch) {
+      this.failed.add(start);
+      const at = BigInt.asUintN(64, BigInt(start)).toString(16);
+      console.error(`hartwood: recompiler: the code at 0x${at} stays interpreted: ${String(e)}`);
     }
   }
 }

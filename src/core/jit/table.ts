@@ -173,9 +173,10 @@ export class TranslationTable {
     return new Int32Array(this.memory.buffer, this.layout.keys, JIT_SLOTS);
   }
 
-  /** Empties every slot and restarts every hotness count. */
+  /** Empties every slot (its function too, so that the engine can free its module) and restarts every hotness count. */
   clear(): void {
     this.tags().fill(-1n);
+    for (let slot = 0; slot < JIT_SLOTS; slot++) this.functions.set(slot, null);
     new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
   }
 
@@ -199,9 +200,11 @@ export class TranslationTable {
     return slot;
   }
 
-  /** Empties `slot` if it still holds the translation of `pc` for `key`. */
+  /** Empties `slot` (tag and function) if it still holds the translation of `pc` for `key`. */
   evict(slot: number, pc: number, key: number): void {
     const tags = this.tags();
-    if (tags[slot] === BigInt(pc) && this.keys()[slot] === key) tags[slot] = -1n;
+    if (tags[slot] !== BigInt(pc) || this.keys()[slot] !== key) return;
+    tags[slot] = -1n;
+    this.functions.set(slot, null);
   }
 }

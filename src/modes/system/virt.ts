@@ -3,6 +3,7 @@
 // kernel starts in M-mode), or a firmware file such as OpenSBI's fw_jump or fw_dynamic.
 import { closeSync, fstatSync, openSync } from "node:fs";
 import type { JitCounts } from "../../core/jit/compile-stats.js";
+import type { JitOptions } from "../../core/jit/recompiler.js";
 import { createRiscvCpu, riscv64 } from "../../arch/riscv/plugin.js";
 import type { Hart } from "../../arch/riscv/hart.js";
 import { PRV_M } from "../../arch/riscv/priv.js";
@@ -61,6 +62,7 @@ export interface VirtOptions {
   readonly dtb?: NamedFile;
   readonly drives: readonly Drive[];
   readonly jit: boolean;
+  readonly jitOptions?: JitOptions;
   /** The console's output (the UART and the SBI console). */
   readonly write: (bytes: Uint8Array) => void;
 }
@@ -133,7 +135,7 @@ export class VirtBoard {
         trap: builtin ? (h, cause, irq) => this.trapToM(h, cause, irq) : undefined,
       },
       o.harts,
-      { jit: o.jit },
+      { jit: o.jit, jitOptions: o.jitOptions },
     );
     this.harts = harts;
     const { devices, clint, rtc, uart } = this.addDevices(o, cpu, phys, dma);

@@ -4,6 +4,7 @@ import { closeSync, constants as fsConstants, existsSync, lstatSync, mkdtempSync
 import { tmpdir } from "node:os";
 import { posix, resolve } from "node:path";
 import { UserError } from "../../core/errors.js";
+import type { JitOptions } from "../../core/jit/recompiler.js";
 import { readInterpreter } from "./exec.js";
 import { Kernel } from "./kernel.js";
 import type { ProgramImage, UserProcess, UserResult } from "./process.js";
@@ -50,6 +51,8 @@ export interface RunOptions {
   strace?: boolean;
   /** Translate hot guest code to wasm (default true); false interprets everything. */
   jit?: boolean;
+  /** How the recompiler translates. */
+  jitOptions?: JitOptions;
   /**
    * The guest's network: "none" (default) refuses internet sockets (EACCES); "host" gives the
    * guest the host's network, its loopback services included.
@@ -171,7 +174,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
   const bytes = readProgram(opts.program);
   const ns = namespace(opts);
   try {
-    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
     const hostPath = realpathSync(opts.program);
     const image: ProgramImage = {
       bytes,

@@ -2,6 +2,7 @@
 // space in a new wasm memory), zombies and their parents, and host signals. The first
 // process's exit ends the run; processes still alive then are killed.
 import * as S from "../../arch/riscv/state.js";
+import type { JitOptions } from "../../core/jit/recompiler.js";
 import { CLONE, SI_USER, SIG } from "./abi.js";
 import { openSync } from "node:fs";
 import { fdPath, FdTable } from "./files.js";
@@ -24,6 +25,7 @@ export interface KernelOptions {
   strace?: boolean;
   /** Translate hot code to wasm (default true). */
   jit?: boolean;
+  jitOptions?: JitOptions;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
   /** "host": internet sockets use the host's network; "none" (default): socket() refuses them. */
@@ -35,6 +37,7 @@ export class Kernel {
   readonly vfs: Vfs<UserProcess>;
   readonly strace: boolean;
   readonly jit: boolean;
+  readonly jitOptions: JitOptions | undefined;
   readonly traceFd: number;
   // What the guest's processes share by name (keys "dev:ino" are host inodes).
   /** AF_UNIX sockets bound to a path, by the inode of their socket file (unix.ts). */
@@ -54,6 +57,7 @@ export class Kernel {
     this.vfs = opts.vfs;
     this.strace = opts.strace ?? false;
     this.jit = opts.jit ?? true;
+    this.jitOptions = opts.jitOptions;
     this.traceFd = opts.traceFd ?? 2;
     this.network = opts.network ?? "none";
   }

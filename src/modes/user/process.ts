@@ -14,6 +14,7 @@ import {
 } from "../../arch/riscv/interp.js";
 import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { CAUSE } from "../../arch/riscv/priv.js";
+import type { JitCounts } from "../../core/jit/compile-stats.js";
 import * as S from "../../arch/riscv/state.js";
 import { UserError } from "../../core/errors.js";
 import { MemoryLayout } from "../../core/memory.js";
@@ -66,7 +67,8 @@ import { SCHED_SYSCALLS } from "./sched.js";
 import { XATTR_SYSCALLS } from "./xattr.js";
 
 const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
-const SLICE_SHARED = 1 << 16; // ... with several
+const SLICE_SHARED = 1 << 16; // ... with several, or when modules compile in the background (--jit-async), whose
+// results are installed only when the loop yields
 const YIELD_MS = 20; // let host callbacks (timers, reads, signals) run at least this often
 
 export interface UserResult {
@@ -78,6 +80,10 @@ export interface UserResult {
   instret: number;
   /** Code translations the recompiler made for this process. */
   translations: number;
+  /** Guest instructions its threads ran in translated code. */
+  translatedInsns: number;
+  /** The recompiler's counts, when it was on. */
+  jit?: JitCounts;
 }
 
 /** A program to start in a process (the first one, or execve). */
@@ -173,7 +179,10 @@ export class UserProcess {
       trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
     };
     const mem = { kind: "flat", hostOffset: 0, permTable } as const;
-    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, { jit: kernel.jit });
+    this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, {
+      jit: kernel.jit,
+      jitOptions: kernel.jitOptions,
+    });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
     const jit = this.cpu.jit;
@@ -293,9 +302,10 @@ export class UserProcess {
       t.stop();
     }
     const translations = this.cpu.jit?.translations ?? 0;
-    this.result = signal
-      ? { status: 128 + signal, signal, instret, translations }
-      : { status: status & 0xff, instret, translations };
+    let translatedInsns = 0;
+    for (const h of this.cpu.harts) translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
+    const counts = { instret, translations, translatedInsns, jit: this.cpu.jit?.counts() };
+    this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
     this.kick();
   }
 
@@ -352,7 +362,7 @@ export class UserProcess {
     while (!this.result) {
       let runnable = 0;
       for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
-      const slice = runnable > 1 ? SLICE_SHARED : SLICE_ALONE;
+      const slice = runnable > 1 || this.kernel.jitOptions?.async ? SLICE_SHARED : SLICE_ALONE;
       let ran = false;
       for (let i = 0; i < this.threads.length && !this.result; i++) {
         const t = this.threads[i];

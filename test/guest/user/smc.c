@@ -5,6 +5,7 @@
 // atomic store into the code.
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 typedef long (*fn_t)(long);
@@ -15,13 +16,17 @@ static void write_fn(volatile uint32_t *code, int imm) {
   code[1] = 0x00008067u;
 }
 
+/* Calls per round (argv[1], default 2000): more keeps each version hot for longer. */
+static long calls = 2000;
+
 static long run_hot(fn_t f) {
   long sum = 0;
-  for (long i = 0; i < 2000; i++) sum += f(i);
+  for (long i = 0; i < calls; i++) sum += f(i);
   return sum;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1) calls = atol(argv[1]);
   uint32_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (code == MAP_FAILED) return 1;
   fn_t f = (fn_t)(uintptr_t)code;
