@@ -7,6 +7,7 @@ import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import { buildInterpreter, type InterpImports, type InterpJit } from "./interp.js";
 import { HELPERS, type MemStrategy } from "./sem.js";
+import { NO_TLB } from "./mmu.js";
 import { FlatCode, TlbCode } from "./code-memory.js";
 import { Recompiler, type JitOptions } from "../../core/jit/recompiler.js";
 import { jitThreshold } from "../../core/jit/hotness.js";
@@ -39,10 +40,10 @@ const TLB_BYTES = TLB_SETS * S.TLB_SET_BYTES;
 
 /**
  * Bytes of VMM memory the CPU needs for `harts` harts. With the flat strategy (user mode)
- * nothing reads a TLB: the harts share one, which only the MMU's bookkeeping writes.
+ * nothing uses a TLB, and the harts have none.
  */
 export function cpuVmmBytes(harts: number, mem: MemStrategy["kind"] = "tlb"): number {
-  const tlbs = mem === "flat" ? 1 : harts;
+  const tlbs = mem === "flat" ? 0 : harts;
   return CTABLE_BYTES + JIT_TABLE_BYTES + harts * S.HART_STATE_BYTES + tlbs * TLB_BYTES + 4096;
 }
 
@@ -77,9 +78,8 @@ export class RiscvCpu {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
-    const shared = mem.kind === "flat" ? layout.alloc(TLB_BYTES, 64) : undefined;
     for (let i = 0; i < hartCount; i++) {
-      const tlb = shared ?? layout.alloc(TLB_BYTES, 64);
+      const tlb = mem.kind === "flat" ? NO_TLB : layout.alloc(TLB_BYTES, 64);
       this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
     }
     const hartAt = (base: number) => this.hartAt(base);

@@ -52,6 +52,8 @@ interface PmpRange {
 export const TLB_SPACES = 8;
 const SETS_PER_SPACE = 3;
 export const TLB_SETS = 1 + TLB_SPACES * SETS_PER_SPACE;
+/** The TLB base of a hart that has none (user mode's flat strategy translates nothing). */
+export const NO_TLB = -1;
 /** Superpage sizes in 4 KiB pages (Sv39..Sv57 levels 1-4); the last two exceed the 32 bits of page number tags hold, and are caught by modulo. */
 const SUPERPAGE_SPANS = [512, 512 ** 2, 512 ** 3, 512 ** 4];
 
@@ -79,6 +81,7 @@ export class Mmu {
   ) {
     this.tlbI32 = tlbBase >>> 2;
     this.spaceSatp[0] = 0n;
+    if (tlbBase === NO_TLB) this.setFilled.fill(0); // nothing to flush, ever
   }
 
   get satp(): bigint {
@@ -372,6 +375,7 @@ export class Mmu {
 
   /** Enters the page of (lo, hi) into the TLB set `set` for `access`. */
   private fill(set: number, lo: number, hi: number, access: Access, hostPage: number): void {
+    if (this.tlbBase === NO_TLB) return;
     const h = this.h;
     const i32 = h.i32;
     const entry = (set + ((lo >>> 12) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) >>> 2;

@@ -36,9 +36,10 @@ export interface RecompilerOptions extends JitOptions {
    */
   readonly strict?: boolean;
   /**
-   * How long (ms) requests may wait for the rest of their batch. Every module costs V8 a few
-   * milliseconds whatever its size, so a guest that asks for thousands of translations (a
-   * booting kernel) is better served by few large modules than by prompt small ones.
+   * How long (ms) requests may wait for the rest of their batch, even across returns to the
+   * host (by default a batch is built at the next return, or after 2 ms). Every module costs V8
+   * a few milliseconds whatever its size, so a guest that asks for thousands of translations
+   * (a booting kernel) is better served by few large modules than by prompt small ones.
    */
   readonly batchAgeMs?: number;
 }
@@ -104,6 +105,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private generation = 0;
   private readonly strict: boolean;
   private readonly batchAgeMs: number;
+  /** How old a batch must be to be built when the engine returns to the host. */
+  private readonly exitAgeMs: number;
   private readonly async: boolean;
   /** Asynchronous compilations not finished yet, and the pcs they translate. */
   private readonly compiling = new Set<Promise<void>>();
@@ -140,6 +143,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
     this.batchAgeMs = opts.batchAgeMs ?? MAX_BATCH_AGE_MS;
+    this.exitAgeMs = opts.batchAgeMs ?? 0;
     this.async = opts.async ?? false;
     this.cache = new CodeCache(opts.cacheBytes);
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
@@ -248,7 +252,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */
   commitDue(): void {
-    if (this.pending.length > 0 && performance.now() - this.pendingSince >= this.batchAgeMs) this.commit();
+    if (this.pending.length > 0 && performance.now() - this.pendingSince >= this.exitAgeMs) this.commit();
   }
 
   /** Builds the pending translations into one module and installs them (asynchronous: starts that). */
