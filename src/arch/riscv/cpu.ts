@@ -52,6 +52,8 @@ export interface CpuOptions {
   jit?: boolean;
   /** How long translation requests wait to be built together (RecompilerOptions.batchAgeMs). */
   jitBatchAgeMs?: number;
+  /** Instructions in one translation at most (RecompilerOptions.regionInsns). */
+  jitRegionInsns?: number;
   /** How it translates (thresholds, cache, compilation). */
   jitOptions?: JitOptions;
 }
@@ -110,6 +112,7 @@ export class RiscvCpu {
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports, {
         ...opts.jitOptions,
         batchAgeMs: opts.jitBatchAgeMs,
+        regionInsns: opts.jitRegionInsns,
       });
       for (const h of this.harts) {
         h.codeChanged = flush;

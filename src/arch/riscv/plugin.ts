@@ -158,8 +158,10 @@ export function createRiscvCpu(
   harts: number,
   opts: { jit: boolean; jitOptions?: JitOptions },
 ): { cpu: Cpu; harts: readonly Hart[] } {
-  // A booting kernel asks for thousands of translations: build them in few modules.
-  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { ...opts, jitBatchAgeMs: 100 });
+  // A booting kernel asks for thousands of translations, most of them run a few times: build
+  // them in few modules, and keep them small (region.ts MAX_INSNS).
+  const sys = { jitBatchAgeMs: 100, jitRegionInsns: 32 };
+  const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { ...opts, ...sys });
   return { cpu: new RiscvCpuAdapter(rc), harts: rc.harts };
 }
 

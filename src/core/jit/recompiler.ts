@@ -42,6 +42,8 @@ export interface RecompilerOptions extends JitOptions {
    * (a booting kernel) is better served by few large modules than by prompt small ones.
    */
   readonly batchAgeMs?: number;
+  /** Instructions in one translation at most (region.ts MAX_INSNS by default). */
+  readonly regionInsns?: number;
 }
 
 /** Translations in one module at most. */
@@ -105,6 +107,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private generation = 0;
   private readonly strict: boolean;
   private readonly batchAgeMs: number;
+  private readonly regionInsns: number | undefined;
   /** How old a batch must be to be built when the engine returns to the host. */
   private readonly exitAgeMs: number;
   private readonly async: boolean;
@@ -143,6 +146,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.table = new TranslationTable(memory, layout);
     this.strict = opts.strict ?? underTests();
     this.batchAgeMs = opts.batchAgeMs ?? MAX_BATCH_AGE_MS;
+    this.regionInsns = opts.regionInsns;
     this.exitAgeMs = opts.batchAgeMs ?? 0;
     this.async = opts.async ?? false;
     this.cache = new CodeCache(opts.cacheBytes);
@@ -234,7 +238,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.place(kept);
       return this.unkeep(keptId(start, key), kept);
     }
-    const region = discoverRegion(this.isa, start, view);
+    const region = discoverRegion(this.isa, start, view, this.regionInsns);
     if (region.size === 0) return;
     // Stores to these pages now reach the host, which drops the translations (and the batch).
     const pages = new Set<number>();
