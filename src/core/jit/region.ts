@@ -10,9 +10,9 @@ import type { CodeView, ControlFlow, GuestInsn, JitIsa } from "./isa.js";
 /**
  * Instructions in one translation at most, by default. Measured on the benchmark programs in
  * user mode (2026-12-06, an idle machine, one run each): 32 gave a geometric mean of 2.80 s
- * over sha256, nbody, strings, fft, embedded, calls and statemachine at small sizes; 64 gave
- * 2.07 s, 96 2.02 s and 128 1.99 s. Long unrolled bodies (sha256: 5.4 s at 32, 2.6 s at 128)
- * need room; at 512 everything got slower again. A booting kernel, whose code mostly runs a
+ * over sha256, nbody, strings, fft, embedded, calls and statemachine (the last three at their
+ * small sizes); 64 gave 2.07 s, 96 2.02 s and 128 1.99 s. Long unrolled bodies (sha256: 5.4 s
+ * at 32, 2.6 s at 128) need room; at 512 everything got slower again. A booting kernel, whose code mostly runs a
  * few times, is served better by small ones (system mode passes 32: 128 took the smoke boot
  * from 6.6 s to 12.8 s, with 2.6 times the wasm).
  */
