@@ -29,6 +29,7 @@ interface BootFlags extends JitFlags {
   dumpdtb?: string;
   reboot: boolean;
   jit?: boolean;
+  slice?: number;
 }
 
 /** QEMU's -m: a number of MiB, or with a suffix K, M, G (KiB, MiB, GiB). */
@@ -48,6 +49,13 @@ function smpCount(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 8)
     throw new InvalidArgumentError("expected a hart count from 1 to 8");
+  return n;
+}
+
+function sliceInsns(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 2 ** 30)
+    throw new InvalidArgumentError("expected a number of instructions from 1 to 2^30");
   return n;
 }
 
@@ -141,6 +149,11 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
       "--no-reboot",
       `exit with status ${REBOOT_STATUS} when the guest reboots, instead of restarting it`,
     )
+    .option(
+      "--slice <insns>",
+      "instructions a hart runs between looks at devices and timers (default 32768, 2048 with several harts; a timer deadline ends a slice early)",
+      sliceInsns,
+    ) // prettier-ignore
     .option("--jit", "translate hot code to wasm (under Linux still slower than the interpreter: see README)")
     .option(
       "--no-jit",
@@ -179,6 +192,7 @@ async function boot(f: BootFlags): Promise<number> {
     drives,
     jit: f.jit === true,
     jitOptions: jitOptions(f),
+    sliceInsns: f.slice,
     write: (b) => (console ? console.write(b) : process.stdout.write(b)),
   });
 

@@ -2,9 +2,13 @@
 // host thread between them. ISA-neutral: the CPU comes from a plug-in, devices from the board.
 //
 // The loop runs each runnable hart for a slice, then lets time-driven devices and per-hart
-// timers catch up and takes pending interrupts. A hart that executes WFI with nothing pending
-// is parked; when every hart is parked the loop sleeps on the host until the earliest timer
-// deadline or until something wakes it (console input), so an idle guest costs nothing.
+// timers catch up and takes pending interrupts. A slice ends before the earliest timer
+// deadline: it covers half the time left at the rate the harts ran at lately, then the next
+// slice half of what is left, and so on, so a timer interrupt is taken close to its
+// deadline however long slices are, even when the rate changes (translated code runs
+// several times faster than interpreted). A hart that executes WFI with nothing pending is parked; when every hart is
+// parked the loop sleeps on the host until the earliest timer deadline or until something
+// wakes it (console input), so an idle guest costs nothing.
 import type { Cpu } from "./isa.js";
 import type { Device, DeviceState } from "./device.js";
 import type { PhysMap } from "./physmem.js";
@@ -41,6 +45,13 @@ export const enum HartRun {
  */
 const SLICE_ONE_HART = 1 << 15;
 const SLICE_SMP = 1 << 11;
+/**
+ * The shortest slice a coming deadline cuts one to: shorter ones cost the loop more than
+ * they gain (256 instructions are about a microsecond).
+ */
+const MIN_SLICE = 256;
+/** The instruction rate is measured over windows of at least this long; the last one counts. */
+const RATE_WINDOW_MS = 0.5;
 /** The loop yields to the host's event loop (console input, signals) at least this often. */
 const YIELD_MS = 8;
 /** Longer sleeps than setTimeout can time are waits without a deadline. */
@@ -52,6 +63,8 @@ export interface MachineParts {
   /** Devices by name, for saving their state. */
   readonly devices: ReadonlyMap<string, Device>;
   readonly timed: readonly Timed[];
+  /** Instructions per slice at most (default: by the number of harts, as above). */
+  readonly sliceInsns?: number;
 }
 
 export class Machine {
@@ -63,6 +76,13 @@ export class Machine {
   private exit: MachineExit | undefined;
   private wakeUp: (() => void) | undefined;
   private lastYield = 0;
+  private readonly slice: number;
+  /** Instructions per millisecond the harts ran at over the last window; 0 = not yet measured. */
+  private ratePerMs = 0;
+  private windowInsns = 0;
+  private windowMs = 0;
+  /** The hart whose slice is running, or -1. */
+  private current = -1;
 
   constructor(parts: MachineParts) {
     this.phys = parts.phys;
@@ -70,6 +90,9 @@ export class Machine {
     this.devices = parts.devices;
     this.timed = parts.timed;
     this.hartRun = Array.from({ length: parts.cpu.hartCount }, () => HartRun.Running);
+    const slice = parts.sliceInsns ?? (parts.cpu.hartCount === 1 ? SLICE_ONE_HART : SLICE_SMP);
+    if (!Number.isInteger(slice) || slice < 1) throw new Error(`slice of ${slice} instructions`);
+    this.slice = slice;
   }
 
   /** Ends the run with `exit` after the instruction in progress (device and firmware code call this). */
@@ -96,6 +119,15 @@ export class Machine {
     this.wake();
   }
 
+  /**
+   * A timer was armed or moved (device and firmware code call this): the running slice was
+   * sized for the old deadlines, so it ends after the instruction in progress and the next
+   * one is sized for the new.
+   */
+  timerArmed(): void {
+    if (this.current >= 0) this.cpu.stop(this.current);
+  }
+
   /** Wakes a sleeping run loop (input arrived, a hart was started). */
   wake(): void {
     const w = this.wakeUp;
@@ -107,16 +139,23 @@ export class Machine {
   async run(): Promise<MachineExit> {
     const cpu = this.cpu;
     const harts = cpu.hartCount;
-    const slice = harts === 1 ? SLICE_ONE_HART : SLICE_SMP;
     this.lastYield = performance.now();
     while (this.exit === undefined) {
       let running = 0;
+      const start = performance.now();
+      const budget = this.sliceBudget();
+      let ran = 0;
       for (let h = 0; h < harts && this.exit === undefined; h++) {
         if (this.hartRun[h] !== HartRun.Running) continue;
-        if (cpu.step(h, slice) === "wfi" && this.hartRun[h] === HartRun.Running)
+        const before = cpu.instret(h);
+        this.current = h;
+        if (cpu.step(h, budget) === "wfi" && this.hartRun[h] === HartRun.Running)
           this.hartRun[h] = HartRun.Waiting;
+        this.current = -1;
+        ran += cpu.instret(h) - before;
       }
       if (this.exit !== undefined) break;
+      this.measureRate(ran, performance.now() - start);
       for (const t of this.timed) t.poll();
       for (let h = 0; h < harts; h++) {
         if (this.hartRun[h] === HartRun.Waiting && cpu.wakeable(h)) this.hartRun[h] = HartRun.Running;
@@ -129,6 +168,30 @@ export class Machine {
       else if (performance.now() - this.lastYield >= YIELD_MS) await this.yieldToHost();
     }
     return this.exit;
+  }
+
+  /**
+   * Instructions each running hart runs in the next slice: together, what the recent rate
+   * gets through in half the time to the earliest deadline (the harts run one after another).
+   */
+  private sliceBudget(): number {
+    if (this.ratePerMs === 0) return Math.min(this.slice, MIN_SLICE);
+    let ms = Infinity;
+    for (const t of this.timed) ms = Math.min(ms, t.msUntilDue());
+    if (ms === Infinity) return this.slice;
+    let running = 0;
+    for (const r of this.hartRun) if (r === HartRun.Running) running++;
+    const insns = Math.floor((ms * this.ratePerMs) / (2 * Math.max(1, running)));
+    return Math.min(this.slice, Math.max(MIN_SLICE, insns));
+  }
+
+  private measureRate(insns: number, ms: number): void {
+    this.windowInsns += insns;
+    this.windowMs += ms;
+    if (this.windowMs < RATE_WINDOW_MS) return;
+    this.ratePerMs = Math.max(this.windowInsns / this.windowMs, 1);
+    this.windowInsns = 0;
+    this.windowMs = 0;
   }
 
   private async yieldToHost(): Promise<void> {

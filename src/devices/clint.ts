@@ -30,6 +30,8 @@ export class Clint implements Device {
     readonly harts: number,
     private readonly lines: ClintLines,
     readonly timebaseHz = 10_000_000,
+    /** Called when a compare or mtime is written: the next deadline may have moved. */
+    private readonly armed: () => void = () => {},
   ) {
     this.msip = new Uint8Array(harts);
     this.raised = new Array<boolean>(harts).fill(false);
@@ -87,6 +89,7 @@ export class Clint implements Device {
       else this.cmpLo[h] = value >>> 0;
       this.mtimecmp[h] = this.cmpHi[h] * 0x100000000 + this.cmpLo[h];
       this.update();
+      this.armed();
       return;
     }
     if (offset === MTIME || offset === MTIME + 4) {
@@ -95,6 +98,7 @@ export class Clint implements Device {
       const hi = offset === MTIME ? Math.floor(t / 0x100000000) : value >>> 0;
       this.offset += hi * 0x100000000 + lo - t;
       this.update();
+      this.armed();
     }
   }
 

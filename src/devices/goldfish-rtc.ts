@@ -45,6 +45,8 @@ export class GoldfishRtc implements Device {
   constructor(
     private readonly irq: IrqLine,
     private readonly nowNs: () => bigint = hostWallClockNs,
+    /** Called when the alarm is armed: the machine's next deadline may have moved. */
+    private readonly armed: () => void = () => {},
   ) {}
 
   /** Guest time in ns for host time `hostNs`. */
@@ -107,6 +109,7 @@ export class GoldfishRtc implements Device {
         s.alarmNs = (s.alarmNs & ~LOW) | v;
         // Writing the low half arms the alarm; one already due fires at once.
         s.alarmRunning = true;
+        this.armed();
         break;
       case ALARM_HIGH:
         s.alarmNs = (s.alarmNs & LOW) | (v << 32n);

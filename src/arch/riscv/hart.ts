@@ -19,6 +19,8 @@ export interface HartHost {
   readonly phys: PhysMap;
   /** The time CSR / mtime, in timebase ticks. */
   now(): number;
+  /** stimecmp was written: the machine's next timer deadline may have moved. */
+  timerArmed?(): void;
   /** An ecall the machine serves itself (built-in SBI, Linux syscalls); false = take the trap. */
   ecall?(hart: Hart): boolean;
   /**
@@ -222,6 +224,7 @@ export class Hart {
     this.stimecmpValue = BigInt.asUintN(64, v);
     this.stimecmpTicks = Number(this.stimecmpValue);
     this.updateTimer();
+    this.host.timerArmed?.();
   }
 
   /**

@@ -177,6 +177,7 @@ export class BuiltinSbi {
     }
     h.mipSw &= ~STIP;
     this.timecmp[h.hartId] = t >= 1n << 53n ? Infinity : Number(t);
+    this.b.machine.timerArmed();
     this.b.machine.wake();
   }
 

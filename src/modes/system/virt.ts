@@ -63,6 +63,8 @@ export interface VirtOptions {
   readonly drives: readonly Drive[];
   readonly jit: boolean;
   readonly jitOptions?: JitOptions;
+  /** Instructions per run slice at most (Machine's default when absent). */
+  readonly sliceInsns?: number;
   /** The console's output (the UART and the SBI console). */
   readonly write: (bytes: Uint8Array) => void;
 }
@@ -131,6 +133,7 @@ export class VirtBoard {
       {
         phys,
         now: () => clint.now(),
+        timerArmed: () => this.machine.timerArmed(),
         ecall: builtin ? (h) => sbi!.ecall(h) : undefined,
         trap: builtin ? (h, cause, irq) => this.trapToM(h, cause, irq) : undefined,
       },
@@ -146,7 +149,7 @@ export class VirtBoard {
       hartTimers(harts, () => clint.now()),
     ];
     this.cpu = cpu;
-    this.machine = new Machine({ phys, cpu, devices, timed });
+    this.machine = new Machine({ phys, cpu, devices, timed, sliceInsns: o.sliceInsns });
     if (builtin) {
       const s = (sbi = new BuiltinSbi({
         machine: this.machine,
@@ -174,7 +177,7 @@ export class VirtBoard {
     const clint = new Clint(o.harts, {
       software: (h, level) => cpu.setIrqLine(h, "MSI", level),
       timer: (h, level) => cpu.setIrqLine(h, "MTI", level),
-    }, TIMEBASE_HZ); // prettier-ignore
+    }, TIMEBASE_HZ, () => this.machine.timerArmed()); // prettier-ignore
     add("clint", VIRT.clint.base, VIRT.clint.size, clint);
     const toHart = (ctx: number, level: boolean) => {
       cpu.setIrqLine(ctx >> 1, ctx & 1 ? "SEI" : "MEI", level); // contexts 2n, 2n + 1: hart n's M and S
@@ -185,7 +188,7 @@ export class VirtBoard {
     const irq = (n: number) => (level: boolean) => plic.setSource(n, level);
     const uart = new Uart16550(o.write, irq(VIRT.uart.irq));
     add("uart", VIRT.uart.base, VIRT.uart.size, uart);
-    const rtc = new GoldfishRtc(irq(VIRT.rtc.irq));
+    const rtc = new GoldfishRtc(irq(VIRT.rtc.irq), undefined, () => this.machine.timerArmed());
     add("rtc", VIRT.rtc.base, VIRT.rtc.size, rtc);
     const syscon = new Syscon((e) =>
       this.machine.finish(e.kind === "fail" ? { kind: "fail", code: e.code } : { kind: e.kind }),

@@ -139,13 +139,19 @@ async function runQemuAttempts(args: string[], left: number): Promise<Run> {
 
 /**
  * Runs on `hartwood boot`: `--bios none` for M-mode programs, the built-in SBI for S-mode.
- * With `jit`, the recompiler is on and its counts are on stderr (HARTWOOD_JIT_STATS).
+ * With `jit`, the recompiler is on and its counts are on stderr (HARTWOOD_JIT_STATS);
+ * `args` go on the command line after the others.
  */
-export function runOnHartwood(elf: string, m: Machine, opts: { jit?: boolean } = {}): Promise<Run> {
+export function runOnHartwood(
+  elf: string,
+  m: Machine,
+  opts: { jit?: boolean; args?: readonly string[] } = {},
+): Promise<Run> {
   const args = [HARTWOOD, "boot", "--bios", m.privilege === "M" ? "none" : "builtin", "--kernel", elf];
   args.push("-m", RAM, "--smp", String(m.smp ?? 1));
   if (m.drive !== undefined) args.push("--drive", `file=${m.drive},format=raw`);
   if (opts.jit) args.push("--jit");
+  args.push(...(opts.args ?? []));
   return run(process.execPath, args, HARTWOOD_TIMEOUT_MS, opts.jit ? { HARTWOOD_JIT_STATS: "1" } : undefined);
 }
 
