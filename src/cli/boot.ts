@@ -11,6 +11,7 @@ import { VIRT } from "../modes/system/virt-map.js";
 import { VIRT_ISA } from "../modes/system/virt.js";
 import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
 import { HostConsole } from "./console.js";
+import { raiseWasmTieringBudget } from "./wasm-tiering.js";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 
 /** Exit status when the guest reboots under --no-reboot (never 0: a panic that reboots is no success). */
@@ -204,6 +205,7 @@ async function boot(f: BootFlags): Promise<number> {
     return 0;
   }
 
+  if (f.jit === true) raiseWasmTieringBudget();
   let inputOpen = true;
   try {
     for (;;) {
