@@ -4,17 +4,27 @@
 // the whole-process wall time, the ratio, peak RSS and the time to the kernel's `Run /init`
 // line as a Markdown table (stdout and bench/RESULTS-system.md). Then a CPU-bound program of
 // the user-mode suite runs inside the booted guest on both (from an ext4 disk), timed by the
-// guest's own clock, beside the same binary under `hartwood run` and qemu-riscv64.
+// guest's own clock, beside the same binary under `hartwood run` and qemu-riscv64. Last, one
+// boot per engine under V8's profiler says where Hartwood's time goes (bench/profile.ts).
 //
 // The initramfs's /init has no do-nothing test, so it runs `hwtest=smoke`, which sleeps for
 // one second of guest time: that second is in both emulators' figures.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuestImage, type GuestImage } from "../src/modes/system/image.js";
 import { buildProgram } from "./build.js";
+import { splitTable } from "./profile.js";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, "..");
@@ -346,6 +356,53 @@ function inGuestTable(rows: InGuest[]): string {
   return lines.join("\n");
 }
 
+interface Profiled {
+  engine: string;
+  path: string;
+  wallS: number;
+  /** The recompiler's statistics line (HARTWOOD_JIT_STATS), without its prefix. */
+  stats: string;
+}
+
+/** The smoke boot once per engine under `node --cpu-prof`, with the recompiler's counts. */
+function profileBoots(image: GuestImage, o: Options, scratch: string, log: (s: string) => void): Profiled[] {
+  const out: Profiled[] = [];
+  for (const engine of ["--no-jit", "--jit"]) {
+    log(`profile: Hartwood boot ${engine}`);
+    const dir = join(scratch, `profile${engine}`);
+    const c = CONFIGS[0];
+    const cmd = hartwoodCommand({ ...c, extraArgs: [engine] }, image);
+    const start = performance.now();
+    const r = spawnSync(cmd[0], ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...cmd.slice(1)], {
+      encoding: "utf8",
+      timeout: o.timeoutS * 1000,
+      env: { ...process.env, HARTWOOD_JIT_STATS: "1" },
+    });
+    const wallS = (performance.now() - start) / 1000;
+    if (r.status !== 0 || !r.stdout.includes(`HWTEST PASS ${HWTEST}`)) {
+      log(`profile ${engine}: boot failed (status ${r.status})`);
+      continue;
+    }
+    const stats = /jit stats: (.*)/.exec(r.stderr)?.[1] ?? "";
+    out.push({ engine, path: join(dir, readdirSync(dir)[0]), wallS, stats });
+  }
+  return out;
+}
+
+/** Counts from the statistics line per second of boot. */
+function perSecond(p: Profiled): string {
+  const count = (what: string) => Number(new RegExp(`${what} (\\d+)`).exec(p.stats)?.[1] ?? NaN);
+  const rate = (what: string) => (count(what) / p.wallS).toFixed(0);
+  if (!p.stats.includes("translations")) return `\`${p.engine}\`: no translations (${p.wallS.toFixed(2)} s).`;
+  return (
+    `\`${p.engine}\` (${p.wallS.toFixed(2)} s under the profiler): per second of boot ${rate("translations")} ` +
+    `translations made, ${rate("reused across address-space switches")} entered again after a \`satp\` ` +
+    `change, ${rate("invalidated")} invalidated, ${rate("modules")} modules; ` +
+    `${(count("run translated in S") / 1e6).toFixed(1)} M S-mode and ${(count("run translated in U") / 1e6).toFixed(1)} M ` +
+    "U-mode instructions run translated."
+  );
+}
+
 function toolVersion(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   return (r.stdout ?? "").split("\n")[0].trim() || "unknown";
@@ -375,6 +432,7 @@ async function main(): Promise<number> {
       rows.push(row);
     }
     const guestRows = await inGuest(image, o, scratch, log);
+    const profiles = profileBoots(image, o, scratch, log);
     const failed =
       rows.filter((r) => !r.hartwood.ok || !r.qemu.ok).length +
       guestRows.filter((r) => r.result.startsWith("**FAIL")).length;
@@ -410,6 +468,20 @@ async function main(): Promise<number> {
         "Beside it, the same binary and arguments in user mode (whole-process wall time).",
       "",
       inGuestTable(guestRows),
+      "",
+      "## Where the time goes",
+      "",
+      "The first configuration's boot once more with each engine, under `node --cpu-prof` (which slows it " +
+        "a little), its samples split by what ran (bench/profile.ts): the interpreter's and the translations' " +
+        "wasm by module name, JavaScript by source file, V8's own entries for compilation, garbage " +
+        "collection and idle time (the guest's 1 s sleep, V8's background compiler threads are not in it). " +
+        "Recompiler counts from `HARTWOOD_JIT_STATS=1`.",
+      "",
+      profiles.length > 0
+        ? splitTable(profiles.map((p) => ({ label: `\`${p.engine}\``, path: p.path })))
+        : "(no profile)",
+      "",
+      ...profiles.map((p) => `- ${perSecond(p)}`),
       "",
       failed === 0 ? "All boots passed." : `${failed} rows FAIL.`,
       "",

@@ -185,7 +185,7 @@ export function buildInterpreter(
   mem: MemStrategy = { kind: "tlb" },
   jit?: InterpJit,
 ): Uint8Array {
-  const m = new ModuleBuilder();
+  const m = new ModuleBuilder("interpreter");
   m.importMemory("env", "memory", memPages, 65536, shared);
   if (jit) m.importTable("env", "table", JIT_SLOTS);
   const fn = importHostFns(m);

@@ -121,9 +121,12 @@ class TranslationSem extends AccessSem {
     super(t.w, t.hart, mem, fn);
   }
 
+  /** Constant operands by value, made once per translation (emission is hot). */
+  private readonly consts: Operand[] = [];
+
   field(name: FieldName): Operand {
     const value = fieldValue(this.cur.insn, FIELDS[name]);
-    return { value, emit: () => void this.w.i32_const(value) };
+    return (this.consts[value] ??= { value, emit: () => void this.w.i32_const(value) });
   }
   imm(kind: ImmKind): void {
     this.w.i64_const(immValue(this.cur.insn, kind));

@@ -49,7 +49,7 @@ export function emitTranslations<Insn extends GuestInsn>(
 
 /** A module importing the memory and the dispatcher (whose function index comes second). */
 function moduleFor(target: ModuleTarget): [ModuleBuilder, number] {
-  const m = new ModuleBuilder();
+  const m = new ModuleBuilder("translations");
   m.importMemory("env", "memory", 1, 65536, target.shared);
   return [m, m.importFunc("env", "dispatch", DISPATCH_PARAMS, [I32])];
 }

@@ -16,7 +16,7 @@ export function buildDispatch(
   key: EmitCodeKey | undefined,
   shared: boolean,
 ): Uint8Array {
-  const m = new ModuleBuilder();
+  const m = new ModuleBuilder("dispatch");
   m.importMemory("env", "memory", 1, 65536, shared);
   m.importTable("env", "table", JIT_SLOTS);
   const blockType = m.funcType([I32, I32], [I32]);
