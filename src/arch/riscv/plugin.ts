@@ -8,6 +8,7 @@ import { UserError } from "../../core/errors.js";
 import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
 import type { Hart, HartHost } from "./hart.js";
 import { IRQ, MSTATUS, PRV_M } from "./priv.js";
+import { HELPERS } from "./sem.js";
 import * as S from "./state.js";
 import { Exit } from "./state.js";
 
@@ -66,7 +67,9 @@ class RiscvCpuAdapter implements Cpu {
     }
     let reusedAfterSwitch = 0;
     for (const h of this.cpu.harts) reusedAfterSwitch += Number(h.getI64(S.JIT_REUSED));
-    return { ...jit.counts(), translatedInsns, reusedAfterSwitch };
+    const hostCalls: Record<string, number> = {};
+    [...HELPERS, "raise"].forEach((name, i) => (hostCalls[name] = this.cpu.hostCalls[i]));
+    return { ...jit.counts(), translatedInsns, reusedAfterSwitch, hostCalls };
   }
   stop(hart: number): void {
     this.hart(hart).setI32(S.STOP, 1);
