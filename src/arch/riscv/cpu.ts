@@ -101,6 +101,7 @@ export class RiscvCpu {
         this.hostCalls[which]++;
         return hartAt(h).helper(HELPERS[which]);
       },
+      now: (h) => hartAt(h).timeToScratch(),
       ...overrides,
     };
     const hostImports = imports as unknown as WebAssembly.ModuleImports;

@@ -133,6 +133,8 @@ export class VirtBoard {
         now: () => clint.now(),
         ecall: builtin ? (h) => sbi!.ecall(h) : undefined,
         trap: builtin ? (h, cause, irq) => this.trapToM(h, cause, irq) : undefined,
+        // The built-in SBI serves ecalls from S-mode only, and trapToM passes delegated traps on.
+        passesDelegatedUserTraps: true,
       },
       o.harts,
       { jit: o.jit, jitOptions: o.jitOptions },
