@@ -121,8 +121,11 @@ class RiscvCpuAdapter implements Cpu {
     if (state.length !== SAVE_BYTES || dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) {
       throw new UserError("saved hart state is not a RISC-V hart of this version");
     }
-    // Host offsets inside the state block (TLB sets) are recomputed below, not trusted.
+    // Host offsets inside the state block (TLB sets) are recomputed below, not trusted; what
+    // this process's host allows (FAST_TRAPS) is kept.
+    const fastTraps = h.getI32(S.FAST_TRAPS);
     h.u8.set(state.subarray(8, 8 + S.HART_STATE_BYTES), h.base);
+    h.setI32(S.FAST_TRAPS, fastTraps);
     let i = 0;
     const next = () => dv.getBigUint64(8 + S.HART_STATE_BYTES + 8 * i++, true);
     const rec = h as unknown as Record<string, bigint | number>;
