@@ -47,11 +47,10 @@ export interface SupervisorSem {
   resume(): void;
 }
 
-/** A CSR a fast path serves: the privilege check and its body. */
+/** CSRs first..first + count - 1 that one fast path serves. */
 interface CsrCase {
-  readonly numbers: (csr: number) => boolean;
-  /** For the interpreter, which knows the CSR at run time: pushes whether `csr` (i32 local) is one of these. */
-  readonly match: (csr: Local) => void;
+  readonly first: number;
+  readonly count: number;
   /** Serves the access; branches to "csr_slow" for the host, else falls through when done. */
   readonly body: (csr: Operand) => void;
   /** S-mode only (else also U and M, with a check of its own in the body). */
@@ -64,25 +63,20 @@ export class SupervisorPaths {
 
   constructor(private readonly s: SupervisorSem) {
     this.w = s.w;
-    const one = (n: number) => (csr: Local) => void this.w.get(csr).i32_const(n).i32_eq();
+    const one = (first: number, body: (csr: Operand) => void, sOnly = true) => ({
+      first,
+      count: 1,
+      body,
+      sOnly,
+    });
     this.cases = [
-      { numbers: (n) => n === CSR_TIME, match: one(CSR_TIME), body: () => this.time(), sOnly: false },
-      {
-        numbers: (n) => (n - CSR_SSCRATCH) >>> 0 < 4,
-        match: (csr) => void this.w.get(csr).i32_const(CSR_SSCRATCH).i32_sub().i32_const(4).i32_lt_u(),
-        body: (csr) => this.scratch(csr),
-        sOnly: true,
-      },
-      { numbers: (n) => n === CSR_SSTATUS, match: one(CSR_SSTATUS), body: () => this.sstatus(), sOnly: true },
-      { numbers: (n) => n === CSR_SIE, match: one(CSR_SIE), body: () => this.sie(), sOnly: true },
-      { numbers: (n) => n === CSR_SIP, match: one(CSR_SIP), body: () => this.sip(), sOnly: true },
-      { numbers: (n) => n === CSR_SATP, match: one(CSR_SATP), body: () => this.satp(), sOnly: true },
-      {
-        numbers: (n) => n === CSR_STIMECMP,
-        match: one(CSR_STIMECMP),
-        body: () => this.stimecmp(),
-        sOnly: true,
-      },
+      one(CSR_TIME, () => this.time(), false),
+      { first: CSR_SSCRATCH, count: 4, body: (csr) => this.scratch(csr), sOnly: true },
+      one(CSR_SSTATUS, () => this.sstatus()),
+      one(CSR_SIE, () => this.sie()),
+      one(CSR_SIP, () => this.sip()),
+      one(CSR_SATP, () => this.satp()),
+      one(CSR_STIMECMP, () => this.stimecmp()),
     ];
   }
 
@@ -94,7 +88,8 @@ export class SupervisorPaths {
     const w = this.w;
     const csr = this.s.field("csr");
     const known = csr.value;
-    const cases = known === undefined ? this.cases : this.cases.filter((c) => c.numbers(known));
+    const cases =
+      known === undefined ? this.cases : this.cases.filter((c) => (known - c.first) >>> 0 < c.count);
     if (cases.length === 0) return this.s.helper("csr");
     const num = w.local(I32);
     if (known === undefined) {
@@ -112,8 +107,7 @@ export class SupervisorPaths {
       }
       if (known === undefined) {
         w.block("csr_next");
-        c.match(num);
-        w.i32_eqz().br_if("csr_next");
+        w.get(num).i32_const(c.first).i32_sub().i32_const(c.count).i32_ge_u().br_if("csr_next");
       }
       c.body(csr);
       w.br("csr_done");
