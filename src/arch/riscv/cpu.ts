@@ -64,6 +64,8 @@ export class RiscvCpu {
   private readonly stateBase: number;
   /** The recompiler, when it is on. */
   readonly jit: Recompiler<Hart, RiscvInsn> | undefined;
+  /** Calls of the host's `helper` import by HELPERS index, and of `raise` (last): what the wasm fast paths leave to the host. */
+  readonly hostCalls = new Float64Array(HELPERS.length + 1);
 
   /**
    * `mem` selects how guest addresses reach memory; with "flat" the host supplies the
@@ -91,10 +93,15 @@ export class RiscvCpu {
       translate: (h, arg) => hartAt(h).mmu.translateAtomic(arg),
       fetch: (h) => hartAt(h).mmu.fetch(),
       raise: (h, cause) => {
+        this.hostCalls[HELPERS.length]++;
         const hart = hartAt(h);
         hart.trap(cause, false, hart.getI64(S.SCRATCH));
       },
-      helper: (h, which) => hartAt(h).helper(HELPERS[which]),
+      helper: (h, which) => {
+        this.hostCalls[which]++;
+        return hartAt(h).helper(HELPERS[which]);
+      },
+      now: (h) => hartAt(h).timeToScratch(),
       ...overrides,
     };
     const hostImports = imports as unknown as WebAssembly.ModuleImports;

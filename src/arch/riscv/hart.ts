@@ -28,6 +28,12 @@ export interface HartHost {
    * exceptions into signals), and the architectural trap is not taken.
    */
   trap?(hart: Hart, cause: number, interrupt: boolean, tval: bigint): boolean;
+  /**
+   * True when `ecall` and `trap` return false for every trap taken in U-mode and delegated to
+   * S (the guest's kernel handles them): the engines may then take those in wasm (sem.ts).
+   * Without it, only a host with neither hook allows that.
+   */
+  readonly passesDelegatedUserTraps?: boolean;
 }
 
 export class Hart {
@@ -44,30 +50,21 @@ export class Hart {
   /** Called when satp takes a new value (the recompiler counts translations reused across it). */
   addressSpaceChanged: (() => void) | undefined;
 
-  priv = PRV_M;
-  medeleg = 0;
-  mideleg = 0;
-  mie = 0;
-  /**
-   * Software-writable pending bits (SSIP, STIP, SEIP); device lines are in `irqLines`.
-   * While menvcfg.STCE = 1, STIP comes from stimecmp instead (`timerStip`).
-   */
-  mipSw = 0;
-  irqLines = 0;
+  /** The privilege the hart runs at (the engines change it in wasm too: trap entry, sret). */
+  get priv(): number {
+    return this.getI32(S.PRIV);
+  }
+  set priv(v: number) {
+    this.setI32(S.PRIV, v);
+  }
+  /** Device interrupt lines (MSIP, MTIP, MEIP, SEIP); see setIrqLine. */
+  private irqLines = 0;
   mtvec = 0n;
-  stvec = 0n;
   mscratch = 0n;
   mepc = 0n;
   mcause = 0n;
   mtval = 0n;
-  mcounteren = 0;
-  scounteren = 0;
   private menvcfgValue = 0n;
-  private stceOn = false;
-  private stimecmpValue = (1n << 64n) - 1n;
-  private stimecmpTicks = 2 ** 64;
-  /** mip.STIP as stimecmp drives it while STCE = 1, as of the last `updateTimer`. */
-  private timerStip = 0;
   /** mcycle = instret + cycleOffset: the two counters are written independently. */
   cycleOffset = 0;
   senvcfg = 0n;
@@ -90,8 +87,13 @@ export class Hart {
     this.dv = new DataView(buf);
     this.mmu = new Mmu(this, tlbBase);
     this.mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
+    this.setI64(S.STIMECMP, -1n); // no timer (the host's clock may not run yet)
+    // Traps from U-mode delegated to S are the guest's own when the host's hooks let them pass.
+    const fast = (host.passesDelegatedUserTraps ?? (!host.ecall && !host.trap)) && !TRACE_TRAPS;
+    this.setI32(S.FAST_TRAPS, fast ? 1 : 0);
     this.setI64(S.RES_ADDR, -1n);
     this.mmu.flushAll();
+    this.priv = PRV_M;
     this.privChanged();
   }
 
@@ -172,6 +174,53 @@ export class Hart {
   set stval(v: bigint) {
     this.setI64(S.STVAL, v);
   }
+  get stvec(): bigint {
+    return BigInt.asUintN(64, this.getI64(S.STVEC));
+  }
+  set stvec(v: bigint) {
+    this.setI64(S.STVEC, v);
+  }
+  get medeleg(): number {
+    return this.getI32(S.MEDELEG);
+  }
+  set medeleg(v: number) {
+    this.setI32(S.MEDELEG, v);
+  }
+  get mideleg(): number {
+    return this.getI32(S.MIDELEG);
+  }
+  set mideleg(v: number) {
+    this.setI32(S.MIDELEG, v);
+  }
+  get mie(): number {
+    return this.getI32(S.MIE);
+  }
+  set mie(v: number) {
+    this.setI32(S.MIE, v);
+  }
+  get mcounteren(): number {
+    return this.getI32(S.MCOUNTEREN);
+  }
+  set mcounteren(v: number) {
+    this.setI32(S.MCOUNTEREN, v);
+  }
+  get scounteren(): number {
+    return this.getI32(S.SCOUNTEREN);
+  }
+  set scounteren(v: number) {
+    this.setI32(S.SCOUNTEREN, v);
+  }
+  /**
+   * Software-writable pending bits (SSIP, STIP, SEIP); device lines are in `irqLines`.
+   * While menvcfg.STCE = 1, STIP comes from stimecmp instead (S.TIMER_STIP).
+   */
+  get mipSw(): number {
+    return this.getI32(S.MIP_SW);
+  }
+  set mipSw(v: number) {
+    this.setI32(S.MIP_SW, v);
+    this.refreshMip();
+  }
 
   // --- mstatus views ---
   getMstatus(): bigint {
@@ -200,8 +249,12 @@ export class Hart {
   }
 
   get mip(): number {
-    const sw = this.stceOn ? (this.mipSw & ~(1 << IRQ.STI)) | this.timerStip : this.mipSw;
-    return sw | this.irqLines;
+    return this.getI32(S.MIP);
+  }
+  /** Recomputes mip as read (S.MIP) after one of its sources changed. */
+  private refreshMip(): void {
+    const sw = this.stce ? (this.mipSw & ~(1 << IRQ.STI)) | this.getI32(S.TIMER_STIP) : this.mipSw;
+    this.setI32(S.MIP, sw | this.irqLines);
   }
 
   // --- Sstc: stimecmp and menvcfg.STCE ---
@@ -210,50 +263,67 @@ export class Hart {
   }
   set menvcfg(v: bigint) {
     this.menvcfgValue = v;
-    this.stceOn = ((v >> 63n) & 1n) === 1n; // STCE is bit 63
+    this.setI32(S.STCE, Number((v >> 63n) & 1n)); // STCE is bit 63
     this.updateTimer();
   }
   /** menvcfg.STCE (Sstc): stimecmp is usable below M and drives mip.STIP. */
   get stce(): boolean {
-    return this.stceOn;
+    return this.getI32(S.STCE) !== 0;
   }
   get stimecmp(): bigint {
-    return this.stimecmpValue;
+    return BigInt.asUintN(64, this.getI64(S.STIMECMP));
   }
   set stimecmp(v: bigint) {
-    this.stimecmpValue = BigInt.asUintN(64, v);
-    this.stimecmpTicks = Number(this.stimecmpValue);
+    this.setI64(S.STIMECMP, v);
     this.updateTimer();
     this.host.timerArmed?.();
+  }
+  /** stimecmp in ticks (a double: exact below 2^53, and far beyond any time a machine reaches there). */
+  private stimecmpTicks(): number {
+    const i = (this.base + S.STIMECMP) >>> 2;
+    return this.u32[i + 1] * 2 ** 32 + this.u32[i];
   }
 
   /**
    * Re-evaluates mip.STIP against stimecmp at time `now` (ticks); the machine calls it as
-   * time passes. Sstc: STIP is pending while time >= stimecmp (unsigned), when STCE = 1.
+   * time passes, and the engines do the same in wasm when S-mode writes stimecmp (sem.ts).
+   * Sstc: STIP is pending while time >= stimecmp (unsigned), when STCE = 1.
    */
   updateTimer(now: number = this.host.now()): void {
-    this.timerStip = this.stceOn && now >= this.stimecmpTicks ? 1 << IRQ.STI : 0;
+    this.setI32(S.TIMER_STIP, this.stce && now >= this.stimecmpTicks() ? 1 << IRQ.STI : 0);
+    this.refreshMip();
+  }
+
+  /** The engines' rdtime: the time CSR's value to SCRATCH, in two 32-bit halves (no BigInt). */
+  timeToScratch(): void {
+    const t = this.host.now();
+    const i = (this.base + S.SCRATCH) >>> 2;
+    this.u32[i] = t >>> 0; // t mod 2^32
+    this.u32[i + 1] = Math.floor(t / 2 ** 32);
   }
 
   /** The time (ticks) at which stimecmp raises STIP next; Infinity when it will not. */
   nextTimerDeadline(): number {
-    return this.stceOn && this.timerStip === 0 ? this.stimecmpTicks : Infinity;
+    return this.stce && this.getI32(S.TIMER_STIP) === 0 ? this.stimecmpTicks() : Infinity;
   }
 
   /** A device raises or lowers an interrupt line (MSIP, MTIP, MEIP, SEIP). */
   setIrqLine(bit: number, level: boolean): void {
     if (level) {
       this.irqLines |= 1 << bit;
+      this.refreshMip();
       // Raised while this hart runs (its own device access, a virtio completion): end the
       // slice after this instruction, so the interrupt is taken now rather than up to a slice later.
       if (this.pendingInterrupt() >= 0) this.setI32(S.STOP, 1);
-    } else this.irqLines &= ~(1 << bit);
+    } else {
+      this.irqLines &= ~(1 << bit);
+      this.refreshMip();
+    }
   }
 
   /** Re-selects the TLB sets after a change of privilege, MPRV or MPP. */
   privChanged(): void {
     // Translations are keyed by the privilege too (their fetch permissions): no flush.
-    this.setI32(S.PRIV, this.priv);
     this.selectTlbSets();
   }
 
@@ -261,6 +331,9 @@ export class Hart {
   selectTlbSets(): void {
     this.setI32(S.TLB_FETCH, this.mmu.setFor(this.priv, true));
     this.setI32(S.TLB_DATA, this.mmu.setFor(this.dataPriv()));
+    // For the engines' trap entry and sret, which change privilege in wasm.
+    this.setI32(S.TLB_U, this.mmu.setFor(PRV_U));
+    this.setI32(S.TLB_S, this.mmu.setFor(PRV_S, true));
   }
 
   /** Privilege used by loads and stores (mstatus.MPRV, Priv spec §3.1.6.3). */
@@ -323,7 +396,7 @@ export class Hart {
 
   /** Takes a pending, enabled interrupt; returns whether one was taken. */
   checkInterrupts(): boolean {
-    if (this.stceOn) this.updateTimer();
+    if (this.stce) this.updateTimer();
     const irq = this.pendingInterrupt();
     if (irq < 0) return false;
     this.trap(irq, true, 0n);
@@ -414,7 +487,7 @@ export class Hart {
     // Priv spec §3.3.3: TW traps WFI below M-mode; S-mode WFI is otherwise allowed, U-mode is not.
     if (this.priv < PRV_M && (this.mstatus & MSTATUS.TW || this.priv === PRV_U)) return this.illegal();
     this.advance();
-    if (this.stceOn) this.updateTimer();
+    if (this.stce) this.updateTimer();
     if (this.mip & this.mie) return HelperResult.Redirect; // an interrupt is already pending: no wait
     return HelperResult.ExitBase + Exit.Wfi;
   }

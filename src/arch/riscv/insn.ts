@@ -123,6 +123,10 @@ export interface Sem {
   helper(name: HelperName): void;
   /** A Zicsr instruction (csrrw/s/c and their immediate forms, Zicsr §9.1). */
   csr(): void;
+  /** ecall (Priv spec §3.3.1): a trap, or a call the host serves. */
+  ecall(): void;
+  /** sret (Priv spec §3.3.2). */
+  sret(): void;
   /** Raises illegal-instruction unless the FPU is on (mstatus.FS != Off). */
   requireFs(): void;
   /** Marks FP state dirty (mstatus.FS = Dirty). */

@@ -45,6 +45,8 @@ export interface InterpImports {
   raise(hart: number, cause: number): void;
   /** Serves helper `which` (index into HELPERS) for the instruction in INSN at PC. */
   helper(hart: number, which: number): number;
+  /** Writes the time CSR's value (timebase ticks) to SCRATCH. */
+  now(hart: number): void;
 }
 
 interface Ctx {

@@ -92,6 +92,7 @@ export class Mmu {
   set satp(v: bigint) {
     if (v !== this.satpValue) this.h.addressSpaceChanged?.();
     this.satpValue = v;
+    this.h.setI64(S.SATP, v); // the engines read satp there (sem.ts)
     let i = this.spaceSatp.indexOf(v);
     if (i < 0) {
       i = this.spaceUsed.indexOf(Math.min(...this.spaceUsed)); // the least recently used

@@ -8,6 +8,7 @@ import { UserError } from "../../core/errors.js";
 import { cpuVmmBytes, RiscvCpu } from "./cpu.js";
 import type { Hart, HartHost } from "./hart.js";
 import { IRQ, MSTATUS, PRV_M } from "./priv.js";
+import { HELPERS } from "./sem.js";
 import * as S from "./state.js";
 import { Exit } from "./state.js";
 
@@ -66,7 +67,9 @@ class RiscvCpuAdapter implements Cpu {
     }
     let reusedAfterSwitch = 0;
     for (const h of this.cpu.harts) reusedAfterSwitch += Number(h.getI64(S.JIT_REUSED));
-    return { ...jit.counts(), translatedInsns, reusedAfterSwitch };
+    const hostCalls: Record<string, number> = {};
+    [...HELPERS, "raise"].forEach((name, i) => (hostCalls[name] = this.cpu.hostCalls[i]));
+    return { ...jit.counts(), translatedInsns, reusedAfterSwitch, hostCalls };
   }
   stop(hart: number): void {
     this.hart(hart).setI32(S.STOP, 1);
@@ -118,8 +121,11 @@ class RiscvCpuAdapter implements Cpu {
     if (state.length !== SAVE_BYTES || dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) {
       throw new UserError("saved hart state is not a RISC-V hart of this version");
     }
-    // Host offsets inside the state block (TLB sets) are recomputed below, not trusted.
+    // Host offsets inside the state block (TLB sets) are recomputed below, not trusted; what
+    // this process's host allows (FAST_TRAPS) is kept.
+    const fastTraps = h.getI32(S.FAST_TRAPS);
     h.u8.set(state.subarray(8, 8 + S.HART_STATE_BYTES), h.base);
+    h.setI32(S.FAST_TRAPS, fastTraps);
     let i = 0;
     const next = () => dv.getBigUint64(8 + S.HART_STATE_BYTES + 8 * i++, true);
     const rec = h as unknown as Record<string, bigint | number>;

@@ -6,14 +6,8 @@
 import type { FunctionBuilder, Local, ModuleBuilder } from "../../core/wasm.js";
 import { I32, I64 } from "../../core/wasm.js";
 import type { Bytes, FieldName, HelperName, ImmKind, LoadKind, Operand, Sem } from "./insn.js";
-import { MSTATUS, PRV_S, SSTATUS_MASK } from "./priv.js";
+import { SupervisorPaths } from "./sem-supervisor.js";
 import * as S from "./state.js";
-
-const CSR_SSTATUS = 0x100;
-/** sscratch, sepc, scause and stval: CSR numbers 0x140..0x143, kept in the state in that order from S.SSCRATCH. */
-const CSR_SSCRATCH = 0x140;
-/** The mstatus bits a write to sstatus can change. */
-const SSTATUS_WRITABLE = MSTATUS.SIE | MSTATUS.SPIE | MSTATUS.SPP | MSTATUS.FS | MSTATUS.SUM | MSTATUS.MXR;
 
 /** Memory access kinds passed to the host's slow path. */
 export const LOAD_KINDS: readonly LoadKind[] = ["i8", "u8", "i16", "u16", "i32", "u32", "i64"];
@@ -74,6 +68,8 @@ export interface HostFns {
   fetch: number;
   raise: number;
   helper: number;
+  /** Writes the time CSR's value (timebase ticks) to SCRATCH. */
+  now: number;
 }
 
 /** Imports the host functions both engines call (module "host"); imports come before functions. */
@@ -85,6 +81,7 @@ export function importHostFns(m: ModuleBuilder): HostFns {
     fetch: m.importFunc("host", "fetch", [I32], [I32]),
     raise: m.importFunc("host", "raise", [I32, I32], []),
     helper: m.importFunc("host", "helper", [I32, I32], [I32]),
+    now: m.importFunc("host", "now", [I32], []),
   };
 }
 
@@ -107,7 +104,21 @@ export abstract class AccessSem implements Sem {
     protected readonly hartLocal: Local,
     protected readonly mem: MemStrategy,
     protected readonly fn: HostFns,
-  ) {}
+  ) {
+    this.supervisor = new SupervisorPaths({
+      w,
+      hart: hartLocal,
+      now: fn.now,
+      field: (name) => this.field(name),
+      getX: (r) => this.getX(r),
+      setX: (r, value) => this.setX(r, value),
+      pc: () => this.pc(),
+      helper: (name) => this.helper(name),
+      sync: () => this.sync(),
+      resume: () => this.resume(),
+    });
+  }
+  private readonly supervisor: SupervisorPaths;
 
   // What the engines supply.
   abstract field(name: FieldName): Operand;
@@ -307,195 +318,17 @@ export abstract class AccessSem implements Sem {
     this.w.get(this.hartLocal).i32_const(1).i32_store(S.FS_DIRTY);
   }
 
-  /**
-   * Zicsr: sstatus (Linux toggles SIE around every lock and SUM around every user-memory
-   * access) and sscratch/sepc/scause/stval (every trap) are served here in S-mode; every
-   * other case goes to the host's `csr` helper. The recompiler knows the CSR number and
-   * emits one path; the interpreter chooses at run time.
-   */
+  /** Zicsr: the supervisor's frequent CSRs in wasm, the others on the host (sem-supervisor.ts). */
   csr(): void {
-    const w = this.w;
-    const csr = this.field("csr");
-    const known = csr.value;
-    const scratch = known === undefined || (known - CSR_SSCRATCH) >>> 0 < 4;
-    const sstatus = known === undefined || known === CSR_SSTATUS;
-    if (!scratch && !sstatus) return this.helper("csr");
-    w.block("csr_done");
-    w.block("csr_slow");
-    // Both need S-mode: U-mode traps, and M-mode is rare enough for the host.
-    w.get(this.hartLocal).i32_load(S.PRIV).i32_const(PRV_S).i32_ne().br_if("csr_slow");
-    if (scratch) this.csrScratch(csr);
-    if (sstatus) this.csrSstatus(csr);
-    w.end();
-    this.helper("csr");
-    w.end();
+    this.supervisor.csr();
   }
-
-  /** The operand (i64): the zero-extended 5-bit immediate, or x[rs1]. */
-  private csrOperand(): void {
-    const w = this.w;
-    const f3 = this.field("rm");
-    const rs1 = this.field("rs1");
-    if (f3.value !== undefined) {
-      if (f3.value & 4) w.i64_const(rs1.value ?? 0);
-      else this.getX(rs1);
-      return;
-    }
-    rs1.emit();
-    w.i64_extend_i32_u();
-    this.getX(rs1);
-    f3.emit();
-    w.i32_const(4).i32_and().select();
+  /** ecall: a system call from U-mode into S-mode in wasm, the others on the host. */
+  ecall(): void {
+    this.supervisor.ecall();
   }
-
-  /**
-   * Pushes whether the instruction writes (csrrw/csrrwi always, the others unless rs1/uimm is
-   * 0), or returns true/false when that is known now.
-   */
-  private csrWrites(): boolean | undefined {
-    const f3 = this.field("rm");
-    const rs1 = this.field("rs1");
-    if (f3.value !== undefined && rs1.value !== undefined) return (f3.value & 3) === 1 || rs1.value !== 0;
-    rs1.emit();
-    f3.emit();
-    this.w.i32_const(3).i32_and().i32_const(1).i32_eq().i32_or();
-    return undefined;
-  }
-
-  /** Pushes the written value (i64) for the old value and operand in locals. */
-  private csrNewValue(old: Local, operand: Local): void {
-    const w = this.w;
-    const f3 = this.field("rm");
-    const op = f3.value === undefined ? undefined : f3.value & 3;
-    if (op === 1) return void w.get(operand);
-    if (op === 2) return void w.get(old).get(operand).i64_or();
-    if (op === 3) return void w.get(old).get(operand).i64_const(-1).i64_xor().i64_and();
-    w.get(operand);
-    w.get(old).get(operand).i64_or();
-    w.get(old).get(operand).i64_const(-1).i64_xor().i64_and();
-    f3.emit();
-    w.i32_const(3).i32_and().i32_const(2).i32_eq().select();
-    f3.emit();
-    w.i32_const(3).i32_and().i32_const(1).i32_eq().select();
-  }
-
-  /** Runs `write` when the instruction writes. */
-  private ifCsrWrites(write: () => void): void {
-    const writes = this.csrWrites();
-    if (writes === false) return;
-    if (writes === undefined) this.w.if_();
-    write();
-    if (writes === undefined) this.w.end();
-  }
-
-  /** sscratch, sepc, scause, stval: plain registers (sepc[0] is always 0 with C). */
-  private csrScratch(csr: Operand): void {
-    const w = this.w;
-    const addr = w.local(I32);
-    const old = w.local(I64);
-    const operand = w.local(I64);
-    const known = csr.value;
-    if (known === undefined) {
-      w.block("csr_not_scratch");
-      csr.emit();
-      w.i32_const(CSR_SSCRATCH).i32_sub().tee(addr).i32_const(4).i32_ge_u().br_if("csr_not_scratch");
-      w.get(addr).i32_const(3).i32_shl().get(this.hartLocal).i32_add().set(addr);
-    } else
-      w.get(this.hartLocal)
-        .i32_const(8 * (known - CSR_SSCRATCH))
-        .i32_add()
-        .set(addr);
-    w.get(addr).i64_load(S.SSCRATCH).set(old);
-    this.csrOperand();
-    w.set(operand);
-    this.ifCsrWrites(() => {
-      w.get(addr);
-      this.csrNewValue(old, operand);
-      // sepc: bit 0 reads as zero (IALIGN = 16)
-      if (known === undefined) {
-        w.i64_const(-2).i64_const(-1).get(addr).get(this.hartLocal).i32_sub().i32_const(8).i32_eq().select();
-        w.i64_and();
-      } else if (known === CSR_SSCRATCH + 1) w.i64_const(-2).i64_and();
-      w.i64_store(S.SSCRATCH);
-    });
-    this.setX(this.field("rd"), () => w.get(old));
-    w.br("csr_done");
-    if (known === undefined) w.end();
-    w.release(addr);
-    w.release(old);
-    w.release(operand);
-  }
-
-  /**
-   * sstatus: a view of mstatus. Writes that change SIE, SPIE, SPP, FS or SUM are served
-   * here (SUM moves the data TLB between the hart's two S-mode sets, mmu.ts); MXR changes
-   * go to the host, which flushes the TLB. Enabling SIE asks the host to take an interrupt
-   * that is pending, as a write on the slow path does.
-   */
-  private csrSstatus(csr: Operand): void {
-    const w = this.w;
-    const hart = this.hartLocal;
-    const ms = w.local(I64);
-    const old = w.local(I64);
-    const operand = w.local(I64);
-    const next = w.local(I64);
-    if (csr.value === undefined) {
-      w.block("csr_not_sstatus");
-      csr.emit();
-      w.i32_const(CSR_SSTATUS).i32_ne().br_if("csr_not_sstatus");
-    }
-    // Fold the FP instructions' dirty flag into FS, as Hart.getMstatus does.
-    w.get(hart).i64_load(S.MSTATUS).set(ms);
-    w.get(hart).i32_load(S.FS_DIRTY).if_();
-    w.get(hart).get(ms).i64_const(MSTATUS.FS).i64_or().tee(ms).i64_store(S.MSTATUS);
-    w.get(hart).i32_const(0).i32_store(S.FS_DIRTY);
-    w.end();
-    // SD summarises FS = Dirty.
-    w.get(ms)
-      .i64_const(SSTATUS_MASK & ~MSTATUS.SD)
-      .i64_and();
-    w.i64_const(MSTATUS.SD).i64_const(0);
-    w.get(ms).i64_const(MSTATUS.FS).i64_and().i64_const(MSTATUS.FS).i64_eq().select();
-    w.i64_or().set(old);
-    this.csrOperand();
-    w.set(operand);
-    this.ifCsrWrites(() => {
-      w.get(ms).i64_const(~SSTATUS_WRITABLE).i64_and();
-      this.csrNewValue(old, operand);
-      w.i64_const(SSTATUS_WRITABLE).i64_and().i64_or().set(next);
-      // MXR changes what every translated load may do: the host flushes the TLB.
-      w.get(next).get(ms).i64_xor().i64_const(MSTATUS.MXR).i64_and().i64_const(0).i64_ne().br_if("csr_slow");
-      w.get(hart).get(next).i64_store(S.MSTATUS);
-      w.get(hart).get(next).i64_const(MSTATUS.FS).i64_and().i64_eqz().i32_store(S.FS_OFF);
-      // In S-mode loads and stores use set 0 (SUM = 0) or the set after it (SUM = 1).
-      w.get(next).get(ms).i64_xor().i64_const(MSTATUS.SUM).i64_and().i64_const(0).i64_ne().if_();
-      w.get(hart).get(hart).i32_load(S.TLB_DATA);
-      w.i32_const(S.TLB_SET_BYTES).i32_const(-S.TLB_SET_BYTES);
-      w.get(next).i64_const(MSTATUS.SUM).i64_and().i64_const(0).i64_ne().select();
-      w.i32_add().i32_store(S.TLB_DATA);
-      w.end();
-    });
-    this.setX(this.field("rd"), () => w.get(old));
-    this.ifCsrWrites(() => {
-      w.get(next)
-        .get(ms)
-        .i64_const(-1)
-        .i64_xor()
-        .i64_and()
-        .i64_const(MSTATUS.SIE)
-        .i64_and()
-        .i64_const(0)
-        .i64_ne();
-      w.if_();
-      this.helper("irq");
-      w.end();
-    });
-    w.br("csr_done");
-    if (csr.value === undefined) w.end();
-    w.release(ms);
-    w.release(old);
-    w.release(operand);
-    w.release(next);
+  /** sret: from S-mode in wasm, unless an interrupt may have to be taken after it. */
+  sret(): void {
+    this.supervisor.sret();
   }
 
   /** Calls helper `name` for this instruction: on Next it goes on, else it resumes or exits. */

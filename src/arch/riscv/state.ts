@@ -31,6 +31,23 @@ export const SCAUSE = 656; // i64
 export const STVAL = 664; // i64
 export const JIT_SWITCHED = 672; // i32, the recompiler's address-space generation at the hart's last satp change
 export const JIT_REUSED = 680; // i64, entries into translations made before that change (core/jit/table.ts)
+// Interrupt and trap state the engines' supervisor fast paths read and write (sem.ts), with
+// Hart's accessors as the TypeScript side's view of the same bytes.
+export const MIE = 688; // i32
+export const MIDELEG = 692; // i32
+export const MEDELEG = 696; // i32
+export const MIP_SW = 700; // i32, software-writable pending bits (SSIP, STIP, SEIP)
+export const MIP = 704; // i32, mip as read: device lines | MIP_SW, STIP from TIMER_STIP while STCE = 1
+export const TIMER_STIP = 708; // i32, mip.STIP as stimecmp drives it (0 or 1 << 5), as of the last evaluation
+export const STCE = 712; // i32, menvcfg.STCE
+export const MCOUNTEREN = 716; // i32
+export const STVEC = 720; // i64
+export const SATP = 728; // i64, a copy of the MMU's (written only by the host)
+export const STIMECMP = 736; // i64 (unsigned)
+export const TLB_U = 744; // i32, host offset of the TLB set U-mode uses in the current address space
+export const TLB_S = 748; // i32, the S-mode set with SUM = 0 (fetch always; loads and stores add TLB_SET_BYTES when SUM = 1)
+export const SCOUNTEREN = 752; // i32
+export const FAST_TRAPS = 756; // i32, non-zero when the host lets the engines take traps from U delegated to S in wasm
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

@@ -48,6 +48,8 @@ export interface JitCounts {
   readonly translatedInsns?: Readonly<Record<string, number>>;
   /** Entries (from the interpreter) into translations made before the entering hart's last address-space switch. */
   readonly reusedAfterSwitch?: number;
+  /** Calls from either engine to the host's slow paths, by kind (the ISA's helper names). */
+  readonly hostCalls?: Readonly<Record<string, number>>;
 }
 
 /** The counts as one line for stderr (`HARTWOOD_JIT_STATS=1`), with the engine's when the caller has them. */
@@ -68,6 +70,11 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
       .join("") +
     (n.reusedAfterSwitch === undefined
       ? ""
-      : `reused across address-space switches ${n.reusedAfterSwitch}, `);
+      : `reused across address-space switches ${n.reusedAfterSwitch}, `) +
+    (n.hostCalls === undefined
+      ? ""
+      : `host calls ${Object.entries(n.hostCalls)
+          .map(([kind, count]) => `${kind} ${count}`)
+          .join(" ")}, `);
   return `hartwood: jit stats: ${t}modules ${c.modules}, compile ${c.compileMs.toFixed(1)} ms, code ${c.wasmBytes} bytes\n`;
 }

@@ -136,6 +136,8 @@ export class VirtBoard {
         timerArmed: () => this.machine.timerArmed(),
         ecall: builtin ? (h) => sbi!.ecall(h) : undefined,
         trap: builtin ? (h, cause, irq) => this.trapToM(h, cause, irq) : undefined,
+        // The built-in SBI serves ecalls from S-mode only, and trapToM passes delegated traps on.
+        passesDelegatedUserTraps: true,
       },
       o.harts,
       { jit: o.jit, jitOptions: o.jitOptions },

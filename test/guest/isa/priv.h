@@ -203,3 +203,10 @@ priv_init_body:                     \
   li t0, (((pa) >> 12) << 10) | (flags); \
   la t1, table;                     \
   sd t0, ((index) * 8)(t1)
+
+/* reg = satp for Sv39 with the root page table at label `table` (ASID 0). Clobbers t6. */
+#define SATP_SV39_OF(reg, table)    \
+  li reg, SATP_SV39;                \
+  la t6, table;                     \
+  srli t6, t6, 12;                  \
+  or reg, reg, t6

@@ -141,10 +141,7 @@ fp_off_trapped_s:
 
   TEST_CASE(5)
   /* Sv39: RAM identity-mapped (S only), and its user alias at 0x40000000. */
-  li a0, SATP_SV39
-  la a1, root
-  srli a1, a1, 12
-  or a0, a0, a1
+  SATP_SV39_OF(a0, root)
   csrw satp, a0
   sfence.vma
   UALIAS(a3, udata)
