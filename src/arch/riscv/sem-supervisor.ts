@@ -368,7 +368,9 @@ export class SupervisorPaths {
   /**
    * stimecmp (Sstc), usable in S-mode when menvcfg.STCE and mcounteren.TM are set; a write
    * re-evaluates STIP at once (a time in the past makes it pending, one in the future clears
-   * it), and the machine's next deadline follows from the state (Hart.nextTimerDeadline).
+   * it), and the machine's next deadline follows from the state (Hart.nextTimerDeadline). The
+   * write also ends the run slice after this instruction, as Hart's setter does through
+   * HartHost.timerArmed: the slice was sized for the old deadline (core/machine.ts).
    */
   private stimecmp(): void {
     const w = this.w;
@@ -380,6 +382,7 @@ export class SupervisorPaths {
       (next) => {
         w.get(hart).get(next).i64_store(S.STIMECMP);
         this.updateTimer();
+        w.get(hart).i32_const(1).i32_store(S.STOP);
       },
       () => void w.get(hart).i32_load(S.TIMER_STIP).get(hart).i32_load(S.MIE).i32_and(),
     );
