@@ -11,7 +11,7 @@ import { VIRT } from "../modes/system/virt-map.js";
 import { VIRT_ISA } from "../modes/system/virt.js";
 import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
 import { HostConsole } from "./console.js";
-import { raiseWasmTieringBudget } from "./wasm-tiering.js";
+import { setWasmTieringBudget } from "./wasm-tiering.js";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 
 /** Exit status when the guest reboots under --no-reboot (never 0: a panic that reboots is no success). */
@@ -205,11 +205,12 @@ async function boot(f: BootFlags): Promise<number> {
     return 0;
   }
 
-  if (f.jit === true) raiseWasmTieringBudget();
   let inputOpen = true;
   try {
     for (;;) {
+      if (f.jit === true) setWasmTieringBudget("default");
       board = new VirtBoard(options());
+      if (f.jit === true) setWasmTieringBudget("raised");
       board.machine.inputPossible = inputOpen;
       console ??= new HostConsole({
         input: (b) => board?.input(b),
