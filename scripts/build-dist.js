@@ -5,11 +5,12 @@
 // One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
 // `hartwood run` (README, "Start-up").
 import { readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const DIST = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
+// Another tsc output directory may be named (the CLI test builds its own).
+const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist"));
 const OUT = join(DIST, "hartwood.js");
 
 const { computePrebuilt } = await import(join(DIST, "cli", "prebuilt.js"));
