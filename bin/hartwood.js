@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 
@@ -13,15 +13,21 @@ const dist = join(import.meta.dirname, "..", "dist");
 
 // The single-file build (dist/hartwood.js, scripts/build-dist.js) or the modules tsc wrote. In
 // an installed package (no src/ beside dist/) the build is what was packed. In a checkout it
-// runs while no other file of dist/ is newer, so a `tsc` after `npm run build` never leaves
-// stale code running.
+// runs while none of the modules it was made from is newer, so a `tsc` after `npm run build`
+// never leaves stale code running.
 function bundleIsCurrent() {
   const built = statSync(join(dist, "hartwood.js"), { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
   if (!existsSync(join(dist, "..", "src"))) return true;
-  for (const f of readdirSync(dist, { recursive: true }))
-    if (f.endsWith(".js") && f !== "hartwood.js" && statSync(join(dist, f)).mtimeMs > built) return false;
-  return true;
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(join(dist, "hartwood.inputs.json"), "utf8"));
+  } catch {
+    return false;
+  }
+  return inputs.every(
+    (f) => (statSync(join(dist, f), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= built,
+  );
 }
 
 const { main } = await import(bundleIsCurrent() ? "../dist/hartwood.js" : "../dist/cli/main.js");

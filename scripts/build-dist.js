@@ -4,7 +4,7 @@
 // newer, so a later `tsc` alone falls back to dist/cli/main.js instead of running stale code.
 // One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
 // `hartwood run` (README, "Start-up").
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -12,6 +12,7 @@ import { build } from "esbuild";
 // Another tsc output directory may be named (the CLI test builds its own).
 const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist"));
 const OUT = join(DIST, "hartwood.js");
+const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in memory
 
 const { computePrebuilt } = await import(join(DIST, "cli", "prebuilt.js"));
 const prebuilt = computePrebuilt();
@@ -30,7 +31,7 @@ const keepModuleUrls = {
   },
 };
 
-await build({
+const { metafile } = await build({
   stdin: {
     contents: [
       `import { installPrebuilt } from "./cli/prebuilt.js";`,
@@ -39,7 +40,7 @@ await build({
       `export { main } from "./cli/main.js";`,
     ].join("\n"),
     resolveDir: DIST,
-    sourcefile: "hartwood-entry.js",
+    sourcefile: ENTRY,
   },
   bundle: true,
   platform: "node",
@@ -48,5 +49,12 @@ await build({
   packages: "external",
   outfile: OUT,
   plugins: [keepModuleUrls],
+  metafile: true,
   logLevel: "warning",
 });
+
+// The modules in the bundle, for bin/hartwood.js's check in a checkout (not packed).
+const inputs = Object.keys(metafile.inputs)
+  .map((p) => relative(DIST, resolve(p)))
+  .filter((p) => !p.startsWith("..") && p.endsWith(".js") && p !== ENTRY);
+writeFileSync(join(DIST, "hartwood.inputs.json"), `${JSON.stringify(inputs)}\n`);
