@@ -22,4 +22,4 @@ if ! cmp -s package-lock.json node_modules/.hartwood-installed-lock 2>/dev/null;
   cp package-lock.json node_modules/.hartwood-installed-lock
 fi
 
-npx tsc -p tsconfig.json
+npm run build --silent

@@ -24,13 +24,14 @@ import { ISA_DIR, runOnQemuSpike } from "./guest/isa.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Compiles src/ into a private directory keyed by the sources' content, next to a copy of
- * bin/hartwood.js, so the test runs the CLI built from the sources it sees, whatever state
- * a concurrent build has left dist/ in. It lives under node_modules so that the compiled
- * code resolves its npm dependencies as dist/ does.
+ * Compiles src/ into a private directory keyed by the sources' content and bundles it as
+ * `npm run build` does, next to a copy of bin/hartwood.js (which runs the bundle there), so
+ * the test runs the CLI built from the sources it sees, whatever state a concurrent build has
+ * left dist/ in. It lives under node_modules so that the compiled code resolves its npm
+ * dependencies as dist/ does.
  */
 function buildCli(): string {
-  const files = ["tsconfig.json", "bin/hartwood.js", ...listTs(join(ROOT, "src"))];
+  const files = ["tsconfig.json", "bin/hartwood.js", "scripts/build-dist.js", ...listTs(join(ROOT, "src"))];
   const h = createHash("sha256");
   for (const f of files) h.update(f).update(readFileSync(join(ROOT, f)));
   const cache = join(ROOT, "node_modules", ".cache", "hartwood-cli-test");
@@ -53,6 +54,9 @@ function buildCli(): string {
     );
     if (!existsSync(join(tmp, "dist", "cli", "main.js")))
       throw new Error(`tsc emitted no CLI:\n${tsc.stdout}${tsc.stderr}`);
+    execFileSync(process.execPath, [join(ROOT, "scripts", "build-dist.js"), join(tmp, "dist")], {
+      stdio: "inherit",
+    });
     mkdirSync(join(tmp, "bin"));
     copyFileSync(join(ROOT, "bin", "hartwood.js"), join(tmp, "bin", "hartwood.js"));
     if (!existsSync(dir)) renameSync(tmp, dir); // a concurrent run may have built the same sources

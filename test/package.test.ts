@@ -1,13 +1,16 @@
 // The npm package as a user gets it: `npm pack` (whose prepack step builds dist/) gives a
 // tarball with the built code, its types and the guest-image recipes, and without the tests,
 // benchmarks or TypeScript sources; installed into an empty project, its `hartwood` bin runs
-// a guest program and its library entry imports and type-checks.
+// guest programs (from the single-file build, with the interpreters prebuilt as the sources
+// generate them now) and its library entry imports and type-checks.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"; // prettier-ignore
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { computePrebuilt, unpack, type Prebuilt } from "../src/cli/prebuilt.js";
+import { buildGuest } from "./guest/build.js";
 import { buildBaremetalProgram, runOnQemuSpikeWithOutput } from "./guest/isa.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -15,6 +18,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ENV = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
 
 let work = "";
+let checkout = "";
 let project = "";
 let files: string[] = [];
 let tarballBytes = 0;
@@ -33,7 +37,7 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "hartwood-package-"));
   // Packs a copy of the checkout, so that prepack's clean build of dist/ cannot disturb tests
   // that run the CLI from the checkout's dist/ meanwhile. The copy shares node_modules (tsc).
-  const checkout = join(work, "checkout");
+  checkout = join(work, "checkout");
   const skip = new Set(["node_modules", "dist", ".git"].map((d) => join(ROOT, d)));
   cpSync(ROOT, checkout, { recursive: true, filter: (src) => !skip.has(src) });
   symlinkSync(join(ROOT, "node_modules"), join(checkout, "node_modules"), "dir");
@@ -66,6 +70,7 @@ test("the tarball holds the built CLI, the library entry with its types and the 
     "README.md",
     "bin/hartwood.js",
     "dist/cli/main.js",
+    "dist/hartwood.js",
     "dist/index.js",
     "dist/index.d.ts",
     "dist/modes/system/image.js",
@@ -171,4 +176,80 @@ export { status };
   );
   expect(tsc.stdout + tsc.stderr).toBe("");
   expect(tsc.status).toBe(0);
+});
+
+/** The installed bin on `args`. */
+function installedBin(args: string[]) {
+  return spawnSync(join(project, "node_modules", ".bin", "hartwood"), args, {
+    cwd: project,
+    env: ENV,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+}
+
+test("the installed hartwood bin runs static and dynamic riscv64 Linux programs as qemu-riscv64 does", () => {
+  const source = join(ROOT, "bench", "startup", "hello.c");
+  for (const [link, flags, qemuFlags] of [
+    ["static", ["-static"], []],
+    ["dynamic", [], ["-L", "/usr/riscv64-linux-gnu"]],
+  ] as const) {
+    const elf = buildGuest({ sources: [source], cc: "riscv64-linux-gnu-gcc", flags: ["-O2", ...flags], name: `hello-${link}` }); // prettier-ignore
+    const qemu = spawnSync("qemu-riscv64", [...qemuFlags, elf], { encoding: "utf8" });
+    expect(qemu.stdout).toBe("hello, world\n");
+    for (const engine of [[], ["--no-jit"]]) {
+      const r = installedBin(["run", ...engine, elf]);
+      expect(r.stderr, `${link} ${engine.join(" ")}`).toBe("");
+      expect(r.stdout).toBe(qemu.stdout);
+      expect(r.status).toBe(qemu.status);
+    }
+  }
+});
+
+test("the single-file build carries the interpreters and the compressed table the sources generate now", () => {
+  const bundle = join(project, "node_modules", "hartwood", "dist", "hartwood.js");
+  const script = "const m = await import(process.argv[1]); console.log(JSON.stringify(m.PREBUILT));";
+  const shipped = JSON.parse(
+    execFileSync(process.execPath, ["--input-type=module", "-e", script, pathToFileURL(bundle).href], {
+      encoding: "utf8",
+      maxBuffer: 16 << 20,
+    }),
+  ) as Prebuilt;
+  const now = computePrebuilt();
+  // One interpreter with the recompiler and one without, as `hartwood run` asks for them.
+  expect(Object.keys(now.interpreters)).toHaveLength(2);
+  expect(Object.keys(shipped.interpreters).sort()).toEqual(Object.keys(now.interpreters).sort());
+  for (const [key, bytes] of Object.entries(now.interpreters))
+    expect(Buffer.from(unpack(shipped.interpreters[key])).equals(Buffer.from(unpack(bytes))), key).toBe(true);
+  expect(Buffer.from(unpack(shipped.compressedTable)).equals(Buffer.from(unpack(now.compressedTable)))).toBe(
+    true,
+  );
+});
+
+test("the bin runs the single-file build, and in a checkout the modules once one of them is newer", () => {
+  // A line in dist/cli/main.js tells which ran.
+  const mark = (dist: string) => {
+    const main = join(dist, "cli", "main.js");
+    writeFileSync(main, `${readFileSync(main, "utf8")}\nprocess.stderr.write("from the modules\\n");\n`);
+    return main;
+  };
+  const run = (bin: string) => spawnSync(process.execPath, [bin, "baremetal", hello], { cwd: project, env: ENV, encoding: "utf8", timeout: 30_000 }); // prettier-ignore
+  const installed = join(project, "node_modules", "hartwood");
+  mark(join(installed, "dist"));
+  const packaged = run(join(installed, "bin", "hartwood.js"));
+  expect(packaged.stderr).toBe("");
+  expect(packaged.stdout).toContain("primes below 10000: 1229\n");
+
+  const bin = join(checkout, "bin", "hartwood.js");
+  const main = mark(join(checkout, "dist"));
+  const bundled = statSync(join(checkout, "dist", "hartwood.js")).mtimeMs;
+  const at = (ms: number) => utimesSync(main, new Date(ms), new Date(ms));
+  at(bundled - 2000); // as `npm run build` leaves it
+  const built = run(bin);
+  expect(built.stderr).toBe("");
+  expect(built.stdout).toContain("primes below 10000: 1229\n");
+  at(bundled + 2000); // as a later `tsc` leaves it
+  const stale = run(bin);
+  expect(stale.stderr).toBe("from the modules\n");
+  expect(stale.stdout).toBe(built.stdout);
 });

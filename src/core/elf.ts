@@ -85,6 +85,10 @@ export function parseElf(data: Uint8Array, expectMachine: number, machineName: s
     if (loads[i - 1].paddr + loads[i - 1].memSize > loads[i].paddr)
       throw new UserError("ELF segments overlap");
   }
+  // The tables are checked now; their names are decoded when first asked for (a static libc
+  // has thousands, and user mode never asks).
+  const tables = symbolTables(data, dv, shoff, shentsize, shnum);
+  let symbols: Map<string, number> | undefined;
   return {
     type,
     machine,
@@ -92,22 +96,33 @@ export function parseElf(data: Uint8Array, expectMachine: number, machineName: s
     phoff,
     phentsize,
     segments,
-    symbols: readSymbols(data, dv, shoff, shentsize, shnum),
+    get symbols() {
+      return (symbols ??= readSymbols(data, dv, tables));
+    },
     data,
   };
 }
 
 const SHT_SYMTAB = 2;
 
-function readSymbols(
+interface SymbolTable {
+  offset: number;
+  size: number;
+  entsize: number;
+  strOffset: number;
+  strSize: number;
+}
+
+/** The symbol tables and their string tables, checked against the file's bounds. */
+function symbolTables(
   data: Uint8Array,
   dv: DataView,
   shoff: number,
   shentsize: number,
   shnum: number,
-): Map<string, number> {
-  const symbols = new Map<string, number>();
-  if (shoff === 0 || shnum === 0) return symbols;
+): SymbolTable[] {
+  const tables: SymbolTable[] = [];
+  if (shoff === 0 || shnum === 0) return tables;
   if (shentsize < 64 || shoff + shnum * shentsize > data.length)
     throw new UserError("ELF section headers are truncated");
   const section = (i: number) => {
@@ -128,13 +143,27 @@ function readSymbols(
     if (sh.offset + sh.size > data.length || str.offset + str.size > data.length) {
       throw new UserError("ELF symbol table is truncated");
     }
-    const decoder = new TextDecoder();
-    for (let o = sh.offset; o + 24 <= sh.offset + sh.size; o += sh.entsize) {
+    tables.push({
+      offset: sh.offset,
+      size: sh.size,
+      entsize: sh.entsize,
+      strOffset: str.offset,
+      strSize: str.size,
+    });
+  }
+  return tables;
+}
+
+function readSymbols(data: Uint8Array, dv: DataView, tables: readonly SymbolTable[]): Map<string, number> {
+  const symbols = new Map<string, number>();
+  const decoder = new TextDecoder();
+  for (const t of tables) {
+    for (let o = t.offset; o + 24 <= t.offset + t.size; o += t.entsize) {
       const nameOff = dv.getUint32(o, true);
-      if (nameOff === 0 || nameOff >= str.size) continue;
-      let end = str.offset + nameOff;
-      while (end < str.offset + str.size && data[end] !== 0) end++;
-      const name = decoder.decode(data.subarray(str.offset + nameOff, end));
+      if (nameOff === 0 || nameOff >= t.strSize) continue;
+      let end = t.strOffset + nameOff;
+      while (end < t.strOffset + t.strSize && data[end] !== 0) end++;
+      const name = decoder.decode(data.subarray(t.strOffset + nameOff, end));
       const lo = dv.getUint32(o + 8, true);
       const hi = dv.getUint32(o + 12, true);
       if (hi < 0x200000) symbols.set(name, hi * 0x100000000 + lo);

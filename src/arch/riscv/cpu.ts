@@ -1,5 +1,6 @@
-// The RISC-V plug-in's CPU: builds the interpreter from the instruction definitions, lays out
-// per-hart state and TLBs in the machine's wasm memory and connects the engines' host calls.
+// The RISC-V plug-in's CPU: builds the interpreter from the instruction definitions (or takes
+// it prebuilt), lays out per-hart state and TLBs in the machine's wasm memory and connects the
+// engines' host calls.
 import type { MemoryLayout } from "../../core/memory.js";
 import { Hart, type HartHost } from "./hart.js";
 import { TLB_SETS } from "./mmu.js";
@@ -18,6 +19,29 @@ import type { Exit } from "./state.js";
 
 const CTABLE_BYTES = 65536 * 4;
 const modules = new Map<string, WebAssembly.Module>();
+/** The bytes behind each module of `modules`, by the same key (what a build ahead of time saves). */
+const moduleBytes = new Map<string, Uint8Array>();
+/** Made ahead of time (usePrebuilt): generating them is most of a short run's start-up. */
+const prebuilt = {
+  interpreters: new Map<string, Uint8Array>(),
+  compressedTable: undefined as Uint32Array | undefined,
+};
+
+/**
+ * Interpreter modules and the compressed-instruction table computed ahead of time, by the
+ * same code, for the CLI's single-file build (scripts/build-dist.js). A key not given is
+ * generated as usual.
+ */
+export function usePrebuilt(interpreters: ReadonlyMap<string, Uint8Array>, ctable: Uint32Array): void {
+  if (ctable.length !== 65536) throw new RangeError("compressed-instruction table: expected 65536 entries");
+  for (const [key, bytes] of interpreters) prebuilt.interpreters.set(key, bytes);
+  prebuilt.compressedTable = ctable;
+}
+
+/** The interpreter bytes of every module this process has made so far, by key. */
+export function interpreterBytes(): ReadonlyMap<string, Uint8Array> {
+  return moduleBytes;
+}
 
 function interpreterModule(
   ctableOffset: number,
@@ -28,9 +52,11 @@ function interpreterModule(
   const key = JSON.stringify([ctableOffset, shared, mem, jit]);
   let m = modules.get(key);
   if (!m) {
-    const bytes = buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem, jit);
+    const bytes =
+      prebuilt.interpreters.get(key) ?? buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem, jit);
     m = new WebAssembly.Module(bytes as BufferSource);
     modules.set(key, m);
+    moduleBytes.set(key, bytes);
   }
   return m;
 }
@@ -80,7 +106,7 @@ export class RiscvCpu {
     opts: CpuOptions = {},
   ) {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
-    new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTable());
+    new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
       const tlb = mem.kind === "flat" ? NO_TLB : layout.alloc(TLB_BYTES, 64);

@@ -252,6 +252,9 @@ export class AddressSpace {
       if (v.start < start) out.push({ ...v, end: start });
       if (v.end > end) out.push({ ...v, start: end, offset: v.offset + (end - v.start) });
     }
+    // Pages outside every mapping already have no permission bits (nor a code bit): a fresh
+    // process's exec unmaps the whole empty window, and need not walk its million pages.
+    if (i === first) return;
     this.vmas.splice(first, i - first, ...out);
     this.syncPerms(start, end);
   }

@@ -1,0 +1,44 @@
+// What the CLI's single-file build (scripts/build-dist.js) computes ahead of time, so that a
+// short run does not spend its start-up generating it: the interpreter modules user mode
+// asks for (recompiler on, at the default threshold, and off) and the compressed-instruction
+// table. The build and the bytes come from the same dist/ code at the same moment, and a test
+// (test/package.test.ts) checks them against what the sources generate now.
+import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
+import { interpreterBytes, usePrebuilt } from "../arch/riscv/cpu.js";
+import { compressedTable } from "../arch/riscv/insns/c.js";
+import { FdTable } from "../modes/user/files.js";
+import { Kernel } from "../modes/user/kernel.js";
+import { UserProcess } from "../modes/user/process.js";
+import { Vfs } from "../modes/user/vfs.js";
+
+/** Brotli-compressed, as base64 text: string literals in the bundle, a tenth of the table's size. */
+export interface Prebuilt {
+  /** Interpreter bytes by the key cpu.ts looks them up with. */
+  readonly interpreters: Readonly<Record<string, string>>;
+  /** The 65536 u32 entries of compressedTable(), in the host's byte order. */
+  readonly compressedTable: string;
+}
+
+/** Makes a user-mode process with and without the recompiler, as `hartwood run` does, and keeps what they built. */
+export function computePrebuilt(): Prebuilt {
+  for (const jit of [true, false]) new UserProcess(new Kernel({ vfs: new Vfs(), jit }), undefined, new FdTable([-1, -1, -1]), "/"); // prettier-ignore
+  const interpreters: Record<string, string> = {};
+  for (const [key, bytes] of interpreterBytes()) interpreters[key] = pack(bytes);
+  const t = compressedTable();
+  return { interpreters, compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)) };
+}
+
+/** Hands `p` to the CPU (cpu.ts usePrebuilt). */
+export function installPrebuilt(p: Prebuilt): void {
+  const interpreters = new Map(Object.entries(p.interpreters).map(([k, v]) => [k, unpack(v)]));
+  usePrebuilt(interpreters, new Uint32Array(unpack(p.compressedTable).buffer));
+}
+
+function pack(bytes: Uint8Array): string {
+  return brotliCompressSync(bytes).toString("base64");
+}
+
+/** The bytes in an ArrayBuffer of their own (so a Uint32Array view is aligned). */
+export function unpack(text: string): Uint8Array {
+  return new Uint8Array(brotliDecompressSync(Buffer.from(text, "base64")));
+}
