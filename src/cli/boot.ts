@@ -11,7 +11,6 @@ import { VIRT } from "../modes/system/virt-map.js";
 import { VIRT_ISA } from "../modes/system/virt.js";
 import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
 import { HostConsole } from "./console.js";
-import { setWasmTieringBudget } from "./wasm-tiering.js";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 
 /** Exit status when the guest reboots under --no-reboot (never 0: a panic that reboots is no success). */
@@ -208,9 +207,7 @@ async function boot(f: BootFlags): Promise<number> {
   let inputOpen = true;
   try {
     for (;;) {
-      if (f.jit === true) setWasmTieringBudget("default");
       board = new VirtBoard(options());
-      if (f.jit === true) setWasmTieringBudget("raised");
       board.machine.inputPossible = inputOpen;
       console ??= new HostConsole({
         input: (b) => board?.input(b),
