@@ -45,6 +45,21 @@ export function sleb64(out: number[], v: bigint): void {
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** sleb64 of a safe integer without BigInt (translations emit a 64-bit constant per pc). */
+export function slebSafe(out: number[], v: number): void {
+  for (;;) {
+    const b = v & 0x7f; // the low bits of a safe integer's two's complement, as in an i64
+    v = Math.floor(v / 128);
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
 function name(out: number[], s: string): void {
   const bytes = new TextEncoder().encode(s);
   uleb(out, bytes.length);
@@ -77,10 +92,12 @@ export class FunctionBuilder {
     return { index: i, type: this.params[i] };
   }
 
-  /** A fresh (or recycled) local; give it back with `release` when its live range ends. */
-  local(type: ValType): Local {
-    const pool = this.free.get(type);
-    const reused = pool?.pop();
+  /**
+   * A fresh (or recycled) local; give it back with `release` when its live range ends. A
+   * `fresh` one was never a temporary: code inserted before its first use may set it.
+   */
+  local(type: ValType, fresh = false): Local {
+    const reused = fresh ? undefined : this.free.get(type)?.pop();
     if (reused) return reused;
     this.localTypes.push(type);
     return { index: this.params.length + this.localTypes.length - 1, type };
@@ -92,8 +109,13 @@ export class FunctionBuilder {
     pool.push(l);
   }
 
-  private op(...bytes: number[]): this {
-    for (const b of bytes) this.code.push(b);
+  // Fixed arities: a rest parameter would allocate an array for every instruction emitted.
+  private op(b: number): this {
+    this.code.push(b);
+    return this;
+  }
+  private op2(b0: number, b1: number): this {
+    this.code.push(b0, b1);
     return this;
   }
 
@@ -115,18 +137,35 @@ export class FunctionBuilder {
     this.labels.push(label);
   }
 
+  /**
+   * Inserts code the rest of the body depended on but that could only be chosen once it was
+   * emitted: each piece's bytes go at its offset (`code.length` when it was marked), pieces in
+   * ascending order. Wasm code has no byte offsets in it, so nothing else moves.
+   */
+  insert(pieces: readonly { readonly at: number; readonly bytes: readonly number[] }[]): void {
+    if (pieces.length === 0) return;
+    const old = this.code.splice(0);
+    let from = 0;
+    for (const { at, bytes } of pieces) {
+      for (let i = from; i < at; i++) this.code.push(old[i]);
+      for (const b of bytes) this.code.push(b);
+      from = at;
+    }
+    for (let i = from; i < old.length; i++) this.code.push(old[i]);
+  }
+
   // Control
   block(label?: string, type: BlockType = VOID): this {
     this.push(label);
-    return this.op(0x02, type);
+    return this.op2(0x02, type);
   }
   loop(label?: string, type: BlockType = VOID): this {
     this.push(label);
-    return this.op(0x03, type);
+    return this.op2(0x03, type);
   }
   if_(type: BlockType = VOID, label?: string): this {
     this.push(label);
-    return this.op(0x04, type);
+    return this.op2(0x04, type);
   }
   else_(): this {
     return this.op(0x05);
@@ -291,11 +330,9 @@ export class FunctionBuilder {
   }
   i64_const(v: bigint | number): this {
     this.op(0x42);
-    if (typeof v === "number" && Number.isSafeInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
-      sleb32(this.code, v);
-    } else {
-      sleb64(this.code, BigInt(v));
-    }
+    if (typeof v === "bigint" && v >= -MAX_SAFE && v <= MAX_SAFE) v = Number(v);
+    if (typeof v === "number" && Number.isSafeInteger(v)) slebSafe(this.code, v);
+    else sleb64(this.code, BigInt(v));
     return this;
   }
   f32_const(v: number): this {
@@ -429,24 +466,25 @@ export class FunctionBuilder {
   i64_extend32_s(): this { return this.op(0xc4); } // prettier-ignore
 
   // Saturating float-to-int truncation (0xfc prefix).
-  i32_trunc_sat_f32_s(): this { return this.op(0xfc, 0x00); } // prettier-ignore
-  i32_trunc_sat_f32_u(): this { return this.op(0xfc, 0x01); } // prettier-ignore
-  i32_trunc_sat_f64_s(): this { return this.op(0xfc, 0x02); } // prettier-ignore
-  i32_trunc_sat_f64_u(): this { return this.op(0xfc, 0x03); } // prettier-ignore
-  i64_trunc_sat_f32_s(): this { return this.op(0xfc, 0x04); } // prettier-ignore
-  i64_trunc_sat_f32_u(): this { return this.op(0xfc, 0x05); } // prettier-ignore
-  i64_trunc_sat_f64_s(): this { return this.op(0xfc, 0x06); } // prettier-ignore
-  i64_trunc_sat_f64_u(): this { return this.op(0xfc, 0x07); } // prettier-ignore
+  i32_trunc_sat_f32_s(): this { return this.op2(0xfc, 0x00); } // prettier-ignore
+  i32_trunc_sat_f32_u(): this { return this.op2(0xfc, 0x01); } // prettier-ignore
+  i32_trunc_sat_f64_s(): this { return this.op2(0xfc, 0x02); } // prettier-ignore
+  i32_trunc_sat_f64_u(): this { return this.op2(0xfc, 0x03); } // prettier-ignore
+  i64_trunc_sat_f32_s(): this { return this.op2(0xfc, 0x04); } // prettier-ignore
+  i64_trunc_sat_f32_u(): this { return this.op2(0xfc, 0x05); } // prettier-ignore
+  i64_trunc_sat_f64_s(): this { return this.op2(0xfc, 0x06); } // prettier-ignore
+  i64_trunc_sat_f64_u(): this { return this.op2(0xfc, 0x07); } // prettier-ignore
 
   // Atomics (threads proposal), for shared memories.
   private atomic(sub: number, align: number, offset: number): this {
-    this.op(0xfe, sub);
+    this.op2(0xfe, sub);
     uleb(this.code, align);
     uleb(this.code, offset);
     return this;
   }
   atomic_fence(): this {
-    return this.op(0xfe, 0x03, 0x00);
+    this.code.push(0xfe, 0x03, 0x00);
+    return this;
   }
   i32_atomic_load(offset = 0): this {
     return this.atomic(0x10, 2, offset);
