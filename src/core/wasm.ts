@@ -73,7 +73,7 @@ export interface Local {
 
 /** Body of one wasm function. Label depths are computed from the block stack by name. */
 export class FunctionBuilder {
-  readonly code: number[] = [];
+  code: number[] = [];
   private readonly localTypes: ValType[] = [];
   private readonly free = new Map<ValType, Local[]>();
   private readonly labels: (string | undefined)[] = [];
@@ -144,14 +144,14 @@ export class FunctionBuilder {
    */
   insert(pieces: readonly { readonly at: number; readonly bytes: readonly number[] }[]): void {
     if (pieces.length === 0) return;
-    const old = this.code.splice(0);
+    const parts: (readonly number[])[] = [];
     let from = 0;
     for (const { at, bytes } of pieces) {
-      for (let i = from; i < at; i++) this.code.push(old[i]);
-      for (const b of bytes) this.code.push(b);
+      parts.push(this.code.slice(from, at), bytes);
       from = at;
     }
-    for (let i = from; i < old.length; i++) this.code.push(old[i]);
+    parts.push(this.code.slice(from));
+    this.code = ([] as number[]).concat(...parts);
   }
 
   // Control
