@@ -4,7 +4,7 @@
 // state in memory, calls the host twice or once, and the host reads and changes the state.
 import { expect, test } from "vitest";
 import { RegCache } from "../src/core/jit/regcache.js";
-import { I32, I64, ModuleBuilder, sleb64, slebSafe } from "../src/core/wasm.js";
+import { I32, ModuleBuilder, sleb64, slebSafe } from "../src/core/wasm.js";
 
 const REGS = 4;
 const offset = (r: number) => 8 * r;
