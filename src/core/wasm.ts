@@ -33,6 +33,26 @@ export class Bytes implements ByteSink {
     this.buf[this.length++] = b;
   }
 
+  /** Puts each piece's bytes at its offset (ascending offsets into the bytes as they were). */
+  insert(pieces: readonly { readonly at: number; readonly bytes: ArrayLike<number> }[]): void {
+    if (pieces.length === 0) return;
+    let size = this.length;
+    for (const p of pieces) size += p.bytes.length;
+    const out = new Uint8Array(Math.max(256, size));
+    let from = 0;
+    let to = 0;
+    for (const { at, bytes } of pieces) {
+      out.set(this.buf.subarray(from, at), to);
+      to += at - from;
+      out.set(bytes, to);
+      to += bytes.length;
+      from = at;
+    }
+    out.set(this.buf.subarray(from, this.length), to);
+    this.buf = out;
+    this.length = size;
+  }
+
   /** The bytes so far (a view: valid until the next push). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.length);
@@ -78,6 +98,21 @@ export function sleb64(out: ByteSink, v: bigint): void {
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** sleb64 of a safe integer without BigInt (translations emit a 64-bit constant per pc). */
+export function slebSafe(out: ByteSink, v: number): void {
+  for (;;) {
+    const b = v & 0x7f; // the low bits of a safe integer's two's complement, as in an i64
+    v = Math.floor(v / 128);
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
 function name(out: number[], s: string): void {
   const bytes = new TextEncoder().encode(s);
   uleb(out, bytes.length);
@@ -110,10 +145,12 @@ export class FunctionBuilder {
     return { index: i, type: this.params[i] };
   }
 
-  /** A fresh (or recycled) local; give it back with `release` when its live range ends. */
-  local(type: ValType): Local {
-    const pool = this.free.get(type);
-    const reused = pool?.pop();
+  /**
+   * A fresh (or recycled) local; give it back with `release` when its live range ends. A
+   * `fresh` one was never a temporary: code inserted before its first use may set it.
+   */
+  local(type: ValType, fresh = false): Local {
+    const reused = fresh ? undefined : this.free.get(type)?.pop();
     if (reused) return reused;
     this.localTypes.push(type);
     return { index: this.params.length + this.localTypes.length - 1, type };
@@ -150,6 +187,15 @@ export class FunctionBuilder {
       at.push(this.labels.length);
     }
     this.labels.push(label);
+  }
+
+  /**
+   * Inserts code the rest of the body depended on but that could only be chosen once it was
+   * emitted: each piece's bytes go at its offset (`code.length` when it was marked), pieces in
+   * ascending order. Wasm code has no byte offsets in it, so nothing else moves.
+   */
+  insert(pieces: readonly { readonly at: number; readonly bytes: ArrayLike<number> }[]): void {
+    this.code.insert(pieces);
   }
 
   // Control
@@ -328,11 +374,9 @@ export class FunctionBuilder {
   }
   i64_const(v: bigint | number): this {
     this.op(0x42);
-    if (typeof v === "number" && Number.isSafeInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
-      sleb32(this.code, v);
-    } else {
-      sleb64(this.code, BigInt(v));
-    }
+    if (typeof v === "bigint" && v >= -MAX_SAFE && v <= MAX_SAFE) v = Number(v);
+    if (typeof v === "number" && Number.isSafeInteger(v)) slebSafe(this.code, v);
+    else sleb64(this.code, BigInt(v));
     return this;
   }
   f32_const(v: number): this {
@@ -483,7 +527,8 @@ export class FunctionBuilder {
     return this;
   }
   atomic_fence(): this {
-    return this.op(0xfe, 0x03, 0x00);
+    this.op(0xfe, 0x03, 0x00);
+    return this;
   }
   i32_atomic_load(offset = 0): this {
     return this.atomic(0x10, 2, offset);

@@ -156,39 +156,40 @@ export abstract class AccessSem implements Sem {
       .i32_and();
     w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add();
   }
-  /** Pushes whether the access hits the fast path (i32). */
-  protected probe(va: Local, bytes: number, tag: number, entry: Local, aligned = false): void {
+  /**
+   * Branches to `slow` unless the access hits the fast path. One test and branch per
+   * condition: cheaper in the engine's code than folding them into one flag.
+   */
+  protected probe(va: Local, bytes: number, tag: number, entry: Local, slow: string, aligned = false): void {
     const w = this.w;
     const mem = this.mem;
     if (mem.kind === "flat") {
       // The address is below 4 GiB, so the rest is i32 arithmetic on its low half (kept in
       // `entry`, which hostAddr then uses).
-      w.get(va).i32_wrap_i64().set(entry);
-      w.get(va).i64_const(0x1_0000_0000n).i64_lt_u();
-      w.get(entry).i32_const(12).i32_shr_u().i32_load8_u(mem.permTable);
+      w.get(va).i64_const(32).i64_shr_u().i32_wrap_i64().br_if(slow);
+      w.get(va).i32_wrap_i64().tee(entry).i32_const(12).i32_shr_u().i32_load8_u(mem.permTable);
       // A load needs PAGE_R; a store PAGE_W without PAGE_CODE (see permitted).
       if (tag === S.TLB_WRITE)
         w.i32_const(PAGE_W | PAGE_CODE)
           .i32_and()
           .i32_const(PAGE_W)
-          .i32_eq();
-      else w.i32_const(PAGE_R).i32_and(); // PAGE_R is bit 0: already 0 or 1
-      w.i32_and();
+          .i32_ne()
+          .br_if(slow);
+      else w.i32_const(PAGE_R).i32_and().i32_eqz().br_if(slow);
       if (bytes > 1) {
         // the access stays within its page (page-crossing ones take the slow path) ...
         w.get(entry)
           .i32_const(0xfff)
           .i32_and()
           .i32_const(4096 - bytes)
-          .i32_le_u()
-          .i32_and();
+          .i32_gt_u()
+          .br_if(slow);
         // ... and, for atomics, is naturally aligned
         if (aligned)
           w.get(entry)
             .i32_const(bytes - 1)
             .i32_and()
-            .i32_eqz()
-            .i32_and();
+            .br_if(slow);
       }
       return;
     }
@@ -197,7 +198,7 @@ export abstract class AccessSem implements Sem {
     w.get(va)
       .i64_const(BigInt.asIntN(64, ~0xfffn | BigInt(bytes - 1)))
       .i64_and();
-    w.i64_eq();
+    w.i64_ne().br_if(slow);
   }
   /** After a hit: pushes the host address (i32) of `va`. */
   protected hostAddr(va: Local, entry: Local): void {
@@ -215,8 +216,8 @@ export abstract class AccessSem implements Sem {
     addr();
     w.set(va);
     w.block("ld", I64);
-    this.probe(va, LOAD_BYTES[kind], S.TLB_READ, entry);
-    w.if_();
+    w.block("ld_slow");
+    this.probe(va, LOAD_BYTES[kind], S.TLB_READ, entry, "ld_slow");
     this.hostAddr(va, entry);
     switch (kind) {
       case "i8": w.i64_load8_s(); break;
@@ -249,8 +250,8 @@ export abstract class AccessSem implements Sem {
     value();
     w.set(v);
     w.block("st");
-    this.probe(va, bytes, S.TLB_WRITE, entry);
-    w.if_();
+    w.block("st_slow");
+    this.probe(va, bytes, S.TLB_WRITE, entry, "st_slow");
     this.hostAddr(va, entry);
     w.get(v);
     switch (bytes) {
@@ -279,8 +280,8 @@ export abstract class AccessSem implements Sem {
     addr();
     w.set(va);
     w.block("tr", I32);
-    this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry, true);
-    w.if_();
+    w.block("tr_slow");
+    this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry, "tr_slow", true);
     this.hostAddr(va, entry);
     w.br("tr").end();
     this.sync();

@@ -1,11 +1,11 @@
 // Builds translation modules: each region becomes a function `(hart, budget) -> exit reason`:
 // a dispatch loop around the region's blocks (context.ts), whose instructions the ISA emits,
 // and one exit that writes the registers back and chains to the next pc's translation through
-// the dispatcher (dispatch.ts). Emitted twice: the first pass records which registers the
-// translation uses (regcache.ts), the second keeps exactly those in locals. Translation
+// the dispatcher (dispatch.ts). Emitted once: the registers it keeps in locals are loaded and
+// stored where it marked, once it is known which it uses (regcache.ts). Translation
 // modules import no table: V8 makes every instance that imports a table pay for every later
 // write to it, and there are thousands of instances.
-import { I32, I64, ModuleBuilder, type FunctionBuilder } from "../wasm.js";
+import { I32, I64, ModuleBuilder } from "../wasm.js";
 import { blockLabel, TranslationContext } from "./context.js";
 import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
@@ -37,13 +37,7 @@ export function emitTranslations<Insn extends GuestInsn>(
 ): Uint8Array {
   const [m, dispatch] = moduleFor(target);
   const emitterFor = isa.emitterFor(m);
-  requests.forEach(({ region }, i) => {
-    // The first pass (into a module thrown away) records the registers the code uses.
-    const [scratch] = moduleFor(target);
-    const first = new RegCache(isa.registers);
-    emitFunction(isa, scratch, isa.emitterFor(scratch), region, dispatch, () => first);
-    emitFunction(isa, m, emitterFor, region, dispatch, (w) => first.withLocals(w), `t${i}`);
-  });
+  requests.forEach(({ region }, i) => emitFunction(isa, m, emitterFor, region, dispatch, `t${i}`));
   return m.encode();
 }
 
@@ -60,8 +54,7 @@ function emitFunction<Insn extends GuestInsn>(
   emitterFor: (t: TranslationContext) => (insn: Insn) => void,
   region: Region<Insn>,
   dispatch: number,
-  regsFor: (w: FunctionBuilder) => RegCache,
-  name?: string,
+  name: string,
 ): void {
   const [, w] = m.func([I32, I32], [I32], name);
   const hart = w.param(0);
@@ -69,9 +62,9 @@ function emitFunction<Insn extends GuestInsn>(
   const npc = w.local(I64);
   const done = w.local(I32);
   const next = w.local(I32); // wasm locals start at zero: the entry block
-  const regs = regsFor(w);
+  const regs = new RegCache(isa.registers, w, hart);
   // The caller has checked that the budget allows a whole pass (emitCanRun).
-  regs.loadAll(w, hart);
+  regs.loadAll();
   const ctx = new TranslationContext({ w, hart, budget, npc, done, next, region, regs }, isa.state);
   const emitInsn = emitterFor(ctx as TranslationContext);
   const blocks = region.blocks;
@@ -98,8 +91,9 @@ function emitFunction<Insn extends GuestInsn>(
   });
   w.end(); // exit: npc and done are set
   w.get(budget).get(done).i32_sub().set(budget);
-  regs.writeBack(w, hart);
+  regs.writeBack();
   w.get(hart).get(budget).get(npc).return_call(dispatch);
   w.end(); // dispatch
   w.unreachable();
+  regs.finish(m);
 }

@@ -61,7 +61,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
 
   /** The local caching guest register `reg` (reading it, or writing it when `write`). */
   reg(reg: number, write: boolean): Local {
-    return this.f.regs.local(this.w, reg, write);
+    return this.f.regs.local(reg, write);
   }
 
   /**
@@ -145,7 +145,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   /** Before a host call: the host (a signal frame, a trap) sees every register, this pc and the budget. */
   beforeHostCall(): void {
     const { w, hart, budget } = this.f;
-    this.f.regs.writeBack(w, hart);
+    this.f.regs.writeBackForHost();
     w.get(hart).i64_const(this.insn.pc).i64_store(this.state.pc);
     w.get(hart)
       .get(budget)
@@ -167,7 +167,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       .i32_const(this.k + 1)
       .i32_add()
       .set(budget);
-    this.f.regs.loadAll(w, hart);
+    this.f.regs.reloadAfterHost();
   }
 }
 
