@@ -376,7 +376,7 @@ function profileBoots(image: GuestImage, o: Options, scratch: string, log: (s: s
     const r = spawnSync(cmd[0], ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...cmd.slice(1)], {
       encoding: "utf8",
       timeout: o.timeoutS * 1000,
-      env: { ...process.env, HARTWOOD_JIT_STATS: "1" },
+      env: { ...process.env, HARTWOOD_JIT_STATS: "1", HARTWOOD_NO_BUNDLE: "1" },
     });
     const wallS = (performance.now() - start) / 1000;
     if (r.status !== 0 || !r.stdout.includes(`HWTEST PASS ${HWTEST}`)) {
@@ -474,7 +474,8 @@ async function main(): Promise<number> {
       "The first configuration's boot once more with each engine, under `node --cpu-prof` (which slows it " +
         "a little), its samples split by what ran (bench/profile.ts): the interpreter's and the translations' " +
         "wasm by module name, JavaScript by source file, V8's own entries for compilation, garbage " +
-        "collection and idle time (the guest's 1 s sleep, V8's background compiler threads are not in it). " +
+        "collection and idle time (the guest's 1 s sleep, V8's background compiler threads are not in it); " +
+        "the CLI runs from its modules, not the single-file build, so that functions keep their source files. " +
         "Recompiler counts from `HARTWOOD_JIT_STATS=1`.",
       "",
       profiles.length > 0

@@ -37,5 +37,7 @@ function bundleIsCurrent() {
   );
 }
 
-const { main } = await import(bundleIsCurrent() ? "../dist/hartwood.js" : "../dist/cli/main.js");
+// HARTWOOD_NO_BUNDLE=1 runs the modules: a profile then names each function's source file.
+const bundle = process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent();
+const { main } = await import(bundle ? "../dist/hartwood.js" : "../dist/cli/main.js");
 process.exitCode = await main(process.argv.slice(2));
