@@ -75,6 +75,11 @@ describe("bad input gets one line and a non-zero status", () => {
     expectOneLine(boot(["--kernel", image, "-m", "lots"]), 2, /expected a size/);
   });
 
+  test("--slice outside 1..2^30", () => {
+    for (const n of ["0", "-5", "1.5", "2000000000", "many"])
+      expectOneLine(boot(["--kernel", image, "--slice", n]), 2, /from 1 to 2\^30/);
+  });
+
   test("--smp outside 1..8", () => {
     for (const n of ["0", "9", "two"]) expectOneLine(boot(["--kernel", image, "--smp", n]), 2, /1 to 8/);
   });

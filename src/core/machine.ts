@@ -6,9 +6,9 @@
 // deadline: it covers half the time left at the rate the harts ran at lately, then the next
 // slice half of what is left, and so on, so a timer interrupt is taken close to its
 // deadline however long slices are, even when the rate changes (translated code runs
-// several times faster than interpreted). A hart that executes WFI with nothing pending is parked; when every hart is
-// parked the loop sleeps on the host until the earliest timer deadline or until something
-// wakes it (console input), so an idle guest costs nothing.
+// several times faster than interpreted). A hart that executes WFI with nothing pending is
+// parked; when every hart is parked the loop sleeps on the host until the earliest timer
+// deadline or until something wakes it (console input), so an idle guest costs nothing.
 import type { Cpu } from "./isa.js";
 import type { Device, DeviceState } from "./device.js";
 import type { PhysMap } from "./physmem.js";
