@@ -270,7 +270,6 @@ export class Mmu {
   }
 
   private pmpChanged(): void {
-    this.h.codeChanged?.(); // fetch permissions are part of translated code
     const ranges: PmpRange[] = [];
     for (let i = 0; i < PMP_ENTRIES; i++) {
       const cfg = this.pmpcfg[i];
@@ -293,7 +292,7 @@ export class Mmu {
       ranges.push({ lo: Number(lo), hi: Number(hi), cfg });
     }
     this.pmp = ranges;
-    this.flushAll();
+    this.flushAll(); // the TLB, and translated code: fetch permissions are part of it
   }
 
   /** May `priv` perform `access` on [pa, pa + bytes)? (the lowest-numbered matching entry decides) */
