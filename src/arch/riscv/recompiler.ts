@@ -4,6 +4,7 @@
 // `Sem`), only with every operand, immediate and pc a constant.
 import type { CodeView, ControlFlow, JitIsa, RegisterFile } from "../../core/jit/isa.js";
 import type { TranslationContext } from "../../core/jit/context.js";
+import type { PageCache } from "../../core/jit/pagecache.js";
 import type { EmitCodeKey } from "../../core/jit/table.js";
 import type { Local, ModuleBuilder } from "../../core/wasm.js";
 import { codeKey } from "./code-memory.js";
@@ -29,6 +30,9 @@ export interface RiscvInsn {
   readonly len: 2 | 4;
   readonly def: InsnDef;
 }
+
+/** By access size: the bits of an address a page cache compares (the page, and the bits that must be 0 for natural alignment). */
+const ALIGNED_PAGE_MASK: Record<number, bigint> = { 1: -4096n, 2: -4095n, 4: -4093n, 8: -4089n };
 
 /** x0..x31 are registers 0..31, f0..f31 registers 32..63. */
 const F_BASE = 32;
@@ -119,6 +123,44 @@ class TranslationSem extends AccessSem {
     fn: HostFns,
   ) {
     super(t.w, t.hart, mem, fn);
+  }
+
+  /** The page cache of the access being emitted (probe sets it, hostAddr uses it). */
+  private cache: PageCache | undefined;
+
+  /**
+   * An access first compares its page with the page its cache holds (core/jit/pagecache.ts);
+   * on a miss it takes the full check, which fills the cache when it passes. Only naturally
+   * aligned accesses hit (they cannot cross the page); the others always take the full check.
+   */
+  protected override probe(
+    va: Local,
+    bytes: number,
+    tag: number,
+    entry: Local,
+    slow: string,
+    aligned = false,
+  ): void {
+    const w = this.w;
+    const c = (this.cache = this.t.pageCache());
+    w.block("page_hit");
+    w.get(va).i64_const(ALIGNED_PAGE_MASK[bytes]).i64_and().get(c.page).i64_eq().br_if("page_hit");
+    super.probe(va, bytes, tag, entry, slow, aligned);
+    if (this.mem.kind === "tlb") w.get(entry).i32_load(S.TLB_ADDEND).set(c.addend);
+    w.get(va).i64_const(-4096).i64_and().set(c.page);
+    w.end();
+  }
+  protected override hostAddr(va: Local): void {
+    const w = this.w;
+    const mem = this.mem;
+    w.get(va).i32_wrap_i64();
+    if (mem.kind === "tlb") w.get(this.cache!.addend).i32_add();
+    else if (mem.hostOffset !== 0) w.i32_const(mem.hostOffset).i32_add();
+  }
+  /** A CSR write served in wasm may change which TLB set accesses use (sstatus.SUM, say). */
+  override csr(): void {
+    super.csr();
+    this.t.forgetPages();
   }
 
   /** Constant operands by value, made once per translation (emission is hot). */

@@ -9,6 +9,7 @@ import { I32, I64, ModuleBuilder } from "../wasm.js";
 import { blockLabel, TranslationContext } from "./context.js";
 import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
+import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
 import type { Region } from "./region.js";
 import type { JitLayout } from "./table.js";
@@ -63,9 +64,11 @@ function emitFunction<Insn extends GuestInsn>(
   const done = w.local(I32);
   const next = w.local(I32); // wasm locals start at zero: the entry block
   const regs = new RegCache(isa.registers, w, hart);
+  const pages = new PageCaches(w);
   // The caller has checked that the budget allows a whole pass (emitCanRun).
   regs.loadAll();
-  const ctx = new TranslationContext({ w, hart, budget, npc, done, next, region, regs }, isa.state);
+  pages.forget();
+  const ctx = new TranslationContext({ w, hart, budget, npc, done, next, region, regs, pages }, isa.state);
   const emitInsn = emitterFor(ctx as TranslationContext);
   const blocks = region.blocks;
   w.loop("dispatch");
@@ -95,5 +98,5 @@ function emitFunction<Insn extends GuestInsn>(
   w.get(hart).get(budget).get(npc).return_call(dispatch);
   w.end(); // dispatch
   w.unreachable();
-  regs.finish(m);
+  regs.finish(m, pages.pieces());
 }

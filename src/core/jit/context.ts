@@ -10,6 +10,7 @@
 // budget local is what was left when the current block began.
 import { I64, type FunctionBuilder, type Local } from "../wasm.js";
 import type { ControlFlow, GuestInsn, HartStateLayout } from "./isa.js";
+import type { PageCache, PageCaches } from "./pagecache.js";
 import type { RegCache } from "./regcache.js";
 import type { Region } from "./region.js";
 import { JIT_CONTINUE } from "./table.js";
@@ -25,6 +26,8 @@ export interface TranslationFrame<Insn extends GuestInsn> {
   readonly next: Local;
   readonly region: Region<Insn>;
   readonly regs: RegCache;
+  /** The memory accesses' page caches (pagecache.ts). */
+  readonly pages: PageCaches;
 }
 
 /** The wasm label of block `i`'s start (codegen.ts opens them). */
@@ -57,6 +60,15 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     this.k = k;
     this.insn = insn;
     this.flow = flow;
+  }
+
+  /** A page cache for one memory access of this instruction (pagecache.ts). */
+  pageCache(): PageCache {
+    return this.f.pages.add();
+  }
+  /** What pages map to may have changed here (the ISA's semantics say where): every page cache forgets. */
+  forgetPages(): void {
+    this.f.pages.forget();
   }
 
   /** The local caching guest register `reg` (reading it, or writing it when `write`). */
@@ -168,6 +180,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       .i32_add()
       .set(budget);
     this.f.regs.reloadAfterHost();
+    this.f.pages.forget();
   }
 }
 

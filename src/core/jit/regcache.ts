@@ -59,8 +59,11 @@ export class RegCache {
     this.marks.push({ at: this.w.code.length, kind });
   }
 
-  /** Once the translation is emitted: puts the loads and stores at their marks (helpers into `m`). */
-  finish(m: ModuleBuilder): void {
+  /**
+   * Once the translation is emitted: puts the loads and stores at their marks (helpers into
+   * `m`), and `extra` code (ascending) where it belongs.
+   */
+  finish(m: ModuleBuilder, extra: readonly { at: number; bytes: Uint8Array }[] = []): void {
     const used = [...this.used];
     const written = [...this.written];
     const local = (r: number) => this.locals.get(r)!;
@@ -106,6 +109,7 @@ export class RegCache {
       });
     }
     const bytes = { load, store, storeForHost, loadAfterHost };
-    this.w.insert(this.marks.map(({ at, kind }) => ({ at, bytes: bytes[kind] })));
+    const pieces = this.marks.map(({ at, kind }) => ({ at, bytes: bytes[kind] as ArrayLike<number> }));
+    this.w.insert(extra.length === 0 ? pieces : [...pieces, ...extra].sort((a, b) => a.at - b.at));
   }
 }

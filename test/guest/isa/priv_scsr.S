@@ -8,7 +8,8 @@
  *   3  sstatus: SIE, SPIE, SPP, SUM written and read back; M-only bits stay out of view
  *   4  FS and SD: an FP write makes FS Dirty and sets SD; FS = Off makes FP illegal
  *   5  SUM under Sv39: S-mode loads from a user page fault with SUM = 0 and work with
- *      SUM = 1, toggled in a loop
+ *      SUM = 1, toggled in a loop; one load site that worked with SUM = 1 faults once a
+ *      csrc in its loop clears SUM
  *   6  enabling SIE with a delegated interrupt pending takes it before the next instruction
  */
 #include "test.h"
@@ -160,9 +161,14 @@ sum_loop:
   addi a4, a4, -1
   bnez a4, sum_loop
   EXPECT_MTRAP(sum_off_trapped)
+  li a4, 50
+  csrs sstatus, a0
 sum_off:
-  ld a1, 0(a3)                   /* SUM = 0: load page fault (taken by M) */
-  FAIL
+  ld a1, 0(a3)                   /* one load site: it works while SUM = 1, and once a CSR */
+  addi a4, a4, -1                /* write in the same loop has cleared SUM it must take a */
+  bnez a4, sum_off               /* load page fault (taken by M), whatever the site hit before */
+  csrc sstatus, a0
+  j sum_off
 sum_off_trapped_s:
   csrw satp, zero
   sfence.vma
@@ -203,6 +209,7 @@ fp_off_trapped:
 sum_off_trapped:
   CHECK(s2, CAUSE_LOAD_PAGE)
   CHECK_ADDR(s3, sum_off)
+  CHECK(a4, 0)                   /* at the first load after SUM was cleared */
   li t0, MIP_SSIP
   csrw mideleg, t0
   csrw mie, t0
