@@ -125,13 +125,14 @@ class TranslationSem extends AccessSem {
     super(t.w, t.hart, mem, fn);
   }
 
-  /** The page cache of the access being emitted (probe sets it, hostAddr uses it). */
+  /** The page cache of the access being emitted, if it has one (probe sets it, hostAddr uses it). */
   private cache: PageCache | undefined;
 
   /**
    * An access first compares its page with the page its cache holds (core/jit/pagecache.ts);
    * on a miss it takes the full check, which fills the cache when it passes. Only naturally
-   * aligned accesses hit (they cannot cross the page); the others always take the full check.
+   * aligned accesses hit (they cannot cross the page); the others always take the full check,
+   * as do accesses without a cache (TranslationContext.pageCache says where caches pay).
    */
   protected override probe(
     va: Local,
@@ -142,20 +143,20 @@ class TranslationSem extends AccessSem {
     aligned = false,
   ): void {
     const w = this.w;
-    const c = (this.cache = this.t.pageCache());
+    // The TLB's check costs three loads; user mode's permission byte one, which a cache that
+    // misses on pointer-chasing code does not beat (embedded: 10 % slower with caches).
+    const c = (this.cache = this.mem.kind === "tlb" ? this.t.pageCache() : undefined);
+    if (!c) return super.probe(va, bytes, tag, entry, slow, aligned);
     w.block("page_hit");
     w.get(va).i64_const(ALIGNED_PAGE_MASK[bytes]).i64_and().get(c.page).i64_eq().br_if("page_hit");
     super.probe(va, bytes, tag, entry, slow, aligned);
-    if (this.mem.kind === "tlb") w.get(entry).i32_load(S.TLB_ADDEND).set(c.addend);
+    w.get(entry).i32_load(S.TLB_ADDEND).set(c.addend);
     w.get(va).i64_const(-4096).i64_and().set(c.page);
     w.end();
   }
-  protected override hostAddr(va: Local): void {
-    const w = this.w;
-    const mem = this.mem;
-    w.get(va).i32_wrap_i64();
-    if (mem.kind === "tlb") w.get(this.cache!.addend).i32_add();
-    else if (mem.hostOffset !== 0) w.i32_const(mem.hostOffset).i32_add();
+  protected override hostAddr(va: Local, entry: Local): void {
+    if (!this.cache) return super.hostAddr(va, entry);
+    this.w.get(va).i32_wrap_i64().get(this.cache.addend).i32_add();
   }
   /** A CSR write served in wasm may change which TLB set accesses use (sstatus.SUM, say). */
   override csr(): void {

@@ -62,10 +62,17 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     this.flow = flow;
   }
 
-  /** A page cache for one memory access of this instruction (pagecache.ts). */
-  pageCache(): PageCache {
-    return this.f.pages.add();
+  /**
+   * A page cache for one memory access of this instruction (pagecache.ts), where it pays: in
+   * a block that may run more than once in one run of the translation. Elsewhere a cache
+   * would only add its reset and a miss to the full check (call-heavy code, whose runs are
+   * short, got 12 % slower with a cache at every access).
+   */
+  pageCache(): PageCache | undefined {
+    this.repeats ??= repeatingBlocks(this.f.region, this.indexOf);
+    return this.repeats[this.block] ? this.f.pages.add() : undefined;
   }
+  private repeats: boolean[] | undefined;
   /** What pages map to may have changed here (the ISA's semantics say where): every page cache forgets. */
   forgetPages(): void {
     this.f.pages.forget();
@@ -186,3 +193,29 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
 
 /** A translation with at most this many blocks lets an indirect jump reach any of them. */
 const SMALL_REGION = 8;
+
+/**
+ * By block: whether it may run twice in one run of the translation, i.e. lies between a jump
+ * back in the layout and its target (a superset of the blocks on a cycle, cheap to find).
+ * An indirect jump counts as a jump back to every block it may reach inside.
+ */
+function repeatingBlocks<Insn extends GuestInsn>(
+  region: Region<Insn>,
+  indexOf: ReadonlyMap<number, number>,
+): boolean[] {
+  const n = region.blocks.length;
+  const repeats = new Array<boolean>(n).fill(false);
+  const back = (from: number, to: number | undefined) => {
+    if (to === undefined || to > from) return;
+    for (let i = to; i <= from; i++) repeats[i] = true;
+  };
+  region.blocks.forEach((b, i) => {
+    const flow = b.flows[b.insns.length - 1];
+    if (flow.kind === "branch" || flow.kind === "jump") back(i, indexOf.get(flow.target));
+    else if (flow.kind === "indirect")
+      region.blocks.forEach((t, k) => {
+        if (region.returnSites.has(t.start) || n <= SMALL_REGION) back(Math.max(i, k), Math.min(i, k));
+      });
+  });
+  return repeats;
+}
