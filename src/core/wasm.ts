@@ -605,13 +605,16 @@ export class ModuleBuilder {
   }
 
   private typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
-    const key = (t: FuncType) => `${t.params.join(",")}:${t.results.join(",")}`;
-    const k = key({ params, results });
-    const i = this.types.findIndex((t) => key(t) === k);
-    if (i >= 0) return i;
-    this.types.push({ params, results });
-    return this.types.length - 1;
+    const k = `${params.join(",")}:${results.join(",")}`;
+    let i = this.typeIndices.get(k);
+    if (i === undefined) {
+      this.typeIndices.set(k, (i = this.types.length));
+      this.types.push({ params, results });
+    }
+    return i;
   }
+  /** Index by a type's signature (translation modules have one type per helper's arity). */
+  private readonly typeIndices = new Map<string, number>();
 
   importMemory(module: string, field: string, minPages: number, maxPages: number, shared: boolean): void {
     this.memoryImport = { module, field, minPages, maxPages, shared };

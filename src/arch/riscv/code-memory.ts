@@ -44,9 +44,14 @@ export class FlatCode implements CodeMemory<Hart> {
     };
   }
 
+  /** The permission table (a view made again only if the memory grows: the recompiler asks per parcel). */
   private perms(): Uint8Array {
-    return new Uint8Array(this.memory.buffer, this.permTable, PERM_TABLE_BYTES);
+    const buffer = this.memory.buffer;
+    if (this.permsView?.buffer !== buffer)
+      this.permsView = new Uint8Array(buffer, this.permTable, PERM_TABLE_BYTES);
+    return this.permsView;
   }
+  private permsView: Uint8Array | undefined;
 
   view(): CodeView {
     return this.view_;

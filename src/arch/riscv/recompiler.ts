@@ -67,11 +67,23 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     this.emitCodeKey = codeKey(mem);
   }
 
+  /** Views of the memory (made again only if it grows): decoding is hot, and each view is an allocation. */
+  private views(): { u8: Uint8Array; ctable: Uint32Array } {
+    const buffer = this.memory.buffer;
+    if (this.viewsOf?.u8.buffer !== buffer)
+      this.viewsOf = {
+        u8: new Uint8Array(buffer),
+        ctable: new Uint32Array(buffer, this.ctableOffset, 65536),
+      };
+    return this.viewsOf;
+  }
+  private viewsOf: { u8: Uint8Array; ctable: Uint32Array } | undefined;
+
   /** The 16-bit parcel at guest address `a` (signed, see GuestInsn), or -1 when the hart cannot fetch it. */
   private parcel(a: number, code: CodeView): number {
     const host = Number.isSafeInteger(a) ? code.host(a) : -1;
     if (host < 0) return -1;
-    const u8 = new Uint8Array(this.memory.buffer);
+    const u8 = this.views().u8;
     return u8[host] | (u8[host + 1] << 8);
   }
 
@@ -79,7 +91,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     const lo = this.parcel(pc, code);
     if (lo < 0) return undefined;
     if ((lo & 3) !== 3) {
-      const insn = new Uint32Array(this.memory.buffer, this.ctableOffset, 65536)[lo];
+      const insn = this.views().ctable[lo];
       const def = this.decodeWord(insn);
       return def && { pc, raw: lo, insn, len: 2, def };
     }
