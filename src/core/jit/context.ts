@@ -210,7 +210,10 @@ function repeatingBlocks<Insn extends GuestInsn>(
     for (let i = to; i <= from; i++) repeats[i] = true;
   };
   region.blocks.forEach((b, i) => {
+    const last = b.insns[b.insns.length - 1];
     const flow = b.flows[b.insns.length - 1];
+    // Falling through (or not taking a branch) may go back too: code before the entry comes last.
+    if (flow.kind === "fallthrough" || flow.kind === "branch") back(i, indexOf.get(last.pc + last.len));
     if (flow.kind === "branch" || flow.kind === "jump") back(i, indexOf.get(flow.target));
     else if (flow.kind === "indirect")
       region.blocks.forEach((t, k) => {
