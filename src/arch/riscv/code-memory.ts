@@ -14,6 +14,7 @@ import type { PhysMap } from "../../core/physmem.js";
 import { I32, type FunctionBuilder, type Local } from "../../core/wasm.js";
 import type { Hart } from "./hart.js";
 import { PAGE_CODE, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
+import { PRV_U } from "./priv.js";
 import * as S from "./state.js";
 
 /** Calls `protectParcel` for each 16-bit parcel of [pc, pc + bytes): the page holding it holds translated code. */
@@ -110,6 +111,12 @@ export class TlbCode implements CodeMemory<Hart> {
     private readonly harts: readonly Hart[],
     /** A store reached `page`, which holds translated code. */
     onStore: (page: number) => void,
+    /**
+     * The most instructions a translation of S- and M-mode code holds (CodeView.maxInsns): a
+     * booting kernel's code mostly runs a few times, and is served better by small ones.
+     * U-mode code (a program under the kernel) gets the recompiler's default, as in user mode.
+     */
+    private readonly kernelInsns?: number,
   ) {
     phys.onStore((pa) => {
       const page = pa - (pa % 4096);
@@ -126,6 +133,7 @@ export class TlbCode implements CodeMemory<Hart> {
         return host < 0 ? -1 : (host - (pc % 2 ** 32)) | 0 | hart.priv;
       },
       pageBytes: 4096,
+      maxInsns: hart.priv === PRV_U ? undefined : this.kernelInsns,
       protect: (pc, bytes) => {
         let page: number | undefined;
         eachParcel(pc, bytes, (a) => (page = this.watch(hart, a)));

@@ -78,8 +78,8 @@ export interface CpuOptions {
   jit?: boolean;
   /** How long translation requests wait to be built together (RecompilerOptions.batchAgeMs). */
   jitBatchAgeMs?: number;
-  /** Instructions in one translation at most (RecompilerOptions.regionInsns). */
-  jitRegionInsns?: number;
+  /** Instructions in one translation of S- or M-mode code at most (TlbCode's kernelInsns; U-mode code gets the default). */
+  jitKernelInsns?: number;
   /** How it translates (thresholds, cache, compilation). */
   jitOptions?: JitOptions;
 }
@@ -140,12 +140,11 @@ export class RiscvCpu {
       const code =
         mem.kind === "flat"
           ? new FlatCode(layout.memory, mem.permTable, mem.hostOffset)
-          : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page));
+          : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page), opts.jitKernelInsns);
       const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports, {
         ...opts.jitOptions,
         batchAgeMs: opts.jitBatchAgeMs,
-        regionInsns: opts.jitRegionInsns,
       });
       for (const h of this.harts) {
         h.codeChanged = flush;

@@ -173,9 +173,10 @@ export function createRiscvCpu(
   opts: { jit: boolean; jitOptions?: JitOptions },
 ): { cpu: Cpu; harts: readonly Hart[] } {
   // A booting kernel asks for thousands of translations, most of them run a few times: build
-  // them in few modules, keep them small (region.ts MAX_INSNS), and translate code only once
-  // it has been reached SYSTEM_JIT_THRESHOLD times.
-  const sys = { jitBatchAgeMs: 100, jitRegionInsns: 32 };
+  // them in few modules, keep its (S- and M-mode) ones small (region.ts MAX_INSNS; programs
+  // under it get the default), and translate code only once it has been reached
+  // SYSTEM_JIT_THRESHOLD times.
+  const sys = { jitBatchAgeMs: 100, jitKernelInsns: 32 };
   const jitOptions = { ...opts.jitOptions, threshold: opts.jitOptions?.threshold ?? SYSTEM_JIT_THRESHOLD };
   const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { ...opts, jitOptions, ...sys });
   return { cpu: new RiscvCpuAdapter(rc), harts: rc.harts };

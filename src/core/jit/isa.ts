@@ -36,6 +36,8 @@ export interface CodeView {
   key(pc: number): number;
   /** When set, a translation keeps to the page (of this many bytes) its first instruction is in. */
   readonly pageBytes?: number;
+  /** When set, a translation of this code holds at most this many instructions (else the recompiler's `regionInsns`). */
+  readonly maxInsns?: number;
   /**
    * The bytes [pc, pc + bytes) hold translated code now: a store there must flush. Returns the
    * page to name in `CodeMemory.onStore` when only that page's translations go with a store.

@@ -238,7 +238,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.place(kept);
       return this.unkeep(keptId(start, key), kept);
     }
-    const region = discoverRegion(this.isa, start, view, this.regionInsns);
+    const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns);
     if (region.size === 0) return;
     // Stores to these pages now reach the host, which drops the translations (and the batch).
     const pages = new Set<number>();
