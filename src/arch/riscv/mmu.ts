@@ -59,6 +59,9 @@ const SUPERPAGE_SPANS = [512, 512 ** 2, 512 ** 3, 512 ** 4];
 
 export class Mmu {
   private satpValue = 0n;
+  /** satp's MODE and root table address as numbers (a page walk should not compute them with BigInt). */
+  private satpMode = 0;
+  private satpRoot = 0;
   private readonly pmpcfg = new Uint8Array(PMP_ENTRIES);
   private readonly pmpaddr: bigint[] = new Array<bigint>(PMP_ENTRIES).fill(0n);
   private pmp: PmpRange[] = [];
@@ -92,6 +95,8 @@ export class Mmu {
   set satp(v: bigint) {
     if (v !== this.satpValue) this.h.addressSpaceChanged?.();
     this.satpValue = v;
+    this.satpMode = Number(v >> 60n);
+    this.satpRoot = Number(v & ((1n << 44n) - 1n)) * 4096;
     this.h.setI64(S.SATP, v); // the engines read satp there (sem.ts)
     let i = this.spaceSatp.indexOf(v);
     if (i < 0) {
@@ -312,7 +317,7 @@ export class Mmu {
    * Returns the physical address, or -(cause + 1) for a fault.
    */
   private translate(lo: number, hi: number, access: Access, priv: number): number {
-    const mode = priv === PRV_M ? 0 : Number(this.satp >> 60n);
+    const mode = priv === PRV_M ? 0 : this.satpMode;
     if (mode !== 0) return this.walk(lo, hi, access, priv, mode === 8 ? 3 : mode === 9 ? 4 : 5);
     const uhi = hi >>> 0;
     if (uhi >= 1 << 24) return -(FAULT[access].access + 1); // beyond the 56-bit physical space
@@ -328,7 +333,7 @@ export class Mmu {
     if (top !== 0 && top !== -1) return -(fault.page + 1); // not sign-extended
     const vpn = (hi & ((1 << (vaBits - 32)) - 1)) * (1 << 20) + (lo >>> 12);
     const ms = h.mstatus;
-    let table = Number(this.satp & ((1n << 44n) - 1n)) * 4096;
+    let table = this.satpRoot;
     for (let level = levels - 1; level >= 0; level--) {
       const span = Math.pow(512, level);
       const ptePa = table + (Math.floor(vpn / span) % 512) * 8;
