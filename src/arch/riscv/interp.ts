@@ -1,7 +1,7 @@
 // The interpreter: a wasm module generated at start-up from the instruction definitions.
 // Each definition's semantics is emitted once into a handler, with operands read from the
 // instruction word at run time; a br_table over opcode and funct3 dispatches to it.
-import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
+import { F32, FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
 import { FIELDS, IMMS, type FieldName, type ImmKind, type InsnDef, type Operand } from "./insn.js";
 import * as S from "./state.js";
 import { groupByKey, KEY_MASK } from "./decode.js";
@@ -214,6 +214,8 @@ export function buildInterpreter(
   // it asks again only every JIT_RETRY runs.
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit);
   w.loop("next");
+  const loopTop = w.code.length;
+  const firstTemp = w.localCount;
   // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
   w.get(c.hart).i64_const(0).i64_store(S.X);
   // Slice end or a stop request from the host: save the pc and return.
@@ -230,7 +232,27 @@ export function buildInterpreter(
   emitDispatch(c, defs);
   w.end(); // loop
   w.unreachable();
+  w.insert([{ at: loopTop, bytes: clearTemps(w.localsSince(firstTemp)) }]);
   return m.encode();
+}
+
+/**
+ * Code that sets each temporary to zero. At the top of the loop it ends every temporary's
+ * life there: a handler that reads one on a path where it did not set it (harmless to the
+ * guest) would otherwise make the optimizing compiler carry it around the loop, and with
+ * each such value the loop's own state (pc, budget, fetch page) moves from registers to the
+ * stack. The zeros cost nothing there (constants), and the loop then carries only that state.
+ */
+function clearTemps(temps: readonly Local[]): Uint8Array {
+  const z = new FunctionBuilder([], []);
+  for (const t of temps) {
+    if (t.type === I32) z.i32_const(0);
+    else if (t.type === I64) z.i64_const(0);
+    else if (t.type === F32) z.f32_const(0);
+    else z.f64_const(0);
+    z.set(t);
+  }
+  return z.code.view().slice();
 }
 
 /** A taken jump to pc: count it against its target; the count that makes it hot asks for a translation. */
