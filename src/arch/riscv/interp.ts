@@ -82,7 +82,7 @@ function resume(c: Ctx): void {
   c.w.get(c.hart).i64_load(S.PC).set(c.pc);
   c.w.i64_const(-1).set(c.fpage);
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit); // a trap vector, at first sight
-  c.w.br("next");
+  c.w.br("jumped");
 }
 
 /** Operands come from the instruction word at run time; the pc lives in a local. */
@@ -154,7 +154,7 @@ class InterpSem extends AccessSem {
     target();
     this.w.set(this.c.pc);
     if (this.c.jit) countJump(this.c, this.c.jit);
-    this.w.br("next");
+    this.w.br("jumped");
   }
   protected sync(): void {
     sync(this.c);
@@ -213,27 +213,40 @@ export function buildInterpreter(
   // At first sight where a run starts (an entry point) is reached too. Counted on every run,
   // it asks again only every JIT_RETRY runs.
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit);
-  w.loop("next");
-  const loopTop = w.code.length;
+  // Control arrives here at the start, by a jump and after a trap: where a stop request from
+  // the host is seen (it asks for an exit soon, and straight-line code ends in a jump), and
+  // where a translation may take over. Straight-line code goes on at "next".
+  w.loop("jumped");
   const firstTemp = w.localCount;
-  // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
-  w.get(c.hart).i64_const(0).i64_store(S.X);
-  // Slice end or a stop request from the host: save the pc and return.
-  w.get(c.budget).i32_const(1).i32_sub().tee(c.budget).i32_const(0).i32_lt_s();
-  w.get(c.hart).i32_load(S.STOP).i32_or();
+  w.get(c.budget).i32_const(1).i32_lt_s().get(c.hart).i32_load(S.STOP).i32_or();
   w.if_();
-  w.get(c.hart).get(c.pc).i64_store(S.PC);
-  // The decrement above was for an instruction that did not run: undo it.
-  w.get(c.hart).get(c.budget).i32_const(1).i32_add().i32_store(S.BUDGET);
-  w.get(c.hart).i32_load(S.STOP).i32_const(0).i32_ne().return_();
+  emitExit(c);
   w.end();
   if (c.jit) emitRunTranslation(c, c.jit);
+  w.loop("next");
+  const loopTop = w.code.length;
+  // Slice end: save the pc and return.
+  w.get(c.budget).i32_const(1).i32_lt_s();
+  w.if_();
+  emitExit(c);
+  w.end();
+  w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
+  // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
+  w.get(c.hart).i64_const(0).i64_store(S.X);
   emitFetch(c, ctableOffset);
   emitDispatch(c, defs);
-  w.end(); // loop
+  w.end(); // next
+  w.end(); // jumped
   w.unreachable();
   w.insert([{ at: loopTop, bytes: clearTemps(w.localsSince(firstTemp)) }]);
   return m.encode();
+}
+
+/** Saves pc and the budget left, and returns: with 1 when the host asked for a stop. */
+function emitExit(c: Ctx): void {
+  c.w.get(c.hart).get(c.pc).i64_store(S.PC);
+  c.w.get(c.hart).get(c.budget).i32_store(S.BUDGET);
+  c.w.get(c.hart).i32_load(S.STOP).i32_const(0).i32_ne().return_();
 }
 
 /**
@@ -265,13 +278,11 @@ function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
 
 const REUSE_COUNTER: ReuseCounter = { switched: S.JIT_SWITCHED, reused: S.JIT_REUSED };
 
-/** Before fetching: a translation of the code at pc runs instead of the interpreter, when there is one. */
+/** At a jump target: a translation of the code at pc runs instead of the interpreter, when there is one. */
 function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   const w = c.w;
   const r = w.local(I32);
   const counter = w.local(I32);
-  // The translation counts its own instructions: give back this one's charge.
-  w.get(c.budget).i32_const(1).i32_add().set(c.budget);
   emitSlot(w, c.pc);
   w.set(jit.slot);
   const at = { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart };
@@ -296,9 +307,8 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   // Where a translation leaves is a jump target too: count it, or code reached only from
   // translations would never be translated.
   countJump(c, jit);
-  w.br("next");
+  w.br("jumped");
   w.end();
-  w.get(c.budget).i32_const(1).i32_sub().set(c.budget); // interpreted after all: charge it again
   w.release(r);
   w.release(counter);
 }
@@ -371,6 +381,11 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   w.release(entry);
 }
 
+/** Bits 31:25: funct7 (R-type), funct5 with aq and rl (AMO), funct5 with fmt (OP-FP). */
+const F7_MASK = 0xfe000000;
+/** A group with more candidates than this is dispatched again, by bits 31:25, before checking them one by one. */
+const MAX_CHECKS = 3;
+
 function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
   const w = c.w;
   const groups = groupByKey(defs);
@@ -382,6 +397,34 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
     g.length === 0 ? "illegal" : direct(g) ? handlerLabel(index.get(g[0])!) : `g${k}`,
   );
   const checked = groups.map((g, k) => [g, k] as const).filter(([g]) => g.length > 0 && !direct(g));
+  // A large group (OP-FP has 37 candidates, fadd.d the last) is split by bits 31:25 first.
+  const emitByFunct7 = (g: readonly InsnDef[], label: string) => {
+    const known = (KEY_MASK | F7_MASK) >>> 0;
+    const subs: InsnDef[][] = [];
+    const subOf = Array.from({ length: 128 }, (_, f7) => {
+      const bits = (f7 << 25) >>> 0;
+      const sub = g.filter((d) => ((bits ^ d.match) & d.mask & F7_MASK) === 0);
+      const same = subs.findIndex((o) => o.length === sub.length && o.every((d, i) => d === sub[i]));
+      return same >= 0 ? same : subs.push(sub) - 1;
+    });
+    const subDirect = (sub: InsnDef[]) => sub.length === 1 && (sub[0].mask & ~known) === 0;
+    const target = (i: number) =>
+      subs[i].length === 0
+        ? "illegal"
+        : subDirect(subs[i])
+          ? handlerLabel(index.get(subs[i][0])!)
+          : `${label}.${i}`;
+    const checkedSubs = subs
+      .map((sub, i) => [sub, i] as const)
+      .filter(([sub]) => sub.length > 0 && !subDirect(sub));
+    for (let i = checkedSubs.length - 1; i >= 0; i--) w.block(`${label}.${checkedSubs[i][1]}`);
+    w.get(c.insn).i32_const(25).i32_shr_u();
+    w.br_table(subOf.map(target), "illegal");
+    for (const [sub] of checkedSubs) {
+      w.end();
+      emitChecks(sub, known);
+    }
+  };
 
   w.block("illegal");
   for (let i = defs.length - 1; i >= 0; i--) w.block(handlerLabel(i));
@@ -389,12 +432,13 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
   w.get(c.insn).i32_const(2).i32_shr_u().i32_const(0x1f).i32_and();
   w.get(c.insn).i32_const(7).i32_shr_u().i32_const(0xe0).i32_and().i32_or();
   w.br_table(groupTarget, "illegal");
-  for (const [g] of checked) {
-    w.end();
-    for (const d of g) {
-      if ((d.mask & ~KEY_MASK) === 0) {
+  // Candidates in order, most specific first: the first whose pattern matches runs. `known`:
+  // the bits the dispatch so far has checked.
+  const emitChecks = (candidates: readonly InsnDef[], known: number) => {
+    for (const d of candidates) {
+      if ((d.mask & ~known) === 0) {
         w.br(handlerLabel(index.get(d)!));
-        break;
+        return;
       }
       w.get(c.insn)
         .i32_const(d.mask | 0)
@@ -404,6 +448,11 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
       w.br_if(handlerLabel(index.get(d)!));
     }
     w.br("illegal");
+  };
+  for (const [g, k] of checked) {
+    w.end();
+    if (g.length <= MAX_CHECKS) emitChecks(g, KEY_MASK);
+    else emitByFunct7(g, `g${k}`);
   }
   const sem = new InterpSem(c);
   for (const d of defs) {
