@@ -90,11 +90,13 @@ class InterpSem extends AccessSem {
   constructor(private readonly c: Ctx) {
     super(c.w, c.hart, c.mem, c.fn);
   }
+  /** Where each register field operand sits in the instruction word. */
+  private readonly fieldLo = new WeakMap<Operand, number>();
   field(name: FieldName): Operand {
     const f = FIELDS[name];
     const w = this.w;
     const insn = this.c.insn;
-    return {
+    const operand = {
       value: undefined,
       emit: () =>
         void w
@@ -104,6 +106,8 @@ class InterpSem extends AccessSem {
           .i32_const((1 << f.bits) - 1)
           .i32_and(),
     };
+    if (f.bits === 5 && f.lo >= 3) this.fieldLo.set(operand, f.lo);
+    return operand;
   }
   imm(kind: ImmKind): void {
     const w = this.w;
@@ -121,10 +125,23 @@ class InterpSem extends AccessSem {
     }
     w.i64_extend_i32_s();
   }
+  /** Pushes the address of register `r` (8 bytes each) in the hart's state. */
   private regAddr(r: Operand): void {
     this.w.get(this.c.hart);
-    r.emit();
-    this.w.i32_const(3).i32_shl().i32_add();
+    const lo = this.fieldLo.get(r);
+    // A register field is scaled by 8 as it is extracted: one shift, not two.
+    if (lo !== undefined)
+      this.w
+        .get(this.c.insn)
+        .i32_const(lo - 3)
+        .i32_shr_u()
+        .i32_const(0x1f << 3)
+        .i32_and();
+    else {
+      r.emit();
+      this.w.i32_const(3).i32_shl();
+    }
+    this.w.i32_add();
   }
   getX(r: Operand): void {
     this.regAddr(r);
@@ -313,6 +330,29 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.release(counter);
 }
 
+/**
+ * The fetched bits (i32, on the stack) to raw, insn and len: a 32-bit instruction as it is,
+ * a compressed one (the low half) through the expansion table.
+ */
+function emitExpand(c: Ctx, ctableOffset: number): void {
+  const w = c.w;
+  w.tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq();
+  w.if_();
+  w.get(c.raw).set(c.insn);
+  w.i32_const(4).set(c.len);
+  w.else_();
+  w.get(c.raw)
+    .i32_const(0xffff)
+    .i32_and()
+    .tee(c.raw)
+    .i32_const(2)
+    .i32_shl()
+    .i32_load(ctableOffset)
+    .set(c.insn);
+  w.i32_const(2).set(c.len);
+  w.end();
+}
+
 /** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */
 function emitFetch(c: Ctx, ctableOffset: number): void {
   const w = c.w;
@@ -344,38 +384,26 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   }
   w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
   w.end();
-  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host).i32_load16_u().tee(c.raw);
-  w.i32_const(3).i32_and().i32_const(3).i32_eq();
-  w.if_();
+  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().set(host);
+  w.block("page_end");
+  // Four bytes at once, unless only two are left on the page.
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("page_end");
+  w.get(host).i32_load(0, 1);
+  emitExpand(c, ctableOffset);
+  w.br("fetched");
+  w.end(); // page_end
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
-  w.get(host).i32_load(0, 1).tee(c.raw).set(c.insn);
-  w.i32_const(4).set(c.len);
-  w.else_();
+  w.get(host).i32_load16_u().tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq().br_if("slow");
   w.get(c.raw).i32_const(2).i32_shl().i32_load(ctableOffset).set(c.insn);
   w.i32_const(2).set(c.len);
-  w.end();
   w.br("fetched");
   w.end(); // slow
   sync(c);
   w.get(c.hart).call(c.fn.fetch).if_();
   resume(c);
   w.end();
-  w.get(c.hart).i32_load(S.SCRATCH).tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq();
-  w.if_();
-  w.get(c.raw).set(c.insn);
-  w.i32_const(4).set(c.len);
-  w.else_();
-  w.get(c.raw)
-    .i32_const(0xffff)
-    .i32_and()
-    .tee(c.raw)
-    .i32_const(2)
-    .i32_shl()
-    .i32_load(ctableOffset)
-    .set(c.insn);
-  w.i32_const(2).set(c.len);
-  w.end();
+  w.get(c.hart).i32_load(S.SCRATCH);
+  emitExpand(c, ctableOffset);
   w.end(); // fetched
   w.release(host);
   w.release(entry);
