@@ -156,6 +156,16 @@ export class FunctionBuilder {
     return { index: this.params.length + this.localTypes.length - 1, type };
   }
 
+  /** How many locals (not parameters) there are so far: a mark for `localsSince`. */
+  get localCount(): number {
+    return this.localTypes.length;
+  }
+
+  /** The locals made since `localCount` was `mark`. */
+  localsSince(mark: number): Local[] {
+    return this.localTypes.slice(mark).map((type, i) => ({ index: this.params.length + mark + i, type }));
+  }
+
   release(l: Local): void {
     let pool = this.free.get(l.type);
     if (!pool) this.free.set(l.type, (pool = []));

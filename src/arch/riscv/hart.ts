@@ -313,7 +313,7 @@ export class Hart {
       this.irqLines |= 1 << bit;
       this.refreshMip();
       // Raised while this hart runs (its own device access, a virtio completion): end the
-      // slice after this instruction, so the interrupt is taken now rather than up to a slice later.
+      // slice at the next jump, so the interrupt is taken now rather than up to a slice later.
       if (this.pendingInterrupt() >= 0) this.setI32(S.STOP, 1);
     } else {
       this.irqLines &= ~(1 << bit);

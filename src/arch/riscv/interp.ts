@@ -1,7 +1,7 @@
 // The interpreter: a wasm module generated at start-up from the instruction definitions.
 // Each definition's semantics is emitted once into a handler, with operands read from the
 // instruction word at run time; a br_table over opcode and funct3 dispatches to it.
-import { FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
+import { F32, FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
 import { FIELDS, IMMS, type FieldName, type ImmKind, type InsnDef, type Operand } from "./insn.js";
 import * as S from "./state.js";
 import { groupByKey, KEY_MASK } from "./decode.js";
@@ -82,7 +82,7 @@ function resume(c: Ctx): void {
   c.w.get(c.hart).i64_load(S.PC).set(c.pc);
   c.w.i64_const(-1).set(c.fpage);
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit); // a trap vector, at first sight
-  c.w.br("next");
+  c.w.br("jumped");
 }
 
 /** Operands come from the instruction word at run time; the pc lives in a local. */
@@ -90,11 +90,13 @@ class InterpSem extends AccessSem {
   constructor(private readonly c: Ctx) {
     super(c.w, c.hart, c.mem, c.fn);
   }
+  /** Where each register field operand sits in the instruction word. */
+  private readonly fieldLo = new WeakMap<Operand, number>();
   field(name: FieldName): Operand {
     const f = FIELDS[name];
     const w = this.w;
     const insn = this.c.insn;
-    return {
+    const operand = {
       value: undefined,
       emit: () =>
         void w
@@ -104,6 +106,8 @@ class InterpSem extends AccessSem {
           .i32_const((1 << f.bits) - 1)
           .i32_and(),
     };
+    if (f.bits === 5 && f.lo >= 3) this.fieldLo.set(operand, f.lo);
+    return operand;
   }
   imm(kind: ImmKind): void {
     const w = this.w;
@@ -121,10 +125,23 @@ class InterpSem extends AccessSem {
     }
     w.i64_extend_i32_s();
   }
+  /** Pushes the address of register `r` (8 bytes each) in the hart's state. */
   private regAddr(r: Operand): void {
     this.w.get(this.c.hart);
-    r.emit();
-    this.w.i32_const(3).i32_shl().i32_add();
+    const lo = this.fieldLo.get(r);
+    // A register field is scaled by 8 as it is extracted: one shift, not two.
+    if (lo !== undefined)
+      this.w
+        .get(this.c.insn)
+        .i32_const(lo - 3)
+        .i32_shr_u()
+        .i32_const(0x1f << 3)
+        .i32_and();
+    else {
+      r.emit();
+      this.w.i32_const(3).i32_shl();
+    }
+    this.w.i32_add();
   }
   getX(r: Operand): void {
     this.regAddr(r);
@@ -154,7 +171,7 @@ class InterpSem extends AccessSem {
     target();
     this.w.set(this.c.pc);
     if (this.c.jit) countJump(this.c, this.c.jit);
-    this.w.br("next");
+    this.w.br("jumped");
   }
   protected sync(): void {
     sync(this.c);
@@ -213,24 +230,59 @@ export function buildInterpreter(
   // At first sight where a run starts (an entry point) is reached too. Counted on every run,
   // it asks again only every JIT_RETRY runs.
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit);
-  w.loop("next");
-  // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
-  w.get(c.hart).i64_const(0).i64_store(S.X);
-  // Slice end or a stop request from the host: save the pc and return.
-  w.get(c.budget).i32_const(1).i32_sub().tee(c.budget).i32_const(0).i32_lt_s();
-  w.get(c.hart).i32_load(S.STOP).i32_or();
+  // Control arrives here at the start, by a jump and after a trap: where a stop request from
+  // the host is seen (it asks for an exit soon, and straight-line code ends in a jump), and
+  // where a translation may take over. Straight-line code goes on at "next".
+  w.loop("jumped");
+  const firstTemp = w.localCount;
+  w.get(c.budget).i32_const(1).i32_lt_s().get(c.hart).i32_load(S.STOP).i32_or();
   w.if_();
-  w.get(c.hart).get(c.pc).i64_store(S.PC);
-  // The decrement above was for an instruction that did not run: undo it.
-  w.get(c.hart).get(c.budget).i32_const(1).i32_add().i32_store(S.BUDGET);
-  w.get(c.hart).i32_load(S.STOP).i32_const(0).i32_ne().return_();
+  emitExit(c);
   w.end();
   if (c.jit) emitRunTranslation(c, c.jit);
+  w.loop("next");
+  const loopTop = w.code.length;
+  // Slice end: save the pc and return.
+  w.get(c.budget).i32_const(1).i32_lt_s();
+  w.if_();
+  emitExit(c);
+  w.end();
+  w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
+  // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
+  w.get(c.hart).i64_const(0).i64_store(S.X);
   emitFetch(c, ctableOffset);
   emitDispatch(c, defs);
-  w.end(); // loop
+  w.end(); // next
+  w.end(); // jumped
   w.unreachable();
+  w.insert([{ at: loopTop, bytes: clearTemps(w.localsSince(firstTemp)) }]);
   return m.encode();
+}
+
+/** Saves pc and the budget left, and returns: with 1 when the host asked for a stop. */
+function emitExit(c: Ctx): void {
+  c.w.get(c.hart).get(c.pc).i64_store(S.PC);
+  c.w.get(c.hart).get(c.budget).i32_store(S.BUDGET);
+  c.w.get(c.hart).i32_load(S.STOP).i32_const(0).i32_ne().return_();
+}
+
+/**
+ * Code that sets each temporary to zero. At the top of the loop it ends every temporary's
+ * life there: a handler that reads one on a path where it did not set it (harmless to the
+ * guest) would otherwise make the optimizing compiler carry it around the loop, and with
+ * each such value the loop's own state (pc, budget, fetch page) moves from registers to the
+ * stack. The zeros cost nothing there (constants), and the loop then carries only that state.
+ */
+function clearTemps(temps: readonly Local[]): Uint8Array {
+  const z = new FunctionBuilder([], []);
+  for (const t of temps) {
+    if (t.type === I32) z.i32_const(0);
+    else if (t.type === I64) z.i64_const(0);
+    else if (t.type === F32) z.f32_const(0);
+    else z.f64_const(0);
+    z.set(t);
+  }
+  return z.code.view().slice();
 }
 
 /** A taken jump to pc: count it against its target; the count that makes it hot asks for a translation. */
@@ -243,13 +295,11 @@ function countJump(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
 
 const REUSE_COUNTER: ReuseCounter = { switched: S.JIT_SWITCHED, reused: S.JIT_REUSED };
 
-/** Before fetching: a translation of the code at pc runs instead of the interpreter, when there is one. */
+/** At a jump target: a translation of the code at pc runs instead of the interpreter, when there is one. */
 function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   const w = c.w;
   const r = w.local(I32);
   const counter = w.local(I32);
-  // The translation counts its own instructions: give back this one's charge.
-  w.get(c.budget).i32_const(1).i32_add().set(c.budget);
   emitSlot(w, c.pc);
   w.set(jit.slot);
   const at = { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart };
@@ -274,11 +324,33 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   // Where a translation leaves is a jump target too: count it, or code reached only from
   // translations would never be translated.
   countJump(c, jit);
-  w.br("next");
+  w.br("jumped");
   w.end();
-  w.get(c.budget).i32_const(1).i32_sub().set(c.budget); // interpreted after all: charge it again
   w.release(r);
   w.release(counter);
+}
+
+/**
+ * The fetched bits (i32, on the stack) to raw, insn and len: a 32-bit instruction as it is,
+ * a compressed one (the low half) through the expansion table.
+ */
+function emitExpand(c: Ctx, ctableOffset: number): void {
+  const w = c.w;
+  w.tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq();
+  w.if_();
+  w.get(c.raw).set(c.insn);
+  w.i32_const(4).set(c.len);
+  w.else_();
+  w.get(c.raw)
+    .i32_const(0xffff)
+    .i32_and()
+    .tee(c.raw)
+    .i32_const(2)
+    .i32_shl()
+    .i32_load(ctableOffset)
+    .set(c.insn);
+  w.i32_const(2).set(c.len);
+  w.end();
 }
 
 /** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */
@@ -312,42 +384,35 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   }
   w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
   w.end();
-  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host).i32_load16_u().tee(c.raw);
-  w.i32_const(3).i32_and().i32_const(3).i32_eq();
-  w.if_();
+  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().set(host);
+  w.block("page_end");
+  // Four bytes at once, unless only two are left on the page.
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("page_end");
+  w.get(host).i32_load(0, 1);
+  emitExpand(c, ctableOffset);
+  w.br("fetched");
+  w.end(); // page_end
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("slow");
-  w.get(host).i32_load(0, 1).tee(c.raw).set(c.insn);
-  w.i32_const(4).set(c.len);
-  w.else_();
+  w.get(host).i32_load16_u().tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq().br_if("slow");
   w.get(c.raw).i32_const(2).i32_shl().i32_load(ctableOffset).set(c.insn);
   w.i32_const(2).set(c.len);
-  w.end();
   w.br("fetched");
   w.end(); // slow
   sync(c);
   w.get(c.hart).call(c.fn.fetch).if_();
   resume(c);
   w.end();
-  w.get(c.hart).i32_load(S.SCRATCH).tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq();
-  w.if_();
-  w.get(c.raw).set(c.insn);
-  w.i32_const(4).set(c.len);
-  w.else_();
-  w.get(c.raw)
-    .i32_const(0xffff)
-    .i32_and()
-    .tee(c.raw)
-    .i32_const(2)
-    .i32_shl()
-    .i32_load(ctableOffset)
-    .set(c.insn);
-  w.i32_const(2).set(c.len);
-  w.end();
+  w.get(c.hart).i32_load(S.SCRATCH);
+  emitExpand(c, ctableOffset);
   w.end(); // fetched
   w.release(host);
   w.release(entry);
 }
+
+/** Bits 31:25: funct7 (R-type), funct5 with aq and rl (AMO), funct5 with fmt (OP-FP). */
+const F7_MASK = 0xfe000000;
+/** A group with more candidates than this is dispatched again, by bits 31:25, before checking them one by one. */
+const MAX_CHECKS = 3;
 
 function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
   const w = c.w;
@@ -360,6 +425,34 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
     g.length === 0 ? "illegal" : direct(g) ? handlerLabel(index.get(g[0])!) : `g${k}`,
   );
   const checked = groups.map((g, k) => [g, k] as const).filter(([g]) => g.length > 0 && !direct(g));
+  // A large group (OP-FP has 37 candidates, fadd.d the last) is split by bits 31:25 first.
+  const emitByFunct7 = (g: readonly InsnDef[], label: string) => {
+    const known = (KEY_MASK | F7_MASK) >>> 0;
+    const subs: InsnDef[][] = [];
+    const subOf = Array.from({ length: 128 }, (_, f7) => {
+      const bits = (f7 << 25) >>> 0;
+      const sub = g.filter((d) => ((bits ^ d.match) & d.mask & F7_MASK) === 0);
+      const same = subs.findIndex((o) => o.length === sub.length && o.every((d, i) => d === sub[i]));
+      return same >= 0 ? same : subs.push(sub) - 1;
+    });
+    const subDirect = (sub: InsnDef[]) => sub.length === 1 && (sub[0].mask & ~known) === 0;
+    const target = (i: number) =>
+      subs[i].length === 0
+        ? "illegal"
+        : subDirect(subs[i])
+          ? handlerLabel(index.get(subs[i][0])!)
+          : `${label}.${i}`;
+    const checkedSubs = subs
+      .map((sub, i) => [sub, i] as const)
+      .filter(([sub]) => sub.length > 0 && !subDirect(sub));
+    for (let i = checkedSubs.length - 1; i >= 0; i--) w.block(`${label}.${checkedSubs[i][1]}`);
+    w.get(c.insn).i32_const(25).i32_shr_u();
+    w.br_table(subOf.map(target), "illegal");
+    for (const [sub] of checkedSubs) {
+      w.end();
+      emitChecks(sub, known);
+    }
+  };
 
   w.block("illegal");
   for (let i = defs.length - 1; i >= 0; i--) w.block(handlerLabel(i));
@@ -367,12 +460,13 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
   w.get(c.insn).i32_const(2).i32_shr_u().i32_const(0x1f).i32_and();
   w.get(c.insn).i32_const(7).i32_shr_u().i32_const(0xe0).i32_and().i32_or();
   w.br_table(groupTarget, "illegal");
-  for (const [g] of checked) {
-    w.end();
-    for (const d of g) {
-      if ((d.mask & ~KEY_MASK) === 0) {
+  // Candidates in order, most specific first: the first whose pattern matches runs. `known`:
+  // the bits the dispatch so far has checked.
+  const emitChecks = (candidates: readonly InsnDef[], known: number) => {
+    for (const d of candidates) {
+      if ((d.mask & ~known) === 0) {
         w.br(handlerLabel(index.get(d)!));
-        break;
+        return;
       }
       w.get(c.insn)
         .i32_const(d.mask | 0)
@@ -382,6 +476,11 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
       w.br_if(handlerLabel(index.get(d)!));
     }
     w.br("illegal");
+  };
+  for (const [g, k] of checked) {
+    w.end();
+    if (g.length <= MAX_CHECKS) emitChecks(g, KEY_MASK);
+    else emitByFunct7(g, `g${k}`);
   }
   const sem = new InterpSem(c);
   for (const d of defs) {

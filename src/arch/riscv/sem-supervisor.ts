@@ -369,7 +369,7 @@ export class SupervisorPaths {
    * stimecmp (Sstc), usable in S-mode when menvcfg.STCE and mcounteren.TM are set; a write
    * re-evaluates STIP at once (a time in the past makes it pending, one in the future clears
    * it), and the machine's next deadline follows from the state (Hart.nextTimerDeadline). The
-   * write also ends the run slice after this instruction, as Hart's setter does through
+   * write also ends the run slice soon (at the next jump), as Hart's setter does through
    * HartHost.timerArmed: the slice was sized for the old deadline (core/machine.ts).
    */
   private stimecmp(): void {

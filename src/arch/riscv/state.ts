@@ -13,7 +13,7 @@ export const PRIV = 528; // i32, the privilege the hart runs at (part of transla
 export const TLB_DATA = 532; // i32, host offset of the TLB set used by loads and stores
 export const TLB_FETCH = 536; // i32, host offset of the TLB set used by instruction fetch
 export const BUDGET = 540; // i32, instructions left in the current run slice
-export const STOP = 544; // i32, non-zero asks the running loop to return at the next instruction
+export const STOP = 544; // i32, non-zero asks the running loop to return: the interpreter at its next jump or trap, a translation at its end
 export const FS_OFF = 548; // i32, non-zero while mstatus.FS = Off (FP instructions are illegal)
 export const SCRATCH = 552; // i64, values passed to and from host helpers
 export const SCRATCH2 = 560; // i64
