@@ -4,10 +4,7 @@
 // sockets.ts. The fd table maps guest fds onto them; dup'd fds share one open file
 // (and its offset), as in Linux.
 import * as fs from "node:fs";
-import * as net from "node:net";
 import type { Readable } from "node:stream";
-import * as tty from "node:tty";
-import { isatty } from "node:tty";
 import { ERRNO, hostErrno, O } from "./abi.js";
 import type { UserProcess } from "./process.js";
 import { SysError } from "./syscall.js";
@@ -150,6 +147,14 @@ export abstract class GuestFile {
 }
 
 /**
+ * isatty(3) of a host descriptor. node:tty (and node:net, which it loads) comes at the first
+ * call, not at every start: together a few ms of a short run (README "Start-up").
+ */
+export function isatty(fd: number): boolean {
+  return process.getBuiltinModule("node:tty").isatty(fd);
+}
+
+/**
  * The host path that names what host descriptor `fd` holds, whatever has been renamed since
  * it was opened: "/proc/self/fd/N" on Linux; undefined elsewhere (callers then fall back to
  * the path the file was opened by, which a guest could have redirected meanwhile).
@@ -241,8 +246,8 @@ export class HostFile extends GuestFile {
     this.readWaiters.add(fn);
     if (!this.stream) {
       const s: Readable = isatty(this.fd)
-        ? new tty.ReadStream(this.fd)
-        : new net.Socket({ fd: this.fd, readable: true, writable: false });
+        ? new (process.getBuiltinModule("node:tty").ReadStream)(this.fd)
+        : new (process.getBuiltinModule("node:net").Socket)({ fd: this.fd, readable: true, writable: false });
       const notify = () =>
         host.wake(() => {
           this.edges.in++;
