@@ -165,7 +165,12 @@ export class UserProcess {
     /** The working directory, a guest path (vfs.ts). */
     public cwd: string,
   ) {
-    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, false, { vmmAtTop: true });
+    // The first process's memory is shared: V8 counts a plain 4 GiB memory as external memory
+    // and answers with a full garbage collection (12-38 ms of a hello-world, README
+    // "Start-up"), but leaves shared memories out of that count. The first process lives as
+    // long as the run, so its memory never waits for a collection to be freed; a fork's child
+    // gets a plain one, whose count lets V8 free the memories of exited children.
+    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, parent === undefined, { vmmAtTop: true });
     const permTable = layout.alloc(PERM_TABLE_BYTES, PAGE);
     const overrides: Partial<InterpImports> = {
       load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),
