@@ -171,8 +171,11 @@ export class RiscvCpu {
 
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
+    const jit = this.jit;
+    if (!jit) return hart.run(this.run, budget);
     const exit = hart.run(this.run, budget);
-    this.jit?.commitDue(); // translations asked for during the slice
+    jit.ran(budget - hart.getI32(S.BUDGET)); // what is left of the slice's budget
+    jit.commitDue(); // translations asked for during the slice
     return exit;
   }
 }

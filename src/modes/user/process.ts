@@ -69,7 +69,14 @@ import { XATTR_SYSCALLS } from "./xattr.js";
 const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
 const SLICE_SHARED = 1 << 16; // ... with several, or when modules compile in the background (--jit-async), whose
 // results are installed only when the loop yields
-const YIELD_MS = 20; // let host callbacks (timers, reads, signals) run at least this often
+const YIELD_MS = 20;
+/**
+ * Guest instructions a process runs before its code is translated (JitOptions.warmupInsns):
+ * a hello-world is over long before (20 thousand instructions static, 110 thousand dynamic),
+ * and interpreting a million costs a hot loop a few ms. The small sizes of the benchmark's
+ * programs ran no slower at 1 or 4 million than at 0 (README, "Start-up").
+ */
+const USER_JIT_WARMUP_INSNS = 1_000_000; // let host callbacks (timers, reads, signals) run at least this often
 
 export interface UserResult {
   /** Exit status (0..255), or 128 + signal for a guest killed by a signal. */
@@ -186,7 +193,10 @@ export class UserProcess {
     const mem = { kind: "flat", hostOffset: 0, permTable } as const;
     this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, {
       jit: kernel.jit,
-      jitOptions: kernel.jitOptions,
+      jitOptions: {
+        ...kernel.jitOptions,
+        warmupInsns: kernel.jitOptions?.warmupInsns ?? USER_JIT_WARMUP_INSNS,
+      },
     });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
