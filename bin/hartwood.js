@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
+import { Script } from "node:vm";
 
 // V8 recompiles a wasm function with its optimizing compiler, in the background, once it has
 // used up a "tiering budget" of work (default 1,800,000). A process cannot exit before such a
@@ -18,12 +23,12 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 
 const dist = join(import.meta.dirname, "..", "dist");
 
-// The single-file build (dist/hartwood.js, scripts/build-dist.js) or the modules tsc wrote. In
+// The single-file build (dist/hartwood.cjs, scripts/build-dist.js) or the modules tsc wrote. In
 // an installed package (no src/ beside dist/) the build is what was packed. In a checkout it
 // runs while none of the modules it was made from is newer, so a `tsc` after `npm run build`
 // never leaves stale code running.
 function bundleIsCurrent() {
-  const built = statSync(join(dist, "hartwood.js"), { throwIfNoEntry: false })?.mtimeMs;
+  const built = statSync(join(dist, "hartwood.cjs"), { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
   if (!existsSync(join(dist, "..", "src"))) return true;
   let inputs;
@@ -37,7 +42,60 @@ function bundleIsCurrent() {
   );
 }
 
+// V8 compiles the bundle's 19,000 lines at every start (about 35 ms of a hello-world, and more
+// for the functions first called). Its code cache saves most of that: the bytecode of the
+// functions a run compiled, written after the first run of each build and Node version to
+// $XDG_CACHE_HOME/hartwood (default ~/.cache/hartwood), one file per bundle path. The file
+// starts with the SHA-256 of the source it was made from, and V8 checks its own version, flags
+// and the source's length; anything else (unreadable, stale, rejected) means compiling anew
+// and writing it again. HARTWOOD_NO_CODE_CACHE=1 neither reads nor writes it.
+const HASH_BYTES = 32;
+
+function cachePath(file) {
+  if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
+  const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const slot = createHash("sha256").update(file).digest("hex").slice(0, 16);
+  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
+}
+
+/** Runs the bundle `file` (CommonJS) and returns its exports and a function that saves the code cache when it needs to be. */
+function loadBundle(file) {
+  const bytes = readFileSync(file);
+  const hash = createHash("sha256").update(bytes).digest();
+  const cache = cachePath(file);
+  let cachedData;
+  try {
+    const data = cache && readFileSync(cache);
+    if (data && data.length > HASH_BYTES && hash.equals(data.subarray(0, HASH_BYTES)))
+      cachedData = data.subarray(HASH_BYTES);
+  } catch {
+    // no cache yet, or unreadable: compile
+  }
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${bytes.toString("utf8")}\n})`;
+  const script = new Script(wrapped, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  const save = () => {
+    if (!cache || (cachedData && !script.cachedDataRejected)) return;
+    const tmp = `${cache}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(cache), { recursive: true });
+      writeFileSync(tmp, Buffer.concat([hash, script.createCachedData()]));
+      renameSync(tmp, cache); // whole or not at all, whatever runs beside it
+    } catch {
+      // a cache that cannot be written costs the next run its compile, nothing else
+      rmSync(tmp, { force: true });
+    }
+  };
+  return { exports: module.exports, save };
+}
+
 // HARTWOOD_NO_BUNDLE=1 runs the modules: a profile then names each function's source file.
-const bundle = process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent();
-const { main } = await import(bundle ? "../dist/hartwood.js" : "../dist/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
+  const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
+  process.exitCode = await exports.main(process.argv.slice(2));
+  save(); // after the run: the functions it compiled are in the cache
+} else {
+  const { main } = await import("../dist/cli/main.js");
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,5 +1,5 @@
 // The second step of `npm run build` (after tsc): bundles the CLI into one file,
-// dist/hartwood.js, with the interpreter modules and the compressed-instruction table
+// dist/hartwood.cjs, with the interpreter modules and the compressed-instruction table
 // computed now (src/cli/prebuilt.ts). bin/hartwood.js runs it while no other file of dist/ is
 // newer, so a later `tsc` alone falls back to dist/cli/main.js instead of running stale code.
 // One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
@@ -11,7 +11,9 @@ import { build } from "esbuild";
 
 // Another tsc output directory may be named (the CLI test builds its own).
 const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist"));
-const OUT = join(DIST, "hartwood.js");
+// CommonJS, which bin/hartwood.js compiles as a vm.Script with V8's code cache (Node 20 has
+// none for ES modules).
+const OUT = join(DIST, "hartwood.cjs");
 const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in memory
 
 const { computePrebuilt } = await import(join(DIST, "cli", "prebuilt.js"));
@@ -25,7 +27,7 @@ const keepModuleUrls = {
       const text = readFileSync(args.path, "utf8");
       if (!text.includes("import.meta.url")) return undefined;
       const rel = `./${relative(DIST, args.path)}`;
-      const url = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(rel)}, require("node:url").pathToFileURL(__filename)).href`;
       return { contents: text.replaceAll("import.meta.url", url), loader: "js" };
     });
   },
@@ -44,7 +46,7 @@ const { metafile } = await build({
   },
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   packages: "external",
   outfile: OUT,
