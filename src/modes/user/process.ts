@@ -3,7 +3,6 @@
 // and its scheduler loop. Blocking syscalls deschedule their thread; the loop awaits the host
 // (timers, reads, other processes) only when no thread can run. Processes made by fork run
 // their loops side by side on the same event loop (see kernel.ts).
-import { randomBytes } from "node:crypto";
 import { closeSync } from "node:fs";
 import { RiscvCpu } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
@@ -40,7 +39,7 @@ import type { Kernel } from "./kernel.js";
 import { buildStack, loadProgram } from "./loader.js";
 import { FS_SYSCALLS } from "./fs.js";
 import { MEM_SYSCALLS } from "./mem.js";
-import { PROC_SYSCALLS } from "./proc.js";
+import { hostRandom, PROC_SYSCALLS } from "./proc.js";
 import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions } from "./signals.js";
 import {
   MAX_THREADS,
@@ -236,7 +235,7 @@ export class UserProcess {
       envp: image.env,
       execfn: image.execfn,
       image: loaded,
-      random: randomBytes(16),
+      random: atRandom(),
     });
     this.programPath = image.hostPath;
     this.programGuestPath = image.guestPath;
@@ -565,4 +564,11 @@ export class UserProcess {
     const many = this.threads.length > 1 || t.tid !== this.pid || this.kernel.processes.size > 1;
     this.fds.writeHost(this.kernel.traceFd, `${many ? `[pid ${t.tid}] ` : ""}${line}\n`);
   }
+}
+
+/** The 16 bytes AT_RANDOM points to (glibc seeds its stack protector and pointer guard with them). */
+function atRandom(): Uint8Array {
+  const bytes = new Uint8Array(16);
+  hostRandom(bytes);
+  return bytes;
 }
