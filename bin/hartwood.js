@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Script } from "node:vm";
+import { crc32 } from "node:zlib";
 
 // V8 recompiles a wasm function with its optimizing compiler, in the background, once it has
 // used up a "tiering budget" of work (default 1,800,000). A process cannot exit before such a
@@ -46,28 +54,40 @@ function bundleIsCurrent() {
 // for the functions first called). Its code cache saves most of that: the bytecode of the
 // functions a run compiled, written after the first run of each build and Node version to
 // $XDG_CACHE_HOME/hartwood (default ~/.cache/hartwood), one file per bundle path. The file
-// starts with the SHA-256 of the source it was made from, and V8 checks its own version, flags
-// and the source's length; anything else (unreadable, stale, rejected) means compiling anew
-// and writing it again. HARTWOOD_NO_CODE_CACHE=1 neither reads nor writes it.
-const HASH_BYTES = 32;
+// starts with the source's length and the CRC-32s of its two halves (node:crypto's hashes
+// would load a module the run does not otherwise need: ~4 ms), and V8 checks its own version,
+// flags and the source's length; anything else (unreadable, stale, rejected) means compiling
+// anew and writing it again. HARTWOOD_NO_CODE_CACHE=1 neither reads nor writes it.
+const CHECK_BYTES = 12;
+const WEEK_MS = 7 * 86_400_000;
 
 function cachePath(file) {
   if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
   const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  const slot = createHash("sha256").update(file).digest("hex").slice(0, 16);
+  const slot = crc32(file).toString(16).padStart(8, "0");
   return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
+}
+
+/** What a cache made from `bytes` starts with. */
+function check(bytes) {
+  const half = bytes.length >>> 1;
+  const out = new DataView(new ArrayBuffer(CHECK_BYTES));
+  out.setUint32(0, bytes.length);
+  out.setUint32(4, crc32(bytes.subarray(0, half)));
+  out.setUint32(8, crc32(bytes.subarray(half)));
+  return new Uint8Array(out.buffer);
 }
 
 /** Runs the bundle `file` (CommonJS) and returns its exports and a function that saves the code cache when it needs to be. */
 function loadBundle(file) {
   const bytes = readFileSync(file);
-  const hash = createHash("sha256").update(bytes).digest();
+  const expected = check(bytes);
   const cache = cachePath(file);
   let cachedData;
   try {
     const data = cache && readFileSync(cache);
-    if (data && data.length > HASH_BYTES && hash.equals(data.subarray(0, HASH_BYTES)))
-      cachedData = data.subarray(HASH_BYTES);
+    if (data && data.length > CHECK_BYTES && data.subarray(0, CHECK_BYTES).equals(expected))
+      cachedData = data.subarray(CHECK_BYTES);
   } catch {
     // no cache yet, or unreadable: compile
   }
@@ -80,8 +100,18 @@ function loadBundle(file) {
     const tmp = `${cache}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(cache), { recursive: true });
-      writeFileSync(tmp, Buffer.concat([hash, script.createCachedData()]));
+      const data = script.createCachedData();
+      const out = new Uint8Array(CHECK_BYTES + data.length);
+      out.set(expected);
+      out.set(data, CHECK_BYTES);
+      writeFileSync(tmp, out);
       renameSync(tmp, cache); // whole or not at all, whatever runs beside it
+      // Caches of bundles gone or not run for a week (test builds, old checkouts) go.
+      for (const f of readdirSync(dirname(cache))) {
+        const old = join(dirname(cache), f);
+        if (/^bundle-.*\.v8cache$/.test(f) && Date.now() - statSync(old).mtimeMs > WEEK_MS)
+          rmSync(old, { force: true });
+      }
     } catch {
       // a cache that cannot be written costs the next run its compile, nothing else
       rmSync(tmp, { force: true });
