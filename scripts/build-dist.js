@@ -33,6 +33,23 @@ const keepModuleUrls = {
   },
 };
 
+// Node modules the bundle loads when first used, not at start-up: commander requires
+// node:child_process (for subcommands that are programs, which hartwood has none of), and
+// with it node:net, node:dgram and node:tty, a few ms of every run.
+const LAZY_BUILTINS = ["node:child_process"];
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      LAZY_BUILTINS.includes(args.path) ? { path: args.path, namespace: "lazy-builtin" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => process.getBuiltinModule(${JSON.stringify(args.path)})[key] });`,
+      loader: "js",
+    }));
+  },
+};
+
 const { metafile, outputFiles } = await build({
   stdin: {
     contents: [
@@ -52,7 +69,7 @@ const { metafile, outputFiles } = await build({
   charset: "ascii",
   write: false,
   outfile: OUT,
-  plugins: [keepModuleUrls],
+  plugins: [keepModuleUrls, lazyBuiltins],
   metafile: true,
   logLevel: "warning",
 });

@@ -225,12 +225,20 @@ export class HostFile extends GuestFile {
     isDir: boolean,
     /** Guest stdio: the host fd belongs to the host, never closed here. */
     private readonly borrowed = false,
-    /** Read at the host's own offset without blocking (redirected stdio, /dev/zero...). */
-    private readonly regular = false,
+    /**
+     * Read at the host's own offset without blocking (redirected stdio, /dev/zero...): asked
+     * at the first read, since for a character device it loads node:tty (see isatty).
+     */
+    private readonly readsNeverBlock: () => boolean = () => false,
   ) {
     super(flags);
     this.hostPath = path;
     this.isDir = isDir;
+  }
+
+  private neverBlocks: boolean | undefined;
+  private get regular(): boolean {
+    return (this.neverBlocks ??= this.readsNeverBlock());
   }
 
   // Host streams (terminals, pipes, sockets) are read by Node's event loop, never by a
@@ -288,7 +296,7 @@ export class HostFile extends GuestFile {
     try {
       const st = fs.fstatSync(fd);
       const seekable = st.isFile() || st.isBlockDevice();
-      return new HostFile(fd, flags, hostPath, seekable, st.isDirectory(), false, neverBlocks(fd, st));
+      return new HostFile(fd, flags, hostPath, seekable, st.isDirectory(), false, () => neverBlocks(fd, st));
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -484,13 +492,7 @@ export class FdTable {
       }
       // The host owns the offset of inherited stdio: reads and writes happen at it.
       const mode = i === 0 ? O.RDONLY : O.WRONLY;
-      const file = new HostFile(
-        hostFd,
-        mode,
-        undefined,
-        false,
-        st.isDirectory(),
-        true,
+      const file = new HostFile(hostFd, mode, undefined, false, st.isDirectory(), true, () =>
         neverBlocks(hostFd, st),
       );
       this.entries.set(i, { file, cloexec: false });
