@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import {
+// CommonJS (bin/package.json): Node sets up its ES module loader only for the fallback below.
+const {
   existsSync,
   mkdirSync,
   readdirSync,
@@ -8,13 +9,13 @@ import {
   rmSync,
   statSync,
   writeFileSync,
-} from "node:fs";
-import { createRequire } from "node:module";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { Script } from "node:vm";
-import { crc32 } from "node:zlib";
+} = require("node:fs");
+const { createRequire } = require("node:module");
+const { homedir } = require("node:os");
+const { dirname, join } = require("node:path");
+const { setFlagsFromString } = require("node:v8");
+const { Script } = require("node:vm");
+const { crc32 } = require("node:zlib");
 
 // V8 recompiles a wasm function with its optimizing compiler, in the background, once it has
 // used up a "tiering budget" of work (default 1,800,000). A process cannot exit before such a
@@ -29,7 +30,7 @@ const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\
 if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
   setFlagsFromString("--wasm-tiering-budget=1000000000");
 
-const dist = join(import.meta.dirname, "..", "dist");
+const dist = join(__dirname, "..", "dist");
 
 // The single-file build (dist/hartwood.cjs, scripts/build-dist.js) or the modules tsc wrote. In
 // an installed package (no src/ beside dist/) the build is what was packed. In a checkout it
@@ -121,11 +122,15 @@ function loadBundle(file) {
 }
 
 // HARTWOOD_NO_BUNDLE=1 runs the modules: a profile then names each function's source file.
-if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
-  const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
-  process.exitCode = await exports.main(process.argv.slice(2));
-  save(); // after the run: the functions it compiled are in the cache
-} else {
-  const { main } = await import("../dist/cli/main.js");
-  process.exitCode = await main(process.argv.slice(2));
+async function run(argv) {
+  if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
+    const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
+    process.exitCode = await exports.main(argv);
+    save(); // after the run: the functions it compiled are in the cache
+  } else {
+    const { main } = await import("../dist/cli/main.js");
+    process.exitCode = await main(argv);
+  }
 }
+
+void run(process.argv.slice(2));

@@ -4,7 +4,7 @@
 // guest programs (from the single-file build, with the interpreters prebuilt as the sources
 // generate them now) and its library entry imports and type-checks.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"; // prettier-ignore
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"; // prettier-ignore
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -253,4 +253,35 @@ test("the bin runs the single-file build, and in a checkout the modules once one
   const stale = run(bin);
   expect(stale.stderr).toBe("from the modules\n");
   expect(stale.stdout).toBe(built.stdout);
+});
+
+test("the bin keeps V8's code cache of the bundle: written by the first run, used by the next, rewritten when it belongs to another build", () => {
+  const cacheHome = join(work, "xdg-cache");
+  const env = { ...ENV, XDG_CACHE_HOME: cacheHome };
+  const bin = join(project, "node_modules", "hartwood", "bin", "hartwood.js");
+  const run = () => spawnSync(process.execPath, [bin, "baremetal", hello], { cwd: project, env, encoding: "utf8", timeout: 30_000 }); // prettier-ignore
+  const cached = () => readdirSync(join(cacheHome, "hartwood")).map((f) => join(cacheHome, "hartwood", f));
+  const first = run();
+  expect(first.stderr).toBe("");
+  expect(first.stdout).toContain("primes below 10000: 1229\n");
+  const [file] = cached();
+  expect(cached()).toHaveLength(1);
+  const written = readFileSync(file);
+  const past = new Date(Date.now() - 3_600_000);
+  utimesSync(file, past, past);
+  expect(run().stdout).toBe(first.stdout);
+  expect(Math.abs(statSync(file).mtimeMs - past.getTime()), "accepted, so not written again").toBeLessThan(1);
+  // Another build's cache (its check bytes differ) is ignored and replaced.
+  const foreign = Buffer.from(written);
+  foreign[5] ^= 0xff;
+  writeFileSync(file, foreign);
+  const again = run();
+  expect(again.stderr).toBe("");
+  expect(again.stdout).toBe(first.stdout);
+  expect(readFileSync(file).subarray(0, 12).equals(written.subarray(0, 12)), "this build's check again").toBe(
+    true,
+  );
+  // A cache that cannot be read is no error either.
+  writeFileSync(file, "");
+  expect(run().stdout).toBe(first.stdout);
 });
