@@ -1,7 +1,21 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
+// CommonJS (bin/package.json): Node sets up its ES module loader only for the fallback below.
+const {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = require("node:fs");
+const { createRequire } = require("node:module");
+const { homedir } = require("node:os");
+const { dirname, join } = require("node:path");
+const { setFlagsFromString } = require("node:v8");
+const { Script } = require("node:vm");
+const { crc32 } = require("node:zlib");
 
 // V8 recompiles a wasm function with its optimizing compiler, in the background, once it has
 // used up a "tiering budget" of work (default 1,800,000). A process cannot exit before such a
@@ -16,14 +30,14 @@ const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\
 if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
   setFlagsFromString("--wasm-tiering-budget=1000000000");
 
-const dist = join(import.meta.dirname, "..", "dist");
+const dist = join(__dirname, "..", "dist");
 
-// The single-file build (dist/hartwood.js, scripts/build-dist.js) or the modules tsc wrote. In
+// The single-file build (dist/hartwood.cjs, scripts/build-dist.js) or the modules tsc wrote. In
 // an installed package (no src/ beside dist/) the build is what was packed. In a checkout it
 // runs while none of the modules it was made from is newer, so a `tsc` after `npm run build`
 // never leaves stale code running.
 function bundleIsCurrent() {
-  const built = statSync(join(dist, "hartwood.js"), { throwIfNoEntry: false })?.mtimeMs;
+  const built = statSync(join(dist, "hartwood.cjs"), { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
   if (!existsSync(join(dist, "..", "src"))) return true;
   let inputs;
@@ -37,7 +51,86 @@ function bundleIsCurrent() {
   );
 }
 
+// V8 compiles the bundle's 19,000 lines at every start (about 35 ms of a hello-world, and more
+// for the functions first called). Its code cache saves most of that: the bytecode of the
+// functions a run compiled, written after the first run of each build and Node version to
+// $XDG_CACHE_HOME/hartwood (default ~/.cache/hartwood), one file per bundle path. The file
+// starts with the source's length and the CRC-32s of its two halves (node:crypto's hashes
+// would load a module the run does not otherwise need: ~4 ms), and V8 checks its own version,
+// flags and the source's length; anything else (unreadable, stale, rejected) means compiling
+// anew and writing it again. HARTWOOD_NO_CODE_CACHE=1 neither reads nor writes it.
+const CHECK_BYTES = 12;
+const WEEK_MS = 7 * 86_400_000;
+
+function cachePath(file) {
+  if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
+  const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const slot = crc32(file).toString(16).padStart(8, "0");
+  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
+}
+
+/** What a cache made from `bytes` starts with. */
+function check(bytes) {
+  const half = bytes.length >>> 1;
+  const out = new DataView(new ArrayBuffer(CHECK_BYTES));
+  out.setUint32(0, bytes.length);
+  out.setUint32(4, crc32(bytes.subarray(0, half)));
+  out.setUint32(8, crc32(bytes.subarray(half)));
+  return new Uint8Array(out.buffer);
+}
+
+/** Runs the bundle `file` (CommonJS) and returns its exports and a function that saves the code cache when it needs to be. */
+function loadBundle(file) {
+  const bytes = readFileSync(file);
+  const expected = check(bytes);
+  const cache = cachePath(file);
+  let cachedData;
+  try {
+    const data = cache && readFileSync(cache);
+    if (data && data.length > CHECK_BYTES && data.subarray(0, CHECK_BYTES).equals(expected))
+      cachedData = data.subarray(CHECK_BYTES);
+  } catch {
+    // no cache yet, or unreadable: compile
+  }
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${bytes.toString("utf8")}\n})`;
+  const script = new Script(wrapped, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  const save = () => {
+    if (!cache || (cachedData && !script.cachedDataRejected)) return;
+    const tmp = `${cache}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(cache), { recursive: true });
+      const data = script.createCachedData();
+      const out = new Uint8Array(CHECK_BYTES + data.length);
+      out.set(expected);
+      out.set(data, CHECK_BYTES);
+      writeFileSync(tmp, out);
+      renameSync(tmp, cache); // whole or not at all, whatever runs beside it
+      // Caches of bundles gone or not run for a week (test builds, old checkouts) go.
+      for (const f of readdirSync(dirname(cache))) {
+        const old = join(dirname(cache), f);
+        if (/^bundle-.*\.v8cache$/.test(f) && Date.now() - statSync(old).mtimeMs > WEEK_MS)
+          rmSync(old, { force: true });
+      }
+    } catch {
+      // a cache that cannot be written costs the next run its compile, nothing else
+      rmSync(tmp, { force: true });
+    }
+  };
+  return { exports: module.exports, save };
+}
+
 // HARTWOOD_NO_BUNDLE=1 runs the modules: a profile then names each function's source file.
-const bundle = process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent();
-const { main } = await import(bundle ? "../dist/hartwood.js" : "../dist/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+async function run(argv) {
+  if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
+    const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
+    process.exitCode = await exports.main(argv);
+    save(); // after the run: the functions it compiled are in the cache
+  } else {
+    const { main } = await import("../dist/cli/main.js");
+    process.exitCode = await main(argv);
+  }
+}
+
+void run(process.argv.slice(2));

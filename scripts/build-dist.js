@@ -1,5 +1,5 @@
 // The second step of `npm run build` (after tsc): bundles the CLI into one file,
-// dist/hartwood.js, with the interpreter modules and the compressed-instruction table
+// dist/hartwood.cjs, with the interpreter modules and the compressed-instruction table
 // computed now (src/cli/prebuilt.ts). bin/hartwood.js runs it while no other file of dist/ is
 // newer, so a later `tsc` alone falls back to dist/cli/main.js instead of running stale code.
 // One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
@@ -11,7 +11,9 @@ import { build } from "esbuild";
 
 // Another tsc output directory may be named (the CLI test builds its own).
 const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist"));
-const OUT = join(DIST, "hartwood.js");
+// CommonJS, which bin/hartwood.js compiles as a vm.Script with V8's code cache (Node 20 has
+// none for ES modules).
+const OUT = join(DIST, "hartwood.cjs");
 const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in memory
 
 const { computePrebuilt } = await import(join(DIST, "cli", "prebuilt.js"));
@@ -25,13 +27,30 @@ const keepModuleUrls = {
       const text = readFileSync(args.path, "utf8");
       if (!text.includes("import.meta.url")) return undefined;
       const rel = `./${relative(DIST, args.path)}`;
-      const url = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(rel)}, require("node:url").pathToFileURL(__filename)).href`;
       return { contents: text.replaceAll("import.meta.url", url), loader: "js" };
     });
   },
 };
 
-const { metafile } = await build({
+// Node modules the bundle loads when first used, not at start-up: commander requires
+// node:child_process (for subcommands that are programs, which hartwood has none of), and
+// with it node:net, node:dgram and node:tty, a few ms of every run.
+const LAZY_BUILTINS = ["node:child_process"];
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      LAZY_BUILTINS.includes(args.path) ? { path: args.path, namespace: "lazy-builtin" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => process.getBuiltinModule(${JSON.stringify(args.path)})[key] });`,
+      loader: "js",
+    }));
+  },
+};
+
+const { metafile, outputFiles } = await build({
   stdin: {
     contents: [
       `import { installPrebuilt } from "./cli/prebuilt.js";`,
@@ -44,14 +63,24 @@ const { metafile } = await build({
   },
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
-  packages: "external",
+  // commander goes in too: its code then comes from the code cache with the rest.
+  charset: "ascii",
+  write: false,
   outfile: OUT,
-  plugins: [keepModuleUrls],
+  plugins: [keepModuleUrls, lazyBuiltins],
   metafile: true,
   logLevel: "warning",
 });
+
+// Pure ASCII (esbuild escapes strings and names; this, the comments it keeps): Node then
+// decodes the file and V8 holds the source as one-byte characters, half the size.
+const text = outputFiles[0].text.replace(
+  /[\u0080-\uffff]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+);
+writeFileSync(OUT, text);
 
 // The modules in the bundle, for bin/hartwood.js's check in a checkout (not packed).
 const inputs = Object.keys(metafile.inputs)

@@ -4,10 +4,10 @@
 // guest programs (from the single-file build, with the interpreters prebuilt as the sources
 // generate them now) and its library entry imports and type-checks.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"; // prettier-ignore
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"; // prettier-ignore
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { computePrebuilt, unpack, type Prebuilt } from "../src/cli/prebuilt.js";
 import { buildGuest } from "./guest/build.js";
@@ -70,7 +70,7 @@ test("the tarball holds the built CLI, the library entry with its types and the 
     "README.md",
     "bin/hartwood.js",
     "dist/cli/main.js",
-    "dist/hartwood.js",
+    "dist/hartwood.cjs",
     "dist/index.js",
     "dist/index.d.ts",
     "dist/modes/system/image.js",
@@ -207,17 +207,18 @@ test("the installed hartwood bin runs static and dynamic riscv64 Linux programs 
 });
 
 test("the single-file build carries the interpreters and the compressed table the sources generate now", () => {
-  const bundle = join(project, "node_modules", "hartwood", "dist", "hartwood.js");
-  const script = "const m = await import(process.argv[1]); console.log(JSON.stringify(m.PREBUILT));";
+  const bundle = join(project, "node_modules", "hartwood", "dist", "hartwood.cjs");
+  const script = "console.log(JSON.stringify(require(process.argv[1]).PREBUILT));";
   const shipped = JSON.parse(
-    execFileSync(process.execPath, ["--input-type=module", "-e", script, pathToFileURL(bundle).href], {
+    execFileSync(process.execPath, ["-e", script, bundle], {
       encoding: "utf8",
       maxBuffer: 16 << 20,
     }),
   ) as Prebuilt;
   const now = computePrebuilt();
-  // One interpreter with the recompiler and one without, as `hartwood run` asks for them.
-  expect(Object.keys(now.interpreters)).toHaveLength(2);
+  // With the recompiler and without, for the first process and for a forked child (their
+  // memories differ), as `hartwood run` asks for them.
+  expect(Object.keys(now.interpreters)).toHaveLength(4);
   expect(Object.keys(shipped.interpreters).sort()).toEqual(Object.keys(now.interpreters).sort());
   for (const [key, bytes] of Object.entries(now.interpreters))
     expect(Buffer.from(unpack(shipped.interpreters[key])).equals(Buffer.from(unpack(bytes))), key).toBe(true);
@@ -242,7 +243,7 @@ test("the bin runs the single-file build, and in a checkout the modules once one
 
   const bin = join(checkout, "bin", "hartwood.js");
   const main = mark(join(checkout, "dist"));
-  const bundled = statSync(join(checkout, "dist", "hartwood.js")).mtimeMs;
+  const bundled = statSync(join(checkout, "dist", "hartwood.cjs")).mtimeMs;
   const at = (ms: number) => utimesSync(main, new Date(ms), new Date(ms));
   at(bundled - 2000); // as `npm run build` leaves it
   const built = run(bin);
@@ -252,4 +253,35 @@ test("the bin runs the single-file build, and in a checkout the modules once one
   const stale = run(bin);
   expect(stale.stderr).toBe("from the modules\n");
   expect(stale.stdout).toBe(built.stdout);
+});
+
+test("the bin keeps V8's code cache of the bundle: written by the first run, used by the next, rewritten when it belongs to another build", () => {
+  const cacheHome = join(work, "xdg-cache");
+  const env = { ...ENV, XDG_CACHE_HOME: cacheHome };
+  const bin = join(project, "node_modules", "hartwood", "bin", "hartwood.js");
+  const run = () => spawnSync(process.execPath, [bin, "baremetal", hello], { cwd: project, env, encoding: "utf8", timeout: 30_000 }); // prettier-ignore
+  const cached = () => readdirSync(join(cacheHome, "hartwood")).map((f) => join(cacheHome, "hartwood", f));
+  const first = run();
+  expect(first.stderr).toBe("");
+  expect(first.stdout).toContain("primes below 10000: 1229\n");
+  const [file] = cached();
+  expect(cached()).toHaveLength(1);
+  const written = readFileSync(file);
+  const past = new Date(Date.now() - 3_600_000);
+  utimesSync(file, past, past);
+  expect(run().stdout).toBe(first.stdout);
+  expect(Math.abs(statSync(file).mtimeMs - past.getTime()), "accepted, so not written again").toBeLessThan(1);
+  // Another build's cache (its check bytes differ) is ignored and replaced.
+  const foreign = Buffer.from(written);
+  foreign[5] ^= 0xff;
+  writeFileSync(file, foreign);
+  const again = run();
+  expect(again.stderr).toBe("");
+  expect(again.stdout).toBe(first.stdout);
+  expect(readFileSync(file).subarray(0, 12).equals(written.subarray(0, 12)), "this build's check again").toBe(
+    true,
+  );
+  // A cache that cannot be read is no error either.
+  writeFileSync(file, "");
+  expect(run().stdout).toBe(first.stdout);
 });

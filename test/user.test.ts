@@ -102,7 +102,8 @@ function runInBackground(
 
 /**
  * Runs `elf` under Hartwood; the guest sees the default sysroot, `elf`'s directory (read-only)
- * and `binds`. `jit`: the recompiler on (with these options) or off.
+ * and `binds`. `jit`: the recompiler on (with these options) or off. The test programs are
+ * short, so the recompiler starts at once unless `jit` names a warm-up (its own test below).
  */
 async function hartwood(
   elf: string,
@@ -131,7 +132,7 @@ async function hartwood(
         env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
         jit: jit !== false,
-        jitOptions: typeof jit === "object" ? jit : undefined,
+        jitOptions: jit === false ? undefined : { warmupInsns: 0, ...(jit === true ? {} : jit) },
         stdio: fds,
       });
     } finally {
@@ -312,6 +313,23 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
         }
       });
     }
+
+  test("by default a process runs its first million instructions interpreted: a short program is not translated, a long one is after the warm-up", async () => {
+    const elf = build("smc.c", "static");
+    const dir = mkdtempSync(join(tmpdir(), "hartwood-w-"));
+    try {
+      const byDefault = { warmupInsns: undefined }; // user mode's own warm-up, not the helper's 0
+      const short = await hartwood(elf, [], [dir], byDefault);
+      expect(short.instret).toBeLessThan(1_000_000);
+      expect(short.translations, "nothing translated within the warm-up").toBe(0);
+      const long = await hartwood(elf, ["2000000"], [dir], byDefault);
+      expect(long.instret).toBeGreaterThan(2_000_000);
+      expect(long.translations, "hot code translated after it").toBeGreaterThan(0);
+      expect(long.stdout).toBe((await hartwood(elf, ["2000000"], [dir], false)).stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("exit status passes through", async () => {
     expect((await compare(build("fatal.c", "pie"), "pie", () => ["exit"])).status).toBe(99);

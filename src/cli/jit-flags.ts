@@ -7,6 +7,7 @@ export interface JitFlags {
   jitThreshold?: number;
   jitCache?: number;
   jitAsync?: boolean;
+  jitWarmup?: number;
 }
 
 function wholeNumber(v: string): number {
@@ -39,11 +40,16 @@ export function addJitFlags(cmd: Command): Command {
       bytes,
     )
     .option(
+      "--jit-warmup <n>",
+      "guest instructions to run before any code is translated (default: run 1000000, others 0)",
+      wholeNumber,
+    )
+    .option(
       "--jit-async",
       "compile translations in the background (WebAssembly.compile, as a browser must); the guest runs on meanwhile",
     );
 }
 
 export function jitOptions(f: JitFlags): JitOptions {
-  return { threshold: f.jitThreshold, cacheBytes: f.jitCache, async: f.jitAsync };
+  return { threshold: f.jitThreshold, cacheBytes: f.jitCache, async: f.jitAsync, warmupInsns: f.jitWarmup };
 }

@@ -19,18 +19,25 @@ export interface Prebuilt {
   readonly compressedTable: string;
 }
 
-/** Makes a user-mode process with and without the recompiler, as `hartwood run` does, and keeps what they built. */
+/**
+ * Makes user-mode processes with and without the recompiler, as `hartwood run` does (the first
+ * process and a forked child: their memories differ, see UserProcess), and keeps what they built.
+ */
 export function computePrebuilt(): Prebuilt {
-  for (const jit of [true, false]) new UserProcess(new Kernel({ vfs: new Vfs(), jit }), undefined, new FdTable([-1, -1, -1]), "/"); // prettier-ignore
+  for (const jit of [true, false]) {
+    const kernel = new Kernel({ vfs: new Vfs(), jit });
+    const first = new UserProcess(kernel, undefined, new FdTable([-1, -1, -1]), "/");
+    new UserProcess(kernel, first, new FdTable([-1, -1, -1]), "/");
+  }
   const interpreters: Record<string, string> = {};
   for (const [key, bytes] of interpreterBytes()) interpreters[key] = pack(bytes);
   const t = compressedTable();
   return { interpreters, compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)) };
 }
 
-/** Hands `p` to the CPU (cpu.ts usePrebuilt). */
+/** Hands `p` to the CPU (cpu.ts usePrebuilt); an interpreter is unpacked when asked for. */
 export function installPrebuilt(p: Prebuilt): void {
-  const interpreters = new Map(Object.entries(p.interpreters).map(([k, v]) => [k, unpack(v)]));
+  const interpreters = new Map(Object.entries(p.interpreters).map(([k, v]) => [k, () => unpack(v)]));
   usePrebuilt(interpreters, new Uint32Array(unpack(p.compressedTable).buffer));
 }
 

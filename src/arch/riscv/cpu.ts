@@ -23,7 +23,7 @@ const modules = new Map<string, WebAssembly.Module>();
 const moduleBytes = new Map<string, Uint8Array>();
 /** Made ahead of time (usePrebuilt): generating them is most of a short run's start-up. */
 const prebuilt = {
-  interpreters: new Map<string, Uint8Array>(),
+  interpreters: new Map<string, () => Uint8Array>(),
   compressedTable: undefined as Uint32Array | undefined,
 };
 
@@ -32,9 +32,9 @@ const prebuilt = {
  * same code, for the CLI's single-file build (scripts/build-dist.js). A key not given is
  * generated as usual.
  */
-export function usePrebuilt(interpreters: ReadonlyMap<string, Uint8Array>, ctable: Uint32Array): void {
+export function usePrebuilt(interpreters: ReadonlyMap<string, () => Uint8Array>, ctable: Uint32Array): void {
   if (ctable.length !== 65536) throw new RangeError("compressed-instruction table: expected 65536 entries");
-  for (const [key, bytes] of interpreters) prebuilt.interpreters.set(key, bytes);
+  for (const [key, bytes] of interpreters) prebuilt.interpreters.set(key, bytes); // unpacked when asked for
   prebuilt.compressedTable = ctable;
 }
 
@@ -53,7 +53,7 @@ function interpreterModule(
   let m = modules.get(key);
   if (!m) {
     const bytes =
-      prebuilt.interpreters.get(key) ?? buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem, jit);
+      prebuilt.interpreters.get(key)?.() ?? buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem, jit);
     m = new WebAssembly.Module(bytes as BufferSource);
     modules.set(key, m);
     moduleBytes.set(key, bytes);
@@ -170,8 +170,11 @@ export class RiscvCpu {
 
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
+    const jit = this.jit;
+    if (!jit) return hart.run(this.run, budget);
     const exit = hart.run(this.run, budget);
-    this.jit?.commitDue(); // translations asked for during the slice
+    jit.ran(budget - hart.getI32(S.BUDGET)); // what is left of the slice's budget
+    jit.commitDue(); // translations asked for during the slice
     return exit;
   }
 }

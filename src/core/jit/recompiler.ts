@@ -27,6 +27,14 @@ export interface JitOptions {
    * those whose code changed in between left out. The run loop must yield to the event loop.
    */
   readonly async?: boolean;
+  /**
+   * Guest instructions the machine runs before the recompiler takes requests (default 0;
+   * ignored at first sight, threshold 0 or 1). A short run is over before its first
+   * translations pay for themselves: a hello-world retires 20-110 thousand instructions, and
+   * building its 8-35 translations cost more than interpreting all of them (README,
+   * "Start-up"). Code still hot after the warm-up asks again (hotness.ts JIT_RETRY).
+   */
+  readonly warmupInsns?: number;
 }
 
 export interface RecompilerOptions extends JitOptions {
@@ -111,6 +119,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   /** How old a batch must be to be built when the engine returns to the host. */
   private readonly exitAgeMs: number;
   private readonly async: boolean;
+  /** Instructions still to run before requests are taken (JitOptions.warmupInsns). */
+  private warmup: number;
   /** Asynchronous compilations not finished yet, and the pcs they translate. */
   private readonly compiling = new Set<Promise<void>>();
   private readonly compilingPcs = new Set<number>();
@@ -149,6 +159,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.regionInsns = opts.regionInsns;
     this.exitAgeMs = opts.batchAgeMs ?? 0;
     this.async = opts.async ?? false;
+    this.warmup = countsEntry(jitThreshold(opts.threshold)) ? 0 : (opts.warmupInsns ?? 0);
     this.cache = new CodeCache(opts.cacheBytes);
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
@@ -220,12 +231,18 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     return this.code.isCode?.(addr, bytes) ?? false;
   }
 
+  /** The machine's engines ran `insns` more instructions (what the warm-up counts). */
+  ran(insns: number): void {
+    if (this.warmup > 0) this.warmup -= insns;
+  }
+
   /**
    * Asks for a translation of the code at guest pc `pc` (64 bits) of `hart`, for the code key
    * the hart has there now: its region is found and watched now, and its function built with
    * the batch (`commit`). Nothing to run leaves the slot alone.
    */
   translate(pc: bigint, hart: Hart): void {
+    if (this.warmup > 0) return;
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
     if (this.failed.has(start) || this.compilingPcs.has(start) || this.pending.length >= MAX_BATCH) return;

@@ -1,7 +1,6 @@
 // The default Linux guest (kernel, test initramfs, ext4 root disk), built from Debian
 // packages by scripts/build-guest.sh and cached outside the repository; and the user's
 // persistent disk made from it.
-import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, linkSync, readFileSync, unlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -32,7 +31,7 @@ export function buildGuestImage(opts: { defconfig?: boolean; quiet?: boolean }):
   const args = [BUILD_SCRIPT, ...(opts.defconfig ? ["--defconfig"] : [])];
   let stdout: string;
   try {
-    stdout = execFileSync("bash", args, {
+    stdout = process.getBuiltinModule("node:child_process").execFileSync("bash", args, {
       encoding: "utf8",
       env: { ...process.env, HARTWOOD_CACHE: CACHE_DIR },
       stdio: ["ignore", "pipe", opts.quiet ? "pipe" : "inherit"],

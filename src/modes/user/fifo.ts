@@ -8,7 +8,6 @@
 // Differs from Linux: bytes never pass through the host FIFO, so a host process at the other
 // end of a FIFO in a bound directory is not seen; character and block devices cannot be made
 // (EPERM, as for a process without CAP_MKNOD, even when the guest's uid is 0).
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { ERRNO, O } from "./abi.js";
 import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type GuestFile } from "./files.js";
@@ -42,7 +41,9 @@ function mknodat(p: UserProcess, t: Thread): number {
     fs.closeSync(fs.openSync(host, fs.constants.O_CREAT | fs.constants.O_EXCL, perm));
   else {
     // Node cannot mkfifo; coreutils can (through this process's descriptor paths).
-    const made = spawnSync("mkfifo", ["-m", perm.toString(8), forChild(host)], { stdio: "ignore" });
+    const made = process
+      .getBuiltinModule("node:child_process")
+      .spawnSync("mkfifo", ["-m", perm.toString(8), forChild(host)], { stdio: "ignore" });
     const st = fs.lstatSync(host, { throwIfNoEntry: false });
     if (made.status !== 0 || !st?.isFIFO()) throw new SysError(ERRNO.EACCES);
   }

@@ -4,10 +4,7 @@
 // sockets.ts. The fd table maps guest fds onto them; dup'd fds share one open file
 // (and its offset), as in Linux.
 import * as fs from "node:fs";
-import * as net from "node:net";
 import type { Readable } from "node:stream";
-import * as tty from "node:tty";
-import { isatty } from "node:tty";
 import { ERRNO, hostErrno, O } from "./abi.js";
 import type { UserProcess } from "./process.js";
 import { SysError } from "./syscall.js";
@@ -150,6 +147,14 @@ export abstract class GuestFile {
 }
 
 /**
+ * isatty(3) of a host descriptor. node:tty (and node:net, which it loads) comes at the first
+ * call, not at every start: together a few ms of a short run (README "Start-up").
+ */
+export function isatty(fd: number): boolean {
+  return process.getBuiltinModule("node:tty").isatty(fd);
+}
+
+/**
  * The host path that names what host descriptor `fd` holds, whatever has been renamed since
  * it was opened: "/proc/self/fd/N" on Linux; undefined elsewhere (callers then fall back to
  * the path the file was opened by, which a guest could have redirected meanwhile).
@@ -220,12 +225,20 @@ export class HostFile extends GuestFile {
     isDir: boolean,
     /** Guest stdio: the host fd belongs to the host, never closed here. */
     private readonly borrowed = false,
-    /** Read at the host's own offset without blocking (redirected stdio, /dev/zero...). */
-    private readonly regular = false,
+    /**
+     * Read at the host's own offset without blocking (redirected stdio, /dev/zero...): asked
+     * at the first read, since for a character device it loads node:tty (see isatty).
+     */
+    private readonly readsNeverBlock: () => boolean = () => false,
   ) {
     super(flags);
     this.hostPath = path;
     this.isDir = isDir;
+  }
+
+  private neverBlocks: boolean | undefined;
+  private get regular(): boolean {
+    return (this.neverBlocks ??= this.readsNeverBlock());
   }
 
   // Host streams (terminals, pipes, sockets) are read by Node's event loop, never by a
@@ -241,8 +254,8 @@ export class HostFile extends GuestFile {
     this.readWaiters.add(fn);
     if (!this.stream) {
       const s: Readable = isatty(this.fd)
-        ? new tty.ReadStream(this.fd)
-        : new net.Socket({ fd: this.fd, readable: true, writable: false });
+        ? new (process.getBuiltinModule("node:tty").ReadStream)(this.fd)
+        : new (process.getBuiltinModule("node:net").Socket)({ fd: this.fd, readable: true, writable: false });
       const notify = () =>
         host.wake(() => {
           this.edges.in++;
@@ -283,7 +296,7 @@ export class HostFile extends GuestFile {
     try {
       const st = fs.fstatSync(fd);
       const seekable = st.isFile() || st.isBlockDevice();
-      return new HostFile(fd, flags, hostPath, seekable, st.isDirectory(), false, neverBlocks(fd, st));
+      return new HostFile(fd, flags, hostPath, seekable, st.isDirectory(), false, () => neverBlocks(fd, st));
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -479,13 +492,7 @@ export class FdTable {
       }
       // The host owns the offset of inherited stdio: reads and writes happen at it.
       const mode = i === 0 ? O.RDONLY : O.WRONLY;
-      const file = new HostFile(
-        hostFd,
-        mode,
-        undefined,
-        false,
-        st.isDirectory(),
-        true,
+      const file = new HostFile(hostFd, mode, undefined, false, st.isDirectory(), true, () =>
         neverBlocks(hostFd, st),
       );
       this.entries.set(i, { file, cloexec: false });

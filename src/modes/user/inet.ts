@@ -32,9 +32,9 @@
 // - UDP receive queues drop datagrams beyond SO_RCVBUF counted in payload bytes (Linux counts
 //   buffer overhead too, so it drops sooner).
 // - Raw and ICMP sockets are not available (socket() says ESOCKTNOSUPPORT / EPROTONOSUPPORT).
-import * as dgram from "node:dgram";
+import type * as dgram from "node:dgram";
 import { readFileSync } from "node:fs";
-import * as net from "node:net";
+import type * as net from "node:net";
 import { ERRNO, hostErrno, O } from "./abi.js";
 import { bumpEdges, EDGE_ALL, EDGE_IN, EDGE_OUT, GuestFile, POLLERR, POLLHUP, POLLIN, POLLOUT, S_IFSOCK, syntheticStat, type StatInfo } from "./files.js"; // prettier-ignore
 import { anyAddr, AF_INET6, decodeSockaddr, encodeSockaddr, type InetAddr } from "./inetaddr.js";
@@ -203,7 +203,9 @@ export class TcpSocket extends NetSocket {
   private bindTo(a: InetAddr): void {
     if (this.state !== "fresh" || this.binding) throw new SysError(ERRNO.EINVAL);
     this.binding = true;
-    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    const server = process
+      .getBuiltinModule("node:net")
+      .createServer({ pauseOnConnect: true, allowHalfOpen: true });
     server.on("connection", (c) => {
       c.on("error", () => {});
       this.backlog.push(c);
@@ -275,7 +277,7 @@ export class TcpSocket extends NetSocket {
     this.soError = 0;
     const opts: net.NetConnectOpts = { host: a.host, port: a.port, allowHalfOpen: true };
     if (local) Object.assign(opts, { localAddress: local.host, localPort: local.port });
-    const c = net.connect(opts);
+    const c = process.getBuiltinModule("node:net").connect(opts);
     this.attach(c);
     c.once("connect", () => this.connected(c));
     this.optionChanged();
@@ -457,7 +459,7 @@ export class UdpSocket extends NetSocket {
   private make(): dgram.Socket {
     const v6only = this.domain === AF_INET6 && (this.options.get(optKey(41, 26)) ?? 0) !== 0;
     const reuseAddr = (this.options.get(optKey(1, 2)) ?? 0) !== 0;
-    const s = dgram.createSocket({
+    const s = process.getBuiltinModule("node:dgram").createSocket({
       type: this.domain === AF_INET6 ? "udp6" : "udp4",
       ipv6Only: v6only,
       reuseAddr,

@@ -1,8 +1,10 @@
 // Internet socket addresses between the guest's struct sockaddr_in / sockaddr_in6
 // (include/uapi/linux/in.h, in6.h) and the strings Node's net and dgram modules take.
-import { isIPv4 } from "node:net";
 import { ERRNO } from "./abi.js";
 import { SysError } from "./syscall.js";
+
+// node:net is loaded when a socket needs it, not at every start (README "Start-up").
+const isIPv4 = (host: string): boolean => process.getBuiltinModule("node:net").isIPv4(host);
 
 export const AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10; // prettier-ignore
 export const SOCKADDR_IN_BYTES = 16;

@@ -9,9 +9,8 @@
 // sync_file_range and readahead only check their arguments; fcntl's record locks always
 // succeed (one process's view).
 import * as fs from "node:fs";
-import { isatty } from "node:tty";
 import { ERRNO, hostErrno, O, PROT_READ, PROT_WRITE, SIG } from "./abi.js";
-import { HostFile, MAX_FDS, type GuestFile } from "./files.js";
+import { HostFile, isatty, MAX_FDS, type GuestFile } from "./files.js";
 import { MemFd } from "./memfd.js";
 import { Pipe, PipeEnd } from "./pipes.js";
 import type { UserProcess } from "./process.js";

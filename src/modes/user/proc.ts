@@ -1,6 +1,6 @@
 // Process and thread syscalls: identity, limits, uname, threads (clone/clone3 with the
 // pthread flags, exit with CLONE_CHILD_CLEARTID), exit_group, randomness, scheduling.
-import { randomFillSync } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
 import * as S from "../../arch/riscv/state.js";
 import { CLONE, ERRNO } from "./abi.js";
@@ -164,6 +164,27 @@ function getaffinity(p: UserProcess, t: Thread): number {
 const uid = () => process.getuid?.() ?? 0;
 const gid = () => process.getgid?.() ?? 0;
 
+/**
+ * Fills `buf` from the host's /dev/urandom (the kernel's generator, which getrandom(2) reads
+ * too), or node:crypto where that fails. glibc asks for randomness in every process (AT_RANDOM,
+ * malloc's tcache key), and loading node:crypto for it cost a few ms of a short run's start-up.
+ */
+export function hostRandom(buf: Uint8Array): void {
+  try {
+    const fd = openSync("/dev/urandom", "r");
+    try {
+      for (let at = 0, n = 1; at < buf.length; at += n) {
+        n = readSync(fd, buf, at, buf.length - at, null);
+        if (n <= 0) throw new Error("/dev/urandom: short read");
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    process.getBuiltinModule("node:crypto").randomFillSync(buf);
+  }
+}
+
 export const PROC_SYSCALLS: SyscallDef[] = [
   sys(93, "exit", "i", exitThread),
   sys(94, "exit_group", "i", (p, t) => (p.exit(t.argInt(0) & 0xff), REDIRECTED)),
@@ -227,7 +248,7 @@ export const PROC_SYSCALLS: SyscallDef[] = [
   }),
   sys(278, "getrandom", "pux", (p, t) => {
     const n = Math.min(t.arg(1), 1 << 25);
-    randomFillSync(p.as.out(t.arg(0), n));
+    hostRandom(p.as.out(t.arg(0), n));
     return n;
   }),
   sys(259, "riscv_flush_icache", "ppx", (p) => (p.cpu.jit?.flush(), 0)),

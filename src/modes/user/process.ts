@@ -3,7 +3,6 @@
 // and its scheduler loop. Blocking syscalls deschedule their thread; the loop awaits the host
 // (timers, reads, other processes) only when no thread can run. Processes made by fork run
 // their loops side by side on the same event loop (see kernel.ts).
-import { randomBytes } from "node:crypto";
 import { closeSync } from "node:fs";
 import { RiscvCpu } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
@@ -40,7 +39,7 @@ import type { Kernel } from "./kernel.js";
 import { buildStack, loadProgram } from "./loader.js";
 import { FS_SYSCALLS } from "./fs.js";
 import { MEM_SYSCALLS } from "./mem.js";
-import { PROC_SYSCALLS } from "./proc.js";
+import { hostRandom, PROC_SYSCALLS } from "./proc.js";
 import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions } from "./signals.js";
 import {
   MAX_THREADS,
@@ -69,7 +68,14 @@ import { XATTR_SYSCALLS } from "./xattr.js";
 const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
 const SLICE_SHARED = 1 << 16; // ... with several, or when modules compile in the background (--jit-async), whose
 // results are installed only when the loop yields
-const YIELD_MS = 20; // let host callbacks (timers, reads, signals) run at least this often
+const YIELD_MS = 20;
+/**
+ * Guest instructions a process runs before its code is translated (JitOptions.warmupInsns):
+ * a hello-world is over long before (20 thousand instructions static, 110 thousand dynamic),
+ * and interpreting a million costs a hot loop a few ms. The small sizes of the benchmark's
+ * programs ran no slower at 1 or 4 million than at 0 (README, "Start-up").
+ */
+const USER_JIT_WARMUP_INSNS = 1_000_000; // let host callbacks (timers, reads, signals) run at least this often
 
 export interface UserResult {
   /** Exit status (0..255), or 128 + signal for a guest killed by a signal. */
@@ -165,7 +171,12 @@ export class UserProcess {
     /** The working directory, a guest path (vfs.ts). */
     public cwd: string,
   ) {
-    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, false, { vmmAtTop: true });
+    // The first process's memory is shared: V8 counts a plain 4 GiB memory as external memory
+    // and answers with a full garbage collection (12-38 ms of a hello-world, README
+    // "Start-up"), but leaves shared memories out of that count. The first process lives as
+    // long as the run, so its memory never waits for a collection to be freed; a fork's child
+    // gets a plain one, whose count lets V8 free the memories of exited children.
+    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, parent === undefined, { vmmAtTop: true });
     const permTable = layout.alloc(PERM_TABLE_BYTES, PAGE);
     const overrides: Partial<InterpImports> = {
       load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),
@@ -181,7 +192,10 @@ export class UserProcess {
     const mem = { kind: "flat", hostOffset: 0, permTable } as const;
     this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, {
       jit: kernel.jit,
-      jitOptions: kernel.jitOptions,
+      jitOptions: {
+        ...kernel.jitOptions,
+        warmupInsns: kernel.jitOptions?.warmupInsns ?? USER_JIT_WARMUP_INSNS,
+      },
     });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
@@ -221,7 +235,7 @@ export class UserProcess {
       envp: image.env,
       execfn: image.execfn,
       image: loaded,
-      random: randomBytes(16),
+      random: atRandom(),
     });
     this.programPath = image.hostPath;
     this.programGuestPath = image.guestPath;
@@ -550,4 +564,11 @@ export class UserProcess {
     const many = this.threads.length > 1 || t.tid !== this.pid || this.kernel.processes.size > 1;
     this.fds.writeHost(this.kernel.traceFd, `${many ? `[pid ${t.tid}] ` : ""}${line}\n`);
   }
+}
+
+/** The 16 bytes AT_RANDOM points to (glibc seeds its stack protector and pointer guard with them). */
+function atRandom(): Uint8Array {
+  const bytes = new Uint8Array(16);
+  hostRandom(bytes);
+  return bytes;
 }

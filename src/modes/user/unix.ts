@@ -13,7 +13,6 @@
 // host sockets. connect never waits for a full backlog (there is no limit). Write permission
 // on a socket file is not checked at connect.
 import * as fs from "node:fs";
-import * as net from "node:net";
 import { basename, dirname } from "node:path";
 import { AT_FDCWD, ERRNO, O } from "./abi.js";
 import { fdPath } from "./files.js";
@@ -72,7 +71,7 @@ export function makeSocketFile(host: string, mode: number): fs.BigIntStats {
     const via = fdPath(dir) ?? dirname(host);
     const tmp = `${via}/.hartwood-bind-${process.pid}-${++binds}`;
     const target = `${via}/${basename(host)}`;
-    const server = net.createServer();
+    const server = process.getBuiltinModule("node:net").createServer();
     server.on("error", () => {}); // a failed bind shows as the link's ENOENT
     server.listen(tmp);
     try {
