@@ -3,12 +3,12 @@
 // code stays interpreted with one message), and one whose instruction ends the translation
 // and does nothing, for the code cache's bound and asynchronous compilation.
 import { afterEach, expect, test, vi } from "vitest";
-import type { CodeMemory, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
+import type { CodeMemory, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
 import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
 import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
 
 const brokenIsa: JitIsa<GuestInsn> = {
-  state: { pc: 0, budget: 8, stop: 12 },
+  state: { pc: 0, budget: 8, stop: 12, exit: { site: 24, target: 32 } },
   registers: { count: 1, offset: () => 16 },
   decode: (pc) => ({ pc, len: 4 }),
   controlFlow: () => ({ kind: "indirect" }),
@@ -41,6 +41,42 @@ function recompiler(
 }
 
 afterEach(() => void vi.restoreAllMocks());
+
+test("an indirect jump's target learnt when it became hot joins the translations made later that hold the jump", () => {
+  // 0x1000: an indirect jump (a switch's); 0x2000 and 0x3000: code that ends a translation.
+  const isa: JitIsa<GuestInsn> = {
+    ...stopIsa,
+    controlFlow: (i) => (i.pc === 0x1000 ? { kind: "indirect" } : { kind: "stop" }),
+  };
+  const { jit, protects } = recompiler(true, isa);
+  jit.translate(0x1000n, null);
+  jit.commit();
+  expect(protects(), "nothing known: the jump alone").toBe(1);
+  jit.translate(0x2000n, null, 0x1000); // the jump left a translation for 0x2000, now hot
+  jit.commit();
+  expect(protects()).toBe(2);
+  jit.flush();
+  jit.translate(0x1000n, null);
+  jit.commit();
+  expect(protects(), "the jump and its target").toBe(4);
+});
+
+test("a return's and a call's targets are not guessed", () => {
+  const isa = (flow: ControlFlow): JitIsa<GuestInsn> => ({
+    ...stopIsa,
+    controlFlow: (i) => (i.pc === 0x1000 ? flow : { kind: "stop" }),
+  });
+  for (const flow of [
+    { kind: "indirect", isReturn: true },
+    { kind: "indirect", link: 0x1004 },
+  ] as const) {
+    const { jit, protects } = recompiler(true, isa(flow));
+    jit.translate(0x2000n, null, 0x1000);
+    jit.translate(0x1000n, null);
+    jit.commit();
+    expect(protects(), JSON.stringify(flow)).toBe(flow.link === undefined ? 2 : 3); // a call's return site is in
+  }
+});
 
 test("under the tests a translation that fails to build throws", () => {
   const { jit } = recompiler(true);

@@ -154,7 +154,11 @@ export class RiscvCpu {
     const jit = this.jit;
     const translateAt = (h: number): void => {
       const hart = hartAt(h);
-      jit?.translate(hart.pc, hart);
+      // The indirect jump that left a translation for this pc (dispatch.ts), read once.
+      const site = hart.getI64(S.JIT_EXIT_SITE);
+      const learn = site !== 0n && hart.getI64(S.JIT_EXIT_TARGET) === hart.getI64(S.PC);
+      if (site !== 0n) hart.setI64(S.JIT_EXIT_SITE, 0n);
+      jit?.translate(hart.pc, hart, learn ? Number(site) : undefined);
     };
     const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, interpJit), {
       env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },

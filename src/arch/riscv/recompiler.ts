@@ -51,7 +51,12 @@ function decoderFor(defs: readonly InsnDef[]): (insn: number) => InsnDef | undef
 }
 
 export class RiscvJitIsa implements JitIsa<RiscvInsn> {
-  readonly state = { pc: S.PC, budget: S.BUDGET, stop: S.STOP };
+  readonly state = {
+    pc: S.PC,
+    budget: S.BUDGET,
+    stop: S.STOP,
+    exit: { site: S.JIT_EXIT_SITE, target: S.JIT_EXIT_TARGET },
+  };
   readonly registers = REGISTERS;
   readonly emitCodeKey: EmitCodeKey | undefined;
   private readonly decodeWord: (insn: number) => InsnDef | undefined;
@@ -109,7 +114,10 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     const link = flow.kind !== "branch" && fieldValue(i.insn, FIELDS.rd) !== 0 ? i.pc + i.len : undefined;
     if (flow.kind === "branch") return { kind: "branch", target: i.pc + immValue(i.insn, flow.offset) };
     if (flow.kind === "jump") return { kind: "jump", target: i.pc + immValue(i.insn, flow.offset), link };
-    if (flow.kind === "indirect") return { kind: "indirect", link };
+    // Unprivileged spec §2.5 (the return-address stack hints): jalr x0, 0(x1 or x5) is a return.
+    const rs1 = fieldValue(i.insn, FIELDS.rs1);
+    const isReturn = link === undefined && (rs1 === 1 || rs1 === 5) && immValue(i.insn, "I") === 0;
+    if (flow.kind === "indirect") return { kind: "indirect", link, isReturn };
     return { kind: flow.kind };
   }
 

@@ -48,6 +48,9 @@ export const TLB_U = 744; // i32, host offset of the TLB set U-mode uses in the 
 export const TLB_S = 748; // i32, the S-mode set with SUM = 0 (fetch always; loads and stores add TLB_SET_BYTES when SUM = 1)
 export const SCOUNTEREN = 752; // i32
 export const FAST_TRAPS = 756; // i32, non-zero when the host lets the engines take traps from U delegated to S in wasm
+// The last exit from translated code to the engine (core/jit/isa.ts HartStateLayout.exit):
+export const JIT_EXIT_SITE = 760; // i64, pc of the indirect jump that left (0: another exit, or read)
+export const JIT_EXIT_TARGET = 768; // i64, where it went
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

@@ -63,12 +63,16 @@ function emitFunction<Insn extends GuestInsn>(
   const npc = w.local(I64);
   const done = w.local(I32);
   const next = w.local(I32); // wasm locals start at zero: the entry block
+  const site = w.local(I64);
   const regs = new RegCache(isa.registers, w, hart);
   const pages = new PageCaches(w);
   // The caller has checked that the budget allows a whole pass (emitCanRun).
   regs.loadAll();
   pages.forget();
-  const ctx = new TranslationContext({ w, hart, budget, npc, done, next, region, regs, pages }, isa.state);
+  const ctx = new TranslationContext(
+    { w, hart, budget, npc, done, next, site, region, regs, pages },
+    isa.state,
+  );
   const emitInsn = emitterFor(ctx as TranslationContext);
   const blocks = region.blocks;
   w.loop("dispatch");
@@ -95,7 +99,7 @@ function emitFunction<Insn extends GuestInsn>(
   w.end(); // exit: npc and done are set
   w.get(budget).get(done).i32_sub().set(budget);
   regs.writeBack();
-  w.get(hart).get(budget).get(npc).return_call(dispatch);
+  w.get(hart).get(budget).get(npc).get(site).return_call(dispatch);
   w.end(); // dispatch
   w.unreachable();
   regs.finish(m, pages.pieces());

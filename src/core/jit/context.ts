@@ -12,7 +12,7 @@ import { I64, type FunctionBuilder, type Local } from "../wasm.js";
 import type { ControlFlow, GuestInsn, HartStateLayout } from "./isa.js";
 import type { PageCache, PageCaches } from "./pagecache.js";
 import type { RegCache } from "./regcache.js";
-import type { Region } from "./region.js";
+import { guessable, type Region } from "./region.js";
 import { JIT_CONTINUE } from "./table.js";
 
 /** The locals and facts one translation function is emitted with. */
@@ -24,6 +24,8 @@ export interface TranslationFrame<Insn extends GuestInsn> {
   readonly npc: Local;
   readonly done: Local;
   readonly next: Local;
+  /** i64: the pc of the indirect jump that leaves, 0 when the exit is not one (wasm locals start at zero). */
+  readonly site: Local;
   readonly region: Region<Insn>;
   readonly regs: RegCache;
   /** The memory accesses' page caches (pagecache.ts). */
@@ -91,19 +93,53 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     const to = this.flow.kind === "branch" || this.flow.kind === "jump" ? this.flow.target : undefined;
     if (to !== undefined) return this.goTo(to);
     const { w, region } = this.f;
-    // An indirect jump: to a return site of this translation (or, in a small one, any block)
-    // it stays inside; elsewhere it leaves.
+    // An indirect jump: to a return site or a guessed target of this translation (or, in a
+    // small one, any block) it stays inside; elsewhere it leaves.
     const t = w.local(I64);
     target();
     w.set(t);
-    for (const [i, b] of region.blocks.entries()) {
-      if (!region.returnSites.has(b.start) && region.blocks.length > SMALL_REGION) continue;
-      w.get(t).i64_const(b.start).i64_eq().if_();
-      this.enter(i);
+    const inside = [...region.blocks.entries()].filter(
+      ([, b]) =>
+        region.blocks.length <= SMALL_REGION ||
+        region.returnSites.has(b.start) ||
+        region.indirectTargets.has(b.start),
+    );
+    const hash = inside.length > CHAIN_MAX ? perfectHash(inside.map(([, b]) => b.start)) : undefined;
+    if (hash) {
+      // A br_table on a hash of the target picks the one block it may be; a compare checks it.
+      const buckets = Array.from({ length: hash.size }, (_, h) => `h${h}`);
+      const byBucket = new Map(inside.map(([i, b]) => [hash.of(b.start), i]));
+      w.block("miss");
+      for (let h = hash.size - 1; h >= 0; h--) if (byBucket.has(h)) w.block(buckets[h]);
+      w.get(t)
+        .i64_const(hash.shift)
+        .i64_shr_u()
+        .i32_wrap_i64()
+        .i32_const(hash.size - 1)
+        .i32_and();
+      w.br_table(
+        buckets.map((l, h) => (byBucket.has(h) ? l : "miss")),
+        "miss",
+      );
+      for (let h = 0; h < hash.size; h++) {
+        const i = byBucket.get(h);
+        if (i === undefined) continue;
+        w.end();
+        w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
+        this.enter(i);
+        w.end();
+        w.br("miss");
+      }
       w.end();
-    }
+    } else
+      for (const [i, b] of inside) {
+        w.get(t).i64_const(b.start).i64_eq().if_();
+        this.enter(i);
+        w.end();
+      }
     w.get(t).set(this.f.npc);
     w.release(t);
+    if (guessable(this.flow)) w.i64_const(this.insn.pc).set(this.f.site); // to learn where it goes
     this.leave();
   }
 
@@ -217,8 +253,27 @@ function repeatingBlocks<Insn extends GuestInsn>(
     if (flow.kind === "branch" || flow.kind === "jump") back(i, indexOf.get(flow.target));
     else if (flow.kind === "indirect")
       region.blocks.forEach((t, k) => {
-        if (region.returnSites.has(t.start) || n <= SMALL_REGION) back(Math.max(i, k), Math.min(i, k));
+        if (n <= SMALL_REGION || region.returnSites.has(t.start) || region.indirectTargets.has(t.start))
+          back(Math.max(i, k), Math.min(i, k));
       });
   });
   return repeats;
+}
+
+/** An indirect jump compares its target with this many blocks in a row at most; beyond, it hashes. */
+const CHAIN_MAX = 3;
+
+/**
+ * A hash that puts each of `pcs` in its own bucket: (pc >>> shift) & (size - 1), with the
+ * fewest buckets found (at most 4 per pc), or undefined.
+ */
+function perfectHash(
+  pcs: readonly number[],
+): { shift: number; size: number; of: (pc: number) => number } | undefined {
+  for (let size = 2; size <= 4 * pcs.length; size *= 2)
+    for (let shift = 0; shift <= 12; shift++) {
+      const of = (pc: number) => Math.floor(pc / 2 ** shift) & (size - 1);
+      if (new Set(pcs.map(of)).size === pcs.length) return { shift, size, of };
+    }
+  return undefined;
 }

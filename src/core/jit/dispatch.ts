@@ -1,14 +1,18 @@
-// Chaining: a translation that leaves tail-calls `dispatch(hart, budget, next pc)`, which runs
-// the next pc's translation in place when the table has one for it that fits the budget (and
-// nobody asked the hart to stop), else saves the pc and budget and returns to the engine. It
-// is its own small module, the only one besides the interpreter that imports the table:
+// Chaining: a translation that leaves tail-calls `dispatch(hart, budget, next pc, site)`, which
+// runs the next pc's translation in place when the table has one for it that fits the budget
+// (and nobody asked the hart to stop), else saves the pc and budget and returns to the engine.
+// It is its own small module, the only one besides the interpreter that imports the table:
 // translation modules import this function instead (see codegen.ts).
+//
+// `site` is the pc of the indirect jump that left (0 for any other exit). Returning to the
+// engine, the dispatcher saves it with the target, so that when the target becomes hot the
+// recompiler learns where that jump goes (Recompiler.translate).
 import { I32, I64, ModuleBuilder } from "../wasm.js";
 import type { HartStateLayout } from "./isa.js";
 import { emitCanRun, emitSlot, JIT_CONTINUE, JIT_SLOTS, type EmitCodeKey, type JitLayout } from "./table.js";
 
 /** The dispatcher's type, as translation modules import it. */
-export const DISPATCH_PARAMS = [I32, I32, I64] as const;
+export const DISPATCH_PARAMS = [I32, I32, I64, I64] as const;
 
 export function buildDispatch(
   layout: JitLayout,
@@ -24,6 +28,7 @@ export function buildDispatch(
   const hart = w.param(0);
   const budget = w.param(1);
   const pc = w.param(2);
+  const site = w.param(3);
   const slot = w.local(I32);
   emitSlot(w, pc);
   w.set(slot);
@@ -34,6 +39,8 @@ export function buildDispatch(
   w.end();
   w.get(hart).get(pc).i64_store(state.pc);
   w.get(hart).get(budget).i32_store(state.budget);
+  w.get(hart).get(site).i64_store(state.exit.site);
+  w.get(hart).get(pc).i64_store(state.exit.target);
   w.i32_const(JIT_CONTINUE);
   return m.encode();
 }

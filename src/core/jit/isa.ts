@@ -19,13 +19,14 @@ export interface GuestInsn {
  * Where an instruction sends control. `branch` may go to `target` or fall through; `jump`
  * always goes to `target`; `indirect` goes where a register says; `stop` may change what code
  * means (a privilege or translation change, a fence.i), so a translation ends after it. A
- * jump that is a call says where its callee returns to (`link`).
+ * jump that is a call says where its callee returns to (`link`); an indirect jump that the ISA
+ * marks as a function's return says so (`isReturn`).
  */
 export type ControlFlow =
   | { readonly kind: "fallthrough" }
   | { readonly kind: "branch"; readonly target: number }
   | { readonly kind: "jump"; readonly target: number; readonly link?: number }
-  | { readonly kind: "indirect"; readonly link?: number }
+  | { readonly kind: "indirect"; readonly link?: number; readonly isReturn?: boolean }
   | { readonly kind: "stop" };
 
 /** Code as one hart fetches it now. */
@@ -64,6 +65,12 @@ export interface HartStateLayout {
   readonly budget: number;
   /** i32: non-zero asks the running code to return to the host. */
   readonly stop: number;
+  /**
+   * Two i64s the dispatcher writes when translated code returns to the engine (dispatch.ts):
+   * the pc of the indirect jump that left (0 for another exit; the host clears it once read)
+   * and where it went.
+   */
+  readonly exit: { readonly site: number; readonly target: number };
 }
 
 /** The guest registers translations keep in wasm locals: 64-bit each, numbered 0..count-1. */

@@ -10,7 +10,7 @@ import { compileModule, compileModuleAsync, type JitCounts } from "./compile-sta
 import { emitTranslations, type TranslationRequest } from "./codegen.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
-import { discoverRegion } from "./region.js";
+import { discoverRegion, type IndirectGuess } from "./region.js";
 import { CodeCache, type CachedModule } from "./code-cache.js";
 import { countsEntry, jitThreshold } from "./hotness.js";
 import { TranslationTable, type JitLayout } from "./table.js";
@@ -94,6 +94,13 @@ interface Installed {
  * translation at every switch and compile it again (test/guest/virt/asid.c).
  */
 const MAX_KEPT = 1024;
+
+/**
+ * Targets remembered for one indirect jump at most, and indirect jumps remembered at most
+ * (all are forgotten beyond: they are guesses, see `indirectTargets`).
+ */
+const TARGETS_PER_SITE = 16;
+const MAX_SITES = 4096;
 
 /** The kept translation's name: its pc and code key. */
 const keptId = (pc: number, key: number): string => `${pc}/${key}`;
@@ -239,12 +246,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   /**
    * Asks for a translation of the code at guest pc `pc` (64 bits) of `hart`, for the code key
    * the hart has there now: its region is found and watched now, and its function built with
-   * the batch (`commit`). Nothing to run leaves the slot alone.
+   * the batch (`commit`). Nothing to run leaves the slot alone. `site` is the pc of the
+   * indirect jump that left a translation for `pc` (HartStateLayout.exit), when one did.
    */
-  translate(pc: bigint, hart: Hart): void {
+  translate(pc: bigint, hart: Hart, site?: number): void {
     if (this.warmup > 0) return;
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
+    if (site !== undefined) this.learn(site, start);
     if (this.failed.has(start) || this.compilingPcs.has(start) || this.pending.length >= MAX_BATCH) return;
     if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
@@ -255,7 +264,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.place(kept);
       return this.unkeep(keptId(start, key), kept);
     }
-    const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns);
+    const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
     if (region.size === 0) return;
     // Stores to these pages now reach the host, which drops the translations (and the batch).
     const pages = new Set<number>();
@@ -269,6 +278,24 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.pending.push({ start, region, key, pages: [...pages], born: this.generation });
     this.pendingPcs.add(start);
     if (this.pending.length >= this.maxBatch || now - this.pendingSince > this.batchAgeMs) this.commit();
+  }
+
+  /**
+   * By guest pc of an indirect jump that is not a call or a return, the pcs it left
+   * translations for that then became hot (a switch's cases): translations made later that
+   * hold the jump keep those targets inside.
+   */
+  private readonly indirectTargets = new Map<number, Set<number>>();
+  private readonly guess: IndirectGuess = (site) => this.indirectTargets.get(site) ?? [];
+
+  /** The indirect jump at `site` left a translation for `target`. */
+  private learn(site: number, target: number): void {
+    let targets = this.indirectTargets.get(site);
+    if (!targets) {
+      if (this.indirectTargets.size >= MAX_SITES) this.indirectTargets.clear();
+      this.indirectTargets.set(site, (targets = new Set()));
+    }
+    if (targets.size < TARGETS_PER_SITE) targets.add(target);
   }
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */

@@ -33,7 +33,19 @@ export interface Region<Insn extends GuestInsn> {
   readonly size: number;
   /** Pcs where a call's callee returns (an indirect jump there stays in the translation). */
   readonly returnSites: ReadonlySet<number>;
+  /** Pcs an indirect jump of the region was guessed to go to (it stays in the translation there too). */
+  readonly indirectTargets: ReadonlySet<number>;
 }
+
+/**
+ * Where the indirect jump at guest pc `site` may go: a guess (where it went before). Any guess is safe: the code at a guessed pc is
+ * decoded and watched like the rest, and entered only when the jump goes there.
+ */
+export type IndirectGuess = (site: number) => Iterable<number>;
+
+/** An indirect jump whose targets are guessed: not a call (its callee is code elsewhere) nor a return (its caller's return site stays inside already when it is in the translation). */
+export const guessable = (flow: ControlFlow): boolean =>
+  flow.kind === "indirect" && flow.link === undefined && !flow.isReturn;
 
 interface Decoded<Insn> {
   readonly insn: Insn;
@@ -46,6 +58,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   pc: number,
   code: CodeView,
   maxInsns = MAX_INSNS,
+  guess?: IndirectGuess,
 ): Region<Insn> {
   const page = code.pageBytes;
   const firstPage = page === undefined ? 0 : Math.floor(pc / page);
@@ -53,6 +66,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   const decoded = new Map<number, Decoded<Insn>>();
   const leaders = new Set<number>([pc]);
   const returnSites = new Set<number>();
+  const indirectTargets = new Set<number>();
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
   const lead = (t: number) => {
     if (!inPage(t)) return;
@@ -84,6 +98,12 @@ export function discoverRegion<Insn extends GuestInsn>(
           returnSites.add(flow.link);
           lead(flow.link);
         }
+        if (guessable(flow))
+          for (const t of guess?.(at) ?? [])
+            if (inPage(t)) {
+              indirectTargets.add(t);
+              lead(t);
+            }
       }
       break;
     }
@@ -109,5 +129,5 @@ export function discoverRegion<Insn extends GuestInsn>(
   // jumps then go forward in the layout (cheap), and loops back (checked for the budget).
   const after = (b: Block<Insn>) => b.start >= pc;
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
-  return { blocks, size, returnSites };
+  return { blocks, size, returnSites, indirectTargets };
 }
