@@ -32,7 +32,7 @@ export interface RiscvInsn {
 }
 
 /** By access size: the bits of an address a page cache compares (the page, and the bits that must be 0 for natural alignment). */
-const ALIGNED_PAGE_MASK: Record<number, bigint> = { 1: -4096n, 2: -4095n, 4: -4093n, 8: -4089n };
+const ALIGNED_PAGE_MASK: Record<number, number> = { 1: -4096, 2: -4095, 4: -4093, 8: -4089 };
 
 /** x0..x31 are registers 0..31, f0..f31 registers 32..63. */
 const F_BASE = 32;

@@ -196,7 +196,7 @@ export abstract class AccessSem implements Sem {
     this.tlbEntry(va, S.TLB_DATA);
     w.tee(entry).i64_load(tag);
     w.get(va)
-      .i64_const(BigInt.asIntN(64, ~0xfffn | BigInt(bytes - 1)))
+      .i64_const(-4096 | (bytes - 1)) // the page, and the bits that must be 0 for alignment
       .i64_and();
     w.i64_ne().br_if(slow);
   }
