@@ -65,10 +65,9 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   }
 
   /**
-   * A page cache for one memory access of this instruction (pagecache.ts), where it pays: in
-   * a block that may run more than once in one run of the translation. Elsewhere a cache
-   * would only add its reset and a miss to the full check (call-heavy code, whose runs are
-   * short, got 12 % slower with a cache at every access).
+   * A page cache for one memory access of this instruction (pagecache.ts), where it can pay:
+   * in a block that may run more than once in one run of the translation. Elsewhere a cache
+   * would only add its reset at entry and a miss before the full check.
    */
   pageCache(): PageCache | undefined {
     this.repeats ??= repeatingBlocks(this.f.region, this.indexOf);
