@@ -31,9 +31,6 @@ export interface RiscvInsn {
   readonly def: InsnDef;
 }
 
-/** By access size: the bits of an address a page cache compares (the page, and the bits that must be 0 for natural alignment). */
-const ALIGNED_PAGE_MASK: Record<number, number> = { 1: -4096, 2: -4095, 4: -4093, 8: -4089 };
-
 /** x0..x31 are registers 0..31, f0..f31 registers 32..63. */
 const F_BASE = 32;
 const REGISTERS: RegisterFile = {
@@ -168,7 +165,13 @@ class TranslationSem extends AccessSem {
     const c = (this.cache = this.mem.kind === "tlb" ? this.t.pageCache() : undefined);
     if (!c) return super.probe(va, bytes, tag, entry, slow, aligned);
     w.block("page_hit");
-    w.get(va).i64_const(ALIGNED_PAGE_MASK[bytes]).i64_and().get(c.page).i64_eq().br_if("page_hit");
+    // The page, and the bits that must be 0 for natural alignment (as in the TLB's tags).
+    w.get(va)
+      .i64_const(-4096 | (bytes - 1))
+      .i64_and()
+      .get(c.page)
+      .i64_eq()
+      .br_if("page_hit");
     super.probe(va, bytes, tag, entry, slow, aligned);
     w.get(entry).i32_load(S.TLB_ADDEND).set(c.addend);
     w.get(va).i64_const(-4096).i64_and().set(c.page);
