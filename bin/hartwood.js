@@ -32,6 +32,10 @@ const { crc32 } = require("node:zlib");
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
 if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
   setFlagsFromString("--wasm-tiering-budget=2147483647");
+// The generated code marks its slow paths (failed memory checks, host calls) as rarely taken
+// (FunctionBuilder.rarely): V8 lays them out of line and allocates registers for the fast path.
+// Node 20's V8 reads those hints only with this flag.
+setFlagsFromString("--experimental-wasm-branch-hinting");
 
 const dist = join(__dirname, "..", "dist");
 

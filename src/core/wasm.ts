@@ -202,10 +202,30 @@ export class FunctionBuilder {
   /**
    * Inserts code the rest of the body depended on but that could only be chosen once it was
    * emitted: each piece's bytes go at its offset (`code.length` when it was marked), pieces in
-   * ascending order. Wasm code has no byte offsets in it, so nothing else moves.
+   * ascending order. Wasm code has no byte offsets in it (only the branch hints, which move
+   * with their instructions).
    */
   insert(pieces: readonly { readonly at: number; readonly bytes: ArrayLike<number> }[]): void {
     this.code.insert(pieces);
+    let k = 0;
+    let shift = 0;
+    const hints = this.unlikely;
+    for (let i = 0; i < hints.length && (k < pieces.length || shift > 0); i++) {
+      while (k < pieces.length && pieces[k].at <= hints[i]) shift += pieces[k++].bytes.length;
+      hints[i] += shift;
+    }
+  }
+
+  /** The code offsets of the `br_if`s and `if`s marked `rarely`, ascending. */
+  readonly unlikely: number[] = [];
+  /**
+   * The next instruction, a `br_if` or an `if`, rarely branches (a failed check, a slow path):
+   * a hint (the branch hinting proposal's custom section) with which an engine lays that code
+   * out of line and keeps the likely path's values in registers. Engines without it ignore it.
+   */
+  rarely(): this {
+    this.unlikely.push(this.code.length);
+    return this;
   }
 
   // Control
@@ -710,6 +730,8 @@ export class ModuleBuilder {
     section(7, ex);
     // code
     const heads = this.funcs.map((f) => f.body.encodeHead());
+    const hints = this.branchHints(heads);
+    if (hints.length > 0) section(0, hints);
     const count: number[] = [];
     uleb(count, this.funcs.length);
     let size = count.length;
@@ -732,6 +754,34 @@ export class ModuleBuilder {
     });
     put(names);
     return bytes;
+  }
+
+  /**
+   * The content of the custom section "metadata.code.branch_hint" (before the code, where
+   * engines look for it), or nothing when no branch is hinted: per function with hints its
+   * index and, for each hinted instruction, its offset from the start of the function's
+   * locals, the hint's length (1) and 0 (unlikely).
+   */
+  private branchHints(heads: readonly number[][]): number[] {
+    const hinted = this.funcs.flatMap((f, i) => (f.body.unlikely.length > 0 ? [i] : []));
+    if (hinted.length === 0) return [];
+    const out: number[] = [];
+    name(out, "metadata.code.branch_hint");
+    uleb(out, hinted.length);
+    for (const i of hinted) {
+      const offsets = this.funcs[i].body.unlikely;
+      uleb(out, this.imports.length + i);
+      uleb(out, offsets.length);
+      const head = heads[i];
+      let sizeBytes = 1; // the body's size (a uleb) comes before its locals
+      while (head[sizeBytes - 1] & 0x80) sizeBytes++;
+      const locals = head.length - sizeBytes;
+      for (const o of offsets) {
+        uleb(out, locals + o);
+        out.push(1, 0);
+      }
+    }
+    return out;
   }
 
   /** The custom section "name" with the module name subsection (id 0), when there is a name. */

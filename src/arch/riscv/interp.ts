@@ -236,7 +236,7 @@ export function buildInterpreter(
   w.loop("jumped");
   const firstTemp = w.localCount;
   w.get(c.budget).i32_const(1).i32_lt_s().get(c.hart).i32_load(S.STOP).i32_or();
-  w.if_();
+  w.rarely().if_();
   emitExit(c);
   w.end();
   if (c.jit) emitRunTranslation(c, c.jit);
@@ -244,7 +244,7 @@ export function buildInterpreter(
   const loopTop = w.code.length;
   // Slice end: save the pc and return.
   w.get(c.budget).i32_const(1).i32_lt_s();
-  w.if_();
+  w.rarely().if_();
   emitExit(c);
   w.end();
   w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
@@ -363,7 +363,7 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   const mem = c.mem;
   // The page of the last fetch is cached in locals; a new page is checked once.
   w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
-  w.if_();
+  w.rarely().if_();
   if (mem.kind === "flat") {
     // user mode: the page must be executable
     permitted(w, c.pc, mem.permTable, PAGE_X);
@@ -387,7 +387,7 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().set(host);
   w.block("page_end");
   // Four bytes at once, unless only two are left on the page.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().br_if("page_end");
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().rarely().br_if("page_end");
   w.get(host).i32_load(0, 1);
   emitExpand(c, ctableOffset);
   w.br("fetched");

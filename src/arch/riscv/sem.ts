@@ -166,7 +166,7 @@ export abstract class AccessSem implements Sem {
     if (mem.kind === "flat") {
       // The address is below 4 GiB, so the rest is i32 arithmetic on its low half (kept in
       // `entry`, which hostAddr then uses).
-      w.get(va).i64_const(32).i64_shr_u().i32_wrap_i64().br_if(slow);
+      w.get(va).i64_const(32).i64_shr_u().i32_wrap_i64().rarely().br_if(slow);
       w.get(va).i32_wrap_i64().tee(entry).i32_const(12).i32_shr_u().i32_load8_u(mem.permTable);
       // A load needs PAGE_R; a store PAGE_W without PAGE_CODE (see permitted).
       if (tag === S.TLB_WRITE)
@@ -174,8 +174,9 @@ export abstract class AccessSem implements Sem {
           .i32_and()
           .i32_const(PAGE_W)
           .i32_ne()
+          .rarely()
           .br_if(slow);
-      else w.i32_const(PAGE_R).i32_and().i32_eqz().br_if(slow);
+      else w.i32_const(PAGE_R).i32_and().i32_eqz().rarely().br_if(slow);
       if (bytes > 1) {
         // the access stays within its page (page-crossing ones take the slow path) ...
         w.get(entry)
@@ -183,12 +184,14 @@ export abstract class AccessSem implements Sem {
           .i32_and()
           .i32_const(4096 - bytes)
           .i32_gt_u()
+          .rarely()
           .br_if(slow);
         // ... and, for atomics, is naturally aligned
         if (aligned)
           w.get(entry)
             .i32_const(bytes - 1)
             .i32_and()
+            .rarely()
             .br_if(slow);
       }
       return;
@@ -198,7 +201,7 @@ export abstract class AccessSem implements Sem {
     w.get(va)
       .i64_const(-4096 | (bytes - 1)) // the page, and the bits that must be 0 for alignment
       .i64_and();
-    w.i64_ne().br_if(slow);
+    w.i64_ne().rarely().br_if(slow);
   }
   /** After a hit: pushes the host address (i32) of `va`. */
   protected hostAddr(va: Local, entry: Local): void {
@@ -232,7 +235,7 @@ export abstract class AccessSem implements Sem {
     this.sync();
     w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
     w.get(this.hartLocal).i32_const(LOAD_KINDS.indexOf(kind)).call(this.fn.load);
-    w.if_();
+    w.rarely().if_();
     this.resume();
     w.end();
     w.get(this.hartLocal).i64_load(S.SCRATCH);
@@ -265,7 +268,7 @@ export abstract class AccessSem implements Sem {
     w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
     w.get(this.hartLocal).get(v).i64_store(S.SCRATCH2);
     w.get(this.hartLocal).i32_const(bytes).call(this.fn.store);
-    w.if_();
+    w.rarely().if_();
     this.resume();
     w.end();
     w.end();
@@ -289,7 +292,7 @@ export abstract class AccessSem implements Sem {
     w.get(this.hartLocal)
       .i32_const(bytes | (access === "store" ? 0x100 : 0))
       .call(this.fn.translate);
-    w.if_();
+    w.rarely().if_();
     this.resume();
     w.end();
     w.get(this.hartLocal).i32_load(S.SCRATCH);
@@ -308,7 +311,7 @@ export abstract class AccessSem implements Sem {
   }
   requireFs(): void {
     const w = this.w;
-    w.get(this.hartLocal).i32_load(S.FS_OFF).if_();
+    w.get(this.hartLocal).i32_load(S.FS_OFF).rarely().if_();
     this.raise(ILLEGAL_INSTRUCTION, () => {
       this.raw();
       w.i64_extend_i32_u();
@@ -345,7 +348,7 @@ export abstract class AccessSem implements Sem {
     const r = w.local(I32);
     w.get(this.hartLocal).i32_const(HELPERS.indexOf(name)).call(this.fn.helper).set(r);
     this.afterHelper(name);
-    w.get(r).if_();
+    w.get(r).rarely().if_();
     w.get(r).i32_const(HelperResult.Redirect).i32_eq().if_();
     this.resume();
     w.end();

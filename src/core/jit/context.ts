@@ -169,7 +169,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     // Back in the layout: round the loop while the budget covers a whole pass and nobody asks to stop.
     w.get(budget).i32_const(region.size).i32_lt_s();
     w.get(hart).i32_load(this.state.stop).i32_or();
-    w.if_();
+    w.rarely().if_();
     w.i64_const(region.blocks[i].start).set(this.f.npc);
     w.i32_const(0).set(this.f.done);
     w.br("exit");
