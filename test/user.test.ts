@@ -75,7 +75,9 @@ function qemu(elf: string, args: string[], link: Link): Outcome {
     env: { ...ENV, PATH: process.env.PATH },
     timeout: 60_000,
   });
-  if (r.error) throw r.error;
+  // EPIPE: the guest closed its stdin (close_range, say) before the input was written; it
+  // ran on without it, as it does from Hartwood's file.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== "EPIPE") throw r.error;
   return { stdout: r.stdout, status: qemuStatus(r.status, r.signal) };
 }
 
@@ -96,6 +98,7 @@ function runInBackground(
     child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
     child.on("error", fail);
     child.on("close", (status, signal) => done({ stdout, stderr, status: qemuStatus(status, signal) }));
+    child.stdin.on("error", () => {}); // EPIPE: the guest closed its stdin first (see qemu)
     child.stdin.end(STDIN);
   });
 }
@@ -292,7 +295,15 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   // 2000000 calls; a rewrite flushes and so discards the modules compiling then).
   const configs: [string, JitOptions][] = [["", {}], [" at --jit-threshold 0", { threshold: 0 }], [" at --jit-threshold 0 with --jit-cache 16K", { threshold: 0, cacheBytes: 16 << 10 }], [" with --jit-async", { async: true }]]; // prettier-ignore
   const runsLong = new Set(["smc.c"]);
-  for (const source of ["hotfault.c", "smc.c", "loopexit.S", "signals.c", "pageprot.c", "fileio.c"])
+  for (const source of [
+    "hotfault.c",
+    "groupfault.c",
+    "smc.c",
+    "loopexit.S",
+    "signals.c",
+    "pageprot.c",
+    "fileio.c",
+  ])
     for (const [how, opts] of configs.filter(([, o]) => !o.async || runsLong.has(source))) {
       test(`the recompiler${how} leaves what the interpreter leaves (${source}): output, status, instructions retired`, async () => {
         const elf = build(source, "static");

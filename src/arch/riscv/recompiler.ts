@@ -6,7 +6,7 @@ import type { CodeView, ControlFlow, JitIsa, RegisterFile } from "../../core/jit
 import type { TranslationContext } from "../../core/jit/context.js";
 import type { PageCache } from "../../core/jit/pagecache.js";
 import type { EmitCodeKey } from "../../core/jit/table.js";
-import type { Local, ModuleBuilder } from "../../core/wasm.js";
+import { FunctionBuilder, I32, I64, type Local, type ModuleBuilder } from "../../core/wasm.js";
 import { codeKey } from "./code-memory.js";
 import { decoder } from "./decode.js";
 import {
@@ -18,7 +18,15 @@ import {
   type InsnDef,
   type Operand,
 } from "./insn.js";
-import { AccessSem, importHostFns, type HostFns, type MemStrategy } from "./sem.js";
+import {
+  AccessSem,
+  importHostFns,
+  PAGE_CODE,
+  PAGE_R,
+  PAGE_W,
+  type HostFns,
+  type MemStrategy,
+} from "./sem.js";
 import * as S from "./state.js";
 
 /** An instruction as a translation holds it. */
@@ -130,6 +138,26 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   }
 }
 
+/**
+ * Accesses through one base register, unchanged between them, in one block (user mode):
+ * the offsets they span and what they need of the page. One check before the first covers
+ * them all when the span lies in one page; the later ones then cost a test of `ok`.
+ */
+interface AccessGroup {
+  readonly base: Local;
+  /** The first access's position in the body, where the group's check goes in. */
+  readonly at: number;
+  lo: number;
+  hi: number;
+  load: boolean;
+  store: boolean;
+  /** i32: the check passed (made when a second access joins). */
+  ok?: Local;
+}
+
+/** The widest span of offsets one group takes: wider ones would cross a page too often. */
+const GROUP_SPAN = 1024;
+
 /** Semantics with constant operands: the instruction is known when its code is emitted. */
 class TranslationSem extends AccessSem {
   cur!: RiscvInsn;
@@ -160,6 +188,17 @@ class TranslationSem extends AccessSem {
     aligned = false,
   ): void {
     const w = this.w;
+    const group =
+      this.mem.kind === "flat" && !aligned ? this.joinGroup(bytes, tag === S.TLB_WRITE) : undefined;
+    if (group?.ok) {
+      // A later access of a group: the group's check passed, or this one checks itself.
+      w.block("grouped");
+      w.get(va).i32_wrap_i64().set(entry); // what the flat probe leaves in entry
+      w.get(group.ok).br_if("grouped");
+      super.probe(va, bytes, tag, entry, slow, aligned);
+      w.end();
+      return;
+    }
     // The TLB's check costs three loads; user mode's permission byte one, which a cache that
     // misses on pointer-chasing code does not beat (embedded: 10 % slower with caches).
     const c = (this.cache = this.mem.kind === "tlb" ? this.t.pageCache() : undefined);
@@ -181,6 +220,78 @@ class TranslationSem extends AccessSem {
     if (!this.cache) return super.hostAddr(va, entry);
     this.w.get(va).i32_wrap_i64().get(this.cache.addend).i32_add();
   }
+  /** The open access groups of the current block, by base register. */
+  private readonly groups = new Map<number, AccessGroup>();
+  private groupsBlock = -1;
+  /** i64 scratch of the groups' checks. */
+  private groupAddr: Local | undefined;
+
+  /**
+   * This access (a load or store at rs1 + an immediate) joins the group of its base register,
+   * or begins one: the group it joined once it has a check, else undefined (it checks itself).
+   * A group ends with its block, when its base register is written, and after a helper (the
+   * host may have changed what pages allow: nothing else can while a translation runs).
+   */
+  private joinGroup(bytes: number, store: boolean): AccessGroup | undefined {
+    const block = this.t.currentBlock;
+    if (block !== this.groupsBlock) {
+      this.groups.clear();
+      this.groupsBlock = block;
+    }
+    const syntax = this.cur.def.syntax;
+    const kind = syntax.endsWith("imm:I(rs1)") ? "I" : syntax.endsWith("imm:S(rs1)") ? "S" : undefined;
+    const reg = fieldValue(this.cur.insn, FIELDS.rs1);
+    if (kind === undefined || reg === 0) return undefined;
+    const off = immValue(this.cur.insn, kind);
+    const g = this.groups.get(reg);
+    if (g && Math.max(g.hi, off + bytes) - Math.min(g.lo, off) <= GROUP_SPAN) {
+      g.lo = Math.min(g.lo, off);
+      g.hi = Math.max(g.hi, off + bytes);
+      g.load ||= !store;
+      g.store ||= store;
+      g.ok ??= this.w.local(I32, true);
+      return g;
+    }
+    const first: AccessGroup = {
+      base: this.local(reg, false),
+      at: this.w.code.length,
+      lo: off,
+      hi: off + bytes,
+      load: !store,
+      store,
+    };
+    this.groups.set(reg, first);
+    this.t.insertLater(first.at, () => this.groupCheck(first));
+    return undefined;
+  }
+
+  /**
+   * A group's check, before its first access: ok = the span's first byte is below 4 GiB, its
+   * last byte on the same page, and that page allows every access of the group (the flat
+   * probe's conditions, once). Branch-free: one compare to test at each later access.
+   */
+  private groupCheck(g: AccessGroup): Uint8Array | undefined {
+    if (!g.ok || this.mem.kind !== "flat") return undefined;
+    const a = (this.groupAddr ??= this.w.local(I64, true));
+    const mask = (g.load ? PAGE_R : 0) | (g.store ? PAGE_W | PAGE_CODE : 0);
+    const want = (g.load ? PAGE_R : 0) | (g.store ? PAGE_W : 0);
+    const b = new FunctionBuilder([], []);
+    b.get(g.base).i64_const(g.lo).i64_add().tee(a).i64_const(32).i64_shr_u().i64_eqz();
+    b.get(a)
+      .get(a)
+      .i64_const(g.hi - 1 - g.lo)
+      .i64_add()
+      .i64_xor()
+      .i64_const(12)
+      .i64_shr_u()
+      .i64_eqz();
+    b.i32_and();
+    b.get(a).i32_wrap_i64().i32_const(12).i32_shr_u().i32_load8_u(this.mem.permTable);
+    b.i32_const(mask).i32_and().i32_const(want).i32_eq();
+    b.i32_and().set(g.ok);
+    return b.code.view().slice();
+  }
+
   /** A CSR write served in wasm may change which TLB set accesses use (sstatus.SUM, say). */
   override csr(): void {
     super.csr();
@@ -215,6 +326,7 @@ class TranslationSem extends AccessSem {
     value(); // even for x0: a load may fault
     if (n === 0) this.w.drop();
     else this.w.set(this.local(n, true));
+    this.groups.delete(n); // the base moved: later accesses through it start anew
   }
   getFBits(r: Operand): void {
     this.w.get(this.local(F_BASE + this.num(r), false));
@@ -247,5 +359,6 @@ class TranslationSem extends AccessSem {
   protected afterHelper(): void {
     // A helper that may change what code means is declared `stop`: the translation ends after it.
     this.t.afterHelper();
+    this.groups.clear();
   }
 }

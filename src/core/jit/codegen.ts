@@ -102,5 +102,5 @@ function emitFunction<Insn extends GuestInsn>(
   w.get(hart).get(budget).get(npc).get(site).return_call(dispatch);
   w.end(); // dispatch
   w.unreachable();
-  regs.finish(m, pages.pieces());
+  regs.finish(m, [...pages.pieces(), ...ctx.laterPieces()]);
 }

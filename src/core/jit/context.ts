@@ -79,6 +79,28 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     this.f.pages.forget();
   }
 
+  /** The index of the block being emitted (a new one: control may have come from elsewhere). */
+  get currentBlock(): number {
+    return this.block;
+  }
+
+  /**
+   * Code to go in at an earlier point of the body (`at`, a `w.code.length` of then), made
+   * once the whole translation is emitted: e.g. a check that covers accesses emitted after
+   * it. It must leave the stack as it found it.
+   */
+  insertLater(at: number, code: () => Uint8Array | undefined): void {
+    this.later.push({ at, code });
+  }
+  private readonly later: { at: number; code: () => Uint8Array | undefined }[] = [];
+  /** The code insertLater asked for (for RegCache.finish). */
+  laterPieces(): { at: number; bytes: Uint8Array }[] {
+    return this.later.flatMap(({ at, code }) => {
+      const bytes = code();
+      return bytes ? [{ at, bytes }] : [];
+    });
+  }
+
   /** The local caching guest register `reg` (reading it, or writing it when `write`). */
   reg(reg: number, write: boolean): Local {
     return this.f.regs.local(reg, write);
