@@ -8,7 +8,7 @@ import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.j
 import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
 
 const brokenIsa: JitIsa<GuestInsn> = {
-  state: { pc: 0, budget: 8, stop: 12, exit: { site: 24, target: 32 } },
+  state: { pc: 0, budget: 8, stop: 12, exit: { site: 24, target: 32 }, sideExits: 40 },
   registers: { count: 1, offset: () => 16 },
   decode: (pc) => ({ pc, len: 4 }),
   controlFlow: () => ({ kind: "indirect" }),

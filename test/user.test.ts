@@ -120,6 +120,7 @@ async function hartwood(
     instret: number;
     translations: number;
     translatedInsns: number;
+    sideExits: number;
     jit?: JitCounts;
   }
 > {
@@ -149,6 +150,7 @@ async function hartwood(
       instret: r.instret,
       translations: r.translations,
       translatedInsns: r.translatedInsns,
+      sideExits: r.sideExits,
       jit: r.jit,
     };
   } finally {
@@ -315,6 +317,10 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
           expect(interp.translations).toBe(0);
           expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
           expect(jit.translatedInsns, "and ran translated").toBeGreaterThan(0);
+          // Faults in translated code: the access leaves for the interpreter (a side exit).
+          if (source === "hotfault.c" || source === "groupfault.c")
+            expect(jit.sideExits, "faulting accesses left through side exits").toBeGreaterThan(0);
+          expect(interp.sideExits).toBe(0);
           if (opts.cacheBytes) expect(jit.jit?.evictions, "translations were evicted").toBeGreaterThan(0);
           expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));
           expect(jit.status).toBe(interp.status);

@@ -21,6 +21,7 @@ import {
   emitCountReuse,
   emitSlot,
   JIT_SLOTS,
+  JIT_STEP,
   type JitLayout,
   type ReuseCounter,
 } from "../../core/jit/table.js";
@@ -300,6 +301,7 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   const w = c.w;
   const r = w.local(I32);
   const counter = w.local(I32);
+  w.block("interpret"); // a side exit: the interpreter runs the next instruction
   emitSlot(w, c.pc);
   w.set(jit.slot);
   const at = { slot: jit.slot, pc: c.pc, budget: c.budget, hart: c.hart };
@@ -321,11 +323,13 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
   w.i64_const(-1).set(c.fpage);
+  w.get(r).i32_const(JIT_STEP).i32_eq().br_if("interpret");
   // Where a translation leaves is a jump target too: count it, or code reached only from
   // translations would never be translated.
   countJump(c, jit);
   w.br("jumped");
   w.end();
+  w.end(); // interpret
   w.release(r);
   w.release(counter);
 }

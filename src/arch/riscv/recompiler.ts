@@ -61,6 +61,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     budget: S.BUDGET,
     stop: S.STOP,
     exit: { site: S.JIT_EXIT_SITE, target: S.JIT_EXIT_TARGET },
+    sideExits: S.JIT_SIDE_EXITS,
   };
   readonly registers = REGISTERS;
   readonly emitCodeKey: EmitCodeKey | undefined;
@@ -290,6 +291,21 @@ class TranslationSem extends AccessSem {
     b.i32_const(mask).i32_and().i32_const(want).i32_eq();
     b.i32_and().set(g.ok);
     return b.code.view().slice();
+  }
+
+  /**
+   * User mode: a load or store that misses (a page it may not use, a page with code for a
+   * store, an access across pages) leaves the translation for the interpreter, which serves
+   * it. Such misses are rare there (a fault, a write to a code page), and the code after the
+   * check then has no host call merging into it, whose clobbered registers make V8 keep the
+   * guest's registers on the stack. Under a page table (TLB misses are common) the host
+   * serves the miss in place.
+   */
+  protected override missLeaves(): boolean {
+    return this.mem.kind === "flat";
+  }
+  protected override leaveForMiss(): void {
+    this.t.sideExit();
   }
 
   /** A CSR write served in wasm may change which TLB set accesses use (sstatus.SUM, say). */

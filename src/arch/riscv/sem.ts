@@ -203,6 +203,16 @@ export abstract class AccessSem implements Sem {
       .i64_and();
     w.i64_ne().rarely().br_if(slow);
   }
+  /**
+   * Whether a load or store that misses the fast path leaves (leaveForMiss) instead of
+   * calling the host in place: a translation's choice (the interpreter serves the access).
+   */
+  protected missLeaves(): boolean {
+    return false;
+  }
+  protected leaveForMiss(): void {
+    throw new Error("sem: no side exit here");
+  }
   /** After a hit: pushes the host address (i32) of `va`. */
   protected hostAddr(va: Local, entry: Local): void {
     const w = this.w;
@@ -232,6 +242,13 @@ export abstract class AccessSem implements Sem {
       case "i64": w.i64_load(); break;
     } // prettier-ignore
     w.br("ld").end();
+    if (this.missLeaves()) {
+      this.leaveForMiss();
+      w.end();
+      w.release(va);
+      w.release(entry);
+      return;
+    }
     this.sync();
     w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
     w.get(this.hartLocal).i32_const(LOAD_KINDS.indexOf(kind)).call(this.fn.load);
@@ -264,6 +281,14 @@ export abstract class AccessSem implements Sem {
       case 8: w.i64_store(); break;
     } // prettier-ignore
     w.br("st").end();
+    if (this.missLeaves()) {
+      this.leaveForMiss();
+      w.end();
+      w.release(va);
+      w.release(v);
+      w.release(entry);
+      return;
+    }
     this.sync();
     w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
     w.get(this.hartLocal).get(v).i64_store(S.SCRATCH2);

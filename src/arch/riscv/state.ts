@@ -51,6 +51,7 @@ export const FAST_TRAPS = 756; // i32, non-zero when the host lets the engines t
 // The last exit from translated code to the engine (core/jit/isa.ts HartStateLayout.exit):
 export const JIT_EXIT_SITE = 760; // i64, pc of the indirect jump that left (0: another exit, or read)
 export const JIT_EXIT_TARGET = 768; // i64, where it went
+export const JIT_SIDE_EXITS = 776; // i64, side exits taken from translated code (core/jit/context.ts)
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

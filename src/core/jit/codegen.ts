@@ -6,13 +6,13 @@
 // modules import no table: V8 makes every instance that imports a table pay for every later
 // write to it, and there are thousands of instances.
 import { I32, I64, ModuleBuilder } from "../wasm.js";
-import { blockLabel, TranslationContext } from "./context.js";
+import { blockLabel, SIDE_EXIT, TranslationContext } from "./context.js";
 import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
 import type { Region } from "./region.js";
-import type { JitLayout } from "./table.js";
+import { JIT_STEP, type JitLayout } from "./table.js";
 
 /** What a translation module is built against. */
 export interface ModuleTarget {
@@ -75,6 +75,7 @@ function emitFunction<Insn extends GuestInsn>(
   );
   const emitInsn = emitterFor(ctx as TranslationContext);
   const blocks = region.blocks;
+  w.block(SIDE_EXIT);
   w.loop("dispatch");
   w.block("exit");
   for (let i = blocks.length - 1; i >= 0; i--) w.block(blockLabel(i));
@@ -102,5 +103,14 @@ function emitFunction<Insn extends GuestInsn>(
   w.get(hart).get(budget).get(npc).get(site).return_call(dispatch);
   w.end(); // dispatch
   w.unreachable();
+  w.end(); // side exit: npc and done are set
+  if (ctx.sideExits > 0) {
+    w.get(budget).get(done).i32_sub().set(budget);
+    regs.writeBack();
+    w.get(hart).get(npc).i64_store(isa.state.pc);
+    w.get(hart).get(budget).i32_store(isa.state.budget);
+    w.get(hart).get(hart).i64_load(isa.state.sideExits).i64_const(1).i64_add().i64_store(isa.state.sideExits);
+    w.i32_const(JIT_STEP).return_();
+  } else w.unreachable();
   regs.finish(m, [...pages.pieces(), ...ctx.laterPieces()]);
 }

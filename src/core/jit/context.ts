@@ -15,6 +15,9 @@ import type { RegCache } from "./regcache.js";
 import { guessable, type Region } from "./region.js";
 import { JIT_CONTINUE } from "./table.js";
 
+/** The label of the translation's side exit (codegen.ts emits it after the dispatch loop). */
+export const SIDE_EXIT = "side";
+
 /** The locals and facts one translation function is emitted with. */
 export interface TranslationFrame<Insn extends GuestInsn> {
   readonly w: FunctionBuilder;
@@ -78,6 +81,9 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   forgetPages(): void {
     this.f.pages.forget();
   }
+
+  /** How many side exits the translation has (codegen.ts emits their common code if any). */
+  sideExits = 0;
 
   /** The index of the block being emitted (a new one: control may have come from elsewhere). */
   get currentBlock(): number {
@@ -210,6 +216,19 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   private leave(): void {
     this.w.i32_const(this.k + 1).set(this.f.done);
     this.w.br("exit");
+  }
+
+  /**
+   * Leaves the translation before the current instruction, which the interpreter then runs
+   * (a side exit, for a slow path that is better served there than here): control never
+   * comes back to this point, so the code after the check that led here has no slow path
+   * merging into it.
+   */
+  sideExit(): void {
+    this.sideExits++;
+    this.w.i64_const(this.insn.pc).set(this.f.npc);
+    this.w.i32_const(this.k).set(this.f.done);
+    this.w.br(SIDE_EXIT);
   }
 
   /** Ends the translation after the current instruction: continue at the next one. */

@@ -71,6 +71,8 @@ export interface HartStateLayout {
    * and where it went.
    */
   readonly exit: { readonly site: number; readonly target: number };
+  /** i64: side exits taken (TranslationContext.sideExit), for statistics and tests. */
+  readonly sideExits: number;
 }
 
 /** The guest registers translations keep in wasm locals: 64-bit each, numbered 0..count-1. */

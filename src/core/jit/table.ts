@@ -48,6 +48,11 @@ export type EmitCodeKey = (w: FunctionBuilder, hart: Local, pc: Local) => void;
 
 /** What a translation returns when the interpreter is to go on at the pc in the state. */
 export const JIT_CONTINUE = -1;
+/**
+ * The same, but the interpreter runs the instruction at that pc before it may enter a
+ * translation again (a side exit: the translation left that instruction to it).
+ */
+export const JIT_STEP = -2;
 
 /**
  * The slot of guest pc `pc` (a 64-bit value held as a signed integer, exact below 2^53 in

@@ -88,6 +88,8 @@ export interface UserResult {
   translations: number;
   /** Guest instructions its threads ran in translated code. */
   translatedInsns: number;
+  /** Times translated code left an instruction to the interpreter (a load or store that missed). */
+  sideExits: number;
   /** The recompiler's counts, when it was on. */
   jit?: JitCounts;
 }
@@ -317,8 +319,12 @@ export class UserProcess {
     }
     const translations = this.cpu.jit?.translations ?? 0;
     let translatedInsns = 0;
-    for (const h of this.cpu.harts) translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
-    const counts = { instret, translations, translatedInsns, jit: this.cpu.jit?.counts() };
+    let sideExits = 0;
+    for (const h of this.cpu.harts) {
+      translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
+      sideExits += Number(h.getI64(S.JIT_SIDE_EXITS));
+    }
+    const counts = { instret, translations, translatedInsns, sideExits, jit: this.cpu.jit?.counts() };
     this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
     this.kick();
   }
