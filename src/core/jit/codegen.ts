@@ -6,7 +6,7 @@
 // modules import no table: V8 makes every instance that imports a table pay for every later
 // write to it, and there are thousands of instances.
 import { I32, I64, ModuleBuilder } from "../wasm.js";
-import { blockLabel, SIDE_EXIT, TranslationContext } from "./context.js";
+import { blockLabel, loopLabel, SIDE_EXIT, TranslationContext } from "./context.js";
 import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
@@ -86,6 +86,11 @@ function emitFunction<Insn extends GuestInsn>(
     );
   blocks.forEach((b, i) => {
     w.end(); // block i's code starts here
+    // A block that jumps back to its own start (a one-block loop) loops in place: its registers
+    // are the only values the loop carries, and its back edge needs no br_table.
+    const selfLoop = b.flows.some((f) => (f.kind === "branch" || f.kind === "jump") && f.target === b.start);
+    if (selfLoop) w.loop(loopLabel(i));
+    ctx.selfLoop = selfLoop;
     const last = b.insns.length - 1;
     b.insns.forEach((insn, k) => {
       ctx.begin(i, k, insn, b.flows[k]);
@@ -96,6 +101,7 @@ function emitFunction<Insn extends GuestInsn>(
     else if (flow.kind === "fallthrough" || flow.kind === "branch") ctx.endBlock();
     // a jump or an indirect jump has gone already
     if (i === blocks.length - 1 && flow.kind === "jump") w.unreachable(); // it went back or out
+    if (selfLoop) w.end();
   });
   w.end(); // exit: npc and done are set
   w.get(budget).get(done).i32_sub().set(budget);

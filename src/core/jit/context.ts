@@ -37,6 +37,8 @@ export interface TranslationFrame<Insn extends GuestInsn> {
 
 /** The wasm label of block `i`'s start (codegen.ts opens them). */
 export const blockLabel = (i: number): string => `b${i}`;
+/** The label of the loop around block `i`'s code when it jumps back to its own start. */
+export const loopLabel = (i: number): string => `l${i}`;
 
 export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   readonly w: FunctionBuilder;
@@ -81,6 +83,9 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   forgetPages(): void {
     this.f.pages.forget();
   }
+
+  /** The block being emitted loops in place (codegen.ts opened loopLabel around its code). */
+  selfLoop = false;
 
   /** How many side exits the translation has (codegen.ts emits their common code if any). */
   sideExits = 0;
@@ -202,6 +207,10 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     w.i32_const(0).set(this.f.done);
     w.br("exit");
     w.end();
+    if (i === this.block && this.selfLoop) {
+      w.br(loopLabel(i));
+      return;
+    }
     w.i32_const(i).set(next);
     w.br("dispatch");
   }
