@@ -435,6 +435,7 @@ export class Hart {
       // Every store to translated code reaches the host, which drops those translations, and
       // the interpreter decodes from memory every time: nothing is stale.
       case "fence_i": return HelperResult.Next;
+      case "pause": return this.pause();
       case "fp": return fpHelper(this);
       case "irq": return this.interruptAfter();
       default: return this.illegal();
@@ -501,6 +502,15 @@ export class Hart {
       return ++this.wfiPolls < 2 ? HelperResult.Redirect : HelperResult.ExitBase + Exit.Budget;
     this.wfiPolls = 0;
     return HelperResult.ExitBase + Exit.Wfi;
+  }
+
+  /**
+   * PAUSE says the hart spins waiting for another (a lock, an IPI's answer): harts take turns
+   * on one host thread, so the one it waits for can only get on once this turn ends.
+   */
+  private pause(): HelperResult {
+    this.advance();
+    return HelperResult.ExitBase + Exit.Budget;
   }
 
   private sfenceVma(): HelperResult {
