@@ -43,9 +43,9 @@ export const enum HartRun {
  * that input is served well within a millisecond (timer deadlines and device interrupts end a
  * slice anyway). Several harts share the thread, and one that spins on a lock or waits for an
  * IPI's answer holds up the hart it waits for for a whole slice, unless the plug-in ends its
- * turn there (RISC-V: at PAUSE, and at a WFI that keeps returning at once): shorter slices
- * (measured before those yields: OpenSBI on 2 harts boots Linux 2.2x faster at 2K
- * instructions than 32K, in the interpreter).
+ * turn where the guest says it spins (a spin-wait hint): shorter slices (measured before the
+ * plug-in did so: OpenSBI on 2 harts boots Linux 2.2x faster at 2K instructions than 32K,
+ * in the interpreter).
  * A length in time rather than instructions keeps translated code, which runs ten to thirty
  * times as many instructions in that time, from paying the loop's cost ten to thirty times as often.
  */
