@@ -251,7 +251,7 @@ describe("dtc reads the generated tree without a warning", () => {
     const out = dtc(dtb);
     expect(out.status).toBe(0);
     expect(out.warnings).toBe("");
-    expect(out.dts).toContain('riscv,isa = "rv64imafdc_zicsr_zifencei_sstc"');
+    expect(out.dts).toContain('riscv,isa = "rv64imafdc_zicsr_zifencei_zihintpause_sstc"');
     const fdt = parseFdt(dtb);
     expect(readMemory(fdt)).toEqual([{ base: 0x8000_0000, sizeBytes: cfg.ramBytes }]);
     expect(readChosen(fdt)).toEqual({

@@ -8,6 +8,7 @@
 import { describe, expect, test } from "vitest";
 import {
   buildVirt,
+  describeRun,
   fromMarker,
   type Machine,
   type Run,
@@ -103,10 +104,6 @@ const PROGRAMS: Program[] = [
     },
   },
 ];
-
-function describeRun(r: Run): string {
-  return `status ${r.status} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
-}
 
 function programLines(r: Run, name: string): string[] {
   const lines = fromMarker(r.stdout, `${name}: start`).split("\n");

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import {
   buildVirt,
+  describeRun,
   FW_JUMP,
   fromMarker,
   type Machine,
@@ -242,10 +243,6 @@ function writtenSector(): Buffer {
 
 function sector(image: string, n: number): Buffer {
   return readFileSync(image).subarray(n * 512, (n + 1) * 512);
-}
-
-function describeRun(r: Run): string {
-  return `status ${r.status} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
 }
 
 /** The reference run of each program, shared by its tests (started on first use). */

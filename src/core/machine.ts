@@ -42,8 +42,10 @@ export const enum HartRun {
  * instructions it may have. One hart: long enough that the loop costs nothing, short enough
  * that input is served well within a millisecond (timer deadlines and device interrupts end a
  * slice anyway). Several harts share the thread, and one that spins on a lock or waits for an
- * IPI's answer holds up the hart it waits for for a whole slice: shorter slices (measured:
- * OpenSBI on 2 harts boots Linux 2.2x faster at 2K instructions than 32K, in the interpreter).
+ * IPI's answer holds up the hart it waits for for a whole slice, unless the plug-in ends its
+ * turn where the guest says it spins (a spin-wait hint): shorter slices (measured before the
+ * plug-in did so: OpenSBI on 2 harts boots Linux 2.2x faster at 2K instructions than 32K,
+ * in the interpreter).
  * A length in time rather than instructions keeps translated code, which runs ten to thirty
  * times as many instructions in that time, from paying the loop's cost ten to thirty times as often.
  */

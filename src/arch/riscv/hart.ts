@@ -72,6 +72,8 @@ export class Hart {
   /** minstret = instretBase + instructions executed in the current slice. */
   instretBase = 0;
   private sliceBudget = 0;
+  /** WFIs in a row that returned at once with no interrupt taken since (see wfi). */
+  private wfiPolls = 0;
 
   constructor(
     readonly hartId: number,
@@ -399,6 +401,7 @@ export class Hart {
     if (this.stce) this.updateTimer();
     const irq = this.pendingInterrupt();
     if (irq < 0) return false;
+    this.wfiPolls = 0;
     this.trap(irq, true, 0n);
     return true;
   }
@@ -432,6 +435,7 @@ export class Hart {
       // Every store to translated code reaches the host, which drops those translations, and
       // the interpreter decodes from memory every time: nothing is stale.
       case "fence_i": return HelperResult.Next;
+      case "pause": return this.pause();
       case "fp": return fpHelper(this);
       case "irq": return this.interruptAfter();
       default: return this.illegal();
@@ -488,8 +492,25 @@ export class Hart {
     if (this.priv < PRV_M && (this.mstatus & MSTATUS.TW || this.priv === PRV_U)) return this.illegal();
     this.advance();
     if (this.stce) this.updateTimer();
-    if (this.mip & this.mie) return HelperResult.Redirect; // an interrupt is already pending: no wait
+    // Priv spec §3.3.3: a locally enabled interrupt that is pending ends the wait even when it
+    // is globally disabled. A hart whose second WFI in a row returns so, with no interrupt
+    // taken between, polls memory with that interrupt left pending (OpenSBI 1.1's HSM start
+    // wait, whose cold-boot IPI stays pending until the hart is started): its turn ends there,
+    // so it does not spin through its slice while the hart it waits for has the thread. A
+    // first WFI still goes on at once: Linux's idle loop takes the interrupt right after it.
+    if (this.mip & this.mie)
+      return ++this.wfiPolls < 2 ? HelperResult.Redirect : HelperResult.ExitBase + Exit.Budget;
+    this.wfiPolls = 0;
     return HelperResult.ExitBase + Exit.Wfi;
+  }
+
+  /**
+   * PAUSE says the hart spins waiting for another (a lock, an IPI's answer): harts take turns
+   * on one host thread, so the one it waits for can only get on once this turn ends.
+   */
+  private pause(): HelperResult {
+    this.advance();
+    return HelperResult.ExitBase + Exit.Budget;
   }
 
   private sfenceVma(): HelperResult {

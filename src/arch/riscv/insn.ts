@@ -3,7 +3,7 @@
 // recompiler both consume these definitions; neither has its own copy of the semantics.
 import type { FunctionBuilder } from "../../core/wasm.js";
 
-export type Ext = "I" | "M" | "A" | "F" | "D" | "C" | "Zicsr" | "Zifencei" | "Priv";
+export type Ext = "I" | "M" | "A" | "F" | "D" | "C" | "Zicsr" | "Zifencei" | "Zihintpause" | "Priv";
 
 /** A bit range of the instruction word. */
 export interface FieldSpec {
@@ -84,6 +84,7 @@ export type HelperName =
   | "wfi"
   | "sfence_vma"
   | "fence_i"
+  | "pause"
   | "fp" // floating point slow path (exact rounding and flags)
   | "irq"; // a CSR write in wasm enabled interrupts: take a pending one before the next instruction
 

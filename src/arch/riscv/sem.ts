@@ -21,6 +21,7 @@ export const HELPERS: readonly HelperName[] = [
   "wfi",
   "sfence_vma",
   "fence_i",
+  "pause",
   "fp",
   "irq",
 ];

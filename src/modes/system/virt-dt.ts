@@ -8,8 +8,8 @@ import { MAX_HARTS, PLIC_SOURCES, TIMEBASE_HZ, VIRT } from "./virt-map.js";
 /** `--dtb` validation; ISA-neutral, so it lives with the parser. */
 export { checkDtbFile } from "../../core/fdt.js";
 
-/** What the board implements; QEMU 7.2 adds h, zihintpause and zb* to its own. */
-export const VIRT_DEFAULT_ISA = "rv64imafdc_zicsr_zifencei_sstc";
+/** What the board implements; QEMU 7.2 adds h and zb* to its own. */
+export const VIRT_DEFAULT_ISA = "rv64imafdc_zicsr_zifencei_zihintpause_sstc";
 export const VIRT_DEFAULT_MMU_TYPE = "riscv,sv48";
 
 /** Interrupt numbers of the cpu-intc binding: mcause interrupt codes (Priv spec §3.1.15). */

@@ -35,11 +35,15 @@ import {
   type RamView,
 } from "./loader.js";
 import { BuiltinSbi } from "./sbi.js";
-import { virtDeviceTree } from "./virt-dt.js";
+import { VIRT_DEFAULT_ISA, virtDeviceTree } from "./virt-dt.js";
 import { MAX_HARTS, PLIC_SOURCES, TIMEBASE_HZ, VIRT } from "./virt-map.js";
 
-/** The ISA the harts implement, as the device tree advertises it. */
-export const VIRT_ISA = "rv64imafdc_zicsr_zifencei_sstc";
+/**
+ * The ISA the harts implement, as the device tree advertises it. Zihintpause matters beyond
+ * the hint: Linux's cpu_relax executes PAUSE only when the device tree names it (else a
+ * division as a delay), and PAUSE is where a spinning hart gives the thread up (hart.ts).
+ */
+export const VIRT_ISA = VIRT_DEFAULT_ISA;
 
 export interface Drive {
   readonly path: string;

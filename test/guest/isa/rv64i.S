@@ -389,7 +389,10 @@ jalr_t7:
   fence r, r
   fence w, w
   fence.tso
-  .word 0x0100000f              /* PAUSE hint (fence w,0) */
+  .option push
+  .option arch, +zihintpause
+  pause                         /* Zihintpause: fence w,0; Hartwood ends the hart's turn there */
+  .option pop
   ld a0, 16(a1)
   CHECK(a0, 0x5a5a)
 

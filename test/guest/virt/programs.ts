@@ -5,6 +5,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { buildGuest, GUEST_DIR } from "../build.js";
 
 export const VIRT_DIR = join(GUEST_DIR, "virt");
@@ -155,6 +156,11 @@ export function runOnHartwood(
   return run(process.execPath, args, HARTWOOD_TIMEOUT_MS, opts.jit ? { HARTWOOD_JIT_STATS: "1" } : undefined);
 }
 
+/** A run's status and output, for a failed expectation's message. */
+export function describeRun(r: Run): string {
+  return `status ${r.status} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
+}
+
 /** The output from the line that starts with `marker` on (drops a firmware's banner). */
 export function fromMarker(stdout: string, marker: string): string {
   const at = stdout.search(new RegExp(`^${marker}`, "m"));
@@ -165,4 +171,32 @@ export function fromMarker(stdout: string, marker: string): string {
 export function splitTagged(text: string, tag: string): { tagged: string[]; rest: string[] } {
   const lines = text.split("\n");
   return { tagged: lines.filter((l) => l.startsWith(tag)), rest: lines.filter((l) => !l.startsWith(tag)) };
+}
+
+/** A program's lines from `marker` on, split into its own and the host's figures (lines starting with `tag`). */
+export function ownAndFigures(r: Run, marker: string, tag: string): { own: string[]; figures: string[] } {
+  const { tagged, rest } = splitTagged(fromMarker(r.stdout, marker).trimEnd(), tag);
+  return { own: rest, figures: tagged };
+}
+
+/**
+ * A program that prints figures of the host beside its own lines (`name: start` on, figures
+ * tagged `tag`): its QEMU run, made once, is the reference; `check` says what the reference
+ * must print (status 0, the required lines) and logs its figures.
+ */
+export function figuresProgram(name: string, m: Machine, tag: string) {
+  const lines = (r: Run) => ownAndFigures(r, `${name}: start`, tag);
+  let reference: Promise<Run> | undefined;
+  const onQemu = () => (reference ??= runOnQemu(buildVirt(name, m.privilege), m));
+  return {
+    lines,
+    onQemu,
+    async check(required: readonly string[]): Promise<void> {
+      const run = await onQemu();
+      expect(run.status, describeRun(run)).toBe(0);
+      const { own, figures } = lines(run);
+      for (const line of required) expect(own, describeRun(run)).toContain(line);
+      console.log(`QEMU: ${figures.join("; ")}`);
+    },
+  };
 }

@@ -1,7 +1,8 @@
-// RV64I base integer instructions (Unprivileged ISA ch. 2 and 5).
+// RV64I base integer instructions (Unprivileged ISA ch. 2 and 5), and Zihintpause's PAUSE, a FENCE hint.
 import {
   enc,
   insn,
+  MASK_ALL,
   MASK_F3,
   MASK_F6,
   MASK_F7,
@@ -217,4 +218,8 @@ export const RV64I: InsnDef[] = [
   rrw("I", "sraw", 5, 0x20, (w) => w.i32_shr_s()),
   // FENCE (Unpriv §2.7): a full wasm fence orders this hart's accesses for other harts.
   insn("I", "fence", MASK_F3, enc(0x0f, 0), "pred,succ", (s) => void s.w.atomic_fence()),
+  // PAUSE (Unpriv ch. "Zihintpause"): a FENCE with an empty successor set, so it orders
+  // nothing. The host ends the hart's turn there (a spin-wait: Linux's cpu_relax); the
+  // translation ends after it, like the other instructions served by the host.
+  insn("Zihintpause", "pause", MASK_ALL, 0x0100000f, "", (s) => s.helper("pause"), { kind: "stop" }),
 ];
