@@ -366,6 +366,15 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("done");
   });
 
+  test("madvise(MADV_DONTNEED) zeroes private anonymous and break pages, even those whose one non-zero byte is the first or last, or whose first writer was read(2), an atomic, a signal frame or a store across pages; keeps the pages around them and a shared mapping's", async () => {
+    const { stdout } = await compare(build("madvise.c", "static"), "static");
+    for (const what of ["first", "second"])
+      expect(stdout).toContain(`${what}: non-zero bytes in the range 0, changed bytes outside 0`);
+    expect(stdout).toContain("heap: zero 16384 of 16384, kept 16384 of 16384");
+    expect(stdout).toContain("first writers: non-zero bytes 0");
+    expect(stdout).toContain("done");
+  });
+
   // Between guest processes, in a scratch directory: each program under both engines.
   for (const [source, name, line] of [
     ["fifolock.c", "FIFOs and flock: opens that wait for the other side (one thread waits, others run), O_NONBLOCK, ENXIO, lock contention between processes", "file: 'parent child'"],

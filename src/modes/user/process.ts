@@ -442,10 +442,10 @@ export class UserProcess {
     return true;
   }
 
-  /** A load, store or atomic outside the window (or a misaligned atomic). */
   /**
-   * The engines' slow path for a load or store: one that crosses into the next page is
-   * performed here when both pages allow it; anything else is a signal.
+   * The engines' slow path for a load or store: one that crosses into the next page, or a
+   * store to a page known to be zero (AddressSpace.written), is performed here when the
+   * mapping allows it; anything else is a signal.
    */
   private memSlow(h: number, write: boolean, bytes: number, signed: boolean): number {
     const hart = this.cpu.hartAt(h);
@@ -460,6 +460,7 @@ export class UserProcess {
     const u8 = this.as.u8;
     if (write) {
       if (this.cpu.jit?.isCode(addr, bytes)) this.cpu.jit.flush(); // self-modifying code
+      this.as.written(addr, bytes); // the first store to a page known to be zero comes here
       const v = hart.getI64(S.SCRATCH2);
       for (let i = 0; i < bytes; i++) u8[addr + i] = Number((v >> BigInt(8 * i)) & 0xffn);
       return 0;
@@ -472,7 +473,8 @@ export class UserProcess {
 
   /**
    * Atomic slow path: an aligned access the mapping allows was declined only because the page
-   * holds translated code (a store drops the translations first); anything else faults.
+   * holds translated code (a store drops the translations first) or is known to be zero
+   * (AddressSpace.written); anything else faults.
    */
   private atomicSlow(h: number, bytes: number, store: boolean): number {
     const va = BigInt.asUintN(64, this.cpu.hartAt(h).getI64(S.SCRATCH));
@@ -483,6 +485,7 @@ export class UserProcess {
       this.as.isMapped(addr, bytes, store ? PROT_WRITE : PROT_READ);
     if (!allowed) return this.memFault(h, bytes);
     if (store && this.cpu.jit?.isCode(addr, bytes)) this.cpu.jit.flush();
+    if (store) this.as.written(addr, bytes);
     this.cpu.hartAt(h).setI32(S.SCRATCH, addr); // host address = guest address here
     return 0;
   }
