@@ -374,16 +374,13 @@ export class UserProcess {
     let lastYield = performance.now();
     const cpu = this.cpu;
     while (!this.result) {
-      let runnable = 0;
-      for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
-      const slice = runnable > 1 || this.kernel.jitOptions?.async ? SLICE_SHARED : SLICE_ALONE;
       let ran = false;
       for (let i = 0; i < this.threads.length && !this.result; i++) {
         const t = this.threads[i];
         deliverSignals(this, t);
         if (t.state !== ThreadState.Runnable || this.result) continue;
         t.hart.setI32(S.STOP, 0);
-        cpu.step(t.hart, slice);
+        cpu.step(t.hart, this.slice());
         ran = true;
       }
       if (this.result) break;
@@ -405,6 +402,19 @@ export class UserProcess {
     this.releaseVforkParent();
     this.kernel.exited(this);
     return this.result;
+  }
+
+  /**
+   * Instructions the next thread runs before the others get their turn. Counted before each
+   * turn, not once a round: a thread made by the turn before (clone) shares the CPU from its
+   * first turn. Within the recompiler's warm-up, no more than is left of it.
+   */
+  private slice(): number {
+    let runnable = 0;
+    for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
+    const slice = runnable > 1 || this.kernel.jitOptions?.async ? SLICE_SHARED : SLICE_ALONE;
+    const warmup = this.cpu.jit?.warmupLeft ?? 0;
+    return warmup > 0 ? Math.min(slice, warmup) : slice;
   }
 
   // --- traps: syscalls and signals ---
