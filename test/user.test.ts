@@ -377,6 +377,13 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(stdout).toContain("done");
   });
 
+  test("futex queues: a waiter on each of 200 addresses in turn while another stays parked, FUTEX_CMP_REQUEUE, FUTEX_WAKE_BITSET", async () => {
+    const { stdout } = await compare(build("futexqueues.c", "static"), "static");
+    expect(stdout).toContain("the waiter parked meanwhile is woken: 1");
+    expect(stdout).toContain("wake_bitset 0xa woke 1 and 3, not 0 and 2: 1");
+    expect(stdout).toContain("done");
+  });
+
   // Between guest processes, in a scratch directory: each program under both engines.
   for (const [source, name, line] of [
     ["fifolock.c", "FIFOs and flock: opens that wait for the other side (one thread waits, others run), O_NONBLOCK, ENXIO, lock contention between processes", "file: 'parent child'"],
