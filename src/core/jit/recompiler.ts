@@ -244,6 +244,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   }
 
   /**
+   * Instructions left in the warm-up (0 when it is over). It is counted when a slice ends, so a
+   * run loop keeps its slices within it: a longer first slice would stay interpreted to its end.
+   */
+  get warmupLeft(): number {
+    return Math.max(0, this.warmup);
+  }
+
+  /**
    * Asks for a translation of the code at guest pc `pc` (64 bits) of `hart`, for the code key
    * the hart has there now: its region is found and watched now, and its function built with
    * the batch (`commit`). Nothing to run leaves the slot alone. `site` is the pc of the

@@ -1,7 +1,8 @@
 // The guest's address space: which pages are mapped (VMAs), where new mappings go, the
 // program break, and reading/writing guest memory on behalf of syscalls. Guest address a is
 // wasm offset a (the window [lo, hi) of the memory), so the bytes are the wasm memory's own.
-import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
+import { Buffer } from "node:buffer";
+import { PAGE_CODE, PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { MAP_FIXED_NOREPLACE, PAGE, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
 
 export interface Vma {
@@ -30,6 +31,21 @@ export class GuestFault extends Error {
   }
 }
 
+const ZERO_RUN = 64 << 10;
+/** Pages that stop being known zero together (AddressSpace.written). */
+const ZERO_GROUP = 16;
+const ZEROS = new Uint8Array(ZERO_RUN);
+
+/** Are the bytes [start, end) of `u8` all zero (at most ZERO_RUN of them)? */
+function isZero(u8: Uint8Array, start: number, end: number): boolean {
+  return Buffer.compare(u8.subarray(start, end), ZEROS.subarray(0, end - start)) === 0;
+}
+
+/** A mapping's bits in the permission table: as on Linux/riscv, a writable mapping is readable too. */
+function permBits(v: Vma): number {
+  return (v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) | (v.prot & PROT_WRITE ? PROT_READ : 0);
+}
+
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -40,6 +56,15 @@ export class AddressSpace {
   readonly vmas: Vma[] = [];
   /** One byte per page: 1 once the page has been mapped (its bytes may be non-zero). */
   private readonly touched: Uint8Array;
+  /**
+   * One byte per page: 1 while the page is known to hold only zeros (fresh anonymous memory,
+   * or discarded by MADV_DONTNEED) and nothing has written it since. Its permission byte lacks
+   * PROT_WRITE meanwhile, so the engines' first store there takes the slow path, which calls
+   * `written`; host writes call it through `check` (or directly). MADV_DONTNEED skips these
+   * pages: glibc discards the unused megabytes of every exiting thread's stack, most of which
+   * was never touched, and reading or zeroing them would make the host commit them.
+   */
+  private readonly zeroPages: Uint8Array;
   brkStart = 0;
   brk = 0;
 
@@ -55,6 +80,7 @@ export class AddressSpace {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.touched = new Uint8Array(Math.ceil(hi / PAGE));
+    this.zeroPages = new Uint8Array(Math.ceil(hi / PAGE));
     this.perms = new Uint8Array(memory.buffer, permTable, PERM_TABLE_BYTES);
     this.permWords = new Uint32Array(memory.buffer, permTable, PERM_TABLE_BYTES / 4);
   }
@@ -75,9 +101,34 @@ export class AddressSpace {
     this.perms.fill(0, p0, p1);
     for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
       const v = this.vmas[i];
-      // As on Linux/riscv, a writable mapping is readable too.
-      const bits = (v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) | (v.prot & PROT_WRITE ? PROT_READ : 0);
-      this.perms.fill(bits, Math.max(p0, v.start / PAGE), Math.min(p1, v.end / PAGE));
+      this.perms.fill(permBits(v), Math.max(p0, v.start / PAGE), Math.min(p1, v.end / PAGE));
+    }
+    for (let p = p0; p < p1; p++) if (this.zeroPages[p]) this.perms[p] &= ~PROT_WRITE;
+  }
+
+  /** The pages of [start, end) hold only zeros now (see zeroPages). */
+  markZero(start: number, end: number): void {
+    for (let p = start / PAGE; p < end / PAGE; p++) {
+      this.zeroPages[p] = 1;
+      this.perms[p] &= ~PROT_WRITE;
+    }
+  }
+
+  /**
+   * [addr, addr + len) is being written (by a guest store's slow path or by the host). The
+   * pages around it, ZERO_GROUP in all, stop being known zero too: a program that fills a
+   * large buffer then takes the slow path once per group, not once per page.
+   */
+  written(addr: number, len: number): void {
+    if (len <= 0) return;
+    const zeroPages = this.zeroPages;
+    const first = Math.floor(addr / PAGE / ZERO_GROUP) * ZERO_GROUP;
+    const last = Math.floor((addr + len - 1) / PAGE / ZERO_GROUP) * ZERO_GROUP + ZERO_GROUP - 1;
+    for (let p = first; p <= last; p++) {
+      if (!zeroPages[p]) continue;
+      zeroPages[p] = 0;
+      const v = this.find(p * PAGE);
+      if (v) this.perms[p] = (this.perms[p] & PAGE_CODE) | permBits(v);
     }
   }
 
@@ -234,16 +285,46 @@ export class AddressSpace {
       const dirty = p < end / PAGE && touched[p] === 1;
       if (dirty && runStart < 0) runStart = p;
       if (!dirty && runStart >= 0) {
-        this.u8.fill(0, runStart * PAGE, p * PAGE);
+        this.discard(runStart * PAGE, p * PAGE);
         runStart = -1;
       }
       if (p < end / PAGE) touched[p] = 1;
     }
   }
 
+  /** MADV_DONTNEED: the pages of [start, end) read as zero from now on; those known to be zero are not even read. */
+  dontNeed(start: number, end: number): void {
+    let run = -1;
+    for (let p = start / PAGE; p <= end / PAGE; p++) {
+      const skip = p === end / PAGE || this.zeroPages[p] === 1;
+      if (!skip && run < 0) run = p;
+      if (skip && run >= 0) {
+        this.discard(run * PAGE, p * PAGE);
+        run = -1;
+      }
+    }
+    this.markZero(start, end);
+  }
+
+  /**
+   * Makes the pages of [start, end) read as zero but writes only those that hold a non-zero
+   * byte (a write commits host memory): a run of ZERO_RUN bytes is compared at once (memcmp),
+   * then page by page where it is not all zero.
+   */
+  private discard(start: number, end: number): void {
+    const u8 = this.u8;
+    for (let run = start; run < end; run += ZERO_RUN) {
+      const runEnd = Math.min(end, run + ZERO_RUN);
+      if (isZero(u8, run, runEnd)) continue;
+      for (let page = run; page < runEnd; page += PAGE)
+        if (!isZero(u8, page, page + PAGE)) u8.fill(0, page, page + PAGE);
+    }
+  }
+
   unmap(start: number, len: number): void {
     const end = start + len;
     this.writeBack(start, end);
+    this.zeroPages.fill(0, start / PAGE, end / PAGE);
     const out: Vma[] = [];
     let i = this.indexAfter(start);
     const first = i;
@@ -295,6 +376,7 @@ export class AddressSpace {
   check(addr: number, len: number, prot = 0): void {
     if (len === 0) return;
     if (!this.isMapped(addr, len, prot)) throw new GuestFault(addr);
+    if (prot & PROT_WRITE) this.written(addr, len);
   }
 
   bytes(addr: number, len: number): Uint8Array {

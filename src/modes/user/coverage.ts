@@ -279,7 +279,10 @@ export const COVERAGE: Readonly<Record<number, Coverage>> = {
   230: partial(NO_EFFECT), // mlockall
   231: partial(NO_EFFECT), // munlockall
   232: refused("ENOSYS", "which pages are resident is not known: programs treat ENOSYS as no answer"), // mincore
-  233: done("user/mmsg.c"), // madvise
+  233: partial(
+    "MADV_DONTNEED zeroes private anonymous pages; a private file mapping keeps its bytes rather than reading the file again; other advice has no effect",
+    "user/madvise.c",
+  ), // madvise
   234: refused("ENOSYS", "memory management features not emulated"), // remap_file_pages
   235: refused("ENOSYS", NUMA), // mbind
   236: refused("ENOSYS", NUMA), // get_mempolicy

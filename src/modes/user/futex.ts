@@ -21,16 +21,26 @@ interface Waiter {
   timer: (() => void) | undefined;
 }
 
+/** Empty queues kept before a sweep (a lock's queue empties and fills again at every hand-over). */
+const MAX_QUEUES = 64;
+
 export class Futexes {
+  /**
+   * Waiters by address, in arrival order. A queue that empties stays in the map (deleting and
+   * adding a hot lock's entry at every hand-over made the map allocate and rehash); empty ones
+   * are swept when a new queue would make more than MAX_QUEUES.
+   */
   private readonly queues = new Map<number, Waiter[]>();
   constructor(private readonly p: UserProcess) {}
 
   /** Takes `w` off its queue and stops its timer. */
   private detach(w: Waiter): void {
     const q = this.queues.get(w.key);
-    const i = q ? q.indexOf(w) : -1;
-    if (q && i >= 0) q.splice(i, 1);
-    if (q && q.length === 0) this.queues.delete(w.key);
+    if (q) remove(q, q.indexOf(w));
+    this.stopTimer(w);
+  }
+
+  private stopTimer(w: Waiter): void {
     if (w.timer) {
       w.timer();
       w.timer = undefined;
@@ -38,13 +48,21 @@ export class Futexes {
     }
   }
 
+  /** The queue of `addr`, made when there is none. */
+  private queue(addr: number): Waiter[] {
+    let q = this.queues.get(addr);
+    if (q) return q;
+    if (this.queues.size >= MAX_QUEUES)
+      for (const [key, other] of this.queues) if (other.length === 0) this.queues.delete(key);
+    this.queues.set(addr, (q = []));
+    return q;
+  }
+
   /** Blocks `t` on `addr` until woken, or until the monotonic deadline (ns) passes. */
   wait(t: Thread, addr: number, bitset: number, deadlineNs: number | undefined): SysResult {
     const p = this.p;
     const w: Waiter = { t, bitset, key: addr, timer: undefined };
-    const q = this.queues.get(addr) ?? [];
-    q.push(w);
-    this.queues.set(addr, q);
+    this.queue(addr).push(w);
     if (deadlineNs !== undefined) {
       const ms = Math.max(0, (deadlineNs - clockNs(CLOCK.MONOTONIC)) / 1e6);
       p.pendingHost++;
@@ -63,10 +81,14 @@ export class Futexes {
     const q = this.queues.get(addr);
     if (!q) return 0;
     let woken = 0;
-    for (const w of [...q]) {
-      if (woken >= n) break;
-      if ((w.bitset & bitset) === 0) continue;
-      this.detach(w);
+    for (let i = 0; i < q.length && woken < n;) {
+      const w = q[i];
+      if ((w.bitset & bitset) === 0) {
+        i++;
+        continue;
+      }
+      remove(q, i);
+      this.stopTimer(w);
       this.p.complete(w.t, 0);
       woken++;
     }
@@ -77,17 +99,22 @@ export class Futexes {
   requeue(from: number, n: number, to: number, n2: number): number {
     const woken = this.wake(from, n);
     const q = this.queues.get(from);
-    if (!q || n2 <= 0) return woken;
+    if (!q || n2 <= 0 || q.length === 0) return woken;
     const moved = q.splice(0, n2);
-    if (q.length === 0) this.queues.delete(from);
-    const dest = this.queues.get(to) ?? [];
+    const dest = this.queue(to);
     for (const w of moved) {
       w.key = to;
       dest.push(w);
     }
-    this.queues.set(to, dest);
     return woken + moved.length;
   }
+}
+
+/** Removes element `i` of `q` (nothing when i < 0), keeping the others in order. */
+function remove(q: Waiter[], i: number): void {
+  if (i < 0) return;
+  for (let j = i; j < q.length - 1; j++) q[j] = q[j + 1];
+  q.length--;
 }
 
 function wakeOp(p: UserProcess, uaddr: number, n: number, uaddr2: number, n2: number, val3: number): number {

@@ -61,6 +61,8 @@ function mmap(p: UserProcess, t: Thread): number {
     }
   } else if (file instanceof MemFile) {
     as.u8.set(file.data.subarray(offset, offset + len), start);
+  } else {
+    as.markZero(start, start + size);
   }
   return start;
 }
@@ -133,7 +135,7 @@ function madvise(p: UserProcess, t: Thread): number {
   if (t.argInt(2) === MADV_DONTNEED && p.as.isMapped(addr, len)) {
     const v = p.as.find(addr);
     if (v && (v.name === "" || v.name === "[heap]" || v.name === "[stack]") && !(v.flags & MAP_SHARED))
-      p.as.u8.fill(0, addr, addr + len);
+      p.as.dontNeed(addr, addr + len);
   }
   return 0;
 }

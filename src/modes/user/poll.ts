@@ -162,6 +162,7 @@ function ppoll(p: UserProcess, t: Thread): SysResult {
       let rev = 0;
       if (fd >= 0)
         rev = p.fds.has(fd) ? p.fds.get(fd).poll({ p, t }) & (events | POLLHUP | POLLERR) : POLLNVAL;
+      p.as.written(at + 6, 2);
       p.as.dv.setInt16(at + 6, rev, true);
       if (rev) ready++;
     }

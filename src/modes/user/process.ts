@@ -380,16 +380,13 @@ export class UserProcess {
     let lastYield = performance.now();
     const cpu = this.cpu;
     while (!this.result) {
-      let runnable = 0;
-      for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
-      const slice = runnable > 1 || this.kernel.jitOptions?.async ? SLICE_SHARED : SLICE_ALONE;
       let ran = false;
       for (let i = 0; i < this.threads.length && !this.result; i++) {
         const t = this.threads[i];
         deliverSignals(this, t);
         if (t.state !== ThreadState.Runnable || this.result) continue;
         t.hart.setI32(S.STOP, 0);
-        cpu.step(t.hart, slice);
+        cpu.step(t.hart, this.slice());
         ran = true;
       }
       if (this.result) break;
@@ -411,6 +408,19 @@ export class UserProcess {
     this.releaseVforkParent();
     this.kernel.exited(this);
     return this.result;
+  }
+
+  /**
+   * Instructions the next thread runs before the others get their turn. Counted before each
+   * turn, not once a round: a thread made by the turn before (clone) shares the CPU from its
+   * first turn. Within the recompiler's warm-up, no more than is left of it.
+   */
+  private slice(): number {
+    let runnable = 0;
+    for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
+    const slice = runnable > 1 || this.kernel.jitOptions?.async ? SLICE_SHARED : SLICE_ALONE;
+    const warmup = this.cpu.jit?.warmupLeft ?? 0;
+    return warmup > 0 ? Math.min(slice, warmup) : slice;
   }
 
   // --- traps: syscalls and signals ---
@@ -448,10 +458,10 @@ export class UserProcess {
     return true;
   }
 
-  /** A load, store or atomic outside the window (or a misaligned atomic). */
   /**
-   * The engines' slow path for a load or store: one that crosses into the next page is
-   * performed here when both pages allow it; anything else is a signal.
+   * The engines' slow path for a load or store: one that crosses into the next page, or a
+   * store to a page known to be zero (AddressSpace.written), is performed here when the
+   * mapping allows it; anything else is a signal.
    */
   private memSlow(h: number, write: boolean, bytes: number, signed: boolean): number {
     const hart = this.cpu.hartAt(h);
@@ -466,6 +476,7 @@ export class UserProcess {
     const u8 = this.as.u8;
     if (write) {
       if (this.cpu.jit?.isCode(addr, bytes)) this.cpu.jit.flush(); // self-modifying code
+      this.as.written(addr, bytes); // the first store to a page known to be zero comes here
       const v = hart.getI64(S.SCRATCH2);
       for (let i = 0; i < bytes; i++) u8[addr + i] = Number((v >> BigInt(8 * i)) & 0xffn);
       return 0;
@@ -478,7 +489,8 @@ export class UserProcess {
 
   /**
    * Atomic slow path: an aligned access the mapping allows was declined only because the page
-   * holds translated code (a store drops the translations first); anything else faults.
+   * holds translated code (a store drops the translations first) or is known to be zero
+   * (AddressSpace.written); anything else faults.
    */
   private atomicSlow(h: number, bytes: number, store: boolean): number {
     const va = BigInt.asUintN(64, this.cpu.hartAt(h).getI64(S.SCRATCH));
@@ -489,6 +501,7 @@ export class UserProcess {
       this.as.isMapped(addr, bytes, store ? PROT_WRITE : PROT_READ);
     if (!allowed) return this.memFault(h, bytes);
     if (store && this.cpu.jit?.isCode(addr, bytes)) this.cpu.jit.flush();
+    if (store) this.as.written(addr, bytes);
     this.cpu.hartAt(h).setI32(S.SCRATCH, addr); // host address = guest address here
     return 0;
   }

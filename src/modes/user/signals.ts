@@ -204,6 +204,7 @@ function setupFrame(p: UserProcess, t: Thread, sig: number, info: SigInfo): void
     p.exit(0, SIG.SIGSEGV); // no room for the frame: Linux's force_sigsegv
     return;
   }
+  as.written(frame, FRAME_BYTES);
   const dv = as.dv;
   as.u8.fill(0, frame, frame + FRAME_BYTES);
   writeSiginfo(p, frame, sig, info);
