@@ -1,7 +1,8 @@
 // Builds translation modules: each region becomes a function `(hart, budget) -> exit reason`:
 // a dispatch loop around the region's blocks (context.ts), whose instructions the ISA emits,
-// and one exit that writes the registers back and chains to the next pc's translation through
-// the dispatcher (dispatch.ts). Emitted once: the registers it keeps in locals are loaded and
+// one exit that writes the registers back and chains to the next pc's translation through
+// the dispatcher (dispatch.ts), and, when the ISA asked for one, one side exit that writes
+// them back and returns JIT_STEP (the interpreter runs the instruction it stopped before). Emitted once: the registers it keeps in locals are loaded and
 // stored where it marked, once it is known which it uses (regcache.ts). Translation
 // modules import no table: V8 makes every instance that imports a table pay for every later
 // write to it, and there are thousands of instances.

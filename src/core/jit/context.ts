@@ -6,8 +6,10 @@
 // The translation function (codegen.ts) is a dispatch loop around its blocks, laid out in
 // order inside nested wasm blocks: a jump to a block later in the layout is a `br` to it, a
 // jump to one earlier goes round the loop (a `br_table` on the block index), after checking
-// that the run budget still covers a whole pass and that nobody asked the hart to stop. The
-// budget local is what was left when the current block began.
+// that the run budget still covers a whole pass and that nobody asked the hart to stop; a
+// block that jumps back to its own start has a wasm `loop` of its own for that. A side exit
+// leaves before an instruction the interpreter is to run (sideExit). The budget local is what
+// was left when the current block began.
 import { I64, type FunctionBuilder, type Local } from "../wasm.js";
 import type { ControlFlow, GuestInsn, HartStateLayout } from "./isa.js";
 import type { PageCache, PageCaches } from "./pagecache.js";
