@@ -320,6 +320,11 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
           // Faults in translated code: the access leaves for the interpreter (a side exit).
           if (source === "hotfault.c" || source === "groupfault.c")
             expect(jit.sideExits, "faulting accesses left through side exits").toBeGreaterThan(0);
+          // Its blocks share page checks, and its one-block loop runs in place (counts from the engine).
+          if (source === "groupfault.c") {
+            expect(jit.jit?.sharedChecks, "checks shared by access groups").toBeGreaterThan(0);
+            expect(jit.jit?.loopsInPlace, "one-block loops in place").toBeGreaterThan(0);
+          }
           expect(interp.sideExits).toBe(0);
           if (opts.cacheBytes) expect(jit.jit?.evictions, "translations were evicted").toBeGreaterThan(0);
           expect(jit.stdout.replaceAll(dirs[1], "DIR")).toBe(interp.stdout.replaceAll(dirs[0], "DIR"));

@@ -21,7 +21,7 @@ import {
 import {
   AccessSem,
   importHostFns,
-  PAGE_CODE,
+  permitted,
   PAGE_R,
   PAGE_W,
   type HostFns,
@@ -273,11 +273,11 @@ class TranslationSem extends AccessSem {
    */
   private groupCheck(g: AccessGroup): Uint8Array | undefined {
     if (!g.ok || this.mem.kind !== "flat") return undefined;
+    this.t.shapes.sharedChecks++;
     const a = (this.groupAddr ??= this.w.local(I64, true));
-    const mask = (g.load ? PAGE_R : 0) | (g.store ? PAGE_W | PAGE_CODE : 0);
-    const want = (g.load ? PAGE_R : 0) | (g.store ? PAGE_W : 0);
     const b = new FunctionBuilder([], []);
-    b.get(g.base).i64_const(g.lo).i64_add().tee(a).i64_const(32).i64_shr_u().i64_eqz();
+    b.get(g.base).i64_const(g.lo).i64_add().set(a);
+    permitted(b, a, this.mem.permTable, (g.load ? PAGE_R : 0) | (g.store ? PAGE_W : 0));
     b.get(a)
       .get(a)
       .i64_const(g.hi - 1 - g.lo)
@@ -286,9 +286,6 @@ class TranslationSem extends AccessSem {
       .i64_const(12)
       .i64_shr_u()
       .i64_eqz();
-    b.i32_and();
-    b.get(a).i32_wrap_i64().i32_const(12).i32_shr_u().i32_load8_u(this.mem.permTable);
-    b.i32_const(mask).i32_and().i32_const(want).i32_eq();
     b.i32_and().set(g.ok);
     return b.code.view().slice();
   }
@@ -301,11 +298,10 @@ class TranslationSem extends AccessSem {
    * guest's registers on the stack. Under a page table (TLB misses are common) the host
    * serves the miss in place.
    */
-  protected override missLeaves(): boolean {
-    return this.mem.kind === "flat";
-  }
-  protected override leaveForMiss(): void {
+  protected override leftOnMiss(): boolean {
+    if (this.mem.kind !== "flat") return false;
     this.t.sideExit();
+    return true;
   }
 
   /** A CSR write served in wasm may change which TLB set accesses use (sstatus.SUM, say). */

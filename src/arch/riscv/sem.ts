@@ -92,7 +92,7 @@ export function importHostFns(m: ModuleBuilder): HostFns {
  * translated code takes stores on the slow path, which drops the translations first.
  */
 export function permitted(w: FunctionBuilder, va: Local, table: number, need: number): void {
-  const mask = need === PAGE_W ? PAGE_W | PAGE_CODE : need;
+  const mask = need & PAGE_W ? need | PAGE_CODE : need;
   w.get(va).i64_const(32).i64_shr_u().i64_eqz();
   w.get(va).i64_const(12).i64_shr_u().i32_wrap_i64().i32_const(0xfffff).i32_and().i32_load8_u(table);
   w.i32_const(mask).i32_and().i32_const(need).i32_eq().i32_and();
@@ -205,14 +205,11 @@ export abstract class AccessSem implements Sem {
     w.i64_ne().rarely().br_if(slow);
   }
   /**
-   * Whether a load or store that misses the fast path leaves (leaveForMiss) instead of
-   * calling the host in place: a translation's choice (the interpreter serves the access).
+   * For a load or store that missed the fast path: emits a leave and says so (a translation's
+   * choice: the interpreter then serves the access), or says the host is to serve it here.
    */
-  protected missLeaves(): boolean {
+  protected leftOnMiss(): boolean {
     return false;
-  }
-  protected leaveForMiss(): void {
-    throw new Error("sem: no side exit here");
   }
   /** After a hit: pushes the host address (i32) of `va`. */
   protected hostAddr(va: Local, entry: Local): void {
@@ -243,20 +240,15 @@ export abstract class AccessSem implements Sem {
       case "i64": w.i64_load(); break;
     } // prettier-ignore
     w.br("ld").end();
-    if (this.missLeaves()) {
-      this.leaveForMiss();
+    if (!this.leftOnMiss()) {
+      this.sync();
+      w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
+      w.get(this.hartLocal).i32_const(LOAD_KINDS.indexOf(kind)).call(this.fn.load);
+      w.rarely().if_();
+      this.resume();
       w.end();
-      w.release(va);
-      w.release(entry);
-      return;
+      w.get(this.hartLocal).i64_load(S.SCRATCH);
     }
-    this.sync();
-    w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
-    w.get(this.hartLocal).i32_const(LOAD_KINDS.indexOf(kind)).call(this.fn.load);
-    w.rarely().if_();
-    this.resume();
-    w.end();
-    w.get(this.hartLocal).i64_load(S.SCRATCH);
     w.end();
     w.release(va);
     w.release(entry);
@@ -282,21 +274,15 @@ export abstract class AccessSem implements Sem {
       case 8: w.i64_store(); break;
     } // prettier-ignore
     w.br("st").end();
-    if (this.missLeaves()) {
-      this.leaveForMiss();
+    if (!this.leftOnMiss()) {
+      this.sync();
+      w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
+      w.get(this.hartLocal).get(v).i64_store(S.SCRATCH2);
+      w.get(this.hartLocal).i32_const(bytes).call(this.fn.store);
+      w.rarely().if_();
+      this.resume();
       w.end();
-      w.release(va);
-      w.release(v);
-      w.release(entry);
-      return;
     }
-    this.sync();
-    w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
-    w.get(this.hartLocal).get(v).i64_store(S.SCRATCH2);
-    w.get(this.hartLocal).i32_const(bytes).call(this.fn.store);
-    w.rarely().if_();
-    this.resume();
-    w.end();
     w.end();
     w.release(va);
     w.release(v);

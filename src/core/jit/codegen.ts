@@ -7,7 +7,7 @@
 // modules import no table: V8 makes every instance that imports a table pay for every later
 // write to it, and there are thousands of instances.
 import { I32, I64, ModuleBuilder } from "../wasm.js";
-import { blockLabel, loopLabel, SIDE_EXIT, TranslationContext } from "./context.js";
+import { blockLabel, loopLabel, SIDE_EXIT, TranslationContext, type EmitShapes } from "./context.js";
 import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
@@ -36,10 +36,11 @@ export function emitTranslations<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
   target: ModuleTarget,
   requests: readonly TranslationRequest<Insn>[],
+  shapes: EmitShapes,
 ): Uint8Array {
   const [m, dispatch] = moduleFor(target);
   const emitterFor = isa.emitterFor(m);
-  requests.forEach(({ region }, i) => emitFunction(isa, m, emitterFor, region, dispatch, `t${i}`));
+  requests.forEach(({ region }, i) => emitFunction(isa, m, emitterFor, region, dispatch, `t${i}`, shapes));
   return m.encode();
 }
 
@@ -57,6 +58,7 @@ function emitFunction<Insn extends GuestInsn>(
   region: Region<Insn>,
   dispatch: number,
   name: string,
+  shapes: EmitShapes,
 ): void {
   const [, w] = m.func([I32, I32], [I32], name);
   const hart = w.param(0);
@@ -71,7 +73,7 @@ function emitFunction<Insn extends GuestInsn>(
   regs.loadAll();
   pages.forget();
   const ctx = new TranslationContext(
-    { w, hart, budget, npc, done, next, site, region, regs, pages },
+    { w, hart, budget, npc, done, next, site, region, regs, pages, shapes },
     isa.state,
   );
   const emitInsn = emitterFor(ctx as TranslationContext);
@@ -90,7 +92,10 @@ function emitFunction<Insn extends GuestInsn>(
     // A block that jumps back to its own start (a one-block loop) loops in place: its registers
     // are the only values the loop carries, and its back edge needs no br_table.
     const selfLoop = b.flows.some((f) => (f.kind === "branch" || f.kind === "jump") && f.target === b.start);
-    if (selfLoop) w.loop(loopLabel(i));
+    if (selfLoop) {
+      w.loop(loopLabel(i));
+      shapes.loopsInPlace++;
+    }
     ctx.selfLoop = selfLoop;
     const last = b.insns.length - 1;
     b.insns.forEach((insn, k) => {

@@ -44,6 +44,9 @@ export interface JitCounts {
   readonly cacheBytes: number;
   readonly cacheModules: number;
   readonly cacheTranslations: number;
+  /** One-block loops emitted in place, and checks shared by several memory accesses (context.ts EmitShapes). */
+  readonly loopsInPlace: number;
+  readonly sharedChecks: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
   /** Entries (from the interpreter) into translations made before the entering hart's last address-space switch. */

@@ -35,6 +35,16 @@ export interface TranslationFrame<Insn extends GuestInsn> {
   readonly regs: RegCache;
   /** The memory accesses' page caches (pagecache.ts). */
   readonly pages: PageCaches;
+  /** Counts of the shapes emitted (for JitCounts), added to as the translation is emitted. */
+  readonly shapes: EmitShapes;
+}
+
+/** How often translations used the code shapes that only speed matters for (tests assert them). */
+export interface EmitShapes {
+  /** One-block loops emitted as a wasm loop of their own (codegen.ts). */
+  loopsInPlace: number;
+  /** Checks emitted for several memory accesses at once (the ISA's, via insertLater). */
+  sharedChecks: number;
 }
 
 /** The wasm label of block `i`'s start (codegen.ts opens them). */
@@ -112,6 +122,11 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       const bytes = code();
       return bytes ? [{ at, bytes }] : [];
     });
+  }
+
+  /** Counts of the shapes emitted (see EmitShapes). */
+  get shapes(): EmitShapes {
+    return this.f.shapes;
   }
 
   /** The local caching guest register `reg` (reading it, or writing it when `write`). */

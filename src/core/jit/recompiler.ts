@@ -8,6 +8,7 @@
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
 import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, type TranslationRequest } from "./codegen.js";
+import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
 import { discoverRegion, type IndirectGuess } from "./region.js";
@@ -187,8 +188,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       cacheModules: cache.moduleCount,
       cacheTranslations: cache.translationCount(),
     };
-    return { translations, invalidations, flushes, evictions, discarded, ...live };
+    return { translations, invalidations, flushes, evictions, discarded, ...live, ...this.shapes };
   }
+  /** The code shapes its translations used (codegen.ts). */
+  private readonly shapes: EmitShapes = { loopsInPlace: 0, sharedChecks: 0 };
 
   /** Forgets every translation (code may have changed). */
   flush(): void {
@@ -458,7 +461,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private emit(batch: readonly TranslationRequest<Insn>[]): Uint8Array | undefined {
     try {
       const target = { layout: this.table.layout, shared: this.memory.buffer instanceof SharedArrayBuffer };
-      return emitTranslations(this.isa, target, batch);
+      return emitTranslations(this.isa, target, batch, this.shapes);
     } catch (e) {
       this.failedToBuild(batch, e);
       return undefined;
