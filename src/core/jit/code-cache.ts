@@ -28,7 +28,11 @@ export class CodeCache {
   /** Modules alive, oldest first. */
   private readonly modules = new Set<CachedModule>();
 
-  constructor(readonly maxBytes: number = JIT_CACHE_BYTES) {
+  constructor(
+    readonly maxBytes: number = JIT_CACHE_BYTES,
+    /** Told when a module dies (nothing may enter its code any more). */
+    private readonly died: (m: CachedModule) => void = () => {},
+  ) {
     if (!(maxBytes > 0)) throw new RangeError(`jit cache bound ${maxBytes}: expected a positive size`);
   }
 
@@ -76,7 +80,10 @@ export class CodeCache {
   }
 
   private dieIfUnused(m: CachedModule): void {
-    if (m.slots.size === 0 && m.kept === 0 && this.modules.delete(m)) this.bytes -= m.bytes;
+    if (m.slots.size === 0 && m.kept === 0 && this.modules.delete(m)) {
+      this.bytes -= m.bytes;
+      this.died(m);
+    }
   }
 
   /** The modules to evict, oldest first, for `incoming` more bytes to fit (all of them if it cannot). */

@@ -1,5 +1,7 @@
-// Builds translation modules: each region becomes a function `(hart, budget) -> exit reason`:
-// a dispatch loop around the region's blocks (context.ts), whose instructions the ISA emits,
+// Builds translation modules: each region becomes a function `(hart, budget, block) -> exit
+// reason`, called through small exported functions `(hart, budget)` for its first block and
+// for each of its Region.entries (where a pc that became hot later may be served): a dispatch
+// loop around the region's blocks (context.ts), whose instructions the ISA emits,
 // one exit that writes the registers back and chains to the next pc's translation through
 // the dispatcher (dispatch.ts), and, when the ISA asked for one, one side exit that writes
 // them back and returns JIT_STEP (the interpreter runs the instruction it stopped before). Emitted once: the registers it keeps in locals are loaded and
@@ -51,6 +53,9 @@ function moduleFor(target: ModuleTarget): [ModuleBuilder, number] {
   return [m, m.importFunc("env", "dispatch", DISPATCH_PARAMS, [I32])];
 }
 
+/** The export that runs translation `name` from block `j` (one of its Region.entries). */
+export const entryName = (name: string, j: number): string => `${name}.${j}`;
+
 function emitFunction<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
   m: ModuleBuilder,
@@ -60,12 +65,17 @@ function emitFunction<Insn extends GuestInsn>(
   name: string,
   shapes: EmitShapes,
 ): void {
-  const [, w] = m.func([I32, I32], [I32], name);
+  // The body takes the block to begin at; `name` (block 0) and `name.j` (Region.entries) call it.
+  const [body, w] = m.func([I32, I32, I32], [I32]);
+  for (const j of [0, ...region.entries]) {
+    const [, e] = m.func([I32, I32], [I32], j === 0 ? name : entryName(name, j));
+    e.get(e.param(0)).get(e.param(1)).i32_const(j).return_call(body);
+  }
   const hart = w.param(0);
   const budget = w.param(1);
+  const next = w.param(2); // the block the dispatch loop runs next
   const npc = w.local(I64);
   const done = w.local(I32);
-  const next = w.local(I32); // wasm locals start at zero: the entry block
   const site = w.local(I64);
   const regs = new RegCache(isa.registers, w, hart);
   const pages = new PageCaches(w);

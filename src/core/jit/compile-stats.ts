@@ -40,6 +40,8 @@ export interface JitCounts {
   readonly evictions: number;
   /** Translations compiled asynchronously but not installed because their code changed meanwhile. */
   readonly discarded: number;
+  /** Hot pcs served by a block of a translation made before, with nothing built (Region.entries). */
+  readonly entered: number;
   /** The code cache now: wasm bytes of the modules alive, those modules, their translations installed. */
   readonly cacheBytes: number;
   readonly cacheModules: number;
@@ -61,6 +63,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
   const n = counts ?? {};
   const t =
     (n.translations === undefined ? "" : `translations ${n.translations}, `) +
+    (n.entered === undefined ? "" : `entered inside ${n.entered}, `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
     (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +

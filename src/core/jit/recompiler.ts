@@ -6,8 +6,10 @@
 // translations of every region asked for since the last one was built (compiling and
 // instantiating a module costs far more than a function in it), built when the engine
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
+// A hot pc that starts a block of a translation made before (one of its Region.entries) is
+// served by that translation, entered there: nothing is built for it.
 import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
-import { emitTranslations, type TranslationRequest } from "./codegen.js";
+import { emitTranslations, entryName, type TranslationRequest } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
@@ -117,6 +119,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   evictions = 0;
   /** Translations compiled asynchronously but not installed: their code changed meanwhile. */
   discarded = 0;
+  /** Hot pcs served by a block of a translation made before (Region.entries), with nothing built. */
+  entered = 0;
   /** The modules alive and their size. */
   readonly cache: CodeCache;
   /** Address-space switches of any hart so far: the generation translations are asked for in. */
@@ -143,12 +147,22 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   /** Regions waiting for the next module, their pcs, and when the first came. */
   private pending: Pending<Insn>[] = [];
   private readonly pendingPcs = new Set<number>();
+  /** The Region.entries of the pending regions, by keptId. */
+  private readonly pendingEntries = new Set<string>();
   private pendingSince = 0;
   /** By slot, what was installed there; by page, the slots installed from it. */
   private readonly installed = new Map<number, Installed>();
   private readonly slotsOfPage = new Map<number, Set<number>>();
   /** Translations that lost their slot, by keptId, oldest first; their pages stay watched. */
   private readonly kept = new Map<string, Installed>();
+  /**
+   * Where a live translation may be run from a block other than its first (Region.entries),
+   * by keptId, and those entries by page: a pc that becomes hot there is placed in its slot
+   * as it is. They go with their page's translations, and with their module.
+   */
+  private readonly entries = new Map<string, Installed>();
+  private readonly entriesOfPage = new Map<number, Set<string>>();
+  private readonly entriesOfModule = new Map<CachedModule, string[]>();
   /** The function translations chain through (dispatch.ts). */
   private readonly dispatch: WebAssembly.ExportValue;
 
@@ -168,7 +182,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.exitAgeMs = opts.batchAgeMs ?? 0;
     this.async = opts.async ?? false;
     this.warmup = countsEntry(jitThreshold(opts.threshold)) ? 0 : (opts.warmupInsns ?? 0);
-    this.cache = new CodeCache(opts.cacheBytes);
+    this.cache = new CodeCache(opts.cacheBytes, (m) => this.forgetEntries(m));
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const dispatcher = new WebAssembly.Instance(
@@ -182,13 +196,13 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** What it has done and holds (translated instructions are the ISA's to count). */
   counts(): JitCounts {
-    const { translations, invalidations, flushes, evictions, discarded, cache } = this;
+    const { translations, invalidations, flushes, evictions, discarded, entered, cache } = this;
     const live = {
       cacheBytes: cache.bytes,
       cacheModules: cache.moduleCount,
       cacheTranslations: cache.translationCount(),
     };
-    return { translations, invalidations, flushes, evictions, discarded, ...live, ...this.shapes };
+    return { translations, invalidations, flushes, evictions, discarded, entered, ...live, ...this.shapes };
   }
   /** The code shapes its translations used (codegen.ts). */
   private readonly shapes: EmitShapes = { loopsInPlace: 0, sharedChecks: 0 };
@@ -197,9 +211,13 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   flush(): void {
     this.pending = [];
     this.pendingPcs.clear();
+    this.pendingEntries.clear();
     this.installed.clear();
     this.slotsOfPage.clear();
     this.kept.clear();
+    this.entries.clear();
+    this.entriesOfPage.clear();
+    this.entriesOfModule.clear();
     this.cache.clear();
     this.table.clear();
     this.code.unprotectAll();
@@ -218,11 +236,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     }
     this.slotsOfPage.delete(page);
     for (const [id, t] of this.kept) if (t.pages.includes(page)) this.unkeep(id, t);
+    for (const id of this.entriesOfPage.get(page) ?? []) this.entries.delete(id);
+    this.entriesOfPage.delete(page);
     this.pageWrites.set(page, (this.pageWrites.get(page) ?? 0) + 1);
     if (this.pending.some((p) => p.pages.includes(page))) {
       this.pending = this.pending.filter((p) => !p.pages.includes(page));
       this.pendingPcs.clear();
-      for (const p of this.pending) this.pendingPcs.add(p.start);
+      this.pendingEntries.clear();
+      for (const p of this.pending) this.noteWaiting(p);
     }
     this.failed.clear(); // the code may be other code now
     this.code.unprotect?.(page);
@@ -270,10 +291,19 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const view = this.code.view(hart);
     const key = view.key(start);
     if (key === -1 || this.table.holds(start, key)) return;
+    // A region waiting for its module will serve it (asked again when still hot).
+    if (this.pendingEntries.has(keptId(start, key))) return;
+
     const kept = this.kept.get(keptId(start, key));
     if (kept) {
       this.place(kept);
       return this.unkeep(keptId(start, key), kept);
+    }
+    const entry = this.entries.get(keptId(start, key));
+    if (entry) {
+      this.place({ ...entry, born: this.generation });
+      this.entered++;
+      return;
     }
     const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
     if (region.size === 0) return;
@@ -286,9 +316,16 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       }
     const now = performance.now();
     if (this.pending.length === 0) this.pendingSince = now;
-    this.pending.push({ start, region, key, pages: [...pages], born: this.generation });
-    this.pendingPcs.add(start);
+    const p = { start, region, key, pages: [...pages], born: this.generation };
+    this.pending.push(p);
+    this.noteWaiting(p);
     if (this.pending.length >= this.maxBatch || now - this.pendingSince > this.batchAgeMs) this.commit();
+  }
+
+  /** `p` waits in the batch: its pc and its entries. */
+  private noteWaiting(p: Pending<Insn>): void {
+    this.pendingPcs.add(p.start);
+    for (const j of p.region.entries) this.pendingEntries.add(keptId(p.region.blocks[j].start, p.key));
   }
 
   /**
@@ -322,10 +359,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
     this.pending = [];
     this.pendingPcs.clear();
+    this.pendingEntries.clear();
     if (this.async) return this.compileLater(batch);
     const bytes = this.emit(batch);
-    const functions = bytes && this.instantiate(batch, () => compileModule(bytes));
-    if (functions) this.install(batch, functions, bytes.length);
+    const exports = bytes && this.instantiate(batch, () => compileModule(bytes));
+    if (exports) this.install(batch, exports, bytes.length);
   }
 
   /** Resolves when every asynchronous compilation has been installed or thrown away. */
@@ -357,13 +395,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         const fresh = batch.map((p, i) => flushes === this.flushes && writes(p) === before[i]);
         const keep = batch.filter((_, i) => fresh[i]);
         this.discarded += batch.length - keep.length;
-        const functions = keep.length > 0 ? this.instantiate(batch, () => module) : undefined;
-        if (functions)
-          this.install(
-            keep,
-            functions.filter((_, i) => fresh[i]),
-            bytes.length,
-          );
+        const exports = keep.length > 0 ? this.instantiate(batch, () => module) : undefined;
+        if (exports) this.install(batch, exports, bytes.length, (_, i) => fresh[i]);
       },
       (e: unknown) => {
         for (const p of batch) this.compilingPcs.delete(p.start);
@@ -374,26 +407,50 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     void done.finally(() => this.compiling.delete(done));
   }
 
-  /** Puts the functions of one module (`bytes` long) built for `batch` in the table. */
+  /**
+   * Puts the functions of one module (`bytes` long) built for `batch` in the table (those
+   * `wanted`), and notes where else they may be entered.
+   */
   private install(
     batch: readonly Pending<Insn>[],
-    functions: readonly (() => number)[],
+    exports: WebAssembly.Exports,
     bytes: number,
+    wanted: (p: Pending<Insn>, i: number) => boolean = () => true,
   ): void {
     this.makeRoom(bytes);
     const module = this.cache.add(bytes);
-    batch.forEach((p, i) =>
-      this.place({
-        pc: p.start,
-        key: p.key,
-        pages: p.pages,
-        born: p.born,
-        run: functions[i],
-        needs: p.region.size,
-        module,
-      }),
-    );
-    this.translations += batch.length;
+    const ids: string[] = [];
+    batch.forEach((p, i) => {
+      if (!wanted(p, i)) return;
+      const name = `t${i}`;
+      const made = { key: p.key, pages: p.pages, born: p.born, needs: p.region.size, module };
+      this.place({ ...made, pc: p.start, run: exports[name] as () => number });
+      this.translations++;
+      for (const j of p.region.entries) {
+        const pc = p.region.blocks[j].start;
+        const id = keptId(pc, p.key);
+        if (this.entries.has(id)) continue; // an entry made earlier serves it as well
+        this.entries.set(id, { ...made, pc, run: exports[entryName(name, j)] as () => number });
+        ids.push(id);
+        for (const page of p.pages) {
+          let onPage = this.entriesOfPage.get(page);
+          if (!onPage) this.entriesOfPage.set(page, (onPage = new Set()));
+          onPage.add(id);
+        }
+      }
+    });
+    if (ids.length > 0) this.entriesOfModule.set(module, ids);
+  }
+
+  /** `m` is dead (no slot holds its code, none is kept): its entries go with it. */
+  private forgetEntries(m: CachedModule): void {
+    for (const id of this.entriesOfModule.get(m) ?? []) {
+      const e = this.entries.get(id);
+      if (e?.module !== m) continue;
+      this.entries.delete(id);
+      for (const page of e.pages) this.entriesOfPage.get(page)?.delete(id);
+    }
+    this.entriesOfModule.delete(m);
   }
 
   /** Installs `t` in its slot; the translation there before is kept for when its context comes back. */
@@ -472,11 +529,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private instantiate(
     batch: readonly TranslationRequest<Insn>[],
     compile: () => WebAssembly.Module,
-  ): (() => number)[] | undefined {
+  ): WebAssembly.Exports | undefined {
     try {
       const env = { memory: this.memory, dispatch: this.dispatch };
-      const instance = new WebAssembly.Instance(compile(), { env, host: this.imports });
-      return batch.map((_, i) => instance.exports[`t${i}`] as () => number);
+      return new WebAssembly.Instance(compile(), { env, host: this.imports }).exports;
     } catch (e) {
       this.failedToBuild(batch, e);
       return undefined;

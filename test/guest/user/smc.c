@@ -2,7 +2,9 @@
 // recompiler translates it), then is rewritten and must run as rewritten. The rewrite is made
 // visible with __builtin___clear_cache (the riscv_flush_icache syscall), with fence.i, with no
 // flush at all (QEMU and Hartwood both catch the store to translated code), and with an
-// atomic store into the code.
+// atomic store into the code. Then a function that calls out through a pointer has the
+// instruction after its call (the return site, where a translation made for the function
+// may be entered too) rewritten.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,21 @@ static long run_hot(fn_t f) {
   return sum;
 }
 
+/* long f(long x, long (*h)(long)): return h(x) + imm, with the add after the call. */
+static void write_caller(volatile uint32_t *code, int imm) {
+  code[0] = 0xff010113u; /* addi sp, sp, -16 */
+  code[1] = 0x00113423u; /* sd ra, 8(sp) */
+  code[2] = 0x000580e7u; /* jalr ra, 0(a1) */
+  code[3] = ((uint32_t)(imm & 0xfff) << 20) | (10u << 15) | (10u << 7) | 0x13u; /* addi a0, a0, imm */
+  code[4] = 0x00813083u; /* ld ra, 8(sp) */
+  code[5] = 0x01010113u; /* addi sp, sp, 16 */
+  code[6] = 0x00008067u; /* ret */
+}
+
+typedef long (*caller_t)(long, long (*)(long));
+
+static __attribute__((noinline)) long triple(long x) { return 3 * x; }
+
 int main(int argc, char **argv) {
   if (argc > 1) calls = atol(argv[1]);
   uint32_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -44,6 +61,14 @@ int main(int argc, char **argv) {
     if (mode == 0) __builtin___clear_cache((char *)code, (char *)(code + 2));
     if (mode == 1) __asm__ volatile("fence.i" ::: "memory");
     printf("round %d (%s): sum %ld\n", round, how[mode], run_hot(f));
+  }
+  caller_t g = (caller_t)(uintptr_t)(code + 64);
+  for (int round = 0; round < 4; round++) {
+    write_caller(code + 64, 11 + round);
+    if (round % 2 == 0) __asm__ volatile("fence.i" ::: "memory");
+    long sum = 0;
+    for (long i = 0; i < calls; i++) sum += g(i, triple);
+    printf("return site round %d: sum %ld\n", round, sum);
   }
   return 0;
 }
