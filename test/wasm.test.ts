@@ -1,4 +1,4 @@
-// The wasm emitter's branch hints (src/core/wasm.ts, FunctionBuilder.rarely): the custom
+// The wasm emitter (src/core/wasm.ts): its branch hints (FunctionBuilder.rarely): the custom
 // section "metadata.code.branch_hint" must name each hinted instruction by its offset in the
 // function's body, also after code was inserted before it (regcache.ts inserts the register
 // loads at a translation's entry once the body is emitted).
@@ -93,4 +93,22 @@ test("a module without hints has no hint section", () => {
   const [, w2] = m2.func([I32], [I32], "f");
   w2.get(w2.param(0));
   expect(sections(m2.encode()).has("metadata.code.branch_hint")).toBe(false);
+});
+
+test("an exported table holds the functions it was given, in order, and works beside hints", () => {
+  const m = new ModuleBuilder("entries");
+  const [body, w] = m.func([I32, I32], [I32]);
+  w.get(w.param(0)).i32_const(0).i32_ne().rarely().if_().get(w.param(0)).return_().end();
+  w.get(w.param(1));
+  const entries = [30, 10, 20].map((k) => {
+    const [index, e] = m.func([I32], [I32]);
+    e.i32_const(0).get(e.param(0)).i32_const(k).i32_add().return_call(body);
+    return index;
+  });
+  m.exportTable("entries", entries);
+  const module = new WebAssembly.Module(m.encode() as BufferSource);
+  expect(WebAssembly.Module.exports(module)).toEqual([{ name: "entries", kind: "table" }]);
+  const table = new WebAssembly.Instance(module).exports.entries as WebAssembly.Table;
+  expect(table.length).toBe(3);
+  expect([0, 1, 2].map((i) => (table.get(i) as (x: number) => number)(5))).toEqual([35, 15, 25]);
 });

@@ -1,6 +1,7 @@
 // Builds translation modules: each region becomes a function `(hart, budget, block) -> exit
-// reason`, called through small exported functions `(hart, budget)` for its first block and
-// for each of its Region.entries (where a pc that became hot later may be served): a dispatch
+// reason`, called through small functions `(hart, budget)` for its first block and for each of
+// its Region.entries (where a pc that became hot later may be served), which the module
+// exports in a table of its own (ENTRY_TABLE; see ModuleBuilder.exportTable): a dispatch
 // loop around the region's blocks (context.ts), whose instructions the ISA emits,
 // one exit that writes the registers back and chains to the next pc's translation through
 // the dispatcher (dispatch.ts), and, when the ISA asked for one, one side exit that writes
@@ -30,9 +31,14 @@ export interface TranslationRequest<Insn extends GuestInsn> {
   readonly region: Region<Insn>;
 }
 
+/** The name of the table a translation module exports its entry functions in. */
+export const ENTRY_TABLE = "entries";
+
 /**
- * The wasm bytes of one module translating every request: function `t<i>` runs request i.
- * One module for many translations amortises compiling and instantiating it.
+ * The wasm bytes of one module translating every request. One module for many translations
+ * amortises compiling and instantiating it. Its ENTRY_TABLE holds, request after request, the
+ * function running the request from its first block and then one per Region.entries, in
+ * their order (entryIndex).
  */
 export function emitTranslations<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
@@ -42,8 +48,24 @@ export function emitTranslations<Insn extends GuestInsn>(
 ): Uint8Array {
   const [m, dispatch] = moduleFor(target);
   const emitterFor = isa.emitterFor(m);
-  requests.forEach(({ region }, i) => emitFunction(isa, m, emitterFor, region, dispatch, `t${i}`, shapes));
+  const entries = requests.flatMap(({ region }) =>
+    emitFunction(isa, m, emitterFor, region, dispatch, shapes),
+  );
+  m.exportTable(ENTRY_TABLE, entries);
   return m.encode();
+}
+
+/**
+ * Where in ENTRY_TABLE each request's functions begin: request i's first block at
+ * first[i], its k-th Region.entries at first[i] + 1 + k.
+ */
+export function entryIndex<Insn extends GuestInsn>(requests: readonly TranslationRequest<Insn>[]): number[] {
+  let next = 0;
+  return requests.map(({ region }) => {
+    const first = next;
+    next += 1 + region.entries.length;
+    return first;
+  });
 }
 
 /** A module importing the memory and the dispatcher (whose function index comes second). */
@@ -53,24 +75,21 @@ function moduleFor(target: ModuleTarget): [ModuleBuilder, number] {
   return [m, m.importFunc("env", "dispatch", DISPATCH_PARAMS, [I32])];
 }
 
-/** The export that runs translation `name` from block `j` (one of its Region.entries). */
-export const entryName = (name: string, j: number): string => `${name}.${j}`;
-
 function emitFunction<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
   m: ModuleBuilder,
   emitterFor: (t: TranslationContext) => (insn: Insn) => void,
   region: Region<Insn>,
   dispatch: number,
-  name: string,
   shapes: EmitShapes,
-): void {
-  // The body takes the block to begin at; `name` (block 0) and `name.j` (Region.entries) call it.
+): number[] {
+  // The body takes the block to begin at; a function per entry (block 0 first) calls it.
   const [body, w] = m.func([I32, I32, I32], [I32]);
-  for (const j of [0, ...region.entries]) {
-    const [, e] = m.func([I32, I32], [I32], j === 0 ? name : entryName(name, j));
+  const entries = [0, ...region.entries].map((j) => {
+    const [index, e] = m.func([I32, I32], [I32]);
     e.get(e.param(0)).get(e.param(1)).i32_const(j).return_call(body);
-  }
+    return index;
+  });
   const hart = w.param(0);
   const budget = w.param(1);
   const next = w.param(2); // the block the dispatch loop runs next
@@ -135,4 +154,5 @@ function emitFunction<Insn extends GuestInsn>(
     w.i32_const(JIT_STEP).return_();
   } else w.unreachable();
   regs.finish(m, [...pages.pieces(), ...ctx.laterPieces()]);
+  return entries;
 }

@@ -9,7 +9,7 @@
 // A hot pc that starts a block of a translation made before (one of its Region.entries) is
 // served by that translation, entered there: nothing is built for it.
 import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
-import { emitTranslations, entryName, type TranslationRequest } from "./codegen.js";
+import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
@@ -91,6 +91,12 @@ interface Installed {
   readonly module: CachedModule;
 }
 
+/** Where a translation may be entered at a block besides its first: its function, read from its module's table when first used. */
+interface Entry extends Omit<Installed, "run" | "born"> {
+  readonly table: WebAssembly.Table;
+  readonly index: number;
+}
+
 /**
  * Translations that lost their slot to another kept at most (the oldest go first). Two
  * address spaces with different code at one pc would otherwise evict each other's
@@ -160,7 +166,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
    * by keptId, and those entries by page: a pc that becomes hot there is placed in its slot
    * as it is. They go with their page's translations, and with their module.
    */
-  private readonly entries = new Map<string, Installed>();
+  private readonly entries = new Map<string, Entry>();
   private readonly entriesOfPage = new Map<number, Set<string>>();
   private readonly entriesOfModule = new Map<CachedModule, string[]>();
   /** The function translations chain through (dispatch.ts). */
@@ -301,7 +307,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     }
     const entry = this.entries.get(keptId(start, key));
     if (entry) {
-      this.place({ ...entry, born: this.generation });
+      const { table, index, ...made } = entry;
+      this.place({ ...made, born: this.generation, run: table.get(index) as () => number });
       this.entered++;
       return;
     }
@@ -419,25 +426,26 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ): void {
     this.makeRoom(bytes);
     const module = this.cache.add(bytes);
+    const table = exports[ENTRY_TABLE] as WebAssembly.Table;
+    const first = entryIndex(batch);
     const ids: string[] = [];
     batch.forEach((p, i) => {
       if (!wanted(p, i)) return;
-      const name = `t${i}`;
-      const made = { key: p.key, pages: p.pages, born: p.born, needs: p.region.size, module };
-      this.place({ ...made, pc: p.start, run: exports[name] as () => number });
+      const made = { key: p.key, pages: p.pages, needs: p.region.size, module };
+      this.place({ ...made, pc: p.start, born: p.born, run: table.get(first[i]) as () => number });
       this.translations++;
-      for (const j of p.region.entries) {
+      p.region.entries.forEach((j, k) => {
         const pc = p.region.blocks[j].start;
         const id = keptId(pc, p.key);
-        if (this.entries.has(id)) continue; // an entry made earlier serves it as well
-        this.entries.set(id, { ...made, pc, run: exports[entryName(name, j)] as () => number });
+        if (this.entries.has(id)) return; // an entry made earlier serves it as well
+        this.entries.set(id, { ...made, pc, table, index: first[i] + 1 + k });
         ids.push(id);
         for (const page of p.pages) {
           let onPage = this.entriesOfPage.get(page);
           if (!onPage) this.entriesOfPage.set(page, (onPage = new Set()));
           onPage.add(id);
         }
-      }
+      });
     });
     if (ids.length > 0) this.entriesOfModule.set(module, ids);
   }
