@@ -1,7 +1,8 @@
-// The wasm emitter (src/core/wasm.ts): its branch hints (FunctionBuilder.rarely): the custom
+// The wasm emitter (src/core/wasm.ts). Branch hints (FunctionBuilder.rarely): the custom
 // section "metadata.code.branch_hint" must name each hinted instruction by its offset in the
 // function's body, also after code was inserted before it (regcache.ts inserts the register
-// loads at a translation's entry once the body is emitted).
+// loads at a translation's entry once the body is emitted). An exported table of functions
+// (ModuleBuilder.exportTable, how translation modules give their entry functions).
 import { expect, test } from "vitest";
 import { I32, ModuleBuilder } from "../src/core/wasm.js";
 
