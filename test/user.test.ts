@@ -221,10 +221,11 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect((await compare(build("loopexit.S", "static"), "static")).status).toBe(77);
   });
 
-  test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store, after a return site", async () => {
+  test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store, after a return site, by read()", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");
     expect(got.stdout).toContain("return site round 3: sum 6025000");
+    expect(got.stdout).toContain("read round 1: sum 2201000"); // code a read() wrote
   });
 
   for (const link of ["static", "pie"] as const) {

@@ -87,6 +87,12 @@ export class AddressSpace {
 
   /** Called when executable pages lose their mapping or protection. */
   onCodeUnmapped: (() => void) | undefined;
+  /**
+   * Called when bytes on a page holding translated code (PAGE_CODE) are written by a path
+   * other than a guest store, which the engines catch themselves: a syscall's output (a
+   * `read` into a writable and executable buffer), a signal frame.
+   */
+  onCodeWritten: (() => void) | undefined;
 
   /** The engines check every load, store and fetch against this: it mirrors the VMAs. */
   private readonly perms: Uint8Array;
@@ -121,6 +127,12 @@ export class AddressSpace {
    */
   written(addr: number, len: number): void {
     if (len <= 0) return;
+    if (this.onCodeWritten)
+      for (let p = Math.floor(addr / PAGE); p <= Math.floor((addr + len - 1) / PAGE); p++)
+        if (this.perms[p] & PAGE_CODE) {
+          this.onCodeWritten();
+          break;
+        }
     const zeroPages = this.zeroPages;
     const first = Math.floor(addr / PAGE / ZERO_GROUP) * ZERO_GROUP;
     const last = Math.floor((addr + len - 1) / PAGE / ZERO_GROUP) * ZERO_GROUP + ZERO_GROUP - 1;

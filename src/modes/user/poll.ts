@@ -2,7 +2,7 @@
 // streams always count as ready (a read of a host stream then blocks the thread alone); guest
 // pipes, sockets, eventfds, timerfds and signalfds report their real state and wake waiters
 // when it changes.
-import { ERRNO, O } from "./abi.js";
+import { ERRNO, O, PROT_READ, PROT_WRITE } from "./abi.js";
 import { GuestFile, MAX_FDS, POLLERR, POLLHUP, POLLIN, POLLOUT, type StatInfo } from "./files.js";
 import { EventFd } from "./pipes.js";
 import type { UserProcess } from "./process.js";
@@ -146,6 +146,9 @@ function ppoll(p: UserProcess, t: Thread): SysResult {
   if (n > MAX_FDS) throw new SysError(ERRNO.EINVAL);
   const tsp = t.arg(2);
   const timeoutMs = tsp ? p.as.i64(tsp) * 1000 + p.as.i64(tsp + 8) / 1e6 : -1;
+  // The array is read, and its revents written back: EFAULT unless it allows both (Linux
+  // fails the write-back only after the wait).
+  p.as.check(fds, 8 * n, PROT_READ | PROT_WRITE);
   const files: GuestFile[] = [];
   for (let i = 0; i < n; i++) {
     const fd = p.as.i32(fds + 8 * i);

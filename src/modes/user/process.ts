@@ -202,7 +202,7 @@ export class UserProcess {
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
     const jit = this.cpu.jit;
-    if (jit) this.as.onCodeUnmapped = () => jit.flush();
+    if (jit) this.as.onCodeUnmapped = this.as.onCodeWritten = () => jit.flush();
     this.pid = kernel.newId();
     kernel.processes.set(this.pid, this);
   }

@@ -4,11 +4,13 @@
 // flush at all (QEMU and Hartwood both catch the store to translated code), and with an
 // atomic store into the code. Then a function that calls out through a pointer has the
 // instruction after its call (the return site, where a translation made for the function
-// may be entered too) rewritten.
+// may be entered too) rewritten. Last, code that read() brings in from a pipe (written by
+// the kernel, not by a store of the program) replaces code that ran hot.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 typedef long (*fn_t)(long);
 
@@ -69,6 +71,17 @@ int main(int argc, char **argv) {
     long sum = 0;
     for (long i = 0; i < calls; i++) sum += g(i, triple);
     printf("return site round %d: sum %ld\n", round, sum);
+  }
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return 1;
+  fn_t r = (fn_t)(uintptr_t)(code + 128);
+  for (int round = 0; round < 2; round++) {
+    uint32_t fresh[2];
+    write_fn(fresh, 100 + round);
+    if (write(pipefd[1], fresh, sizeof fresh) != sizeof fresh) return 1;
+    if (read(pipefd[0], code + 128, sizeof fresh) != sizeof fresh) return 1;
+    __asm__ volatile("fence.i" ::: "memory");
+    printf("read round %d: sum %ld\n", round, run_hot(r));
   }
   return 0;
 }

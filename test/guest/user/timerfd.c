@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -19,7 +20,7 @@
 
 static const char *err(int r) {
   if (r >= 0) return "ok";
-  return errno == EAGAIN ? "EAGAIN" : errno == EINVAL ? "EINVAL" : errno == EBADF ? "EBADF" : "other";
+  return errno == EAGAIN ? "EAGAIN" : errno == EINVAL ? "EINVAL" : errno == EBADF ? "EBADF" : errno == EFAULT ? "EFAULT" : "other";
 }
 
 static long long now_ns(clockid_t c) {
@@ -158,6 +159,11 @@ int main(void) {
   FD_SET(closed, &rd);
   ts.tv_sec = 0;
   printf("pselect closed fd: %s\n", err(pselect(closed + 1, &rd, NULL, NULL, &ts, NULL)));
+  // poll writes revents back: an array it may read but not write, or not read, is EFAULT.
+  struct pollfd *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("poll on a read-only array: %s\n", err(poll(ro, 1, 0)));
+  struct pollfd *volatile unmapped = (struct pollfd *)16;
+  printf("poll on an unmapped array: %s\n", err(poll(unmapped, 1, 0)));
   close(pfd);
   return 0;
 }
