@@ -50,6 +50,9 @@ describe.concurrent("benchmark programs print qemu-riscv64's checksum", () => {
       // Hot return sites and loop heads inside translations made before run there (Region.entries).
       if (["calls", "statemachine", "embedded"].includes(name))
         expect(jit.jit?.entered, "pcs served inside earlier translations").toBeGreaterThan(0);
+      // Loops of several blocks run in place (Region.loops).
+      if (["calls", "statemachine", "embedded"].includes(name))
+        expect(jit.jit?.longLoopsInPlace, "loops of several blocks in place").toBeGreaterThan(0);
       const interp = await hartwood(elf, args, false);
       expect(interp.stdout, `stderr: ${interp.stderr}`).toBe(want.stdout);
       expect(interp.status).toBe(0);

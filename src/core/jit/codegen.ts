@@ -110,22 +110,25 @@ function emitFunction<Insn extends GuestInsn>(
   w.block(SIDE_EXIT);
   w.loop("dispatch");
   w.block("exit");
-  for (let i = blocks.length - 1; i >= 0; i--) w.block(blockLabel(i));
+  // A loop in place (Region.loops) is a wasm loop from its head's code to its last block's;
+  // the labels of its other blocks open inside it (only its own blocks go there).
+  const loopAt = new Map(region.loops.map((l) => [l.head, l]));
+  const inner = (i: number) => region.loops.some((l) => i > l.head && i <= l.last);
+  for (let i = blocks.length - 1; i >= 0; i--) if (!inner(i)) w.block(blockLabel(i));
   if (blocks.length > 1)
     w.get(next).br_table(
-      blocks.map((_, i) => blockLabel(i)),
+      blocks.map((_, i) => (inner(i) ? "exit" : blockLabel(i))), // never an inner block
       blockLabel(0),
     );
+  shapes.loopsInPlace += region.loops.length;
+  shapes.longLoopsInPlace += region.loops.filter((l) => l.last > l.head).length;
   blocks.forEach((b, i) => {
     w.end(); // block i's code starts here
-    // A block that jumps back to its own start (a one-block loop) loops in place: its registers
-    // are the only values the loop carries, and its back edge needs no br_table.
-    const selfLoop = b.flows.some((f) => (f.kind === "branch" || f.kind === "jump") && f.target === b.start);
-    if (selfLoop) {
+    const loop = loopAt.get(i);
+    if (loop) {
       w.loop(loopLabel(i));
-      shapes.loopsInPlace++;
+      for (let j = loop.last; j > i; j--) w.block(blockLabel(j));
     }
-    ctx.selfLoop = selfLoop;
     const last = b.insns.length - 1;
     b.insns.forEach((insn, k) => {
       ctx.begin(i, k, insn, b.flows[k]);
@@ -136,7 +139,7 @@ function emitFunction<Insn extends GuestInsn>(
     else if (flow.kind === "fallthrough" || flow.kind === "branch") ctx.endBlock();
     // a jump or an indirect jump has gone already
     if (i === blocks.length - 1 && flow.kind === "jump") w.unreachable(); // it went back or out
-    if (selfLoop) w.end();
+    if (region.loops.some((l) => l.last === i)) w.end(); // the loop
   });
   w.end(); // exit: npc and done are set
   w.get(budget).get(done).i32_sub().set(budget);

@@ -46,8 +46,9 @@ export interface JitCounts {
   readonly cacheBytes: number;
   readonly cacheModules: number;
   readonly cacheTranslations: number;
-  /** One-block loops emitted in place, and checks shared by several memory accesses (context.ts EmitShapes). */
+  /** Loops emitted in place (those of several blocks too), and checks shared by several memory accesses (context.ts EmitShapes). */
   readonly loopsInPlace: number;
+  readonly longLoopsInPlace: number;
   readonly sharedChecks: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
@@ -64,6 +65,9 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
   const t =
     (n.translations === undefined ? "" : `translations ${n.translations}, `) +
     (n.entered === undefined ? "" : `entered inside ${n.entered}, `) +
+    (n.loopsInPlace === undefined
+      ? ""
+      : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
     (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +

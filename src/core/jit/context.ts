@@ -7,7 +7,8 @@
 // order inside nested wasm blocks: a jump to a block later in the layout is a `br` to it, a
 // jump to one earlier goes round the loop (a `br_table` on the block index), after checking
 // that the run budget still covers a whole pass and that nobody asked the hart to stop; a
-// block that jumps back to its own start has a wasm `loop` of its own for that. A side exit
+// loop that can run in place (Region.loops: entered only at its first block, jumping back
+// only there) has a wasm `loop` of its own for that. A side exit
 // leaves before an instruction the interpreter is to run (sideExit). The budget local is what
 // was left when the current block began.
 import { I64, type FunctionBuilder, type Local } from "../wasm.js";
@@ -41,15 +42,16 @@ export interface TranslationFrame<Insn extends GuestInsn> {
 
 /** How often translations used the code shapes that only speed matters for (tests assert them). */
 export interface EmitShapes {
-  /** One-block loops emitted as a wasm loop of their own (codegen.ts). */
+  /** Loops emitted as a wasm loop of their own (codegen.ts, Region.loops), and those of them with several blocks. */
   loopsInPlace: number;
+  longLoopsInPlace: number;
   /** Checks emitted for several memory accesses at once (the ISA's, via insertLater). */
   sharedChecks: number;
 }
 
 /** The wasm label of block `i`'s start (codegen.ts opens them). */
 export const blockLabel = (i: number): string => `b${i}`;
-/** The label of the loop around block `i`'s code when it jumps back to its own start. */
+/** The label of the loop that begins at block `i` (Region.loops). */
 export const loopLabel = (i: number): string => `l${i}`;
 
 export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
@@ -95,9 +97,6 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   forgetPages(): void {
     this.f.pages.forget();
   }
-
-  /** The block being emitted loops in place (codegen.ts opened loopLabel around its code). */
-  selfLoop = false;
 
   /** How many side exits the translation has (codegen.ts emits their common code if any). */
   sideExits = 0;
@@ -147,11 +146,14 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     const t = w.local(I64);
     target();
     w.set(t);
+    // A block inside a loop in place (after its head) cannot be reached from here.
+    const inner = (i: number) => region.loops.some((l) => i > l.head && i <= l.last);
     const inside = [...region.blocks.entries()].filter(
-      ([, b]) =>
-        region.blocks.length <= SMALL_REGION ||
-        region.returnSites.has(b.start) ||
-        region.indirectTargets.has(b.start),
+      ([i, b]) =>
+        !inner(i) &&
+        (region.blocks.length <= SMALL_REGION ||
+          region.returnSites.has(b.start) ||
+          region.indirectTargets.has(b.start)),
     );
     const hash = inside.length > CHAIN_MAX ? perfectHash(inside.map(([, b]) => b.start)) : undefined;
     if (hash) {
@@ -224,8 +226,8 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     w.i32_const(0).set(this.f.done);
     w.br("exit");
     w.end();
-    if (i === this.block && this.selfLoop) {
-      w.br(loopLabel(i));
+    if (this.f.region.loops.some((l) => l.head === i && this.block <= l.last)) {
+      w.br(loopLabel(i)); // inside the loop (only its own blocks jump back to its head)
       return;
     }
     w.i32_const(i).set(next);

@@ -211,7 +211,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     return { translations, invalidations, flushes, evictions, discarded, entered, ...live, ...this.shapes };
   }
   /** The code shapes its translations used (codegen.ts). */
-  private readonly shapes: EmitShapes = { loopsInPlace: 0, sharedChecks: 0 };
+  private readonly shapes: EmitShapes = { loopsInPlace: 0, longLoopsInPlace: 0, sharedChecks: 0 };
 
   /** Forgets every translation (code may have changed). */
   flush(): void {

@@ -42,6 +42,19 @@ export interface Region<Insn extends GuestInsn> {
    * which would repeat the same code (entryBlocks).
    */
   readonly entries: readonly number[];
+  /**
+   * Loops that run in place (a wasm `loop` around their code, see codegen.ts), as ranges of
+   * block indices: control enters a range only at its first block, its other blocks are
+   * reached only from earlier blocks of the range, and its back edges all go to its first
+   * block (loopRanges). Disjoint, in layout order.
+   */
+  readonly loops: readonly LoopRange[];
+}
+
+/** Blocks `head`..`last` (indices in the layout) as one loop: see Region.loops. */
+export interface LoopRange {
+  readonly head: number;
+  readonly last: number;
 }
 
 /**
@@ -142,7 +155,61 @@ export function discoverRegion<Insn extends GuestInsn>(
   // jumps then go forward in the layout (cheap), and loops back (checked for the budget).
   const after = (b: Block<Insn>) => b.start >= pc;
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
-  return { blocks, size, returnSites, indirectTargets, entries: entryBlocks(blocks, cut) };
+  const loops = loopRanges(blocks, returnSites, indirectTargets);
+  const inner = (i: number) => loops.some((l) => i > l.head && i <= l.last);
+  const entries = entryBlocks(blocks, cut).filter((i) => !inner(i));
+  return { blocks, size, returnSites, indirectTargets, entries, loops };
+}
+
+/**
+ * Where control may go after each block, by layout index: the next instruction (when it
+ * falls through or does not take its branch) and a branch's or jump's target, when inside.
+ */
+function directSuccessors<Insn extends GuestInsn>(blocks: readonly Block<Insn>[]): number[][] {
+  const index = new Map(blocks.map((b, i) => [b.start, i]));
+  return blocks.map((b) => {
+    const k = b.insns.length - 1;
+    const last = b.insns[k];
+    const flow = b.flows[k];
+    const next: number[] = [];
+    if (flow.kind === "fallthrough" || flow.kind === "branch") next.push(last.pc + last.len);
+    if (flow.kind === "branch" || flow.kind === "jump") next.push(flow.target);
+    return next.flatMap((t) => (index.has(t) ? [index.get(t)!] : []));
+  });
+}
+
+/**
+ * The loops that can run in place (Region.loops): for each block that a later block (or
+ * itself) jumps back to, the range from it to the last such block, when every other block of
+ * the range is reached only by direct edges from earlier blocks of the range (not from outside,
+ * not by a back edge, not as a call's return site or an indirect jump's guessed target, and
+ * not as the entry). Such a range is a wasm `loop`: its back edges need no trip through the
+ * translation's dispatch loop. Ranges that overlap an earlier one are left to the dispatch loop.
+ */
+function loopRanges<Insn extends GuestInsn>(
+  blocks: readonly Block<Insn>[],
+  returnSites: ReadonlySet<number>,
+  indirectTargets: ReadonlySet<number>,
+): LoopRange[] {
+  const succ = directSuccessors(blocks);
+  const preds: number[][] = blocks.map(() => []);
+  succ.forEach((s, p) => s.forEach((j) => preds[j].push(p)));
+  const loops: LoopRange[] = [];
+  for (let head = 0; head < blocks.length; head++) {
+    const back = preds[head].filter((p) => p >= head);
+    if (back.length === 0 || loops.some((l) => l.last >= head)) continue;
+    const last = Math.max(...back);
+    let ok = true;
+    for (let j = head + 1; j <= last && ok; j++) {
+      const b = blocks[j];
+      ok =
+        !returnSites.has(b.start) &&
+        !indirectTargets.has(b.start) &&
+        preds[j].every((p) => p >= head && p < j);
+    }
+    if (ok) loops.push({ head, last });
+  }
+  return loops;
 }
 
 /**
