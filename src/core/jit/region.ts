@@ -162,20 +162,26 @@ export function discoverRegion<Insn extends GuestInsn>(
 }
 
 /**
- * Where control may go after each block, by layout index: the next instruction (when it
- * falls through or does not take its branch) and a branch's or jump's target, when inside.
+ * The pcs control may go to after block `b` directly: the next instruction (when it falls
+ * through or does not take its branch) and a branch's or jump's target; with `links`, also a
+ * call's return site (where its callee comes back to).
  */
-function directSuccessors<Insn extends GuestInsn>(blocks: readonly Block<Insn>[]): number[][] {
+function exitsOf<Insn extends GuestInsn>(b: Block<Insn>, links: boolean): number[] {
+  const k = b.insns.length - 1;
+  const last = b.insns[k];
+  const flow = b.flows[k];
+  const next: number[] = [];
+  if (flow.kind === "fallthrough" || flow.kind === "branch") next.push(last.pc + last.len);
+  if (flow.kind === "branch" || flow.kind === "jump") next.push(flow.target);
+  if (links && (flow.kind === "jump" || flow.kind === "indirect") && flow.link !== undefined)
+    next.push(flow.link);
+  return next;
+}
+
+/** exitsOf each block, as layout indices of the blocks inside. */
+function successors<Insn extends GuestInsn>(blocks: readonly Block<Insn>[], links: boolean): number[][] {
   const index = new Map(blocks.map((b, i) => [b.start, i]));
-  return blocks.map((b) => {
-    const k = b.insns.length - 1;
-    const last = b.insns[k];
-    const flow = b.flows[k];
-    const next: number[] = [];
-    if (flow.kind === "fallthrough" || flow.kind === "branch") next.push(last.pc + last.len);
-    if (flow.kind === "branch" || flow.kind === "jump") next.push(flow.target);
-    return next.flatMap((t) => (index.has(t) ? [index.get(t)!] : []));
-  });
+  return blocks.map((b) => exitsOf(b, links).flatMap((t) => (index.has(t) ? [index.get(t)!] : [])));
 }
 
 /**
@@ -191,7 +197,7 @@ function loopRanges<Insn extends GuestInsn>(
   returnSites: ReadonlySet<number>,
   indirectTargets: ReadonlySet<number>,
 ): LoopRange[] {
-  const succ = directSuccessors(blocks);
+  const succ = successors(blocks, false);
   const preds: number[][] = blocks.map(() => []);
   succ.forEach((s, p) => s.forEach((j) => preds[j].push(p)));
   const loops: LoopRange[] = [];
@@ -232,21 +238,9 @@ function entryBlocks<Insn extends GuestInsn>(
   blocks: readonly Block<Insn>[],
   cut: ReadonlySet<number>,
 ): number[] {
-  const index = new Map(blocks.map((b, i) => [b.start, i]));
   // Where control may go after each block, inside the region, and whether it may go to cut code.
-  const succ: number[][] = [];
-  const cutOff = blocks.map((b, i) => {
-    const k = b.insns.length - 1;
-    const last = b.insns[k];
-    const flow = b.flows[k];
-    const next: number[] = [];
-    if (flow.kind === "fallthrough" || flow.kind === "branch") next.push(last.pc + last.len);
-    if (flow.kind === "branch" || flow.kind === "jump") next.push(flow.target);
-    // a call's return site: where its callee comes back to
-    if ((flow.kind === "jump" || flow.kind === "indirect") && flow.link !== undefined) next.push(flow.link);
-    succ[i] = next.flatMap((t) => (index.has(t) ? [index.get(t)!] : []));
-    return next.some((t) => cut.has(t));
-  });
+  const succ = successors(blocks, true);
+  const cutOff = blocks.map((b) => exitsOf(b, true).some((t) => cut.has(t)));
   const entries: number[] = [];
   for (let i = 1; i < blocks.length; i++) {
     // What a run from block i may reach inside: its instructions, and whether any path is cut.
