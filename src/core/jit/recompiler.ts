@@ -153,8 +153,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   /** Regions waiting for the next module, their pcs, and when the first came. */
   private pending: Pending<Insn>[] = [];
   private readonly pendingPcs = new Set<number>();
-  /** The Region.entries of the pending regions, by keptId. */
-  private readonly pendingEntries = new Set<string>();
+  /** The Region.entries of the pending regions, by keptId: true once its pc asked too. */
+  private readonly pendingEntries = new Map<string, boolean>();
   private pendingSince = 0;
   /** By slot, what was installed there; by page, the slots installed from it. */
   private readonly installed = new Map<number, Installed>();
@@ -297,21 +297,18 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const view = this.code.view(hart);
     const key = view.key(start);
     if (key === -1 || this.table.holds(start, key)) return;
-    // A region waiting for its module will serve it (asked again when still hot).
-    if (this.pendingEntries.has(keptId(start, key))) return;
+    // A region waiting for its module will serve it: placed when the module is installed.
+    if (this.pendingEntries.has(keptId(start, key))) {
+      this.pendingEntries.set(keptId(start, key), true);
+      return;
+    }
 
     const kept = this.kept.get(keptId(start, key));
     if (kept) {
       this.place(kept);
       return this.unkeep(keptId(start, key), kept);
     }
-    const entry = this.entries.get(keptId(start, key));
-    if (entry) {
-      const { table, index, ...made } = entry;
-      this.place({ ...made, born: this.generation, run: table.get(index) as () => number });
-      this.entered++;
-      return;
-    }
+    if (this.enter(keptId(start, key))) return;
     const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
     if (region.size === 0) return;
     // Stores to these pages now reach the host, which drops the translations (and the batch).
@@ -332,7 +329,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   /** `p` waits in the batch: its pc and its entries. */
   private noteWaiting(p: Pending<Insn>): void {
     this.pendingPcs.add(p.start);
-    for (const j of p.region.entries) this.pendingEntries.add(keptId(p.region.blocks[j].start, p.key));
+    for (const j of p.region.entries) this.pendingEntries.set(keptId(p.region.blocks[j].start, p.key), false);
   }
 
   /**
@@ -366,11 +363,22 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
     this.pending = [];
     this.pendingPcs.clear();
+    const asked = [...this.pendingEntries].flatMap(([id, a]) => (a ? [id] : []));
     this.pendingEntries.clear();
-    if (this.async) return this.compileLater(batch);
+    if (this.async) return this.compileLater(batch, asked);
     const bytes = this.emit(batch);
     const exports = bytes && this.instantiate(batch, () => compileModule(bytes));
-    if (exports) this.install(batch, exports, bytes.length);
+    if (exports) this.install(batch, exports, bytes.length, asked);
+  }
+
+  /** Places the entry `id` (keptId) of a live translation in its slot, if there is one. */
+  private enter(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    const { table, index, ...made } = entry;
+    this.place({ ...made, born: this.generation, run: table.get(index) as () => number });
+    this.entered++;
+    return true;
   }
 
   /** Resolves when every asynchronous compilation has been installed or thrown away. */
@@ -389,7 +397,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
    * Compiles `batch` in the background; when it is ready, installs the translations whose
    * code did not change meanwhile (no flush, no store to their pages).
    */
-  private compileLater(batch: Pending<Insn>[]): void {
+  private compileLater(batch: Pending<Insn>[], asked: readonly string[]): void {
     const bytes = this.emit(batch);
     if (!bytes) return;
     const flushes = this.flushes;
@@ -403,7 +411,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         const keep = batch.filter((_, i) => fresh[i]);
         this.discarded += batch.length - keep.length;
         const exports = keep.length > 0 ? this.instantiate(batch, () => module) : undefined;
-        if (exports) this.install(batch, exports, bytes.length, (_, i) => fresh[i]);
+        if (exports) this.install(batch, exports, bytes.length, asked, (_, i) => fresh[i]);
       },
       (e: unknown) => {
         for (const p of batch) this.compilingPcs.delete(p.start);
@@ -416,12 +424,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /**
    * Puts the functions of one module (`bytes` long) built for `batch` in the table (those
-   * `wanted`), and notes where else they may be entered.
+   * `wanted`), notes where else they may be entered, and enters there the pcs that `asked`
+   * (keptIds) while they waited.
    */
   private install(
     batch: readonly Pending<Insn>[],
     exports: WebAssembly.Exports,
     bytes: number,
+    asked: readonly string[],
     wanted: (p: Pending<Insn>, i: number) => boolean = () => true,
   ): void {
     this.makeRoom(bytes);
@@ -448,6 +458,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       });
     });
     if (ids.length > 0) this.entriesOfModule.set(module, ids);
+    for (const id of asked) this.enter(id);
   }
 
   /** `m` is dead (no slot holds its code, none is kept): its entries go with it. */
