@@ -6,6 +6,8 @@ import { afterEach, expect, test, vi } from "vitest";
 import type { CodeMemory, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
 import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
 import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
+import { emitCountJump, JIT_RETRY, jitThreshold } from "../src/core/jit/hotness.js";
+import { I32, I64, ModuleBuilder } from "../src/core/wasm.js";
 
 const brokenIsa: JitIsa<GuestInsn> = {
   state: { pc: 0, budget: 8, stop: 12, exit: { site: 24, target: 32 }, sideExits: 40 },
@@ -169,4 +171,32 @@ test("at most 8 modules compile asynchronously at once: later requests wait for 
   jit.commit();
   await jit.settled();
   expect(jit.table.holds(0x9000, 0)).toBe(true);
+});
+
+/** The counts of jumps to one target at which an interpreter built with `threshold` asks for its translation. */
+function asksAt(threshold: number, jumps: number): number[] {
+  const layout = jitLayoutAt(0);
+  const m = new ModuleBuilder("count");
+  m.importMemory("env", "memory", 1, 1, false);
+  const ask = m.importFunc("host", "ask", [], []);
+  const [, w] = m.func([I64], [], "jump");
+  emitCountJump(w, layout, w.param(0), w.local(I32), jitThreshold(threshold), () => void w.call(ask));
+  const asks: number[] = [];
+  let n = 0;
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(m.encode() as BufferSource), {
+    env: { memory },
+    host: { ask: () => void asks.push(n) },
+  });
+  const jump = exports.jump as (pc: bigint) => void;
+  for (n = 1; n <= jumps; n++) jump(0x8020_1000n);
+  return asks;
+}
+
+test("a target asks for its translation at the threshold, then every JIT_RETRY jumps, thresholds above JIT_RETRY too", () => {
+  expect(asksAt(32, 32 + 2 * JIT_RETRY)).toEqual([32, 32 + JIT_RETRY, 32 + 2 * JIT_RETRY]);
+  // Above JIT_RETRY the threshold is what it says (it was once cut to JIT_RETRY - 1, and the
+  // retry one jump later built every request as a module of its own).
+  expect(asksAt(3000, 3000 + JIT_RETRY)).toEqual([3000, 3000 + JIT_RETRY]);
+  expect(asksAt(1, 1 + JIT_RETRY)).toEqual([1, 1 + JIT_RETRY]);
 });

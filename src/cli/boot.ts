@@ -154,11 +154,8 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
       "instructions a hart runs between looks at devices and timers (default: what it runs in 0.5 ms, at least 32768; with several harts 0.05 ms, at least 2048; a timer deadline ends a slice early)",
       sliceInsns,
     ) // prettier-ignore
-    .option("--jit", "translate hot code to wasm (under Linux still slower than the interpreter: see README)")
-    .option(
-      "--no-jit",
-      "interpret every instruction (the default in system mode until the recompiler boots faster)",
-    );
+    .option("--jit", "translate hot code to wasm (the default)")
+    .option("--no-jit", "interpret every instruction");
   addJitFlags(cmd).action(async (opts: BootFlags) => setStatus(await boot(opts)));
 }
 
@@ -190,7 +187,7 @@ async function boot(f: BootFlags): Promise<number> {
     append,
     dtb,
     drives,
-    jit: f.jit === true,
+    jit: f.jit !== false,
     jitOptions: jitOptions(f),
     sliceInsns: f.slice,
     write: (b) => (console ? console.write(b) : process.stdout.write(b)),

@@ -159,11 +159,15 @@ class RiscvCpuAdapter implements Cpu {
 
 /**
  * Taken jumps to a target before system mode translates it (user mode: JIT_THRESHOLD, 32).
- * Measured on the smoke boot with --jit, idle machine, two runs each: 3.69-3.90 s at 32,
- * 3.51-3.57 at 128, 3.46-3.47 at 256, 3.29-3.46 at 512, 4.31-5.80 at 2048 (requests then come
- * one by one and each becomes a module); a program running hot inside the guest did not change.
+ * A booting kernel's translations do not pay for themselves: built but never run (an
+ * experiment), 415 of them cost the smoke boot what building and running them did, so what
+ * the recompiler adds to a boot is what it builds. CPU time of the smoke boot (user + system,
+ * best of 4, loaded machine; README "System mode"): 1.81 s with --no-jit; with the recompiler
+ * 2.09 s at 16384 (160 translations), 1.85 s at 32768 (66), 1.80 s at 65536 (22); 4.0-4.8 s
+ * at 512. Code that a program under the kernel runs hot is reached that often in milliseconds
+ * (`crc32` in the guest ran as fast as at 512, or faster).
  */
-const SYSTEM_JIT_THRESHOLD = 512;
+const SYSTEM_JIT_THRESHOLD = 65536;
 
 /** A CPU for a machine that needs its harts too (the system board's firmware and loader are RISC-V's). */
 export function createRiscvCpu(
@@ -175,7 +179,7 @@ export function createRiscvCpu(
   // A booting kernel asks for thousands of translations, most of them run a few times: build
   // them in few modules, keep its (S- and M-mode) ones small (region.ts MAX_INSNS; programs
   // under it get the default), and translate code only once it has been reached
-  // SYSTEM_JIT_THRESHOLD times.
+  // SYSTEM_JIT_THRESHOLD times (most of a boot's code never is).
   const sys = { jitBatchAgeMs: 100, jitKernelInsns: 32 };
   const jitOptions = { ...opts.jitOptions, threshold: opts.jitOptions?.threshold ?? SYSTEM_JIT_THRESHOLD };
   const rc = new RiscvCpu(layout, host, harts, { kind: "tlb" }, {}, { ...opts, jitOptions, ...sys });

@@ -139,9 +139,17 @@ async function runQemuAttempts(args: string[], left: number): Promise<Run> {
 }
 
 /**
+ * Taken jumps before the test programs' code is translated with `jit`: they run their loops
+ * hundreds of times, not the tens of thousands of `hartwood boot`'s default (plugin.ts), and
+ * must run translated.
+ */
+export const TEST_JIT_THRESHOLD = "512";
+
+/**
  * Runs on `hartwood boot`: `--bios none` for M-mode programs, the built-in SBI for S-mode.
- * With `jit`, the recompiler is on and its counts are on stderr (HARTWOOD_JIT_STATS);
- * `args` go on the command line after the others.
+ * With `jit`, the recompiler is on (at TEST_JIT_THRESHOLD) and its counts are on stderr
+ * (HARTWOOD_JIT_STATS), else the interpreter runs alone; `args` go on the command line after
+ * the others.
  */
 export function runOnHartwood(
   elf: string,
@@ -151,7 +159,7 @@ export function runOnHartwood(
   const args = [HARTWOOD, "boot", "--bios", m.privilege === "M" ? "none" : "builtin", "--kernel", elf];
   args.push("-m", RAM, "--smp", String(m.smp ?? 1));
   if (m.drive !== undefined) args.push("--drive", `file=${m.drive},format=raw`);
-  if (opts.jit) args.push("--jit");
+  args.push(...(opts.jit ? ["--jit", "--jit-threshold", TEST_JIT_THRESHOLD] : ["--no-jit"]));
   args.push(...(opts.args ?? []));
   return run(process.execPath, args, HARTWOOD_TIMEOUT_MS, opts.jit ? { HARTWOOD_JIT_STATS: "1" } : undefined);
 }
