@@ -80,9 +80,11 @@ const PROGRAMS: Program[] = [
     ],
     jit: (count) => {
       // Both spaces' code at one pc stayed translated through the switches: the translation
-      // that loses its slot is kept and put back (before, each evicted the other, which ran
-      // interpreted until translated anew: 61 % of the run translated).
-      expect(count("run translated in S") / count("instructions retired")).toBeGreaterThan(0.75);
+      // that loses its slot is kept and put back. Without that, each evicted the other,
+      // which was translated anew: 539 translations instead of 9-12 (and 61 % of the run
+      // translated, before hot pcs were served inside translations made before).
+      expect(count("translations")).toBeLessThan(50);
+      expect(count("run translated in S") / count("instructions retired")).toBeGreaterThan(0.6);
       // 1200 satp writes: the translations of the switching loop, made in one address space,
       // ran in the other after each switch.
       expect(count("reused across address-space switches")).toBeGreaterThan(2 * CALLS);
