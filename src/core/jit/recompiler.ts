@@ -302,7 +302,6 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.pendingEntries.set(keptId(start, key), true);
       return;
     }
-
     const kept = this.kept.get(keptId(start, key));
     if (kept) {
       this.place(kept);
