@@ -88,10 +88,6 @@ interface Ctx {
   w: FunctionBuilder;
   hart: Local;
   pc: Local;
-  /** The decode path's view of the instruction: raw bits, expanded word, length. */
-  insn: Local;
-  raw: Local;
-  len: Local;
   /** The tag a decoded entry gets: the 32 bits at the pc, or the raw bits for the scratch entry. */
   word: Local;
   /** The current entry's host address. */
@@ -265,6 +261,7 @@ export function buildInterpreter(
   const compile = jit ? m.importFunc("host", "compile", [I32], []) : -1;
   const blockType = m.funcType([I32, I32], [I32]);
   const [, w] = m.func([I32, I32], [I32], "run");
+  const decode = buildDecode(m, defs, immKinds(defs, mem), tables.ctable);
   const c = makeCtx(w, fn, mem, tables.predecode);
   c.jit = jit ? { ...jit, compile, blockType, slot: w.local(I32) } : undefined;
   w.get(c.hart).i64_load(S.PC).set(c.pc);
@@ -283,6 +280,9 @@ export function buildInterpreter(
   emitExit(c);
   w.end();
   if (c.jit) emitRunTranslation(c, c.jit);
+  // A fetch whose entry does not hold its bits leaves the loop to fill it, and comes back.
+  w.loop("refetch");
+  w.block("missed");
   w.loop("next");
   const loopTop = w.code.length;
   // Slice end: save the pc and return.
@@ -292,13 +292,15 @@ export function buildInterpreter(
   w.end();
   w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
   w.block("decoded");
-  w.block("decode");
-  emitFetch(c, tables.ctable);
-  w.end(); // decode
-  emitDecode(c, defs, immKinds(defs, mem));
+  emitFetch(c, decode);
   w.end(); // decoded
   emitHandlers(c, defs);
   w.end(); // next
+  w.end(); // missed
+  w.get(c.hart).get(c.word).get(c.entry).call(decode);
+  w.get(c.budget).i32_const(1).i32_add().set(c.budget); // the instruction is fetched again
+  w.br("refetch");
+  w.end(); // refetch
   w.end(); // jumped
   w.unreachable();
   w.insert([{ at: loopTop, bytes: clearTemps(w.localsSince(firstTemp)) }]);
@@ -311,9 +313,6 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: numbe
     hart: w.param(0),
     budget: w.param(1),
     pc: w.local(I64),
-    insn: w.local(I32),
-    raw: w.local(I32),
-    len: w.local(I32),
     word: w.local(I32),
     entry: w.local(I32),
     table,
@@ -423,41 +422,16 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
 }
 
 /**
- * The fetched bits (i32, on the stack) to raw, insn and len: a 32-bit instruction as it is,
- * a compressed one (the low half) through the expansion table.
- */
-function emitExpand(c: Ctx, ctableOffset: number): void {
-  const w = c.w;
-  w.tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq();
-  w.if_();
-  w.get(c.raw).set(c.insn);
-  w.i32_const(4).set(c.len);
-  w.else_();
-  w.get(c.raw)
-    .i32_const(0xffff)
-    .i32_and()
-    .tee(c.raw)
-    .i32_const(2)
-    .i32_shl()
-    .i32_load(ctableOffset)
-    .set(c.insn);
-  w.i32_const(2).set(c.len);
-  w.end();
-}
-
-/**
  * Finds the current instruction's predecode entry: through a one-page cache in locals (backed
  * by the fetch TLB) the 32 bits at the pc are read, and their entry is the one at the host
- * address's halfword. When its tag is those bits, on to "decoded"; otherwise the instruction
- * is expanded (raw, insn, len) for the decode path that follows, to fill that entry; and an
- * instruction the host fetches, or one in the last two bytes of a page, goes to the scratch
- * entry.
+ * address's halfword. When its tag is those bits, on to "decoded"; otherwise on to "decode",
+ * which fills that entry. An instruction the host fetches, or one in the last two bytes of a
+ * page, is decoded into the scratch entry.
  */
-function emitFetch(c: Ctx, ctableOffset: number): void {
+function emitFetch(c: Ctx, decode: number): void {
   const w = c.w;
   const host = w.local(I32);
   const entry = w.local(I32);
-  w.block("miss");
   w.block("uncached");
   const mem = c.mem;
   // The page of the last fetch is cached in locals; a new page is checked once.
@@ -495,7 +469,7 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
     .i32_const(c.table)
     .i32_add()
     .tee(c.entry);
-  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().br_if("miss");
+  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().br_if("missed");
   w.br("decoded");
   w.end(); // uncached
   w.i32_const(c.table + PREDECODE_ENTRIES * ENTRY_BYTES).set(c.entry);
@@ -505,41 +479,48 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne().br_if("slow");
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add();
-  w.i32_load16_u().tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq().br_if("slow");
-  w.get(c.raw).i32_const(2).i32_shl().i32_load(ctableOffset).set(c.insn);
-  w.i32_const(2).set(c.len);
-  w.br("fetched");
+  w.i32_load16_u().tee(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().br_if("fetched");
   w.end(); // slow
   sync(c);
   w.get(c.hart).call(c.fn.fetch).if_();
   resume(c);
   w.end();
-  w.get(c.hart).i32_load(S.SCRATCH);
-  emitExpand(c, ctableOffset);
+  w.get(c.hart).i32_load(S.SCRATCH).set(c.word);
   w.end(); // fetched
-  w.get(c.raw).set(c.word);
-  w.br("decode");
-  w.end(); // miss
-  w.get(c.word);
-  emitExpand(c, ctableOffset);
+  w.get(c.hart).get(c.word).get(c.entry).call(decode);
   w.release(host);
   w.release(entry);
 }
 
-/** Bits 31:25: funct7 (R-type), funct5 with aq and rl (AMO), funct5 with fmt (OP-FP). */
-const F7_MASK = 0xfe000000;
-/** A group with more candidates than this is dispatched again, by bits 31:25, before checking them one by one. */
-const MAX_CHECKS = 3;
-
 /**
- * The decode path: the expanded instruction (insn, len; its tag in word) is looked up by the
- * definitions' patterns, and its entry filled with the handler, the immediate of the layout
- * the definition reads and the register offsets, as the handlers read them.
+ * The decode function, out of the loop (it runs once per instruction while the entry holds):
+ * `decode(hart, bits, entry)` expands the instruction `bits` (a compressed one, the low half,
+ * through the expansion table), looks it up by the definitions' patterns and fills the entry
+ * at `entry` with the handler, the immediate of the layout the definition reads and the
+ * register offsets, as the handlers read them.
  */
-function emitDecode(c: Ctx, defs: readonly InsnDef[], kinds: ReadonlyMap<InsnDef, ImmKind>): void {
-  const w = c.w;
+function buildDecode(
+  m: ModuleBuilder,
+  defs: readonly InsnDef[],
+  kinds: ReadonlyMap<InsnDef, ImmKind>,
+  ctableOffset: number,
+): number {
+  const [index, w] = m.func([I32, I32, I32], []);
+  const hart = w.param(0);
+  const word = w.param(1);
+  const entry = w.param(2);
+  const insn = w.local(I32);
+  const len = w.local(I32);
   const handler = w.local(I32);
   const imm = w.local(I64);
+  w.get(word).i32_const(3).i32_and().i32_const(3).i32_eq();
+  w.if_();
+  w.get(word).set(insn);
+  w.i32_const(4).set(len);
+  w.else_();
+  w.get(word).i32_const(0xffff).i32_and().i32_const(2).i32_shl().i32_load(ctableOffset).set(insn);
+  w.i32_const(2).set(len);
+  w.end();
   const used = [...new Set(kinds.values())];
   const immLabel = (d: InsnDef | undefined) => {
     const k = d && kinds.get(d);
@@ -548,7 +529,7 @@ function emitDecode(c: Ctx, defs: readonly InsnDef[], kinds: ReadonlyMap<InsnDef
   w.block("fill");
   w.block("imm.none");
   for (const k of used) w.block(`imm.${k}`);
-  emitDispatch(c, defs, (i) => {
+  emitDispatch(w, insn, defs, (i) => {
     w.i32_const(i + 1).set(handler);
     w.br(immLabel(defs[i]));
   });
@@ -556,30 +537,34 @@ function emitDecode(c: Ctx, defs: readonly InsnDef[], kinds: ReadonlyMap<InsnDef
   w.br("imm.none");
   for (let i = used.length - 1; i >= 0; i--) {
     w.end();
-    emitImm(c, used[i]);
+    emitImm(w, insn, used[i]);
     w.set(imm).br("fill");
   }
   w.end(); // imm.none
   w.i64_const(0).set(imm);
   w.end(); // fill
-  w.get(c.entry).get(c.word).i32_store(E_RAW);
-  w.get(c.entry).get(c.insn).i32_store(E_INSN);
-  w.get(c.entry).get(imm).i64_store(E_IMM);
-  w.get(c.entry).get(handler).i32_store8(E_HANDLER);
-  w.get(c.entry).get(c.len).i32_store8(E_LEN);
+  w.get(entry).get(word).i32_store(E_RAW);
+  w.get(entry).get(insn).i32_store(E_INSN);
+  w.get(entry).get(imm).i64_store(E_IMM);
+  w.get(entry).get(handler).i32_store8(E_HANDLER);
+  w.get(entry).get(len).i32_store8(E_LEN);
   const regs: [number, FieldName][] = [[E_RS1, "rs1"], [E_RS2, "rs2"], [E_RS3, "rs3"], [E_RD, "rd"]]; // prettier-ignore
   for (const [at, name] of regs) {
-    w.get(c.entry).get(c.insn);
+    w.get(entry).get(insn);
     regOffset(w, name);
     w.i32_store16(at);
   }
-  w.get(c.entry).i32_const(S.X_SINK).get(c.entry).i32_load16_u(E_RD);
-  w.get(c.entry).i32_load16_u(E_RD).i32_eqz().select();
+  w.get(entry).i32_const(S.X_SINK).get(entry).i32_load16_u(E_RD);
+  w.get(entry).i32_load16_u(E_RD).i32_eqz().select();
   w.i32_store16(E_RDX);
-  w.get(c.hart).get(c.hart).i64_load(S.PREDECODE_FILLS).i64_const(1).i64_add().i64_store(S.PREDECODE_FILLS);
-  w.release(handler);
-  w.release(imm);
+  w.get(hart).get(hart).i64_load(S.PREDECODE_FILLS).i64_const(1).i64_add().i64_store(S.PREDECODE_FILLS);
+  return index;
 }
+
+/** Bits 31:25: funct7 (R-type), funct5 with aq and rl (AMO), funct5 with fmt (OP-FP). */
+const F7_MASK = 0xfe000000;
+/** A group with more candidates than this is dispatched again, by bits 31:25, before checking them one by one. */
+const MAX_CHECKS = 3;
 
 /** The instruction word (i32, on the stack) to register field `name`'s offset in the hart state (index * 8). */
 function regOffset(w: FunctionBuilder, name: FieldName): void {
@@ -590,11 +575,10 @@ function regOffset(w: FunctionBuilder, name: FieldName): void {
 }
 
 /** Pushes the immediate of layout `kind` (i64, sign-extended but for Z) of the instruction in insn. */
-function emitImm(c: Ctx, kind: ImmKind): void {
-  const w = c.w;
+function emitImm(w: FunctionBuilder, insn: Local, kind: ImmKind): void {
   let first = true;
   for (const [hi, lo, immLo] of IMMS[kind]) {
-    w.get(c.insn).i32_const(lo);
+    w.get(insn).i32_const(lo);
     if (hi === 31 && kind !== "Z") w.i32_shr_s();
     else
       w.i32_shr_u()
@@ -624,9 +608,13 @@ function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
   defs.forEach((d) => {
     w.end();
     d.exec(sem);
-    w.get(c.pc);
+    // A branch, not the loaded length: the next fetch then waits for no load.
     sem.insnLen();
-    w.i64_extend_i32_u().i64_add().set(c.pc);
+    w.i32_const(4).i32_eq().if_();
+    w.get(c.pc).i64_const(4).i64_add().set(c.pc);
+    w.else_();
+    w.get(c.pc).i64_const(2).i64_add().set(c.pc);
+    w.end();
     w.br("next");
   });
 }
@@ -635,8 +623,7 @@ function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
  * The definitions' patterns as a dispatch on the instruction in insn: `found(i)` is emitted
  * where definition i matched (it must branch away); code after this call is where none did.
  */
-function emitDispatch(c: Ctx, defs: readonly InsnDef[], found: (i: number) => void): void {
-  const w = c.w;
+function emitDispatch(w: FunctionBuilder, insn: Local, defs: readonly InsnDef[], found: (i: number) => void): void {
   const groups = groupByKey(defs);
   const handlerLabel = (i: number) => `h${i}`;
   const index = new Map(defs.map((d, i) => [d, i]));
@@ -667,7 +654,7 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[], found: (i: number) => vo
       .map((sub, i) => [sub, i] as const)
       .filter(([sub]) => sub.length > 0 && !subDirect(sub));
     for (let i = checkedSubs.length - 1; i >= 0; i--) w.block(`${label}.${checkedSubs[i][1]}`);
-    w.get(c.insn).i32_const(25).i32_shr_u();
+    w.get(insn).i32_const(25).i32_shr_u();
     w.br_table(subOf.map(target), "illegal");
     for (const [sub] of checkedSubs) {
       w.end();
@@ -678,8 +665,8 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[], found: (i: number) => vo
   w.block("illegal");
   for (let i = defs.length - 1; i >= 0; i--) w.block(handlerLabel(i));
   for (let i = checked.length - 1; i >= 0; i--) w.block(`g${checked[i][1]}`);
-  w.get(c.insn).i32_const(2).i32_shr_u().i32_const(0x1f).i32_and();
-  w.get(c.insn).i32_const(7).i32_shr_u().i32_const(0xe0).i32_and().i32_or();
+  w.get(insn).i32_const(2).i32_shr_u().i32_const(0x1f).i32_and();
+  w.get(insn).i32_const(7).i32_shr_u().i32_const(0xe0).i32_and().i32_or();
   w.br_table(groupTarget, "illegal");
   // Candidates in order, most specific first: the first whose pattern matches runs. `known`:
   // the bits the dispatch so far has checked.
@@ -689,7 +676,7 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[], found: (i: number) => vo
         w.br(handlerLabel(index.get(d)!));
         return;
       }
-      w.get(c.insn)
+      w.get(insn)
         .i32_const(d.mask | 0)
         .i32_and()
         .i32_const(d.match | 0)
