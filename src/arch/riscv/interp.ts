@@ -60,6 +60,7 @@ export interface InterpImports {
  * bits equal its tag, and a store to code needs no invalidation (the next fetch compares).
  * The last entry is a scratch one for instructions fetched through the host or across a page.
  */
+const A2 = process.env.A2 === "1";
 export const PREDECODE_ENTRIES = 16384;
 const ENTRY_BYTES = 32;
 export const PREDECODE_BYTES = (PREDECODE_ENTRIES + 1) * ENTRY_BYTES;
@@ -92,6 +93,8 @@ interface Ctx {
   word: Local;
   /** The current entry's host address. */
   entry: Local;
+  insn: Local;
+  len: Local;
   table: number;
   budget: Local;
   fpage: Local;
@@ -170,7 +173,10 @@ class InterpSem extends AccessSem {
     const offset = at && (xWrite ? at.writeX : at.read);
     if (offset === undefined) throw new Error("interpreter: a register operand must be a register field");
     this.w.get(this.c.hart);
-    this.entryAt().i32_load16_u(offset).i32_add();
+    if (A2) {
+      const lo = FIELDS[(["rs1", "rs2", "rs3", "rd", "rd"] as const)[[E_RS1, E_RS2, E_RS3, E_RD, E_RDX].indexOf(offset)]].lo;
+      this.w.get(this.c.insn).i32_const(lo - 3).i32_shr_u().i32_const(0xf8).i32_and().i32_add();
+    } else this.entryAt().i32_load16_u(offset).i32_add();
   }
   getX(r: Operand): void {
     this.regAddr(r);
@@ -224,7 +230,8 @@ class InterpSem extends AccessSem {
     this.w.i32_const(4).i32_eq().select().i32_and();
   }
   insnLen(): void {
-    this.entryAt().i32_load8_u(E_LEN);
+    if (A2) this.w.get(this.c.len);
+    else this.entryAt().i32_load8_u(E_LEN);
   }
   protected afterHelper(): void {
     this.w.i64_const(-1).set(this.c.fpage); // privilege or translation may have changed
@@ -291,6 +298,7 @@ export function buildInterpreter(
   emitExit(c);
   w.end();
   w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
+  if (A2) w.get(c.hart).i64_const(0).i64_store(S.X);
   w.block("decoded");
   emitFetch(c, decode);
   w.end(); // decoded
@@ -315,6 +323,8 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: numbe
     pc: w.local(I64),
     word: w.local(I32),
     entry: w.local(I32),
+    insn: w.local(I32),
+    len: w.local(I32),
     table,
     fpage: w.local(I64),
     fbase: w.local(I32),
@@ -597,6 +607,14 @@ function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
   const label = (i: number) => `h${i}`;
   for (let i = defs.length - 1; i >= 0; i--) w.block(label(i));
   w.block("illegal");
+  if (A2) {
+    w.get(c.entry).i32_load(E_INSN).set(c.insn);
+    w.get(c.word).i32_const(3).i32_and().i32_const(3).i32_eq().if_();
+    w.i32_const(4).set(c.len);
+    w.else_();
+    w.i32_const(2).set(c.len);
+    w.end();
+  }
   w.get(c.entry).i32_load8_u(E_HANDLER);
   w.br_table(["illegal", ...defs.map((_, i) => label(i)), "illegal"], "illegal");
   w.end(); // illegal
@@ -608,6 +626,9 @@ function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
   defs.forEach((d) => {
     w.end();
     d.exec(sem);
+    if (A2) {
+      w.get(c.pc).get(c.len).i64_extend_i32_u().i64_add().set(c.pc);
+    } else {
     // A branch, not the loaded length: the next fetch then waits for no load.
     sem.insnLen();
     w.i32_const(4).i32_eq().if_();
@@ -615,6 +636,7 @@ function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
     w.else_();
     w.get(c.pc).i64_const(2).i64_add().set(c.pc);
     w.end();
+    }
     w.br("next");
   });
 }
