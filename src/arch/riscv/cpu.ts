@@ -8,7 +8,6 @@ import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import {
   buildInterpreter,
-  initPredecode,
   PREDECODE_BYTES,
   type InterpImports,
   type InterpJit,
@@ -117,7 +116,6 @@ export class RiscvCpu {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
     const predecode = layout.alloc(PREDECODE_BYTES, 64);
-    initPredecode(layout.memory, predecode, ALL_INSNS);
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
       const tlb = mem.kind === "flat" ? NO_TLB : layout.alloc(TLB_BYTES, 64);

@@ -59,6 +59,8 @@ export interface InterpImports {
  * at: decoding depends on the bits alone, so the entry is right wherever the instruction's
  * bits equal its tag, and a store to code needs no invalidation (the next fetch compares).
  * The last entry is a scratch one for instructions fetched through the host or across a page.
+ * A zeroed entry is the decode of the bits 0, an illegal instruction (handler index 0 is the
+ * illegal handler, and a raw value of 0 its tval), so a new table needs no initialising.
  */
 export const PREDECODE_ENTRIES = 16384;
 const ENTRY_BYTES = 32;
@@ -66,23 +68,13 @@ export const PREDECODE_BYTES = (PREDECODE_ENTRIES + 1) * ENTRY_BYTES;
 const E_RAW = 0; // i32: the 32 bits at the pc when decoded (the tag); for the scratch entry the raw bits
 const E_INSN = 4; // i32: the instruction, compressed ones expanded
 const E_IMM = 8; // i64: the immediate of the definition's layout, sign-extended
-const E_HANDLER = 16; // u8: 1 + the definition's index, or ILLEGAL
+const E_HANDLER = 16; // u8: 1 + the definition's index; 0 or 1 + the count of definitions: illegal
 const E_LEN = 17; // u8: 2 or 4
 const E_RS1 = 18; // u16s: register offsets in the hart's state (index * 8)
 const E_RS2 = 20;
 const E_RS3 = 22;
 const E_RD = 24;
 const E_RDX = 26; // rd for integer writes: x0 goes to S.X_SINK, so x0 needs no re-zeroing
-
-/** Makes every entry the decode of the bits 0 (an illegal instruction), so none is ever undefined. */
-export function initPredecode(memory: WebAssembly.Memory, table: number, defs: readonly InsnDef[]): void {
-  const v = new DataView(memory.buffer, table, PREDECODE_BYTES);
-  for (let e = 0; e < PREDECODE_BYTES; e += ENTRY_BYTES) {
-    v.setUint8(E_HANDLER, defs.length + 1);
-    v.setUint8(E_LEN, 2);
-    v.setUint16(E_RDX, S.X_SINK, true);
-  }
-}
 
 interface Ctx {
   w: FunctionBuilder;
@@ -237,7 +229,7 @@ class InterpSem extends AccessSem {
 export interface InterpTables {
   /** The compressed-instruction expansion table (65,536 u32). */
   readonly ctable: number;
-  /** The predecode table (PREDECODE_BYTES, set up by initPredecode). */
+  /** The predecode table (PREDECODE_BYTES, zeroed). */
   readonly predecode: number;
 }
 
@@ -591,7 +583,7 @@ function emitImm(w: FunctionBuilder, insn: Local, kind: ImmKind): void {
   w.i64_extend_i32_s();
 }
 
-/** One handler per definition, picked by the entry's index (0 never occurs: initPredecode). */
+/** One handler per definition, picked by the entry's index (0, a zeroed entry's, is the illegal handler). */
 function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
   const w = c.w;
   const label = (i: number) => `h${i}`;
