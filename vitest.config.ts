@@ -6,7 +6,15 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
-    // As bin/hartwood.js does: V8 reads the generated code's branch hints (wasm.ts, rarely).
-    poolOptions: { forks: { execArgv: ["--experimental-wasm-branch-hinting"] } },
+    // As bin/hartwood.js does: V8 reads the generated code's branch hints (wasm.ts, rarely),
+    // and gives the interpreter (one huge function) its full register allocator.
+    poolOptions: {
+      forks: {
+        execArgv: [
+          "--experimental-wasm-branch-hinting",
+          "--no-turbo-use-mid-tier-regalloc-for-huge-functions",
+        ],
+      },
+    },
   },
 });

@@ -36,6 +36,22 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 // (FunctionBuilder.rarely): V8 lays them out of line and allocates registers for the fast path.
 // Node 20's V8 reads those hints only with this flag.
 setFlagsFromString("--experimental-wasm-branch-hinting");
+// `hartwood run --no-jit` compiles one wasm module, the interpreter, whose loop is hot from the
+// first instruction: compiled by TurboFan at once (instead of Liftoff first and TurboFan later,
+// in the background) it ran on 1-22 % less CPU (README, "The interpreter"). Not with the
+// recompiler, whose many short-lived modules Liftoff serves better. A guest argument
+// "--no-jit" turns it on too (only the speed differs); a liftoff flag given to Node wins.
+const interpretOnly =
+  process.argv[2] === "run" &&
+  process.argv.includes("--no-jit") &&
+  !given.some((a) => /^--(no-)?liftoff$/.test(a));
+if (interpretOnly) setFlagsFromString("--no-liftoff");
+// TurboFan gives a function with very many values its quicker mid-tier register allocator,
+// which keeps the interpreter's loop state (pc, budget, fetch page) in stack slots; with its
+// predecode table the interpreter is such a function, and with the full allocator it ran
+// 1.5 times as fast (README, "The interpreter").
+if (!given.some((a) => /^--(no-)?turbo-use-mid-tier-regalloc-for-huge-functions$/.test(a)))
+  setFlagsFromString("--no-turbo-use-mid-tier-regalloc-for-huge-functions");
 
 const dist = join(__dirname, "..", "dist");
 
@@ -73,7 +89,9 @@ function cachePath(file) {
   if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
   const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const slot = crc32(file).toString(16).padStart(8, "0");
-  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
+  // V8 checks a cache against its flags too: runs without Liftoff keep one of their own.
+  const flags = interpretOnly ? "-noliftoff" : "";
+  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}${flags}.v8cache`);
 }
 
 /** What a cache made from `bytes` starts with. */

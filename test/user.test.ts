@@ -121,6 +121,7 @@ async function hartwood(
     translations: number;
     translatedInsns: number;
     sideExits: number;
+    predecoded: number;
     jit?: JitCounts;
   }
 > {
@@ -151,6 +152,7 @@ async function hartwood(
       translations: r.translations,
       translatedInsns: r.translatedInsns,
       sideExits: r.sideExits,
+      predecoded: r.predecoded,
       jit: r.jit,
     };
   } finally {
@@ -164,7 +166,7 @@ async function compare(
   link: Link,
   args: (dir: string) => string[] = () => [],
   jit = true,
-): Promise<Outcome & { translations: number }> {
+): Promise<Outcome & { translations: number; predecoded: number; instret: number }> {
   const dirs = [mkdtempSync(join(tmpdir(), "hartwood-q-")), mkdtempSync(join(tmpdir(), "hartwood-h-"))];
   try {
     const want = qemu(elf, args(dirs[0]), link);
@@ -226,6 +228,14 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("round 7 (atomic store)");
     expect(got.stdout).toContain("return site round 3: sum 6025000");
     expect(got.stdout).toContain("read round 1: sum 2201000"); // code a read() wrote
+  });
+
+  test("the interpreter runs code rewritten after it was predecoded as rewritten, and decodes far fewer instructions than it runs", async () => {
+    const got = await compare(build("smc.c", "static"), "static", () => ["100000"], false);
+    expect(got.stdout).toContain("round 7 (atomic store)");
+    expect(got.translations).toBe(0);
+    expect(got.predecoded).toBeGreaterThan(0);
+    expect(got.predecoded, `${got.predecoded} decoded of ${got.instret} run`).toBeLessThan(got.instret / 50);
   });
 
   for (const link of ["static", "pie"] as const) {

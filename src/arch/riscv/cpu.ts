@@ -6,7 +6,13 @@ import { Hart, type HartHost } from "./hart.js";
 import { TLB_SETS } from "./mmu.js";
 import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
-import { buildInterpreter, type InterpImports, type InterpJit } from "./interp.js";
+import {
+  buildInterpreter,
+  PREDECODE_BYTES,
+  type InterpImports,
+  type InterpJit,
+  type InterpTables,
+} from "./interp.js";
 import { HELPERS, type MemStrategy } from "./sem.js";
 import { NO_TLB } from "./mmu.js";
 import { FlatCode, TlbCode } from "./code-memory.js";
@@ -44,16 +50,16 @@ export function interpreterBytes(): ReadonlyMap<string, Uint8Array> {
 }
 
 function interpreterModule(
-  ctableOffset: number,
+  tables: InterpTables,
   shared: boolean,
   mem: MemStrategy,
   jit: InterpJit | undefined,
 ): WebAssembly.Module {
-  const key = JSON.stringify([ctableOffset, shared, mem, jit]);
+  const key = JSON.stringify([tables, shared, mem, jit]);
   let m = modules.get(key);
   if (!m) {
     const bytes =
-      prebuilt.interpreters.get(key)?.() ?? buildInterpreter(ALL_INSNS, ctableOffset, 1, shared, mem, jit);
+      prebuilt.interpreters.get(key)?.() ?? buildInterpreter(ALL_INSNS, tables, 1, shared, mem, jit);
     m = new WebAssembly.Module(bytes as BufferSource);
     modules.set(key, m);
     moduleBytes.set(key, bytes);
@@ -70,7 +76,9 @@ const TLB_BYTES = TLB_SETS * S.TLB_SET_BYTES;
  */
 export function cpuVmmBytes(harts: number, mem: MemStrategy["kind"] = "tlb"): number {
   const tlbs = mem === "flat" ? 0 : harts;
-  return CTABLE_BYTES + JIT_TABLE_BYTES + harts * S.HART_STATE_BYTES + tlbs * TLB_BYTES + 4096;
+  return (
+    CTABLE_BYTES + PREDECODE_BYTES + JIT_TABLE_BYTES + harts * S.HART_STATE_BYTES + tlbs * TLB_BYTES + 4096
+  );
 }
 
 export interface CpuOptions {
@@ -107,6 +115,7 @@ export class RiscvCpu {
   ) {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
+    const predecode = layout.alloc(PREDECODE_BYTES, 64);
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
       const tlb = mem.kind === "flat" ? NO_TLB : layout.alloc(TLB_BYTES, 64);
@@ -160,10 +169,13 @@ export class RiscvCpu {
       if (site !== 0n) hart.setI64(S.JIT_EXIT_SITE, 0n);
       jit?.translate(hart.pc, hart, learn ? Number(site) : undefined);
     };
-    const instance = new WebAssembly.Instance(interpreterModule(ctable, layout.shared, mem, interpJit), {
-      env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
-      host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
-    });
+    const instance = new WebAssembly.Instance(
+      interpreterModule({ ctable, predecode }, layout.shared, mem, interpJit),
+      {
+        env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
+        host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
+      },
+    );
     this.run = instance.exports.run as (hart: number, budget: number) => number;
   }
 

@@ -1,6 +1,8 @@
 // The interpreter: a wasm module generated at start-up from the instruction definitions.
-// Each definition's semantics is emitted once into a handler, with operands read from the
-// instruction word at run time; a br_table over opcode and funct3 dispatches to it.
+// Each definition's semantics is emitted once into a handler. Instructions are decoded once
+// into a predecode table (a br_table over opcode and funct3, then mask checks, as the
+// definitions' patterns say): an entry holds the handler's index and the operands already
+// extracted, and is used again while the 32 bits at the pc are still those it was made from.
 import { F32, FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
 import { FIELDS, IMMS, type FieldName, type ImmKind, type InsnDef, type Operand } from "./insn.js";
 import * as S from "./state.js";
@@ -50,13 +52,39 @@ export interface InterpImports {
   now(hart: number): void;
 }
 
+/**
+ * The predecode table: a direct-mapped table of entries indexed by the host address of the
+ * instruction (its halfword), shared by the harts of a CPU (they take turns on one thread).
+ * An entry is the decode of the 32 bits it holds in E_RAW, whatever address they were read
+ * at: decoding depends on the bits alone, so the entry is right wherever the instruction's
+ * bits equal its tag, and a store to code needs no invalidation (the next fetch compares).
+ * The last entry is a scratch one for instructions fetched through the host or across a page.
+ * A zeroed entry is the decode of the bits 0, an illegal instruction (handler index 0 is the
+ * illegal handler, and a raw value of 0 its tval), so a new table needs no initialising.
+ */
+export const PREDECODE_ENTRIES = 16384;
+const ENTRY_BYTES = 32;
+export const PREDECODE_BYTES = (PREDECODE_ENTRIES + 1) * ENTRY_BYTES;
+const E_RAW = 0; // i32: the 32 bits at the pc when decoded (the tag); for the scratch entry the raw bits
+const E_INSN = 4; // i32: the instruction, compressed ones expanded
+const E_IMM = 8; // i64: the immediate of the definition's layout, sign-extended
+const E_HANDLER = 16; // u8: 1 + the definition's index; 0 or 1 + the count of definitions: illegal
+const E_LEN = 17; // u8: 2 or 4
+const E_RS1 = 18; // u16s: register offsets in the hart's state (index * 8)
+const E_RS2 = 20;
+const E_RS3 = 22;
+const E_RD = 24;
+const E_RDX = 26; // rd for integer writes: x0 goes to S.X_SINK, so x0 needs no re-zeroing
+
 interface Ctx {
   w: FunctionBuilder;
   hart: Local;
   pc: Local;
-  insn: Local;
-  raw: Local;
-  len: Local;
+  /** The tag a decoded entry gets: the 32 bits at the pc, or the raw bits for the scratch entry. */
+  word: Local;
+  /** The current entry's host address. */
+  entry: Local;
+  table: number;
   budget: Local;
   fpage: Local;
   fbase: Local;
@@ -86,72 +114,64 @@ function resume(c: Ctx): void {
   c.w.br("jumped");
 }
 
-/** Operands come from the instruction word at run time; the pc lives in a local. */
+/** Where a register field's offset sits in an entry: for reads, and for integer writes. */
+const REG_AT: Partial<Record<FieldName, { read: number; writeX?: number }>> = {
+  rs1: { read: E_RS1 },
+  rs2: { read: E_RS2 },
+  rs3: { read: E_RS3 },
+  rd: { read: E_RD, writeX: E_RDX },
+};
+
+/** Operands come from the current predecode entry at run time; the pc lives in a local. */
 class InterpSem extends AccessSem {
-  constructor(private readonly c: Ctx) {
+  constructor(
+    private readonly c: Ctx,
+    /** Told of each immediate a handler reads (the decode path extracts that layout). */
+    private readonly onImm: (kind: ImmKind) => void = () => {},
+  ) {
     super(c.w, c.hart, c.mem, c.fn);
   }
-  /** Where each register field operand sits in the instruction word. */
-  private readonly fieldLo = new WeakMap<Operand, number>();
+  private readonly regAt = new WeakMap<Operand, { read: number; writeX?: number }>();
+  /** Pushes the current entry's address. */
+  private entryAt(): FunctionBuilder {
+    return this.w.get(this.c.entry);
+  }
   field(name: FieldName): Operand {
     const f = FIELDS[name];
-    const w = this.w;
-    const insn = this.c.insn;
     const operand = {
       value: undefined,
       emit: () =>
-        void w
-          .get(insn)
+        void this.entryAt()
+          .i32_load(E_INSN)
           .i32_const(f.lo)
           .i32_shr_u()
           .i32_const((1 << f.bits) - 1)
           .i32_and(),
     };
-    if (f.bits === 5 && f.lo >= 3) this.fieldLo.set(operand, f.lo);
+    const at = REG_AT[name];
+    if (at) this.regAt.set(operand, at);
     return operand;
   }
   imm(kind: ImmKind): void {
-    const w = this.w;
-    let first = true;
-    for (const [hi, lo, immLo] of IMMS[kind]) {
-      w.get(this.c.insn).i32_const(lo);
-      if (hi === 31 && kind !== "Z") w.i32_shr_s();
-      else
-        w.i32_shr_u()
-          .i32_const((1 << (hi - lo + 1)) - 1)
-          .i32_and();
-      if (immLo) w.i32_const(immLo).i32_shl();
-      if (!first) w.i32_or();
-      first = false;
-    }
-    w.i64_extend_i32_s();
+    this.onImm(kind);
+    this.entryAt().i64_load(E_IMM);
   }
-  /** Pushes the address of register `r` (8 bytes each) in the hart's state. */
-  private regAddr(r: Operand): void {
+  /** Pushes the address of register `r` in the hart's state (add S.X or S.F). */
+  private regAddr(r: Operand, xWrite = false): void {
+    const at = this.regAt.get(r);
+    const offset = at && (xWrite ? at.writeX : at.read);
+    if (offset === undefined) throw new Error("interpreter: a register operand must be a register field");
     this.w.get(this.c.hart);
-    const lo = this.fieldLo.get(r);
-    // A register field is scaled by 8 as it is extracted: one shift, not two.
-    if (lo !== undefined)
-      this.w
-        .get(this.c.insn)
-        .i32_const(lo - 3)
-        .i32_shr_u()
-        .i32_const(0x1f << 3)
-        .i32_and();
-    else {
-      r.emit();
-      this.w.i32_const(3).i32_shl();
-    }
-    this.w.i32_add();
+    this.entryAt().i32_load16_u(offset).i32_add();
   }
   getX(r: Operand): void {
     this.regAddr(r);
     this.w.i64_load(S.X);
   }
   setX(r: Operand, value: () => void): void {
-    this.regAddr(r);
+    this.regAddr(r, true);
     value();
-    this.w.i64_store(S.X); // x0 is re-zeroed before every instruction
+    this.w.i64_store(S.X); // x0's writes go to the sink
   }
   getFBits(r: Operand): void {
     this.regAddr(r);
@@ -166,7 +186,9 @@ class InterpSem extends AccessSem {
     this.w.get(this.c.pc);
   }
   nextPc(): void {
-    this.w.get(this.c.pc).get(this.c.len).i64_extend_i32_u().i64_add();
+    this.w.get(this.c.pc);
+    this.len();
+    this.w.i64_extend_i32_u().i64_add();
   }
   jump(target: () => void): void {
     target();
@@ -180,16 +202,35 @@ class InterpSem extends AccessSem {
   protected resume(): void {
     resume(this.c);
   }
+  /** The raw bits: the entry's tag holds the halfword after a compressed instruction too. */
   protected raw(): void {
-    this.w.get(this.c.raw);
+    this.rawBits();
   }
   protected len(): void {
-    this.w.get(this.c.len);
+    this.insnLen();
+  }
+  rawBits(): void {
+    this.entryAt().i32_load(E_RAW);
+    this.w.i32_const(-1).i32_const(0xffff);
+    this.len();
+    this.w.i32_const(4).i32_eq().select().i32_and();
+  }
+  insnLen(): void {
+    this.entryAt().i32_load8_u(E_LEN);
   }
   protected afterHelper(): void {
     this.w.i64_const(-1).set(this.c.fpage); // privilege or translation may have changed
     this.w.get(this.c.hart).i32_load(S.BUDGET).set(this.c.budget);
+    this.w.get(this.c.hart).i64_const(0).i64_store(S.X); // x0 stays zero whatever the host wrote
   }
+}
+
+/** Where the interpreter's tables are in wasm memory. */
+export interface InterpTables {
+  /** The compressed-instruction expansion table (65,536 u32). */
+  readonly ctable: number;
+  /** The predecode table (PREDECODE_BYTES, zeroed). */
+  readonly predecode: number;
 }
 
 /**
@@ -199,7 +240,7 @@ class InterpSem extends AccessSem {
  */
 export function buildInterpreter(
   defs: readonly InsnDef[],
-  ctableOffset: number,
+  tables: InterpTables,
   memPages: number,
   shared: boolean,
   mem: MemStrategy = { kind: "tlb" },
@@ -212,22 +253,12 @@ export function buildInterpreter(
   const compile = jit ? m.importFunc("host", "compile", [I32], []) : -1;
   const blockType = m.funcType([I32, I32], [I32]);
   const [, w] = m.func([I32, I32], [I32], "run");
-  const c: Ctx = {
-    w,
-    hart: w.param(0),
-    budget: w.param(1),
-    pc: w.local(I64),
-    insn: w.local(I32),
-    raw: w.local(I32),
-    len: w.local(I32),
-    fpage: w.local(I64),
-    fbase: w.local(I32),
-    fn,
-    mem,
-    jit: jit ? { ...jit, compile, blockType, slot: w.local(I32) } : undefined,
-  };
+  const decode = buildDecode(m, defs, immKinds(defs, mem), tables.ctable);
+  const c = makeCtx(w, fn, mem, tables.predecode);
+  c.jit = jit ? { ...jit, compile, blockType, slot: w.local(I32) } : undefined;
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.i64_const(-1).set(c.fpage);
+  w.get(c.hart).i64_const(0).i64_store(S.X);
   // At first sight where a run starts (an entry point) is reached too. Counted on every run,
   // it asks again only every JIT_RETRY runs.
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit);
@@ -241,6 +272,9 @@ export function buildInterpreter(
   emitExit(c);
   w.end();
   if (c.jit) emitRunTranslation(c, c.jit);
+  // A fetch whose entry does not hold its bits leaves the loop to fill it, and comes back.
+  w.loop("refetch");
+  w.block("missed");
   w.loop("next");
   const loopTop = w.code.length;
   // Slice end: save the pc and return.
@@ -249,15 +283,60 @@ export function buildInterpreter(
   emitExit(c);
   w.end();
   w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
-  // x0 is hard-wired to zero: handlers may write it, so clear it before every instruction.
-  w.get(c.hart).i64_const(0).i64_store(S.X);
-  emitFetch(c, ctableOffset);
-  emitDispatch(c, defs);
+  w.block("decoded");
+  emitFetch(c, decode);
+  w.end(); // decoded
+  emitHandlers(c, defs);
   w.end(); // next
+  w.end(); // missed
+  w.get(c.hart).get(c.word).get(c.entry).call(decode);
+  w.get(c.budget).i32_const(1).i32_add().set(c.budget); // the instruction is fetched again
+  w.br("refetch");
+  w.end(); // refetch
   w.end(); // jumped
   w.unreachable();
   w.insert([{ at: loopTop, bytes: clearTemps(w.localsSince(firstTemp)) }]);
   return m.encode();
+}
+
+function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: number): Ctx {
+  return {
+    w,
+    hart: w.param(0),
+    budget: w.param(1),
+    pc: w.local(I64),
+    word: w.local(I32),
+    entry: w.local(I32),
+    table,
+    fpage: w.local(I64),
+    fbase: w.local(I32),
+    fn,
+    mem,
+    jit: undefined,
+  };
+}
+
+/**
+ * The immediate layout each definition reads, by emitting every handler once into a builder
+ * that is thrown away: the decode path extracts it, so the definitions stay the only place
+ * that says which one an instruction has.
+ */
+function immKinds(defs: readonly InsnDef[], mem: MemStrategy): Map<InsnDef, ImmKind> {
+  const w = new FunctionBuilder([I32, I32], [I32]);
+  const c = makeCtx(w, { load: 0, store: 0, translate: 0, fetch: 0, raise: 0, helper: 0, now: 0 }, mem, 0);
+  const kinds = new Map<InsnDef, ImmKind>();
+  let current: InsnDef | undefined;
+  const sem = new InterpSem(c, (kind) => {
+    const had = kinds.get(current!);
+    if (had !== undefined && had !== kind) throw new Error(`${current!.name}: two immediate layouts`);
+    kinds.set(current!, kind);
+  });
+  w.loop("jumped").loop("next");
+  for (const d of defs) {
+    current = d;
+    d.exec(sem);
+  }
+  return kinds;
 }
 
 /** Saves pc and the budget left, and returns: with 1 when the host asked for a stop. */
@@ -335,35 +414,17 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
 }
 
 /**
- * The fetched bits (i32, on the stack) to raw, insn and len: a 32-bit instruction as it is,
- * a compressed one (the low half) through the expansion table.
+ * Finds the current instruction's predecode entry: through a one-page cache in locals (backed
+ * by the fetch TLB) the 32 bits at the pc are read, and their entry is the one at the host
+ * address's halfword. When its tag is those bits, on to "decoded"; otherwise on to "decode",
+ * which fills that entry. An instruction the host fetches, or one in the last two bytes of a
+ * page, is decoded into the scratch entry.
  */
-function emitExpand(c: Ctx, ctableOffset: number): void {
-  const w = c.w;
-  w.tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq();
-  w.if_();
-  w.get(c.raw).set(c.insn);
-  w.i32_const(4).set(c.len);
-  w.else_();
-  w.get(c.raw)
-    .i32_const(0xffff)
-    .i32_and()
-    .tee(c.raw)
-    .i32_const(2)
-    .i32_shl()
-    .i32_load(ctableOffset)
-    .set(c.insn);
-  w.i32_const(2).set(c.len);
-  w.end();
-}
-
-/** Fetch through a one-page cache in locals, backed by the fetch TLB, then the host. */
-function emitFetch(c: Ctx, ctableOffset: number): void {
+function emitFetch(c: Ctx, decode: number): void {
   const w = c.w;
   const host = w.local(I32);
   const entry = w.local(I32);
-  w.block("fetched");
-  w.block("slow");
+  w.block("uncached");
   const mem = c.mem;
   // The page of the last fetch is cached in locals; a new page is checked once.
   w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
@@ -371,7 +432,7 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
   if (mem.kind === "flat") {
     // user mode: the page must be executable
     permitted(w, c.pc, mem.permTable, PAGE_X);
-    w.i32_eqz().br_if("slow");
+    w.i32_eqz().br_if("uncached");
     w.i32_const(mem.hostOffset).set(c.fbase);
   } else {
     // the fetch TLB
@@ -383,34 +444,113 @@ function emitFetch(c: Ctx, ctableOffset: number): void {
       .i32_const(S.TLB_ENTRIES - 1)
       .i32_and();
     w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
-    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("slow");
+    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("uncached");
     w.get(entry).i32_load(S.TLB_ADDEND).set(c.fbase);
   }
   w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
   w.end();
-  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().set(host);
-  w.block("page_end");
-  // Four bytes at once, unless only two are left on the page.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().rarely().br_if("page_end");
-  w.get(host).i32_load(0, 1);
-  emitExpand(c, ctableOffset);
-  w.br("fetched");
-  w.end(); // page_end
+  // Four bytes are read, so the last two of a page are left to the slow path.
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().rarely().br_if("uncached");
+  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host);
+  w.i32_load(0, 1).set(c.word);
+  w.get(host)
+    .i32_const((PREDECODE_ENTRIES - 1) << 1)
+    .i32_and()
+    .i32_const(Math.log2(ENTRY_BYTES) - 1)
+    .i32_shl()
+    .i32_const(c.table)
+    .i32_add()
+    .tee(c.entry);
+  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().br_if("missed");
+  w.br("decoded");
+  w.end(); // uncached
+  w.i32_const(c.table + PREDECODE_ENTRIES * ENTRY_BYTES).set(c.entry);
+  w.block("fetched");
+  w.block("slow");
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne().br_if("slow");
+  w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne().br_if("slow");
   // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  w.get(host).i32_load16_u().tee(c.raw).i32_const(3).i32_and().i32_const(3).i32_eq().br_if("slow");
-  w.get(c.raw).i32_const(2).i32_shl().i32_load(ctableOffset).set(c.insn);
-  w.i32_const(2).set(c.len);
-  w.br("fetched");
+  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add();
+  w.i32_load16_u().tee(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().br_if("fetched");
   w.end(); // slow
   sync(c);
   w.get(c.hart).call(c.fn.fetch).if_();
   resume(c);
   w.end();
-  w.get(c.hart).i32_load(S.SCRATCH);
-  emitExpand(c, ctableOffset);
+  w.get(c.hart).i32_load(S.SCRATCH).set(c.word);
   w.end(); // fetched
+  w.get(c.hart).get(c.word).get(c.entry).call(decode);
   w.release(host);
   w.release(entry);
+}
+
+/**
+ * The decode function, out of the loop (it runs once per instruction while the entry holds):
+ * `decode(hart, bits, entry)` expands the instruction `bits` (a compressed one, the low half,
+ * through the expansion table), looks it up by the definitions' patterns and fills the entry
+ * at `entry` with the handler, the immediate of the layout the definition reads and the
+ * register offsets, as the handlers read them.
+ */
+function buildDecode(
+  m: ModuleBuilder,
+  defs: readonly InsnDef[],
+  kinds: ReadonlyMap<InsnDef, ImmKind>,
+  ctableOffset: number,
+): number {
+  const [index, w] = m.func([I32, I32, I32], []);
+  const hart = w.param(0);
+  const word = w.param(1);
+  const entry = w.param(2);
+  const insn = w.local(I32);
+  const len = w.local(I32);
+  const handler = w.local(I32);
+  const imm = w.local(I64);
+  w.get(word).i32_const(3).i32_and().i32_const(3).i32_eq();
+  w.if_();
+  w.get(word).set(insn);
+  w.i32_const(4).set(len);
+  w.else_();
+  w.get(word).i32_const(0xffff).i32_and().i32_const(2).i32_shl().i32_load(ctableOffset).set(insn);
+  w.i32_const(2).set(len);
+  w.end();
+  const used = [...new Set(kinds.values())];
+  const immLabel = (d: InsnDef | undefined) => {
+    const k = d && kinds.get(d);
+    return k === undefined ? "imm.none" : `imm.${k}`;
+  };
+  w.block("fill");
+  w.block("imm.none");
+  for (const k of used) w.block(`imm.${k}`);
+  emitDispatch(w, insn, defs, (i) => {
+    w.i32_const(i + 1).set(handler);
+    w.br(immLabel(defs[i]));
+  });
+  w.i32_const(defs.length + 1).set(handler); // illegal
+  w.br("imm.none");
+  for (let i = used.length - 1; i >= 0; i--) {
+    w.end();
+    emitImm(w, insn, used[i]);
+    w.set(imm).br("fill");
+  }
+  w.end(); // imm.none
+  w.i64_const(0).set(imm);
+  w.end(); // fill
+  w.get(entry).get(word).i32_store(E_RAW);
+  w.get(entry).get(insn).i32_store(E_INSN);
+  w.get(entry).get(imm).i64_store(E_IMM);
+  w.get(entry).get(handler).i32_store8(E_HANDLER);
+  w.get(entry).get(len).i32_store8(E_LEN);
+  const regs: [number, FieldName][] = [[E_RS1, "rs1"], [E_RS2, "rs2"], [E_RS3, "rs3"], [E_RD, "rd"]]; // prettier-ignore
+  for (const [at, name] of regs) {
+    w.get(entry).get(insn);
+    regOffset(w, name);
+    w.i32_store16(at);
+  }
+  w.get(entry).i32_const(S.X_SINK).get(entry).i32_load16_u(E_RD);
+  w.get(entry).i32_load16_u(E_RD).i32_eqz().select();
+  w.i32_store16(E_RDX);
+  w.get(hart).get(hart).i64_load(S.PREDECODE_FILLS).i64_const(1).i64_add().i64_store(S.PREDECODE_FILLS);
+  return index;
 }
 
 /** Bits 31:25: funct7 (R-type), funct5 with aq and rl (AMO), funct5 with fmt (OP-FP). */
@@ -418,8 +558,69 @@ const F7_MASK = 0xfe000000;
 /** A group with more candidates than this is dispatched again, by bits 31:25, before checking them one by one. */
 const MAX_CHECKS = 3;
 
-function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
+/** The instruction word (i32, on the stack) to register field `name`'s offset in the hart state (index * 8). */
+function regOffset(w: FunctionBuilder, name: FieldName): void {
+  w.i32_const(FIELDS[name].lo - 3)
+    .i32_shr_u()
+    .i32_const(0x1f << 3)
+    .i32_and();
+}
+
+/** Pushes the immediate of layout `kind` (i64, sign-extended but for Z) of the instruction in insn. */
+function emitImm(w: FunctionBuilder, insn: Local, kind: ImmKind): void {
+  let first = true;
+  for (const [hi, lo, immLo] of IMMS[kind]) {
+    w.get(insn).i32_const(lo);
+    if (hi === 31 && kind !== "Z") w.i32_shr_s();
+    else
+      w.i32_shr_u()
+        .i32_const((1 << (hi - lo + 1)) - 1)
+        .i32_and();
+    if (immLo) w.i32_const(immLo).i32_shl();
+    if (!first) w.i32_or();
+    first = false;
+  }
+  w.i64_extend_i32_s();
+}
+
+/** One handler per definition, picked by the entry's index (0, a zeroed entry's, is the illegal handler). */
+function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
   const w = c.w;
+  const label = (i: number) => `h${i}`;
+  for (let i = defs.length - 1; i >= 0; i--) w.block(label(i));
+  w.block("illegal");
+  w.get(c.entry).i32_load8_u(E_HANDLER);
+  w.br_table(["illegal", ...defs.map((_, i) => label(i)), "illegal"], "illegal");
+  w.end(); // illegal
+  const sem = new InterpSem(c);
+  sem.raise(ILLEGAL_INSTRUCTION, () => {
+    sem.rawBits();
+    w.i64_extend_i32_u();
+  });
+  defs.forEach((d) => {
+    w.end();
+    d.exec(sem);
+    // A branch, not the loaded length: the next fetch then waits for no load.
+    sem.insnLen();
+    w.i32_const(4).i32_eq().if_();
+    w.get(c.pc).i64_const(4).i64_add().set(c.pc);
+    w.else_();
+    w.get(c.pc).i64_const(2).i64_add().set(c.pc);
+    w.end();
+    w.br("next");
+  });
+}
+
+/**
+ * The definitions' patterns as a dispatch on the instruction in insn: `found(i)` is emitted
+ * where definition i matched (it must branch away); code after this call is where none did.
+ */
+function emitDispatch(
+  w: FunctionBuilder,
+  insn: Local,
+  defs: readonly InsnDef[],
+  found: (i: number) => void,
+): void {
   const groups = groupByKey(defs);
   const handlerLabel = (i: number) => `h${i}`;
   const index = new Map(defs.map((d, i) => [d, i]));
@@ -450,7 +651,7 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
       .map((sub, i) => [sub, i] as const)
       .filter(([sub]) => sub.length > 0 && !subDirect(sub));
     for (let i = checkedSubs.length - 1; i >= 0; i--) w.block(`${label}.${checkedSubs[i][1]}`);
-    w.get(c.insn).i32_const(25).i32_shr_u();
+    w.get(insn).i32_const(25).i32_shr_u();
     w.br_table(subOf.map(target), "illegal");
     for (const [sub] of checkedSubs) {
       w.end();
@@ -461,8 +662,8 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
   w.block("illegal");
   for (let i = defs.length - 1; i >= 0; i--) w.block(handlerLabel(i));
   for (let i = checked.length - 1; i >= 0; i--) w.block(`g${checked[i][1]}`);
-  w.get(c.insn).i32_const(2).i32_shr_u().i32_const(0x1f).i32_and();
-  w.get(c.insn).i32_const(7).i32_shr_u().i32_const(0xe0).i32_and().i32_or();
+  w.get(insn).i32_const(2).i32_shr_u().i32_const(0x1f).i32_and();
+  w.get(insn).i32_const(7).i32_shr_u().i32_const(0xe0).i32_and().i32_or();
   w.br_table(groupTarget, "illegal");
   // Candidates in order, most specific first: the first whose pattern matches runs. `known`:
   // the bits the dispatch so far has checked.
@@ -472,7 +673,7 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
         w.br(handlerLabel(index.get(d)!));
         return;
       }
-      w.get(c.insn)
+      w.get(insn)
         .i32_const(d.mask | 0)
         .i32_and()
         .i32_const(d.match | 0)
@@ -486,13 +687,9 @@ function emitDispatch(c: Ctx, defs: readonly InsnDef[]): void {
     if (g.length <= MAX_CHECKS) emitChecks(g, KEY_MASK);
     else emitByFunct7(g, `g${k}`);
   }
-  const sem = new InterpSem(c);
-  for (const d of defs) {
+  defs.forEach((_, i) => {
     w.end();
-    d.exec(sem);
-    w.get(c.pc).get(c.len).i64_extend_i32_u().i64_add().set(c.pc);
-    w.br("next");
-  }
+    found(i);
+  });
   w.end(); // illegal
-  sem.raise(ILLEGAL_INSTRUCTION, () => w.get(c.raw).i64_extend_i32_u());
 }

@@ -52,6 +52,9 @@ export const FAST_TRAPS = 756; // i32, non-zero when the host lets the engines t
 export const JIT_EXIT_SITE = 760; // i64, pc of the indirect jump that left (0: another exit, or read)
 export const JIT_EXIT_TARGET = 768; // i64, where it went
 export const JIT_SIDE_EXITS = 776; // i64, side exits taken from translated code (core/jit/context.ts)
+// The interpreter's predecoded instructions (interp.ts):
+export const X_SINK = 784; // i64, where the interpreter's writes to x0 go (x0 itself stays 0)
+export const PREDECODE_FILLS = 792; // i64, instructions the interpreter decoded into its predecode table
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

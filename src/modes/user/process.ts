@@ -90,6 +90,8 @@ export interface UserResult {
   translatedInsns: number;
   /** Times translated code left an instruction to the interpreter (a load or store that missed). */
   sideExits: number;
+  /** Instructions the interpreter decoded into its predecode table (each is then run from there until its bits change or another takes its entry). */
+  predecoded: number;
   /** The recompiler's counts, when it was on. */
   jit?: JitCounts;
 }
@@ -320,11 +322,20 @@ export class UserProcess {
     const translations = this.cpu.jit?.translations ?? 0;
     let translatedInsns = 0;
     let sideExits = 0;
+    let predecoded = 0;
     for (const h of this.cpu.harts) {
       translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
       sideExits += Number(h.getI64(S.JIT_SIDE_EXITS));
+      predecoded += Number(h.getI64(S.PREDECODE_FILLS));
     }
-    const counts = { instret, translations, translatedInsns, sideExits, jit: this.cpu.jit?.counts() };
+    const counts = {
+      instret,
+      translations,
+      translatedInsns,
+      sideExits,
+      predecoded,
+      jit: this.cpu.jit?.counts(),
+    };
     this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
     this.kick();
   }
