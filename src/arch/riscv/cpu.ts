@@ -8,7 +8,7 @@ import { ALL_INSNS } from "./insns/index.js";
 import { compressedTable } from "./insns/c.js";
 import {
   buildInterpreter,
-  PREDECODE_BYTES,
+  predecodeBytes,
   type InterpImports,
   type InterpJit,
   type InterpTables,
@@ -77,7 +77,12 @@ const TLB_BYTES = TLB_SETS * S.TLB_SET_BYTES;
 export function cpuVmmBytes(harts: number, mem: MemStrategy["kind"] = "tlb"): number {
   const tlbs = mem === "flat" ? 0 : harts;
   return (
-    CTABLE_BYTES + PREDECODE_BYTES + JIT_TABLE_BYTES + harts * S.HART_STATE_BYTES + tlbs * TLB_BYTES + 4096
+    CTABLE_BYTES +
+    predecodeBytes(mem) +
+    JIT_TABLE_BYTES +
+    harts * S.HART_STATE_BYTES +
+    tlbs * TLB_BYTES +
+    4096
   );
 }
 
@@ -115,7 +120,7 @@ export class RiscvCpu {
   ) {
     const ctable = layout.alloc(CTABLE_BYTES, 4096);
     new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
-    const predecode = layout.alloc(PREDECODE_BYTES, 64);
+    const predecode = layout.alloc(predecodeBytes(mem.kind), 64);
     const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
       const tlb = mem.kind === "flat" ? NO_TLB : layout.alloc(TLB_BYTES, 64);

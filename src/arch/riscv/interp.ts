@@ -62,9 +62,23 @@ export interface InterpImports {
  * A zeroed entry is the decode of the bits 0, an illegal instruction (handler index 0 is the
  * illegal handler, and a raw value of 0 its tval), so a new table needs no initialising.
  */
-export const PREDECODE_ENTRIES = 16384;
 const ENTRY_BYTES = 32;
-export const PREDECODE_BYTES = (PREDECODE_ENTRIES + 1) * ENTRY_BYTES;
+
+/**
+ * Entries of the predecode table (a power of two; one more follows, the scratch entry). User
+ * mode's programs fit 16 Ki (32 KiB of code without conflicts; the VMM's region at the top of
+ * its 4 GiB is 1.5 MiB); a booting kernel runs far more code than that, and with 16 Ki its
+ * boot decoded again so often that it took a tenth more CPU than before the table, so the
+ * TLB strategy (system and bare-metal modes) gets 64 Ki.
+ */
+export function predecodeEntries(mem: MemStrategy["kind"]): number {
+  return mem === "flat" ? 16384 : 65536;
+}
+
+/** Bytes of the predecode table for memory strategy `mem`. */
+export function predecodeBytes(mem: MemStrategy["kind"]): number {
+  return (predecodeEntries(mem) + 1) * ENTRY_BYTES;
+}
 const E_RAW = 0; // i32: the 32 bits at the pc when decoded (the tag); for the scratch entry the raw bits
 const E_INSN = 4; // i32: the instruction, compressed ones expanded
 const E_IMM = 8; // i64: the immediate of the definition's layout, sign-extended
@@ -229,7 +243,7 @@ class InterpSem extends AccessSem {
 export interface InterpTables {
   /** The compressed-instruction expansion table (65,536 u32). */
   readonly ctable: number;
-  /** The predecode table (PREDECODE_BYTES, zeroed). */
+  /** The predecode table (predecodeBytes, zeroed). */
   readonly predecode: number;
 }
 
@@ -454,7 +468,7 @@ function emitFetch(c: Ctx, decode: number): void {
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host);
   w.i32_load(0, 1).set(c.word);
   w.get(host)
-    .i32_const((PREDECODE_ENTRIES - 1) << 1)
+    .i32_const((predecodeEntries(c.mem.kind) - 1) << 1)
     .i32_and()
     .i32_const(Math.log2(ENTRY_BYTES) - 1)
     .i32_shl()
@@ -464,7 +478,7 @@ function emitFetch(c: Ctx, decode: number): void {
   w.i32_load(E_RAW).get(c.word).i32_ne().rarely().br_if("missed");
   w.br("decoded");
   w.end(); // uncached
-  w.i32_const(c.table + PREDECODE_ENTRIES * ENTRY_BYTES).set(c.entry);
+  w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
   w.block("fetched");
   w.block("slow");
   w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne().br_if("slow");
