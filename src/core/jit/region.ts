@@ -36,10 +36,10 @@ export interface Region<Insn extends GuestInsn> {
   /** Pcs an indirect jump of the region was guessed to go to (it stays in the translation there too). */
   readonly indirectTargets: ReadonlySet<number>;
   /**
-   * Indices of the blocks (besides the entry, block 0) where a run may begin too: all the
-   * code reachable from them was taken in, none was left out for want of room (MAX_INSNS).
-   * A pc that becomes hot there is served by this translation instead of one of its own,
-   * which would repeat the same code (entryBlocks).
+   * Indices of the blocks (besides the entry, block 0) where a run may begin too: no code
+   * reachable from them was left out for want of room (MAX_INSNS), or enough of it is inside
+   * (entryBlocks); none inside a loop in place. A pc that becomes hot there is served by this
+   * translation instead of one of its own, which would repeat the same code.
    */
   readonly entries: readonly number[];
   /**
