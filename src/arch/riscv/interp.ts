@@ -511,6 +511,8 @@ function buildDecode(
   kinds: ReadonlyMap<InsnDef, ImmKind>,
   ctableOffset: number,
 ): number {
+  // E_HANDLER is one byte: 1 + a definition's index, and 1 + their count for illegal.
+  if (defs.length + 1 > 0xff) throw new Error(`interpreter: ${defs.length} definitions do not fit E_HANDLER`);
   const [index, w] = m.func([I32, I32, I32], []);
   const hart = w.param(0);
   const word = w.param(1);
