@@ -15,7 +15,7 @@ import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
-import type { Region } from "./region.js";
+import { innerBlock, type Region } from "./region.js";
 import { JIT_STEP, type JitLayout } from "./table.js";
 
 /** What a translation module is built against. */
@@ -113,7 +113,7 @@ function emitFunction<Insn extends GuestInsn>(
   // A loop in place (Region.loops) is a wasm loop from its head's code to its last block's;
   // the labels of its other blocks open inside it (only its own blocks go there).
   const loopAt = new Map(region.loops.map((l) => [l.head, l]));
-  const inner = (i: number) => region.loops.some((l) => i > l.head && i <= l.last);
+  const inner = (i: number) => innerBlock(region.loops, i);
   for (let i = blocks.length - 1; i >= 0; i--) if (!inner(i)) w.block(blockLabel(i));
   if (blocks.length > 1)
     w.get(next).br_table(

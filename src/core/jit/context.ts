@@ -15,7 +15,7 @@ import { I64, type FunctionBuilder, type Local } from "../wasm.js";
 import type { ControlFlow, GuestInsn, HartStateLayout } from "./isa.js";
 import type { PageCache, PageCaches } from "./pagecache.js";
 import type { RegCache } from "./regcache.js";
-import { guessable, type Region } from "./region.js";
+import { guessable, innerBlock, type Region } from "./region.js";
 import { JIT_CONTINUE } from "./table.js";
 
 /** The label of the translation's side exit (codegen.ts emits it after the dispatch loop). */
@@ -147,10 +147,9 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     target();
     w.set(t);
     // A block inside a loop in place (after its head) cannot be reached from here.
-    const inner = (i: number) => region.loops.some((l) => i > l.head && i <= l.last);
     const inside = [...region.blocks.entries()].filter(
       ([i, b]) =>
-        !inner(i) &&
+        !innerBlock(region.loops, i) &&
         (region.blocks.length <= SMALL_REGION ||
           region.returnSites.has(b.start) ||
           region.indirectTargets.has(b.start)),

@@ -57,6 +57,10 @@ export interface LoopRange {
   readonly last: number;
 }
 
+/** True when block `i` is inside one of `loops` after its head: reached only from within it. */
+export const innerBlock = (loops: readonly LoopRange[], i: number): boolean =>
+  loops.some((l) => i > l.head && i <= l.last);
+
 /**
  * Where the indirect jump at guest pc `site` may go: a guess (where it went before). Any guess is safe: the code at a guessed pc is
  * decoded and watched like the rest, and entered only when the jump goes there.
@@ -156,8 +160,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   const after = (b: Block<Insn>) => b.start >= pc;
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
   const loops = loopRanges(blocks, returnSites, indirectTargets);
-  const inner = (i: number) => loops.some((l) => i > l.head && i <= l.last);
-  const entries = entryBlocks(blocks, cut).filter((i) => !inner(i));
+  const entries = entryBlocks(blocks, cut).filter((i) => !innerBlock(loops, i));
   return { blocks, size, returnSites, indirectTargets, entries, loops };
 }
 
