@@ -44,7 +44,7 @@ function recompiler(
 
 afterEach(() => void vi.restoreAllMocks());
 
-test("an indirect jump's target learnt when it became hot joins the translations made later that hold the jump", () => {
+test("an indirect jump's target learnt when it became hot joins the translation holding the jump, and later ones", () => {
   // 0x1000: an indirect jump (a switch's); 0x2000 and 0x3000: code that ends a translation.
   const isa: JitIsa<GuestInsn> = {
     ...stopIsa,
@@ -56,27 +56,35 @@ test("an indirect jump's target learnt when it became hot joins the translations
   expect(protects(), "nothing known: the jump alone").toBe(1);
   jit.translate(0x2000n, null, 0x1000); // the jump left a translation for 0x2000, now hot
   jit.commit();
-  expect(protects()).toBe(2);
+  expect(jit.rebuilds, "the translation holding the jump, built again").toBe(1);
+  expect(protects(), "the jump and its target").toBe(3);
+  expect(jit.table.holds(0x2000, 0), "the target runs in it, entered there").toBe(true);
+  expect(jit.entered).toBe(1);
+  jit.translate(0x3000n, null, 0x1000);
+  jit.commit();
+  expect(jit.rebuilds).toBe(2);
+  expect(protects(), "the jump and both targets").toBe(6);
   jit.flush();
   jit.translate(0x1000n, null);
   jit.commit();
-  expect(protects(), "the jump and its target").toBe(4);
+  expect(protects(), "made later: the jump and its targets").toBe(9);
+  expect(jit.rebuilds).toBe(2);
 });
 
-test("a return's and a call's targets are not guessed", () => {
+test("a return's targets are not guessed; a call's are, beside its return site", () => {
   const isa = (flow: ControlFlow): JitIsa<GuestInsn> => ({
     ...stopIsa,
     controlFlow: (i) => (i.pc === 0x1000 ? flow : { kind: "stop" }),
   });
-  for (const flow of [
-    { kind: "indirect", isReturn: true },
-    { kind: "indirect", link: 0x1004 },
+  for (const [flow, watched] of [
+    [{ kind: "indirect", isReturn: true }, 2], // 0x2000 alone, then 0x1000 alone
+    [{ kind: "indirect", link: 0x1004 }, 4], // 0x2000, then 0x1000 with its callee and return site
   ] as const) {
     const { jit, protects } = recompiler(true, isa(flow));
     jit.translate(0x2000n, null, 0x1000);
     jit.translate(0x1000n, null);
     jit.commit();
-    expect(protects(), JSON.stringify(flow)).toBe(flow.link === undefined ? 2 : 3); // a call's return site is in
+    expect(protects(), JSON.stringify(flow)).toBe(watched);
   }
 });
 

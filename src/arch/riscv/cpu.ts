@@ -160,6 +160,7 @@ export class RiscvCpu {
         ...opts.jitOptions,
         batchAgeMs: opts.jitBatchAgeMs,
       });
+      this.jit.hartAt = hartAt;
       for (const h of this.harts) {
         h.codeChanged = flush;
         h.addressSpaceChanged = () => h.setI32(S.JIT_SWITCHED, this.jit?.switchedAddressSpace() ?? 0);

@@ -42,6 +42,8 @@ export interface JitCounts {
   readonly discarded: number;
   /** Hot pcs served by a block of a translation made before, with nothing built (Region.entries). */
   readonly entered: number;
+  /** Translations built again because one of their indirect jumps went somewhere new (Recompiler.learnAt). */
+  readonly rebuilds: number;
   /** The code cache now: wasm bytes of the modules alive, those modules, their translations installed. */
   readonly cacheBytes: number;
   readonly cacheModules: number;
@@ -65,6 +67,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
   const t =
     (n.translations === undefined ? "" : `translations ${n.translations}, `) +
     (n.entered === undefined ? "" : `entered inside ${n.entered}, `) +
+    (n.rebuilds === undefined ? "" : `rebuilt ${n.rebuilds}, `) +
     (n.loopsInPlace === undefined
       ? ""
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +

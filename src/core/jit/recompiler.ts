@@ -12,8 +12,8 @@ import { compileModule, compileModuleAsync, type JitCounts } from "./compile-sta
 import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
-import type { CodeMemory, GuestInsn, JitIsa } from "./isa.js";
-import { discoverRegion, type IndirectGuess } from "./region.js";
+import type { CodeMemory, CodeView, GuestInsn, JitIsa } from "./isa.js";
+import { discoverRegion, guessable, type IndirectGuess } from "./region.js";
 import { CodeCache, type CachedModule } from "./code-cache.js";
 import { countsEntry, jitThreshold } from "./hotness.js";
 import { TranslationTable, type JitLayout } from "./table.js";
@@ -110,6 +110,8 @@ const MAX_KEPT = 1024;
  */
 const TARGETS_PER_SITE = 16;
 const MAX_SITES = 4096;
+/** Times one translation is built again for new targets of its indirect jumps at most. */
+const MAX_REBUILDS = 8;
 
 /** The kept translation's name: its pc and code key. */
 const keptId = (pc: number, key: number): string => `${pc}/${key}`;
@@ -127,6 +129,13 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   discarded = 0;
   /** Hot pcs served by a block of a translation made before (Region.entries), with nothing built. */
   entered = 0;
+  /** Translations built again because one of their indirect jumps went somewhere new (learnAt). */
+  rebuilds = 0;
+  /**
+   * The hart whose state starts at a host offset (the dispatcher's `hart` argument), as the
+   * owner of the harts says: without it the dispatcher's reports (learnAt) are ignored.
+   */
+  hartAt?: (base: number) => Hart;
   /** The modules alive and their size. */
   readonly cache: CodeCache;
   /** Address-space switches of any hart so far: the generation translations are asked for in. */
@@ -193,7 +202,13 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const dispatcher = new WebAssembly.Instance(
       new WebAssembly.Module(buildDispatch(layout, isa.state, isa.emitCodeKey, shared) as BufferSource),
-      { env: { memory, table: this.table.functions } },
+      {
+        env: {
+          memory,
+          table: this.table.functions,
+          learn: (hart: number, site: bigint, target: bigint) => this.learnAt(hart, site, target),
+        },
+      },
     );
     this.dispatch = dispatcher.exports.dispatch as WebAssembly.ExportValue;
     this.flush();
@@ -202,13 +217,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** What it has done and holds (translated instructions are the ISA's to count). */
   counts(): JitCounts {
-    const { translations, invalidations, flushes, evictions, discarded, entered, cache } = this;
+    const { translations, invalidations, flushes, evictions, discarded, entered, rebuilds, cache } = this;
     const live = {
       cacheBytes: cache.bytes,
       cacheModules: cache.moduleCount,
       cacheTranslations: cache.translationCount(),
     };
-    return { translations, invalidations, flushes, evictions, discarded, entered, ...live, ...this.shapes };
+    const made = { translations, invalidations, flushes, evictions, discarded, entered, rebuilds };
+    return { ...made, ...live, ...this.shapes };
   }
   /** The code shapes its translations used (codegen.ts). */
   private readonly shapes: EmitShapes = { loopsInPlace: 0, longLoopsInPlace: 0, sharedChecks: 0 };
@@ -224,6 +240,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.entries.clear();
     this.entriesOfPage.clear();
     this.entriesOfModule.clear();
+    this.holders.clear();
+    this.rebuilt.clear();
     this.cache.clear();
     this.table.clear();
     this.code.unprotectAll();
@@ -291,7 +309,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.warmup > 0) return;
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
-    if (site !== undefined) this.learn(site, start);
+    if (site !== undefined && this.learn(site, start)) this.rebuildHolders(site, hart);
     if (this.failed.has(start) || this.compilingPcs.has(start) || this.pending.length >= MAX_BATCH) return;
     if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
@@ -308,8 +326,27 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       return this.unkeep(keptId(start, key), kept);
     }
     if (this.enter(keptId(start, key))) return;
+    this.request(start, key, view);
+  }
+
+  /** Finds and watches the region at `start` for code key `key` as `view` fetches it, and puts it in the batch. */
+  private request(start: number, key: number, view: CodeView): void {
     const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
     if (region.size === 0) return;
+    for (const b of region.blocks) {
+      const last = b.insns.length - 1;
+      const flow = b.flows[last];
+      // Calls only: built again for a switch's new cases too (every translation holding the
+      // switch, or the one nearest before it), statemachine 575 took 11 % longer.
+      if (flow.kind !== "indirect" || flow.link === undefined || !guessable(flow)) continue;
+      const site = b.insns[last].pc;
+      let holders = this.holders.get(site);
+      if (!holders) {
+        if (this.holders.size >= MAX_SITES) this.holders.clear();
+        this.holders.set(site, (holders = new Map()));
+      }
+      holders.set(keptId(start, key), { pc: start, key });
+    }
     // Stores to these pages now reach the host, which drops the translations (and the batch).
     const pages = new Set<number>();
     for (const b of region.blocks)
@@ -338,15 +375,62 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
    */
   private readonly indirectTargets = new Map<number, Set<number>>();
   private readonly guess: IndirectGuess = (site) => this.indirectTargets.get(site) ?? [];
+  /**
+   * By guest pc of a call through a pointer, the translations asked for with it inside (by
+   * keptId): one of them is built again when the call is learnt to go somewhere new, so that
+   * the callee runs inside it. A hint: those no longer in their slot are passed over.
+   */
+  private readonly holders = new Map<number, Map<string, { pc: number; key: number }>>();
+  /** By keptId, how many times a translation was built again (MAX_REBUILDS). */
+  private readonly rebuilt = new Map<string, number>();
 
-  /** The indirect jump at `site` left a translation for `target`. */
-  private learn(site: number, target: number): void {
+  /** The indirect jump at `site` left a translation for `target`: true when that is news. */
+  private learn(site: number, target: number): boolean {
     let targets = this.indirectTargets.get(site);
     if (!targets) {
       if (this.indirectTargets.size >= MAX_SITES) this.indirectTargets.clear();
       this.indirectTargets.set(site, (targets = new Set()));
     }
-    if (targets.size < TARGETS_PER_SITE) targets.add(target);
+    if (targets.size >= TARGETS_PER_SITE || targets.has(target)) return false;
+    targets.add(target);
+    return true;
+  }
+
+  /**
+   * The dispatcher's report (dispatch.ts): the indirect jump at guest pc `site` went to
+   * `target`, where a translation ran, on the hart whose state is at `base`. A jump whose every
+   * target has a translation passes through the dispatcher each time, with the guest's registers
+   * written back and loaded again (and, for a call, again at the return): the target is learnt,
+   * and for a call the translation holding it is built again with the callee inside.
+   */
+  private learnAt(base: number, site: bigint, target: bigint): void {
+    const hart = this.hartAt?.(base);
+    const from = Number(BigInt.asIntN(64, site));
+    const to = Number(BigInt.asIntN(64, target));
+    if (hart === undefined || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return;
+    if (this.learn(from, to)) this.rebuildHolders(from, hart);
+  }
+
+  /** Builds again, with the batch, a translation in its slot that holds the call at `site`, for `hart`'s code. */
+  private rebuildHolders(site: number, hart: Hart): void {
+    const holders = this.holders.get(site);
+    if (!holders || this.warmup > 0) return;
+    const view = this.code.view(hart);
+    // One of them: the one that begins nearest before the jump (the loop or function around it, most often).
+    let best: { id: string; pc: number; key: number } | undefined;
+    for (const [id, { pc, key }] of holders) {
+      if (pc > site || (best && best.pc >= pc)) continue;
+      if (!this.table.holds(pc, key) || view.key(pc) !== key) continue;
+      best = { id, pc, key };
+    }
+    if (!best) return;
+    const { id, pc, key } = best;
+    const times = this.rebuilt.get(id) ?? 0;
+    if (times >= MAX_REBUILDS || this.pending.length >= MAX_BATCH || this.pendingPcs.has(pc)) return;
+    if (this.compilingPcs.has(pc)) return;
+    this.rebuilt.set(id, times + 1);
+    this.rebuilds++;
+    this.request(pc, key, view);
   }
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */

@@ -67,9 +67,13 @@ export const innerBlock = (loops: readonly LoopRange[], i: number): boolean =>
  */
 export type IndirectGuess = (site: number) => Iterable<number>;
 
-/** An indirect jump whose targets are guessed: not a call (its callee is code elsewhere) nor a return (its caller's return site stays inside already when it is in the translation). */
-export const guessable = (flow: ControlFlow): boolean =>
-  flow.kind === "indirect" && flow.link === undefined && !flow.isReturn;
+/**
+ * An indirect jump whose targets are guessed: a switch's, or a call through a pointer (its
+ * callee then joins the translation, and the callee's return comes back to the return site
+ * inside), not a return (its caller's return site stays inside already when it is in the
+ * translation).
+ */
+export const guessable = (flow: ControlFlow): boolean => flow.kind === "indirect" && !flow.isReturn;
 
 interface Decoded<Insn> {
   readonly insn: Insn;
@@ -98,6 +102,12 @@ export function discoverRegion<Insn extends GuestInsn>(
     if (!inPage(t)) return;
     leaders.add(t);
     queue.push(t);
+  };
+  /** A guessed target is taken in next: it was learnt because it runs, and behind the rest it would often find no room. */
+  const leadNext = (t: number, q: number) => {
+    if (!inPage(t)) return;
+    leaders.add(t);
+    queue.splice(q + 1, 0, t);
   };
   for (let q = 0; q < queue.length; q++) {
     for (let at = queue[q]; ;) {
@@ -132,7 +142,7 @@ export function discoverRegion<Insn extends GuestInsn>(
           for (const t of guess?.(at) ?? [])
             if (inPage(t)) {
               indirectTargets.add(t);
-              lead(t);
+              leadNext(t, q);
             }
       }
       break;

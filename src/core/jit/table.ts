@@ -25,10 +25,12 @@ export interface JitLayout {
   readonly keys: number;
   /** JIT_SLOTS i32: the address-space generation (Recompiler.switchedAddressSpace) each slot's translation was asked for in. */
   readonly born: number;
+  /** JIT_SLOTS i32 counters of the dispatcher's entries from indirect jumps, by the jump's slot (dispatch.ts). */
+  readonly sites: number;
 }
-export const JIT_TABLE_BYTES = JIT_SLOTS * 24;
+export const JIT_TABLE_BYTES = JIT_SLOTS * 28;
 
-/** The table's five arrays, laid out from `base` (JIT_TABLE_BYTES long). */
+/** The table's six arrays, laid out from `base` (JIT_TABLE_BYTES long). */
 export function jitLayoutAt(base: number): JitLayout {
   return {
     tags: base,
@@ -36,6 +38,7 @@ export function jitLayoutAt(base: number): JitLayout {
     needs: base + JIT_SLOTS * 12,
     keys: base + JIT_SLOTS * 16,
     born: base + JIT_SLOTS * 20,
+    sites: base + JIT_SLOTS * 24,
   };
 }
 
