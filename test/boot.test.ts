@@ -123,6 +123,8 @@ describe.concurrent("Linux boots to its init and powers off", () => {
     const retired = count("instructions retired");
     expect(count("run translated in S") / retired, r.stderr).toBeGreaterThan(0.3);
     expect(count("run translated in U"), r.stderr).toBeGreaterThan(0);
+    // The kernel's translations keep its registers in the hart state (TlbCode).
+    expect(count("registers in memory"), r.stderr).toBeGreaterThan(100);
     expect(count("flushes"), r.stderr).toBeLessThanOrEqual(8);
     // And they were found again after satp changes: entries into translations made before the
     // hart's last switch of address space (about 700,000 in this boot when measured).

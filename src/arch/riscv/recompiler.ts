@@ -331,21 +331,21 @@ class TranslationSem extends AccessSem {
   getX(r: Operand): void {
     const n = this.num(r);
     if (n === 0) this.w.i64_const(0);
-    else this.w.get(this.local(n, false));
+    else this.t.getReg(n);
   }
   setX(r: Operand, value: () => void): void {
     const n = this.num(r);
-    value(); // even for x0: a load may fault
-    if (n === 0) this.w.drop();
-    else this.w.set(this.local(n, true));
+    if (n === 0) {
+      value(); // even for x0: a load may fault
+      this.w.drop();
+    } else this.t.setReg(n, value);
     this.groups.delete(n); // the base moved: later accesses through it start anew
   }
   getFBits(r: Operand): void {
-    this.w.get(this.local(F_BASE + this.num(r), false));
+    this.t.getReg(F_BASE + this.num(r));
   }
   setFBits(r: Operand, value: () => void): void {
-    value();
-    this.w.set(this.local(F_BASE + this.num(r), true));
+    this.t.setReg(F_BASE + this.num(r), value);
   }
   pc(): void {
     this.w.i64_const(this.cur.pc);

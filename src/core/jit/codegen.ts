@@ -29,6 +29,8 @@ export interface ModuleTarget {
 export interface TranslationRequest<Insn extends GuestInsn> {
   readonly start: number;
   readonly region: Region<Insn>;
+  /** The guest's registers stay in the hart state (CodeView.registersInMemory). */
+  readonly registersInMemory?: boolean;
 }
 
 /** The name of the table a translation module exports its entry functions in. */
@@ -48,8 +50,8 @@ export function emitTranslations<Insn extends GuestInsn>(
 ): Uint8Array {
   const [m, dispatch] = moduleFor(target);
   const emitterFor = isa.emitterFor(m);
-  const entries = requests.flatMap(({ region }) =>
-    emitFunction(isa, m, emitterFor, region, dispatch, shapes),
+  const entries = requests.flatMap(({ region, registersInMemory }) =>
+    emitFunction(isa, m, emitterFor, region, dispatch, shapes, registersInMemory ?? false),
   );
   m.exportTable(ENTRY_TABLE, entries);
   return m.encode();
@@ -82,6 +84,7 @@ function emitFunction<Insn extends GuestInsn>(
   region: Region<Insn>,
   dispatch: number,
   shapes: EmitShapes,
+  registersInMemory: boolean,
 ): number[] {
   // The body takes the block to begin at; a function per entry (block 0 first) calls it.
   const [body, w] = m.func([I32, I32, I32], [I32]);
@@ -96,7 +99,8 @@ function emitFunction<Insn extends GuestInsn>(
   const npc = w.local(I64);
   const done = w.local(I32);
   const site = w.local(I64);
-  const regs = new RegCache(isa.registers, w, hart);
+  const regs = new RegCache(isa.registers, w, hart, registersInMemory);
+  if (registersInMemory) shapes.registersInMemory++;
   const pages = new PageCaches(w);
   // The caller has checked that the budget allows a whole pass (emitCanRun).
   regs.loadAll();

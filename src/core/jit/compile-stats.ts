@@ -52,6 +52,8 @@ export interface JitCounts {
   readonly loopsInPlace: number;
   readonly longLoopsInPlace: number;
   readonly sharedChecks: number;
+  /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
+  readonly registersInMemory: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
   /** Entries (from the interpreter) into translations made before the entering hart's last address-space switch. */
@@ -71,6 +73,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.loopsInPlace === undefined
       ? ""
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +
+    (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
     (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +

@@ -47,6 +47,8 @@ export interface EmitShapes {
   longLoopsInPlace: number;
   /** Checks emitted for several memory accesses at once (the ISA's, via insertLater). */
   sharedChecks: number;
+  /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */
+  registersInMemory: number;
 }
 
 /** The wasm label of block `i`'s start (codegen.ts opens them). */
@@ -128,9 +130,17 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     return this.f.shapes;
   }
 
-  /** The local caching guest register `reg` (reading it, or writing it when `write`). */
+  /** The local caching guest register `reg` (reading it, or writing it when `write`); not with registersInMemory. */
   reg(reg: number, write: boolean): Local {
     return this.f.regs.local(reg, write);
+  }
+  /** Pushes guest register `reg`. */
+  getReg(reg: number): void {
+    this.f.regs.get(reg);
+  }
+  /** Sets guest register `reg` to the i64 `value` pushes. */
+  setReg(reg: number, value: () => void): void {
+    this.f.regs.set(reg, value);
   }
 
   /**

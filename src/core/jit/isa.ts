@@ -40,6 +40,13 @@ export interface CodeView {
   /** When set, a translation of this code holds at most this many instructions (else the recompiler's `regionInsns`). */
   readonly maxInsns?: number;
   /**
+   * When set, a translation of this code reads and writes the guest's registers in the hart
+   * state at each use instead of keeping them in wasm locals (RegCache): for code that runs
+   * a few times between many entries and exits, whose loads and stores of every register
+   * cost more than they save.
+   */
+  readonly registersInMemory?: boolean;
+  /**
    * The bytes [pc, pc + bytes) hold translated code now: a store there must flush. Returns the
    * page to name in `CodeMemory.onStore` when only that page's translations go with a store.
    */

@@ -227,7 +227,12 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     return { ...made, ...live, ...this.shapes };
   }
   /** The code shapes its translations used (codegen.ts). */
-  private readonly shapes: EmitShapes = { loopsInPlace: 0, longLoopsInPlace: 0, sharedChecks: 0 };
+  private readonly shapes: EmitShapes = {
+    loopsInPlace: 0,
+    longLoopsInPlace: 0,
+    sharedChecks: 0,
+    registersInMemory: 0,
+  };
 
   /** Forgets every translation (code may have changed). */
   flush(): void {
@@ -356,7 +361,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       }
     const now = performance.now();
     if (this.pending.length === 0) this.pendingSince = now;
-    const p = { start, region, key, pages: [...pages], born: this.generation };
+    const p = {
+      start,
+      region,
+      key,
+      pages: [...pages],
+      born: this.generation,
+      registersInMemory: view.registersInMemory,
+    };
     this.pending.push(p);
     this.noteWaiting(p);
     if (this.pending.length >= this.maxBatch || now - this.pendingSince > this.batchAgeMs) this.commit();

@@ -10,6 +10,8 @@
 // stores there. Host calls sit on slow paths, many to a translation: their stores (and the
 // reloads after helpers) go through two small functions beside the translation, so that each
 // costs a call with the locals as arguments (or results) instead of a store per register.
+// Or (`inMemory`) no register has a local: each use loads it from the hart state and each
+// write stores it there, and entries, exits and host calls move nothing.
 import { I32, I64, FunctionBuilder, type Local, type ModuleBuilder, type ValType } from "../wasm.js";
 import type { RegisterFile } from "./isa.js";
 
@@ -26,7 +28,28 @@ export class RegCache {
     private readonly w: FunctionBuilder,
     /** The i32 local (of the translation function) holding the hart state's base. */
     private readonly hart: Local,
+    /** Registers stay in the hart state (see above). */
+    readonly inMemory = false,
   ) {}
+
+  /** Pushes register `reg`'s value. */
+  get(reg: number): void {
+    if (this.inMemory) this.w.get(this.hart).i64_load(this.file.offset(reg));
+    else this.w.get(this.local(reg, false));
+  }
+
+  /** Sets register `reg` to the i64 `value` pushes. */
+  set(reg: number, value: () => void): void {
+    if (!this.inMemory) {
+      value();
+      this.w.set(this.local(reg, true));
+      return;
+    }
+    // The address goes under the value (code after a fault inside `value` unwinds it).
+    this.w.get(this.hart);
+    value();
+    this.w.i64_store(this.file.offset(reg));
+  }
 
   /** The local of register `reg`, noting the access. */
   local(reg: number, write: boolean): Local {
