@@ -291,8 +291,8 @@ class TranslationSem extends AccessSem {
   }
 
   /**
-   * User mode: a load or store that misses (a page it may not use, a page with code for a
-   * store, an access across pages) leaves the translation for the interpreter, which serves
+   * User mode: a load, store or atomic that misses (a page it may not use, a page with code
+   * for a store, an access across pages) leaves the translation for the interpreter, which serves
    * it. Such misses are rare there (a fault, a write to a code page), and the code after the
    * check then has no host call merging into it, whose clobbered registers make V8 keep the
    * guest's registers on the stack. Under a page table (TLB misses are common) the host

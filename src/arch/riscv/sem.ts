@@ -299,15 +299,19 @@ export abstract class AccessSem implements Sem {
     this.probe(va, bytes, access === "load" ? S.TLB_READ : S.TLB_WRITE, entry, "tr_slow", true);
     this.hostAddr(va, entry);
     w.br("tr").end();
-    this.sync();
-    w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
-    w.get(this.hartLocal)
-      .i32_const(bytes | (access === "store" ? 0x100 : 0))
-      .call(this.fn.translate);
-    w.rarely().if_();
-    this.resume();
-    w.end();
-    w.get(this.hartLocal).i32_load(S.SCRATCH);
+    // As for a store: an atomic that writes translated code (user mode's miss) leaves, or the
+    // translation would go on into the code it changed when that code is inside it.
+    if (!this.leftOnMiss()) {
+      this.sync();
+      w.get(this.hartLocal).get(va).i64_store(S.SCRATCH);
+      w.get(this.hartLocal)
+        .i32_const(bytes | (access === "store" ? 0x100 : 0))
+        .call(this.fn.translate);
+      w.rarely().if_();
+      this.resume();
+      w.end();
+      w.get(this.hartLocal).i32_load(S.SCRATCH);
+    }
     w.end();
     w.release(va);
     w.release(entry);
