@@ -480,8 +480,10 @@ function emitFetch(c: Ctx, decode: number): void {
   }
   w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
   w.end();
-  // Four bytes are read, so the last two of a page are left to the slow path.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().rarely().br_if("uncached");
+  // Four bytes are read, in the last two of a page two past it (MemoryLayout leaves room
+  // after RAM for that). An entry at such an address (the entry's index holds the page
+  // offset) is filled only for a compressed instruction, which ignores the other half: a
+  // 32-bit one there continues on the next page, and misses to the slow path, every time.
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host);
   w.i32_load(0, 1).set(c.word);
   w.get(host)
@@ -492,7 +494,11 @@ function emitFetch(c: Ctx, decode: number): void {
     .i32_const(c.table)
     .i32_add()
     .tee(c.entry);
-  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().br_if("missed");
+  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().if_();
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne();
+  w.get(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().i32_or().br_if("missed");
+  w.br("uncached");
+  w.end();
   w.br("decoded");
   w.end(); // uncached
   w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
