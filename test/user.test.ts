@@ -238,6 +238,14 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.predecoded, `${got.predecoded} decoded of ${got.instret} run`).toBeLessThan(got.instret / 50);
   });
 
+  test("a compressed instruction in a page's last two bytes is decoded once, interpreted; one across two pages runs as on QEMU", async () => {
+    const c = await compare(build("pageend.c", "static"), "static", () => ["c", "100000"], false);
+    expect(c.stdout).toContain("compressed in a page's last two bytes: 100000 calls, sum 600000");
+    expect(c.predecoded, `${c.predecoded} decoded of ${c.instret} run`).toBeLessThan(c.instret / 50);
+    const w = await compare(build("pageend.c", "static"), "static", () => ["w", "1000"], false);
+    expect(w.stdout).toContain("32-bit across two pages: 1000 calls, sum 6000");
+  });
+
   for (const link of ["static", "pie"] as const) {
     test(`page protections (${link}): unmapped, read-only, PROT_NONE, code and page-straddling accesses`, async () => {
       const got = await compare(build("pageprot.c", link), link);

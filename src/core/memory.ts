@@ -35,7 +35,9 @@ export class MemoryLayout {
       this.next = WASM_PAGE; // keep the first wasm page unused: a null host offset is never valid
       this.ramHostOffset = Math.ceil((WASM_PAGE + vmmBytes) / WASM_PAGE) * WASM_PAGE;
       this.vmmEnd = this.ramHostOffset;
-      this.pages = Math.ceil((this.ramHostOffset + ramBytes) / WASM_PAGE);
+      // Room after RAM: the interpreter reads four bytes at an instruction's address, also
+      // in the last two bytes of a page (interp.ts, emitFetch).
+      this.pages = Math.ceil((this.ramHostOffset + ramBytes + 2) / WASM_PAGE);
     }
     if (this.pages > MAX_PAGES) throw new RangeError("RAM does not fit in a 4 GiB wasm memory");
     this.memory = new WebAssembly.Memory({ initial: this.pages, maximum: this.pages, shared });

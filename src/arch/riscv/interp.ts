@@ -106,6 +106,10 @@ interface Ctx {
   mem: MemStrategy;
   /** Translation table and the compile import, when the recompiler is on. */
   jit: { layout: JitLayout; threshold: number; compile: number; blockType: number; slot: Local } | undefined;
+  /** Emitting a handler of its own, out of the loop (outOfLoop): it returns a status (OutOfLoop). */
+  outOfLoop: boolean;
+  /** Whether the handler being emitted called a host helper (budget and fetch page are then stale). */
+  calledHelper: boolean;
 }
 
 /** The recompiler's part of the interpreter: where its table is, and the hotness threshold (hotness.ts). */
@@ -122,6 +126,10 @@ function sync(c: Ctx): void {
 
 /** After a trap the host has set the new pc (and maybe privilege): resume there. */
 function resume(c: Ctx): void {
+  if (c.outOfLoop) {
+    c.w.i32_const(OutOfLoop.Resume).return_();
+    return;
+  }
   c.w.get(c.hart).i64_load(S.PC).set(c.pc);
   c.w.i64_const(-1).set(c.fpage);
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit); // a trap vector, at first sight
@@ -205,6 +213,12 @@ class InterpSem extends AccessSem {
     this.w.i64_extend_i32_u().i64_add();
   }
   jump(target: () => void): void {
+    if (this.c.outOfLoop) {
+      this.w.get(this.c.hart);
+      target();
+      this.w.i64_store(S.PC).i32_const(OutOfLoop.Jumped).return_();
+      return;
+    }
     target();
     this.w.set(this.c.pc);
     if (this.c.jit) countJump(this.c, this.c.jit);
@@ -233,6 +247,7 @@ class InterpSem extends AccessSem {
     this.entryAt().i32_load8_u(E_LEN);
   }
   protected afterHelper(): void {
+    this.c.calledHelper = true;
     this.w.i64_const(-1).set(this.c.fpage); // privilege or translation may have changed
     this.w.get(this.c.hart).i32_load(S.BUDGET).set(this.c.budget);
     this.w.get(this.c.hart).i64_const(0).i64_store(S.X); // x0 stays zero whatever the host wrote
@@ -300,7 +315,7 @@ export function buildInterpreter(
   w.block("decoded");
   emitFetch(c, decode);
   w.end(); // decoded
-  emitHandlers(c, defs);
+  emitHandlers(c, m, defs);
   w.end(); // next
   w.end(); // missed
   w.get(c.hart).get(c.word).get(c.entry).call(decode);
@@ -327,6 +342,8 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: numbe
     fn,
     mem,
     jit: undefined,
+    outOfLoop: false,
+    calledHelper: false,
   };
 }
 
@@ -463,8 +480,10 @@ function emitFetch(c: Ctx, decode: number): void {
   }
   w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
   w.end();
-  // Four bytes are read, so the last two of a page are left to the slow path.
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_eq().rarely().br_if("uncached");
+  // Four bytes are read, in the last two of a page two past it (MemoryLayout leaves room
+  // after RAM for that). An entry at such an address (the entry's index holds the page
+  // offset) is filled only for a compressed instruction, which ignores the other half: a
+  // 32-bit one there continues on the next page, and misses to the slow path, every time.
   w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host);
   w.i32_load(0, 1).set(c.word);
   w.get(host)
@@ -475,7 +494,11 @@ function emitFetch(c: Ctx, decode: number): void {
     .i32_const(c.table)
     .i32_add()
     .tee(c.entry);
-  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().br_if("missed");
+  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().if_();
+  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne();
+  w.get(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().i32_or().br_if("missed");
+  w.br("uncached");
+  w.end();
   w.br("decoded");
   w.end(); // uncached
   w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
@@ -599,10 +622,78 @@ function emitImm(w: FunctionBuilder, insn: Local, kind: ImmKind): void {
   w.i64_extend_i32_s();
 }
 
+/**
+ * Definitions whose handlers are functions of their own, called from the loop: the CSR
+ * instructions, the privileged ones, atomics and the floating-point instructions that
+ * programs run rarely (single precision, fused multiply-adds, unsigned conversions). The
+ * loop is one large function, and V8 compiles it whole before the first instruction and
+ * allocates its registers over all of it; these handlers were half of its code (the six CSR
+ * instructions alone a quarter), while a function of its own is compiled when first called.
+ */
+export function outOfLoop(d: InsnDef): boolean {
+  switch (d.ext) {
+    case "I":
+    case "M":
+      return false;
+    case "D":
+      return /^f(n?m(add|sub)|class|cvt\.(s\.d|d\.s|d\.[wl]u|[wl]u\.d))/.test(d.name);
+    case "F":
+      return !/^(flw|fsw|fmv\.x\.w|fmv\.w\.x)$/.test(d.name);
+    default:
+      return true;
+  }
+}
+
+/** What a handler out of the loop returns: an exit reason (>= 0), or how the loop goes on. */
+const enum OutOfLoop {
+  /** On to the next instruction. */
+  Next = -1,
+  /** It jumped: the new pc is in the state. */
+  Jumped = -2,
+  /** The host took a trap: the new pc is in the state. */
+  Resume = -3,
+}
+
+/** Moves the pc past the current instruction. */
+function emitAdvance(c: Ctx, sem: InterpSem): void {
+  const w = c.w;
+  // A branch, not the loaded length: the next fetch then waits for no load.
+  sem.insnLen();
+  w.i32_const(4).i32_eq().if_();
+  w.get(c.pc).i64_const(4).i64_add().set(c.pc);
+  w.else_();
+  w.get(c.pc).i64_const(2).i64_add().set(c.pc);
+  w.end();
+}
+
+/**
+ * Definition `d`'s handler as a function `(hart, budget, pc, entry) -> status` (OutOfLoop);
+ * says whether it may call a host helper (which may change the budget and the fetch page).
+ */
+function buildOutOfLoop(
+  m: ModuleBuilder,
+  d: InsnDef,
+  fn: HostFns,
+  mem: MemStrategy,
+  table: number,
+): { index: number; calledHelper: boolean } {
+  const [index, w] = m.func([I32, I32, I64, I32], [I32]);
+  const c: Ctx = { ...makeCtx(w, fn, mem, table), outOfLoop: true };
+  c.pc = w.param(2);
+  c.entry = w.param(3);
+  d.exec(new InterpSem(c));
+  // The loop takes the budget from the state after a handler that may call a helper.
+  if (c.calledHelper) w.get(c.hart).get(c.budget).i32_store(S.BUDGET);
+  w.i32_const(OutOfLoop.Next);
+  return { index, calledHelper: c.calledHelper };
+}
+
 /** One handler per definition, picked by the entry's index (0, a zeroed entry's, is the illegal handler). */
-function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
+function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[]): void {
   const w = c.w;
   const label = (i: number) => `h${i}`;
+  const status = w.local(I32);
+  w.block("outOfLoop");
   for (let i = defs.length - 1; i >= 0; i--) w.block(label(i));
   w.block("illegal");
   w.get(c.entry).i32_load8_u(E_HANDLER);
@@ -615,16 +706,33 @@ function emitHandlers(c: Ctx, defs: readonly InsnDef[]): void {
   });
   defs.forEach((d) => {
     w.end();
+    if (outOfLoop(d)) {
+      const f = buildOutOfLoop(m, d, c.fn, c.mem, c.table);
+      w.get(c.hart).get(c.budget).get(c.pc).get(c.entry).call(f.index).set(status);
+      if (f.calledHelper) {
+        w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
+        w.i64_const(-1).set(c.fpage);
+      }
+      w.br("outOfLoop");
+      return;
+    }
     d.exec(sem);
-    // A branch, not the loaded length: the next fetch then waits for no load.
-    sem.insnLen();
-    w.i32_const(4).i32_eq().if_();
-    w.get(c.pc).i64_const(4).i64_add().set(c.pc);
-    w.else_();
-    w.get(c.pc).i64_const(2).i64_add().set(c.pc);
-    w.end();
+    emitAdvance(c, sem);
     w.br("next");
   });
+  w.end(); // outOfLoop
+  w.get(status).i32_const(0).i32_ge_s().rarely().if_();
+  w.get(status).return_(); // an exit reason from a helper
+  w.end();
+  w.get(status).i32_const(OutOfLoop.Resume).i32_eq().if_();
+  resume(c);
+  w.end();
+  w.get(status).i32_const(OutOfLoop.Jumped).i32_eq().if_();
+  sem.jump(() => w.get(c.hart).i64_load(S.PC));
+  w.end();
+  emitAdvance(c, sem);
+  w.br("next");
+  w.release(status);
 }
 
 /**
