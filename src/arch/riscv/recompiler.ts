@@ -46,15 +46,6 @@ const REGISTERS: RegisterFile = {
   offset: (reg) => (reg < F_BASE ? S.X + 8 * reg : S.F + 8 * (reg - F_BASE)),
 };
 
-const decoders = new WeakMap<readonly InsnDef[], (insn: number) => InsnDef | undefined>();
-
-/** One decoder per definition list (a process per fork would otherwise build its own). */
-function decoderFor(defs: readonly InsnDef[]): (insn: number) => InsnDef | undefined {
-  let d = decoders.get(defs);
-  if (!d) decoders.set(defs, (d = decoder(defs)));
-  return d;
-}
-
 export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   readonly state = {
     pc: S.PC,
@@ -74,7 +65,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     defs: readonly InsnDef[],
     private readonly mem: MemStrategy,
   ) {
-    this.decodeWord = decoderFor(defs);
+    this.decodeWord = decoder(defs);
     this.emitCodeKey = codeKey(mem);
   }
 
