@@ -36,16 +36,55 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 // (FunctionBuilder.rarely): V8 lays them out of line and allocates registers for the fast path.
 // Node 20's V8 reads those hints only with this flag.
 setFlagsFromString("--experimental-wasm-branch-hinting");
-// `hartwood run --no-jit` compiles one wasm module, the interpreter, whose loop is hot from the
-// first instruction: compiled by TurboFan at once (instead of Liftoff first and TurboFan later,
-// in the background) it ran on 1-22 % less CPU (README, "The interpreter"). Not with the
-// recompiler, whose many short-lived modules Liftoff serves better. A guest argument
-// "--no-jit" turns it on too (only the speed differs); a liftoff flag given to Node wins.
+// `hartwood run --no-jit` runs one wasm module, the interpreter, hot from its first instruction.
+// TurboFan compiles it in about 200 ms of CPU, more than a hello-world's whole run, and the
+// process could not exit before such a compile ends; Liftoff compiles it in about 13 ms, but
+// its code interprets 3-4 times slower. So a run starts on Liftoff's code, with V8's tier-up
+// off (Liftoff charges the interpreter's back edges so much that it would ask for TurboFan
+// within the first ~20,000 instructions), and once the guest has run OPTIMIZE_AFTER_INSNS
+// instructions the CPU has the interpreter compiled by TurboFan and runs that
+// (OptimizeInterpreter in src/arch/riscv/cpu.ts; README, "Start-up"). A guest argument
+// "--no-jit" turns it on too (only the speed differs); a liftoff or tiering flag given to Node
+// wins, and then V8 compiles as it was told.
+const OPTIMIZE_AFTER_INSNS = 1_000_000;
 const interpretOnly =
   process.argv[2] === "run" &&
   process.argv.includes("--no-jit") &&
-  !given.some((a) => /^--(no-)?liftoff$/.test(a));
-if (interpretOnly) setFlagsFromString("--no-liftoff");
+  !given.some((a) => /^--(no-)?(liftoff|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation)$/.test(a));
+if (interpretOnly) {
+  setFlagsFromString("--no-wasm-tier-up");
+  setFlagsFromString("--no-wasm-dynamic-tiering");
+}
+
+/** A custom section that makes an interpreter's bytes another module's for V8 (whose native module cache would hand back the one it has). */
+const TAG = "hartwood.optimized";
+const OPTIMIZED_TAG = Uint8Array.from([
+  0,
+  TAG.length + 1,
+  TAG.length,
+  ...Array.from(TAG, (c) => c.charCodeAt(0)),
+]);
+
+/** The interpreter `bytes` compiled by TurboFan, at once (OptimizeInterpreter.compile). */
+function optimizedInterpreter(bytes) {
+  const tagged = new Uint8Array(bytes.length + OPTIMIZED_TAG.length);
+  tagged.set(bytes);
+  tagged.set(OPTIMIZED_TAG, bytes.length);
+  // Only for this compile: the flags are V8's again before anything else compiles (and before
+  // the code cache is written, which V8 checks against them).
+  setFlagsFromString("--no-liftoff");
+  setFlagsFromString("--no-wasm-lazy-compilation");
+  try {
+    return new WebAssembly.Module(tagged);
+  } finally {
+    setFlagsFromString("--liftoff");
+    setFlagsFromString("--wasm-lazy-compilation");
+  }
+}
+const engine = interpretOnly
+  ? { optimizeInterpreter: { afterInsns: OPTIMIZE_AFTER_INSNS, compile: optimizedInterpreter } }
+  : {};
+
 // TurboFan gives a function with very many values its quicker mid-tier register allocator,
 // which keeps the interpreter's loop state (pc, budget, fetch page) in stack slots; with its
 // predecode table the interpreter is such a function, and with the full allocator it ran
@@ -89,8 +128,8 @@ function cachePath(file) {
   if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
   const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const slot = crc32(file).toString(16).padStart(8, "0");
-  // V8 checks a cache against its flags too: runs without Liftoff keep one of their own.
-  const flags = interpretOnly ? "-noliftoff" : "";
+  // V8 checks a cache against its flags too: interpret-only runs keep one of their own.
+  const flags = interpretOnly ? "-interp" : "";
   return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}${flags}.v8cache`);
 }
 
@@ -150,11 +189,11 @@ function loadBundle(file) {
 async function run(argv) {
   if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
     const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
-    process.exitCode = await exports.main(argv);
+    process.exitCode = await exports.main(argv, engine);
     save(); // after the run: the functions it compiled are in the cache
   } else {
     const { main } = await import("../dist/cli/main.js");
-    process.exitCode = await main(argv);
+    process.exitCode = await main(argv, engine);
   }
 }
 

@@ -286,7 +286,7 @@ test("the bin keeps V8's code cache of the bundle: written by the first run, use
   expect(run().stdout).toBe(first.stdout);
 });
 
-test("a run with --no-jit (its interpreter compiled without Liftoff) keeps a code cache of its own, used by the next such run and left alone by a run with the recompiler", () => {
+test("a run with --no-jit (V8 started without its tier-up) keeps a code cache of its own, used by the next such run and left alone by a run with the recompiler", () => {
   const cacheHome = join(work, "xdg-cache-interpreter");
   const env = { ...ENV, XDG_CACHE_HOME: cacheHome };
   const bin = join(project, "node_modules", "hartwood", "bin", "hartwood.js");
@@ -298,14 +298,14 @@ test("a run with --no-jit (its interpreter compiled without Liftoff) keeps a cod
   expect(first.stdout).toBe("hello, world\n");
   const [name] = readdirSync(dir);
   expect(readdirSync(dir)).toHaveLength(1);
-  expect(name).toMatch(/-noliftoff\.v8cache$/);
+  expect(name).toMatch(/-interp\.v8cache$/);
   const file = join(dir, name);
   const past = new Date(Date.now() - 3_600_000);
   utimesSync(file, past, past);
   expect(run("--no-jit").stdout).toBe(first.stdout);
   expect(Math.abs(statSync(file).mtimeMs - past.getTime()), "accepted, so not written again").toBeLessThan(1);
   expect(run().stdout).toBe(first.stdout);
-  expect(readdirSync(dir).sort()).toEqual([name.replace("-noliftoff", ""), name].sort());
+  expect(readdirSync(dir).sort()).toEqual([name.replace("-interp", ""), name].sort());
   expect(
     Math.abs(statSync(file).mtimeMs - past.getTime()),
     "the other run's cache is another file",

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
 import type { JitOptions } from "../src/core/jit/recompiler.js";
+import type { OptimizeInterpreter } from "../src/arch/riscv/cpu.js";
 import type { JitCounts } from "../src/core/jit/compile-stats.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
 
@@ -113,6 +114,7 @@ async function hartwood(
   args: string[],
   binds: string[] = [],
   jit: boolean | JitOptions = true,
+  optimizeInterpreter?: OptimizeInterpreter,
 ): Promise<
   Outcome & {
     stderr: string;
@@ -138,6 +140,7 @@ async function hartwood(
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
         jit: jit !== false,
         jitOptions: jit === false ? undefined : { warmupInsns: 0, ...(jit === true ? {} : jit) },
+        optimizeInterpreter,
         stdio: fds,
       });
     } finally {
@@ -300,6 +303,25 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
       expect(got.stdout).toContain("faulting child: killed by signal 11");
     });
   }
+
+  // `hartwood run --no-jit` starts on a quickly compiled interpreter and moves to an optimized
+  // compile of it once the run proves long (OptimizeInterpreter): the guest must not notice.
+  test("an interpret-only run moves to its recompiled interpreter mid-run, in the parent and in forked children, and prints what it prints natively", async () => {
+    const native = buildGuest({ sources: ["user/procs.c"], cc: "gcc", flags: ["-O2"], name: "procs-native" });
+    const want = spawnSync(native, [], { encoding: "utf8", timeout: 60_000 });
+    const compiled: Uint8Array[] = [];
+    const optimize: OptimizeInterpreter = {
+      afterInsns: 5_000,
+      compile: (bytes) => (compiled.push(bytes), new WebAssembly.Module(bytes as BufferSource)),
+    };
+    const got = await hartwood(build("procs.c", "static"), [], [], false, optimize);
+    expect(got.stdout, `stderr: ${got.stderr}`).toBe(want.stdout);
+    expect(got.status).toBe(want.status);
+    // The first process's memory is shared and its children's are not: two interpreters, each
+    // compiled once however many children ran.
+    expect(compiled).toHaveLength(2);
+    expect(compiled[0]).not.toBe(compiled[1]);
+  });
 
   // The recompiler (src/core/jit, src/arch/riscv/recompiler.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls;

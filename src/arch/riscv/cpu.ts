@@ -49,13 +49,22 @@ export function interpreterBytes(): ReadonlyMap<string, Uint8Array> {
   return moduleBytes;
 }
 
+function interpreterKey(
+  tables: InterpTables,
+  shared: boolean,
+  mem: MemStrategy,
+  jit: InterpJit | undefined,
+): string {
+  return JSON.stringify([tables, shared, mem, jit]);
+}
+
 function interpreterModule(
+  key: string,
   tables: InterpTables,
   shared: boolean,
   mem: MemStrategy,
   jit: InterpJit | undefined,
 ): WebAssembly.Module {
-  const key = JSON.stringify([tables, shared, mem, jit]);
   let m = modules.get(key);
   if (!m) {
     const bytes =
@@ -65,6 +74,13 @@ function interpreterModule(
     moduleBytes.set(key, bytes);
   }
   return m;
+}
+
+function interpreterRun(
+  m: WebAssembly.Module,
+  imports: WebAssembly.Imports,
+): (hart: number, budget: number) => number {
+  return new WebAssembly.Instance(m, imports).exports.run as (hart: number, budget: number) => number;
 }
 
 /** Bytes of one hart's TLB (every set). */
@@ -95,11 +111,35 @@ export interface CpuOptions {
   jitKernelInsns?: number;
   /** How it translates (thresholds, cache, compilation). */
   jitOptions?: JitOptions;
+  /** Without the recompiler: recompile the interpreter, faster, once a run proves long. */
+  optimize?: OptimizeInterpreter;
+}
+
+/**
+ * The engine compiled the interpreter quickly (V8: Liftoff, with no tier-up): a short run
+ * ends before an optimizing compile would pay for itself. After `afterInsns` instructions
+ * the CPU asks `compile` for an optimized module of the same bytes and runs that from then on.
+ */
+export interface OptimizeInterpreter {
+  readonly afterInsns: number;
+  readonly compile: (bytes: Uint8Array) => WebAssembly.Module;
+}
+
+/** Each OptimizeInterpreter's modules by interpreterModule's key: forked processes share them. */
+const optimizedModules = new WeakMap<OptimizeInterpreter, Map<string, WebAssembly.Module>>();
+
+function optimizedOf(how: OptimizeInterpreter): Map<string, WebAssembly.Module> {
+  let m = optimizedModules.get(how);
+  if (!m) optimizedModules.set(how, (m = new Map()));
+  return m;
 }
 
 export class RiscvCpu {
   readonly harts: Hart[] = [];
-  private readonly run: (hart: number, budget: number) => number;
+  private run: (hart: number, budget: number) => number;
+  /** Until the interpreter is recompiled (CpuOptions.optimize): what is left to run first, and what the new instance needs. */
+  private optimizing:
+    { left: number; how: OptimizeInterpreter; key: string; imports: WebAssembly.Imports } | undefined;
   private readonly stateBase: number;
   /** The recompiler, when it is on. */
   readonly jit: Recompiler<Hart, RiscvInsn> | undefined;
@@ -174,14 +214,27 @@ export class RiscvCpu {
       if (site !== 0n) hart.setI64(S.JIT_EXIT_SITE, 0n);
       jit?.translate(hart.pc, hart, learn ? Number(site) : undefined);
     };
-    const instance = new WebAssembly.Instance(
-      interpreterModule({ ctable, predecode }, layout.shared, mem, interpJit),
-      {
-        env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
-        host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
-      },
-    );
-    this.run = instance.exports.run as (hart: number, budget: number) => number;
+    const tables = { ctable, predecode };
+    const key = interpreterKey(tables, layout.shared, mem, interpJit);
+    const interpImports = {
+      env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
+      host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
+    };
+    const optimized = opts.optimize && !jit ? optimizedOf(opts.optimize).get(key) : undefined;
+    const module = optimized ?? interpreterModule(key, tables, layout.shared, mem, interpJit);
+    this.run = interpreterRun(module, interpImports);
+    if (opts.optimize && !jit && !optimized)
+      this.optimizing = { left: opts.optimize.afterInsns, how: opts.optimize, key, imports: interpImports };
+  }
+
+  /** Runs the optimized interpreter from now on (CpuOptions.optimize): all its state is in memory. */
+  private optimize(): void {
+    const { how, key, imports } = this.optimizing!;
+    this.optimizing = undefined;
+    const done = optimizedOf(how);
+    let m = done.get(key);
+    if (!m) done.set(key, (m = how.compile(moduleBytes.get(key)!)));
+    this.run = interpreterRun(m, imports);
   }
 
   /** The hart whose state starts at host offset `base` (the engines' `hart` argument). */
@@ -192,7 +245,11 @@ export class RiscvCpu {
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
     const jit = this.jit;
-    if (!jit) return hart.run(this.run, budget);
+    if (!jit) {
+      const exit = hart.run(this.run, budget);
+      if (this.optimizing && (this.optimizing.left -= budget - hart.getI32(S.BUDGET)) <= 0) this.optimize();
+      return exit;
+    }
     const exit = hart.run(this.run, budget);
     jit.ran(budget - hart.getI32(S.BUDGET)); // what is left of the slice's budget
     jit.commitDue(); // translations asked for during the slice

@@ -56,16 +56,16 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   };
   readonly registers = REGISTERS;
   readonly emitCodeKey: EmitCodeKey | undefined;
-  private readonly decodeWord: (insn: number) => InsnDef | undefined;
+  /** Made at the first translation (decode.ts's decoder): a short run makes none. */
+  private decodeWord: ((insn: number) => InsnDef | undefined) | undefined;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     /** Host offset of the table of compressed instructions' expansions. */
     private readonly ctableOffset: number,
-    defs: readonly InsnDef[],
+    private readonly defs: readonly InsnDef[],
     private readonly mem: MemStrategy,
   ) {
-    this.decodeWord = decoder(defs);
     this.emitCodeKey = codeKey(mem);
   }
 
@@ -94,13 +94,13 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     if (lo < 0) return undefined;
     if ((lo & 3) !== 3) {
       const insn = this.views().ctable[lo];
-      const def = this.decodeWord(insn);
+      const def = (this.decodeWord ??= decoder(this.defs))(insn);
       return def && { pc, raw: lo, insn, len: 2, def };
     }
     const hi = this.parcel(pc + 2, code);
     if (hi < 0) return undefined;
     const insn = (lo | (hi << 16)) >>> 0;
-    const def = this.decodeWord(insn);
+    const def = (this.decodeWord ??= decoder(this.defs))(insn);
     return def && { pc, raw: insn, insn, len: 4, def }; // undecodable: the interpreter raises illegal-instruction
   }
 
