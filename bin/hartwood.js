@@ -36,24 +36,37 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 // (FunctionBuilder.rarely): V8 lays them out of line and allocates registers for the fast path.
 // Node 20's V8 reads those hints only with this flag.
 setFlagsFromString("--experimental-wasm-branch-hinting");
-// `hartwood run --no-jit` runs one wasm module, the interpreter, hot from its first instruction.
-// TurboFan compiles it in about 200 ms of CPU, more than a hello-world's whole run, and the
-// process could not exit before such a compile ends; Liftoff compiles it in about 13 ms, but
-// its code interprets 3-4 times slower. So a run starts on Liftoff's code, with V8's tier-up
-// off (Liftoff charges the interpreter's back edges so much that it would ask for TurboFan
-// within the first ~20,000 instructions), and once the guest has run OPTIMIZE_AFTER_INSNS
-// instructions the CPU has the interpreter compiled by TurboFan and runs that
-// (OptimizeInterpreter in src/arch/riscv/cpu.ts; README, "Start-up"). A guest argument
-// "--no-jit" turns it on too (only the speed differs); a liftoff or tiering flag given to Node
-// wins, and then V8 compiles as it was told.
-const OPTIMIZE_AFTER_INSNS = 1_000_000;
-const interpretOnly =
-  process.argv[2] === "run" &&
-  process.argv.includes("--no-jit") &&
-  !given.some((a) => /^--(no-)?(liftoff|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation)$/.test(a));
-if (interpretOnly) {
-  setFlagsFromString("--no-wasm-tier-up");
-  setFlagsFromString("--no-wasm-dynamic-tiering");
+// `hartwood run` compiles the interpreter (one large wasm function) itself, through the hooks
+// below (InterpreterTiers in src/arch/riscv/cpu.ts; README, "Start-up"). TurboFan compiles it in
+// about 200 ms of CPU and 30 MB of memory, more than a hello-world's whole run, and V8's own
+// tiering would ask for that within the first ~20,000 instructions (Liftoff charges the
+// interpreter's back edges with the 100 KB of handlers they jump over), after which the process
+// cannot exit before the compile ends. So the interpreter starts on Liftoff's code, which V8 is
+// told never to tier up (its tiering flags are off while that module compiles, eagerly, and
+// back on for every other module: the recompiler's translations still tier up). Liftoff's code
+// interprets 3-4 times slower: without the recompiler, whose runs interpret everything, the
+// interpreter is compiled by TurboFan once the guest has run a million instructions (about 11
+// ms on Liftoff's code); with it, the interpreter runs cold code only and stays on Liftoff.
+// A liftoff, tiering or lazy-compilation flag given to Node wins: V8 then compiles as told.
+const INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS = 1_000_000;
+const ownTiers = !given.some((a) =>
+  /^--(no-)?(liftoff|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation)$/.test(a),
+);
+
+/** The flags the hooks below change, on by default: none of them was given (ownTiers). */
+const TIER_FLAGS = ["liftoff", "wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"];
+
+/** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off. */
+function compileWithout(off, bytes) {
+  for (const f of off) setFlagsFromString(`--no-${f}`);
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    // All back on before anything else compiles, and before the code cache is written (V8
+    // checks a cache against its flags): V8 turns others off with some (--no-liftoff turns
+    // tier-up off).
+    for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
+  }
 }
 
 /** A custom section that makes an interpreter's bytes another module's for V8 (whose native module cache would hand back the one it has). */
@@ -65,24 +78,24 @@ const OPTIMIZED_TAG = Uint8Array.from([
   ...Array.from(TAG, (c) => c.charCodeAt(0)),
 ]);
 
-/** The interpreter `bytes` compiled by TurboFan, at once (OptimizeInterpreter.compile). */
-function optimizedInterpreter(bytes) {
+const quickInterpreter = (bytes) =>
+  compileWithout(["wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"], bytes);
+const optimizedInterpreter = (bytes) => {
   const tagged = new Uint8Array(bytes.length + OPTIMIZED_TAG.length);
   tagged.set(bytes);
   tagged.set(OPTIMIZED_TAG, bytes.length);
-  // Only for this compile: the flags are V8's again before anything else compiles (and before
-  // the code cache is written, which V8 checks against them).
-  setFlagsFromString("--no-liftoff");
-  setFlagsFromString("--no-wasm-lazy-compilation");
-  try {
-    return new WebAssembly.Module(tagged);
-  } finally {
-    setFlagsFromString("--liftoff");
-    setFlagsFromString("--wasm-lazy-compilation");
-  }
-}
-const engine = interpretOnly
-  ? { optimizeInterpreter: { afterInsns: OPTIMIZE_AFTER_INSNS, compile: optimizedInterpreter } }
+  return compileWithout(["liftoff", "wasm-lazy-compilation"], tagged);
+};
+const TIERS = {
+  interpretOnly: {
+    quick: quickInterpreter,
+    optimizeAfterInsns: INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS,
+    optimized: optimizedInterpreter,
+  },
+  withRecompiler: { quick: quickInterpreter, optimizeAfterInsns: Infinity, optimized: optimizedInterpreter },
+};
+const engine = ownTiers
+  ? { interpreterTiers: (jit) => (jit ? TIERS.withRecompiler : TIERS.interpretOnly) }
   : {};
 
 // TurboFan gives a function with very many values its quicker mid-tier register allocator,
@@ -128,9 +141,7 @@ function cachePath(file) {
   if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
   const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const slot = crc32(file).toString(16).padStart(8, "0");
-  // V8 checks a cache against its flags too: interpret-only runs keep one of their own.
-  const flags = interpretOnly ? "-interp" : "";
-  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}${flags}.v8cache`);
+  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
 }
 
 /** What a cache made from `bytes` starts with. */

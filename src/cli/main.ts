@@ -1,7 +1,7 @@
 // The `hartwood` command line: argument parsing and error reporting only.
 import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import type { OptimizeInterpreter } from "../arch/riscv/cpu.js";
+import type { InterpreterTiers } from "../arch/riscv/cpu.js";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 import { UserError } from "../core/errors.js";
 import { runBaremetal, runBaremetalAsync } from "../modes/baremetal.js";
@@ -59,8 +59,8 @@ function bind(spec: string, readOnly: boolean): Bind {
 
 /** What the program that runs the CLI (bin/hartwood.js) knows about the engine it set up. */
 export interface EngineHooks {
-  /** For `run --no-jit`: the interpreter starts quickly compiled, and this recompiles it. */
-  optimizeInterpreter?: OptimizeInterpreter;
+  /** How `run` has the interpreter compiled, with the recompiler (`jit`) or without. */
+  interpreterTiers?: (jit: boolean) => InterpreterTiers;
 }
 
 /** Runs the CLI; returns the process exit status. */
@@ -135,7 +135,7 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
         exposeCwd: opts.cwd,
         jit: opts.jit,
         jitOptions: jitOptions(opts),
-        optimizeInterpreter: engine.optimizeInterpreter,
+        interpreterTiers: engine.interpreterTiers?.(opts.jit),
         strace: opts.strace,
         network: opts.net,
       });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { posix, resolve } from "node:path";
 import { UserError } from "../../core/errors.js";
 import type { JitOptions } from "../../core/jit/recompiler.js";
-import type { OptimizeInterpreter } from "../../arch/riscv/cpu.js";
+import type { InterpreterTiers } from "../../arch/riscv/cpu.js";
 import { readInterpreter } from "./exec.js";
 import { Kernel } from "./kernel.js";
 import type { ProgramImage, UserProcess, UserResult } from "./process.js";
@@ -55,7 +55,7 @@ export interface RunOptions {
   /** How the recompiler translates. */
   jitOptions?: JitOptions;
   /** Without the recompiler: when the interpreter is recompiled, faster (CpuOptions.optimize). */
-  optimizeInterpreter?: OptimizeInterpreter;
+  interpreterTiers?: InterpreterTiers;
   /**
    * The guest's network: "none" (default) refuses internet sockets (EACCES); "host" gives the
    * guest the host's network, its loopback services included.
@@ -177,7 +177,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
   const bytes = readProgram(opts.program);
   const ns = namespace(opts);
   try {
-    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, optimizeInterpreter: opts.optimizeInterpreter, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, interpreterTiers: opts.interpreterTiers, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
     const hostPath = realpathSync(opts.program);
     const image: ProgramImage = {
       bytes,

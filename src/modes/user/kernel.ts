@@ -3,7 +3,7 @@
 // process's exit ends the run; processes still alive then are killed.
 import * as S from "../../arch/riscv/state.js";
 import type { JitOptions } from "../../core/jit/recompiler.js";
-import type { OptimizeInterpreter } from "../../arch/riscv/cpu.js";
+import type { InterpreterTiers } from "../../arch/riscv/cpu.js";
 import { CLONE, SI_USER, SIG } from "./abi.js";
 import { openSync } from "node:fs";
 import { fdPath, FdTable } from "./files.js";
@@ -28,7 +28,7 @@ export interface KernelOptions {
   jit?: boolean;
   jitOptions?: JitOptions;
   /** Without the recompiler: when the interpreter is recompiled, faster (CpuOptions.optimize). */
-  optimizeInterpreter?: OptimizeInterpreter;
+  interpreterTiers?: InterpreterTiers;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
   /** "host": internet sockets use the host's network; "none" (default): socket() refuses them. */
@@ -41,7 +41,7 @@ export class Kernel {
   readonly strace: boolean;
   readonly jit: boolean;
   readonly jitOptions: JitOptions | undefined;
-  readonly optimizeInterpreter: OptimizeInterpreter | undefined;
+  readonly interpreterTiers: InterpreterTiers | undefined;
   readonly traceFd: number;
   // What the guest's processes share by name (keys "dev:ino" are host inodes).
   /** AF_UNIX sockets bound to a path, by the inode of their socket file (unix.ts). */
@@ -62,7 +62,7 @@ export class Kernel {
     this.strace = opts.strace ?? false;
     this.jit = opts.jit ?? true;
     this.jitOptions = opts.jitOptions;
-    this.optimizeInterpreter = opts.optimizeInterpreter;
+    this.interpreterTiers = opts.interpreterTiers;
     this.traceFd = opts.traceFd ?? 2;
     this.network = opts.network ?? "none";
   }

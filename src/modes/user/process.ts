@@ -200,7 +200,7 @@ export class UserProcess {
         ...kernel.jitOptions,
         warmupInsns: kernel.jitOptions?.warmupInsns ?? USER_JIT_WARMUP_INSNS,
       },
-      optimize: kernel.optimizeInterpreter,
+      interpreterTiers: kernel.interpreterTiers,
     });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
