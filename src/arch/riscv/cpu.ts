@@ -233,7 +233,7 @@ export class RiscvCpu {
     const tiers = opts.interpreterTiers;
     const optimized = tiers && compiled(tiers.optimized, key);
     this.run = interpreterRun(optimized ?? compiled(tiers?.quick ?? compileWasm, key, bytes)!, interpImports);
-    if (tiers && !optimized)
+    if (tiers && !optimized && Number.isFinite(tiers.optimizeAfterInsns))
       this.optimizing = { left: tiers.optimizeAfterInsns, tiers, key, imports: interpImports };
   }
 
