@@ -10,7 +10,6 @@ const {
   statSync,
   writeFileSync,
 } = require("node:fs");
-const { createRequire } = require("node:module");
 const { homedir } = require("node:os");
 const { dirname, join } = require("node:path");
 const { setFlagsFromString } = require("node:v8");
@@ -36,16 +35,68 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 // (FunctionBuilder.rarely): V8 lays them out of line and allocates registers for the fast path.
 // Node 20's V8 reads those hints only with this flag.
 setFlagsFromString("--experimental-wasm-branch-hinting");
-// `hartwood run --no-jit` compiles one wasm module, the interpreter, whose loop is hot from the
-// first instruction: compiled by TurboFan at once (instead of Liftoff first and TurboFan later,
-// in the background) it ran on 1-22 % less CPU (README, "The interpreter"). Not with the
-// recompiler, whose many short-lived modules Liftoff serves better. A guest argument
-// "--no-jit" turns it on too (only the speed differs); a liftoff flag given to Node wins.
-const interpretOnly =
-  process.argv[2] === "run" &&
-  process.argv.includes("--no-jit") &&
-  !given.some((a) => /^--(no-)?liftoff$/.test(a));
-if (interpretOnly) setFlagsFromString("--no-liftoff");
+// `hartwood run` compiles the interpreter (one large wasm function) itself, through the hooks
+// below (InterpreterTiers in src/arch/riscv/cpu.ts; README, "Start-up"). TurboFan compiles it in
+// about 200 ms of CPU and 30 MB of memory, more than a hello-world's whole run, and V8's own
+// tiering would ask for that within the first ~20,000 instructions (Liftoff charges the
+// interpreter's back edges with the 100 KB of handlers they jump over), after which the process
+// cannot exit before the compile ends. So the interpreter starts on Liftoff's code, which V8 is
+// told never to tier up (its tiering flags are off while that module compiles, eagerly, and
+// back on for every other module: the recompiler's translations still tier up). Liftoff's code
+// interprets 3-4 times slower: without the recompiler, whose runs interpret everything, the
+// interpreter is compiled by TurboFan once the guest has run a million instructions (about 11
+// ms on Liftoff's code); with it, the interpreter runs cold code only and stays on Liftoff.
+// A liftoff, tiering or lazy-compilation flag given to Node wins: V8 then compiles as told.
+const INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS = 1_000_000;
+const ownTiers = !given.some((a) =>
+  /^--(no-)?(liftoff|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation)$/.test(a),
+);
+
+/** The flags the hooks below change, on by default: none of them was given (ownTiers). */
+const TIER_FLAGS = ["liftoff", "wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"];
+
+/** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off. */
+function compileWithout(off, bytes) {
+  for (const f of off) setFlagsFromString(`--no-${f}`);
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    // All back on before anything else compiles, and before the code cache is written (V8
+    // checks a cache against its flags): V8 turns others off with some (--no-liftoff turns
+    // tier-up off).
+    for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
+  }
+}
+
+/** A custom section that makes an interpreter's bytes another module's for V8 (whose native module cache would hand back the one it has). */
+const TAG = "hartwood.optimized";
+const OPTIMIZED_TAG = Uint8Array.from([
+  0,
+  TAG.length + 1,
+  TAG.length,
+  ...Array.from(TAG, (c) => c.charCodeAt(0)),
+]);
+
+const quickInterpreter = (bytes) =>
+  compileWithout(["wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"], bytes);
+const optimizedInterpreter = (bytes) => {
+  const tagged = new Uint8Array(bytes.length + OPTIMIZED_TAG.length);
+  tagged.set(bytes);
+  tagged.set(OPTIMIZED_TAG, bytes.length);
+  return compileWithout(["liftoff", "wasm-lazy-compilation"], tagged);
+};
+const TIERS = {
+  interpretOnly: {
+    quick: quickInterpreter,
+    optimizeAfterInsns: INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS,
+    optimized: optimizedInterpreter,
+  },
+  withRecompiler: { quick: quickInterpreter, optimizeAfterInsns: Infinity, optimized: optimizedInterpreter },
+};
+const engine = ownTiers
+  ? { interpreterTiers: (jit) => (jit ? TIERS.withRecompiler : TIERS.interpretOnly) }
+  : {};
+
 // TurboFan gives a function with very many values its quicker mid-tier register allocator,
 // which keeps the interpreter's loop state (pc, budget, fetch page) in stack slots; with its
 // predecode table the interpreter is such a function, and with the full allocator it ran
@@ -89,9 +140,7 @@ function cachePath(file) {
   if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
   const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const slot = crc32(file).toString(16).padStart(8, "0");
-  // V8 checks a cache against its flags too: runs without Liftoff keep one of their own.
-  const flags = interpretOnly ? "-noliftoff" : "";
-  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}${flags}.v8cache`);
+  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
 }
 
 /** What a cache made from `bytes` starts with. */
@@ -120,7 +169,9 @@ function loadBundle(file) {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${bytes.toString("utf8")}\n})`;
   const script = new Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  // The bundle requires Node's built-in modules only (everything else is in it): this file's
+  // `require` serves, and a require of its own would cost a module-path walk (~1.5 ms).
+  script.runInThisContext()(module.exports, require, module, file, dirname(file));
   const save = () => {
     if (!cache || (cachedData && !script.cachedDataRejected)) return;
     const tmp = `${cache}.${process.pid}.tmp`;
@@ -150,12 +201,16 @@ function loadBundle(file) {
 async function run(argv) {
   if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
     const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
-    process.exitCode = await exports.main(argv);
+    process.exitCode = await exports.main(argv, engine);
     save(); // after the run: the functions it compiled are in the cache
   } else {
     const { main } = await import("../dist/cli/main.js");
-    process.exitCode = await main(argv);
+    process.exitCode = await main(argv, engine);
   }
+  // With nothing left to wait for (no handle, request or timer), exit at once: Node would
+  // otherwise first free its heaps and the wasm memory's reservation piece by piece (about 10
+  // ms of a hello-world, README "Start-up"), which the kernel does at exit in one go.
+  if (process.getActiveResourcesInfo?.().length === 0) process.exit();
 }
 
 void run(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
 import type { JitOptions } from "../src/core/jit/recompiler.js";
+import type { InterpreterTiers } from "../src/arch/riscv/cpu.js";
 import type { JitCounts } from "../src/core/jit/compile-stats.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
 
@@ -113,6 +114,7 @@ async function hartwood(
   args: string[],
   binds: string[] = [],
   jit: boolean | JitOptions = true,
+  interpreterTiers?: InterpreterTiers,
 ): Promise<
   Outcome & {
     stderr: string;
@@ -138,6 +140,7 @@ async function hartwood(
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
         jit: jit !== false,
         jitOptions: jit === false ? undefined : { warmupInsns: 0, ...(jit === true ? {} : jit) },
+        interpreterTiers,
         stdio: fds,
       });
     } finally {
@@ -308,6 +311,28 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
       expect(got.stdout).toContain("faulting child: killed by signal 11");
     });
   }
+
+  // `hartwood run` starts on a quickly compiled interpreter and, without the recompiler, moves to
+  // an optimized compile of it once the run proves long (InterpreterTiers): the guest must not
+  // notice.
+  test("an interpret-only run moves to its optimized interpreter mid-run, in the parent and in forked children, and prints what it prints natively", async () => {
+    const native = buildGuest({ sources: ["user/procs.c"], cc: "gcc", flags: ["-O2"], name: "procs-native" });
+    const want = spawnSync(native, [], { encoding: "utf8", timeout: 60_000 });
+    const quick: Uint8Array[] = [];
+    const optimized: Uint8Array[] = [];
+    const tiers: InterpreterTiers = {
+      quick: (bytes) => (quick.push(bytes), new WebAssembly.Module(bytes as BufferSource)),
+      optimizeAfterInsns: 5_000,
+      optimized: (bytes) => (optimized.push(bytes), new WebAssembly.Module(bytes as BufferSource)),
+    };
+    const got = await hartwood(build("procs.c", "static"), [], [], false, tiers);
+    expect(got.stdout, `stderr: ${got.stderr}`).toBe(want.stdout);
+    expect(got.status).toBe(want.status);
+    // The first process's memory is shared and its children's are not: two interpreters, each
+    // compiled once by each tier however many children ran.
+    expect(quick).toHaveLength(2);
+    expect(optimized).toEqual(quick);
+  });
 
   // The recompiler (src/core/jit, src/arch/riscv/recompiler.ts) against the interpreter: the same output, status and
   // instruction count, through faults in translated code (signals, pageprot) and syscalls;

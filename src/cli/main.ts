@@ -1,6 +1,7 @@
 // The `hartwood` command line: argument parsing and error reporting only.
 import { readFileSync, statSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import type { InterpreterTiers } from "../arch/riscv/cpu.js";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 import { UserError } from "../core/errors.js";
 import { runBaremetal, runBaremetalAsync } from "../modes/baremetal.js";
@@ -56,8 +57,14 @@ function bind(spec: string, readOnly: boolean): Bind {
   return i > 0 ? { host: spec.slice(0, i), guest: spec.slice(i + 1), readOnly } : { host: spec, readOnly };
 }
 
+/** What the program that runs the CLI (bin/hartwood.js) knows about the engine it set up. */
+export interface EngineHooks {
+  /** How `run` has the interpreter compiled, with the recompiler (`jit`) or without. */
+  interpreterTiers?: (jit: boolean) => InterpreterTiers;
+}
+
 /** Runs the CLI; returns the process exit status. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], engine: EngineHooks = {}): Promise<number> {
   let status = 0;
   const program = new Command("hartwood")
     .description(
@@ -128,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
         exposeCwd: opts.cwd,
         jit: opts.jit,
         jitOptions: jitOptions(opts),
+        interpreterTiers: engine.interpreterTiers?.(opts.jit),
         strace: opts.strace,
         network: opts.net,
       });

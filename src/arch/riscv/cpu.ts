@@ -24,8 +24,7 @@ import * as S from "./state.js";
 import type { Exit } from "./state.js";
 
 const CTABLE_BYTES = 65536 * 4;
-const modules = new Map<string, WebAssembly.Module>();
-/** The bytes behind each module of `modules`, by the same key (what a build ahead of time saves). */
+/** The bytes of each interpreter made, by key (what a build ahead of time saves). */
 const moduleBytes = new Map<string, Uint8Array>();
 /** Made ahead of time (usePrebuilt): generating them is most of a short run's start-up. */
 const prebuilt = {
@@ -49,22 +48,53 @@ export function interpreterBytes(): ReadonlyMap<string, Uint8Array> {
   return moduleBytes;
 }
 
-function interpreterModule(
+function interpreterKey(
   tables: InterpTables,
   shared: boolean,
   mem: MemStrategy,
   jit: InterpJit | undefined,
-): WebAssembly.Module {
-  const key = JSON.stringify([tables, shared, mem, jit]);
-  let m = modules.get(key);
-  if (!m) {
-    const bytes =
-      prebuilt.interpreters.get(key)?.() ?? buildInterpreter(ALL_INSNS, tables, 1, shared, mem, jit);
-    m = new WebAssembly.Module(bytes as BufferSource);
-    modules.set(key, m);
+): string {
+  return JSON.stringify([tables, shared, mem, jit]);
+}
+
+function interpreterBytesOf(
+  key: string,
+  tables: InterpTables,
+  shared: boolean,
+  mem: MemStrategy,
+  jit: InterpJit | undefined,
+): Uint8Array {
+  let bytes = moduleBytes.get(key);
+  if (!bytes) {
+    bytes = prebuilt.interpreters.get(key)?.() ?? buildInterpreter(ALL_INSNS, tables, 1, shared, mem, jit);
     moduleBytes.set(key, bytes);
   }
+  return bytes;
+}
+
+type CompileWasm = (bytes: Uint8Array) => WebAssembly.Module;
+const compileWasm: CompileWasm = (bytes) => new WebAssembly.Module(bytes as BufferSource);
+/** Interpreter modules by the function that compiled them, then by key: every process (and fork) of a run shares them. */
+const modules = new WeakMap<CompileWasm, Map<string, WebAssembly.Module>>();
+
+/** The module `compile` made of interpreter `key`; made now (of `bytes()`) if there is none and `bytes` is given. */
+function compiled(
+  compile: CompileWasm,
+  key: string,
+  bytes?: () => Uint8Array,
+): WebAssembly.Module | undefined {
+  let byKey = modules.get(compile);
+  if (!byKey) modules.set(compile, (byKey = new Map()));
+  let m = byKey.get(key);
+  if (!m && bytes) byKey.set(key, (m = compile(bytes())));
   return m;
+}
+
+function interpreterRun(
+  m: WebAssembly.Module,
+  imports: WebAssembly.Imports,
+): (hart: number, budget: number) => number {
+  return new WebAssembly.Instance(m, imports).exports.run as (hart: number, budget: number) => number;
 }
 
 /** Bytes of one hart's TLB (every set). */
@@ -95,11 +125,30 @@ export interface CpuOptions {
   jitKernelInsns?: number;
   /** How it translates (thresholds, cache, compilation). */
   jitOptions?: JitOptions;
+  /** How the engine compiles the interpreter, when the host can say (default: as it compiles any module). */
+  interpreterTiers?: InterpreterTiers;
+}
+
+/**
+ * A quick compile of the interpreter that the engine never optimizes on its own, then an
+ * optimized one once the run proves long. A short run ends before an optimizing compile (V8's
+ * TurboFan: about 200 ms of CPU and 30 MB for the interpreter) would pay for itself, and V8's
+ * own tiering asks for one within the first ~20,000 instructions and makes the process wait for
+ * it at exit. After `optimizeAfterInsns` instructions (Infinity: never) the CPU runs the
+ * interpreter `optimized` compiles instead; all its state is in memory.
+ */
+export interface InterpreterTiers {
+  readonly quick: (bytes: Uint8Array) => WebAssembly.Module;
+  readonly optimizeAfterInsns: number;
+  readonly optimized: (bytes: Uint8Array) => WebAssembly.Module;
 }
 
 export class RiscvCpu {
   readonly harts: Hart[] = [];
-  private readonly run: (hart: number, budget: number) => number;
+  private run: (hart: number, budget: number) => number;
+  /** Until the interpreter is recompiled (InterpreterTiers): what is left to run first, and what the new instance needs. */
+  private optimizing:
+    { left: number; tiers: InterpreterTiers; key: string; imports: WebAssembly.Imports } | undefined;
   private readonly stateBase: number;
   /** The recompiler, when it is on. */
   readonly jit: Recompiler<Hart, RiscvInsn> | undefined;
@@ -175,14 +224,28 @@ export class RiscvCpu {
       if (site !== 0n) hart.setI64(S.JIT_EXIT_SITE, 0n);
       jit?.translate(hart.pc, hart, learn ? Number(site) : undefined);
     };
-    const instance = new WebAssembly.Instance(
-      interpreterModule({ ctable, predecode }, layout.shared, mem, interpJit),
-      {
-        env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
-        host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
-      },
+    const tables = { ctable, predecode };
+    const key = interpreterKey(tables, layout.shared, mem, interpJit);
+    const interpImports = {
+      env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },
+      host: jit ? { ...hostImports, compile: (h: number) => translateAt(h) } : hostImports,
+    };
+    const bytes = () => interpreterBytesOf(key, tables, layout.shared, mem, interpJit);
+    const tiers = opts.interpreterTiers;
+    const optimized = tiers && compiled(tiers.optimized, key);
+    this.run = interpreterRun(optimized ?? compiled(tiers?.quick ?? compileWasm, key, bytes)!, interpImports);
+    if (tiers && !optimized && Number.isFinite(tiers.optimizeAfterInsns))
+      this.optimizing = { left: tiers.optimizeAfterInsns, tiers, key, imports: interpImports };
+  }
+
+  /** Runs the optimized interpreter from now on (InterpreterTiers). */
+  private optimize(): void {
+    const { tiers, key, imports } = this.optimizing!;
+    this.optimizing = undefined;
+    this.run = interpreterRun(
+      compiled(tiers.optimized, key, () => moduleBytes.get(key)!)!,
+      imports,
     );
-    this.run = instance.exports.run as (hart: number, budget: number) => number;
   }
 
   /** The hart whose state starts at host offset `base` (the engines' `hart` argument). */
@@ -193,9 +256,11 @@ export class RiscvCpu {
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
     const jit = this.jit;
-    if (!jit) return hart.run(this.run, budget);
     const exit = hart.run(this.run, budget);
-    jit.ran(budget - hart.getI32(S.BUDGET)); // what is left of the slice's budget
+    const ran = budget - hart.getI32(S.BUDGET); // what is left of the slice's budget
+    if (this.optimizing && (this.optimizing.left -= ran) <= 0) this.optimize();
+    if (!jit) return exit;
+    jit.ran(ran);
     jit.commitDue(); // translations asked for during the slice
     return exit;
   }

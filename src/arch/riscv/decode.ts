@@ -25,8 +25,20 @@ export function groupByKey(defs: readonly InsnDef[]): InsnDef[][] {
   return groups;
 }
 
-/** A TypeScript-side decoder over the same groups (used by helpers and the recompiler). */
+const decoders = new WeakMap<readonly InsnDef[], (insn: number) => InsnDef | undefined>();
+
+/**
+ * A TypeScript-side decoder over the same groups (used by helpers and the recompiler), one per
+ * definition list: the F/D helper and every process's recompiler share it, and it is built at
+ * its first use, not at start-up.
+ */
 export function decoder(defs: readonly InsnDef[]): (insn: number) => InsnDef | undefined {
+  let d = decoders.get(defs);
+  if (!d) decoders.set(defs, (d = newDecoder(defs)));
+  return d;
+}
+
+function newDecoder(defs: readonly InsnDef[]): (insn: number) => InsnDef | undefined {
   const groups = groupByKey(defs);
   return (insn) => {
     if ((insn & 3) !== 3) return undefined;

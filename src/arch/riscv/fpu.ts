@@ -8,7 +8,6 @@ import { HelperResult } from "./sem.js";
 import * as SF from "./softfloat.js";
 import * as S from "./state.js";
 
-const decode = decoder(ALL_INSNS);
 const BOX = 0xffffffff00000000n;
 const CANONICAL_NAN32 = 0x7fc00000n;
 
@@ -45,7 +44,7 @@ const ctx = new Ctx();
 
 export function fpHelper(h: Hart): HelperResult {
   const insn = h.getI32(S.INSN);
-  const def = decode(insn) as FpInsnDef | undefined;
+  const def = decoder(ALL_INSNS)(insn) as FpInsnDef | undefined;
   if (!def?.slow) return h.illegal();
   ctx.h = h;
   ctx.rd = h.field("rd");

@@ -46,15 +46,6 @@ const REGISTERS: RegisterFile = {
   offset: (reg) => (reg < F_BASE ? S.X + 8 * reg : S.F + 8 * (reg - F_BASE)),
 };
 
-const decoders = new WeakMap<readonly InsnDef[], (insn: number) => InsnDef | undefined>();
-
-/** One decoder per definition list (a process per fork would otherwise build its own). */
-function decoderFor(defs: readonly InsnDef[]): (insn: number) => InsnDef | undefined {
-  let d = decoders.get(defs);
-  if (!d) decoders.set(defs, (d = decoder(defs)));
-  return d;
-}
-
 export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   readonly state = {
     pc: S.PC,
@@ -65,16 +56,16 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   };
   readonly registers = REGISTERS;
   readonly emitCodeKey: EmitCodeKey | undefined;
-  private readonly decodeWord: (insn: number) => InsnDef | undefined;
+  /** Made at the first translation (decode.ts's decoder): a short run makes none. */
+  private decodeWord: ((insn: number) => InsnDef | undefined) | undefined;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     /** Host offset of the table of compressed instructions' expansions. */
     private readonly ctableOffset: number,
-    defs: readonly InsnDef[],
+    private readonly defs: readonly InsnDef[],
     private readonly mem: MemStrategy,
   ) {
-    this.decodeWord = decoderFor(defs);
     this.emitCodeKey = codeKey(mem);
   }
 
@@ -103,13 +94,13 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     if (lo < 0) return undefined;
     if ((lo & 3) !== 3) {
       const insn = this.views().ctable[lo];
-      const def = this.decodeWord(insn);
+      const def = (this.decodeWord ??= decoder(this.defs))(insn);
       return def && { pc, raw: lo, insn, len: 2, def };
     }
     const hi = this.parcel(pc + 2, code);
     if (hi < 0) return undefined;
     const insn = (lo | (hi << 16)) >>> 0;
-    const def = this.decodeWord(insn);
+    const def = (this.decodeWord ??= decoder(this.defs))(insn);
     return def && { pc, raw: insn, insn, len: 4, def }; // undecodable: the interpreter raises illegal-instruction
   }
 

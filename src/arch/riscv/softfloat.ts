@@ -32,13 +32,18 @@ export let flags = 0;
 // Tables and format descriptions
 
 const NBIG = 4096;
-/** BIG[i] === BigInt(i): avoids converting shift counts on every operation. */
+// Both made at first use, not at start-up (4,400 BigInts: 2-3 ms of every run's start).
 const BIG: bigint[] = [];
-for (let i = 0; i < NBIG; i++) BIG.push(BigInt(i));
+/** BigInt(i), kept: avoids converting shift counts on every operation. */
+function big(i: number): bigint {
+  return BIG[i] ?? (BIG[i] = BigInt(i));
+}
 const NHALF = 320;
-/** HALF[i] === 1n << BigInt(i - 1) for 1 <= i < NHALF. */
-const HALF: bigint[] = [0n];
-for (let i = 1; i < NHALF; i++) HALF.push(1n << BIG[i - 1]);
+const HALF: bigint[] = [];
+/** 1n << BigInt(i - 1) for 1 <= i < NHALF, kept. */
+function halfAt(i: number): bigint {
+  return HALF[i] ?? (HALF[i] = 1n << big(i - 1));
+}
 
 interface FI {
   fb: number; // fraction bits
@@ -106,7 +111,7 @@ function bitLen(x: bigint): number {
   if (n < 4294967296) return 32 - Math.clz32(n);
   F64BUF[0] = n;
   const k = (U32BUF[HIWORD] >>> 20) - 1023; // floor(log2(n)); n may have rounded up to 2^k
-  return x >> BIG[k] === 0n ? k : k + 1;
+  return x >> big(k) === 0n ? k : k + 1;
 }
 
 const CLS_ZERO = 0,
@@ -150,7 +155,7 @@ function unpack(f: FI, bits: bigint, u: Unpacked): void {
 function normalize(f: FI, u: Unpacked): void {
   if (u.sig < f.hidden) {
     const s = f.p - bitLen(u.sig);
-    u.sig <<= BIG[s];
+    u.sig <<= big(s);
     u.e -= s;
   }
 }
@@ -163,17 +168,17 @@ let inexact = false;
 /** round(sig / 2^sh) in mode rm for a value of sign `neg` (sig > 0). */
 function shiftRound(sig: bigint, sh: number, neg: boolean, rm: number): bigint {
   inexact = false;
-  if (sh <= 0) return sh === 0 ? sig : sig << BIG[-sh];
+  if (sh <= 0) return sh === 0 ? sig : sig << big(-sh);
   let q: bigint, cmp: number;
   if (sh >= NBIG - 8) {
     q = 0n; // far below half an ulp
     cmp = -1;
   } else {
-    const s = BIG[sh];
+    const s = big(sh);
     q = sig >> s;
     const rem = sig - (q << s);
     if (rem === 0n) return q;
-    const half = sh < NHALF ? HALF[sh] : 1n << BIG[sh - 1];
+    const half = sh < NHALF ? halfAt(sh) : 1n << big(sh - 1);
     cmp = rem > half ? 1 : rem < half ? -1 : 0;
   }
   inexact = true;
@@ -255,7 +260,7 @@ function addExact(f: FI, nx: boolean, x: bigint, ex: number, ny: boolean, y: big
   // Give x at least p+3 bits so that a y entirely below x's LSB can be replaced by a sticky bit.
   const want = f.p + 3;
   if (lx < want) {
-    x <<= BIG[want - lx];
+    x <<= big(want - lx);
     ex -= want - lx;
   }
   if (ey + ly <= ex) {
@@ -263,9 +268,9 @@ function addExact(f: FI, nx: boolean, x: bigint, ex: number, ny: boolean, y: big
     ey = ex - 1;
   }
   if (ex > ey) {
-    x <<= BIG[ex - ey];
+    x <<= big(ex - ey);
     ex = ey;
-  } else if (ey > ex) y <<= BIG[ey - ex];
+  } else if (ey > ex) y <<= big(ey - ex);
   rE = ex;
   if (nx === ny) {
     rNeg = nx;
@@ -359,7 +364,7 @@ export function fdiv(fmt: Fmt, a: bigint, b: bigint, rm: number): bigint {
   normalize(f, UA);
   normalize(f, UB);
   // Quotient with at least p+2 bits plus a sticky bit for the remainder.
-  const num = UA.sig << BIG[f.p + 2];
+  const num = UA.sig << big(f.p + 2);
   const q = num / UB.sig;
   const sticky = num === q * UB.sig ? 0n : 1n;
   return roundPack(f, neg, UA.e - UB.e - f.p - 3, (q << 1n) | sticky, rm);
@@ -389,7 +394,7 @@ export function fsqrt(fmt: Fmt, a: bigint, rm: number): bigint {
     e -= 1;
   }
   const k2 = (f.p + 5) & ~1; // even shift giving a root of at least p+2 bits
-  const n = sig << BIG[k2];
+  const n = sig << big(k2);
   const r = isqrt(n);
   const sticky = r * r === n ? 0n : 1n;
   return roundPack(f, false, (e - k2) / 2 - 1, (r << 1n) | sticky, rm);

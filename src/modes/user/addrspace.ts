@@ -335,8 +335,6 @@ export class AddressSpace {
 
   unmap(start: number, len: number): void {
     const end = start + len;
-    this.writeBack(start, end);
-    this.zeroPages.fill(0, start / PAGE, end / PAGE);
     const out: Vma[] = [];
     let i = this.indexAfter(start);
     const first = i;
@@ -345,9 +343,12 @@ export class AddressSpace {
       if (v.start < start) out.push({ ...v, end: start });
       if (v.end > end) out.push({ ...v, start: end, offset: v.offset + (end - v.start) });
     }
-    // Pages outside every mapping already have no permission bits (nor a code bit): a fresh
-    // process's exec unmaps the whole empty window, and need not walk its million pages.
+    // Pages outside every mapping already have no permission bits (nor a code bit, nor a zero
+    // bit: markZero marks mapped pages, and an unmap clears them): a fresh process's exec unmaps
+    // the whole empty window, and need not walk (and make the host commit) its million pages.
     if (i === first) return;
+    this.writeBack(start, end);
+    this.zeroPages.fill(0, start / PAGE, end / PAGE);
     this.vmas.splice(first, i - first, ...out);
     this.syncPerms(start, end);
   }

@@ -1,10 +1,11 @@
 // User mode's entry point: run a riscv64 Linux ELF like qemu-riscv64 does, inside a file
 // namespace of the user's choosing (vfs.ts).
-import { closeSync, constants as fsConstants, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from "node:fs"; // prettier-ignore
+import { closeSync, constants as fsConstants, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, writeSync } from "node:fs"; // prettier-ignore
 import { tmpdir } from "node:os";
 import { posix, resolve } from "node:path";
 import { UserError } from "../../core/errors.js";
 import type { JitOptions } from "../../core/jit/recompiler.js";
+import type { InterpreterTiers } from "../../arch/riscv/cpu.js";
 import { readInterpreter } from "./exec.js";
 import { Kernel } from "./kernel.js";
 import type { ProgramImage, UserProcess, UserResult } from "./process.js";
@@ -53,6 +54,8 @@ export interface RunOptions {
   jit?: boolean;
   /** How the recompiler translates. */
   jitOptions?: JitOptions;
+  /** Without the recompiler: when the interpreter is recompiled, faster (CpuOptions.optimize). */
+  interpreterTiers?: InterpreterTiers;
   /**
    * The guest's network: "none" (default) refuses internet sockets (EACCES); "host" gives the
    * guest the host's network, its loopback services included.
@@ -144,7 +147,13 @@ function namespace(opts: RunOptions): { vfs: Vfs<UserProcess>; cwd: string; disp
     }
     const dispose = () => {
       for (const fd of fds) closeSync(fd);
-      if (privateTmp) rmSync(privateTmp, { recursive: true, force: true });
+      if (!privateTmp) return;
+      // Left empty by most runs: a recursive removal loads Node's rimraf module (~1.5 ms).
+      try {
+        rmdirSync(privateTmp);
+      } catch {
+        rmSync(privateTmp, { recursive: true, force: true });
+      }
     };
     return { vfs, cwd, dispose };
   }
@@ -174,7 +183,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
   const bytes = readProgram(opts.program);
   const ns = namespace(opts);
   try {
-    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, interpreterTiers: opts.interpreterTiers, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
     const hostPath = realpathSync(opts.program);
     const image: ProgramImage = {
       bytes,

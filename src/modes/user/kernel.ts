@@ -3,6 +3,7 @@
 // process's exit ends the run; processes still alive then are killed.
 import * as S from "../../arch/riscv/state.js";
 import type { JitOptions } from "../../core/jit/recompiler.js";
+import type { InterpreterTiers } from "../../arch/riscv/cpu.js";
 import { CLONE, SI_USER, SIG } from "./abi.js";
 import { openSync } from "node:fs";
 import { fdPath, FdTable } from "./files.js";
@@ -26,6 +27,8 @@ export interface KernelOptions {
   /** Translate hot code to wasm (default true). */
   jit?: boolean;
   jitOptions?: JitOptions;
+  /** Without the recompiler: when the interpreter is recompiled, faster (CpuOptions.optimize). */
+  interpreterTiers?: InterpreterTiers;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
   /** "host": internet sockets use the host's network; "none" (default): socket() refuses them. */
@@ -38,6 +41,7 @@ export class Kernel {
   readonly strace: boolean;
   readonly jit: boolean;
   readonly jitOptions: JitOptions | undefined;
+  readonly interpreterTiers: InterpreterTiers | undefined;
   readonly traceFd: number;
   // What the guest's processes share by name (keys "dev:ino" are host inodes).
   /** AF_UNIX sockets bound to a path, by the inode of their socket file (unix.ts). */
@@ -58,6 +62,7 @@ export class Kernel {
     this.strace = opts.strace ?? false;
     this.jit = opts.jit ?? true;
     this.jitOptions = opts.jitOptions;
+    this.interpreterTiers = opts.interpreterTiers;
     this.traceFd = opts.traceFd ?? 2;
     this.network = opts.network ?? "none";
   }

@@ -55,7 +55,7 @@ import {
 import { formatCall, formatResult } from "./strace.js";
 import { BLOCKED, REDIRECTED, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import { Thread, ThreadState, type Wait } from "./thread.js";
-import { TIME_SYSCALLS, type Itimer } from "./time.js";
+import { monotonicMs, TIME_SYSCALLS, type Itimer } from "./time.js";
 import { FUTEX_SYSCALLS, Futexes } from "./futex.js";
 import { POLL_SYSCALLS } from "./poll.js";
 import { EXEC_SYSCALLS } from "./exec.js";
@@ -190,7 +190,7 @@ export class UserProcess {
     };
     const host = {
       phys: new PhysMap(),
-      now: () => Math.floor(performance.now() * 10_000), // 10 MHz, as QEMU's timebase
+      now: () => Math.floor(monotonicMs() * 10_000), // 10 MHz, as QEMU's timebase
       trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
     };
     const mem = { kind: "flat", hostOffset: 0, permTable } as const;
@@ -200,6 +200,7 @@ export class UserProcess {
         ...kernel.jitOptions,
         warmupInsns: kernel.jitOptions?.warmupInsns ?? USER_JIT_WARMUP_INSNS,
       },
+      interpreterTiers: kernel.interpreterTiers,
     });
     this.freeHarts = [...this.cpu.harts].reverse();
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
@@ -388,7 +389,7 @@ export class UserProcess {
 
   // --- the scheduler ---
   async run(): Promise<UserResult> {
-    let lastYield = performance.now();
+    let lastYield = monotonicMs();
     const cpu = this.cpu;
     while (!this.result) {
       let ran = false;
@@ -401,17 +402,17 @@ export class UserProcess {
         ran = true;
       }
       if (this.result) break;
-      const now = performance.now();
+      const now = monotonicMs();
       if (!ran) {
         // Every thread waits. With no timer or read pending only a signal from the host can
         // wake one (as in Linux, a deadlocked guest waits forever): keep Node's loop alive.
         const keepAlive = this.pendingHost === 0 ? setInterval(() => {}, 1 << 30) : undefined;
         await new Promise<void>((resolve) => (this.wakeUp = resolve));
         clearInterval(keepAlive);
-        lastYield = performance.now();
+        lastYield = monotonicMs();
       } else if (now - lastYield > YIELD_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
+        lastYield = monotonicMs();
       }
     }
     this.as.writeBack(); // shared file mappings reach their files, as at exit in Linux

@@ -14,6 +14,14 @@ const startNs = process.hrtime.bigint();
 // Realtime = monotonic + this offset, so both advance together at nanosecond resolution.
 const realtimeOffsetNs = BigInt(Date.now()) * 1_000_000n - startNs;
 
+/**
+ * Milliseconds on the monotonic clock since start-up. Node's global `performance` loads
+ * perf_hooks at its first use (about 5 ms of a hello-world); process.hrtime is there already.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() - startNs) / 1e6;
+}
+
 /** Clock `id` now, in nanoseconds (a number: exact to well below a microsecond for centuries). */
 export function clockNs(id: number): number {
   const mono = process.hrtime.bigint();
@@ -52,12 +60,12 @@ const MAX_TIMER_MS = 0x7fffffff; // Node's setTimeout limit (about 24.8 days)
 
 /** A host timer of any length (long ones are re-armed); returns the function that cancels it. */
 export function hostTimer(ms: number, fn: () => void): () => void {
-  const due = performance.now() + ms;
+  const due = monotonicMs() + ms;
   let timer: NodeJS.Timeout;
   const arm = (left: number) => {
     timer = setTimeout(
       () => {
-        const rest = due - performance.now();
+        const rest = due - monotonicMs();
         if (rest > 1) arm(rest);
         else fn();
       },
@@ -127,13 +135,13 @@ function writeTimeval(p: UserProcess, addr: number, ms: number): void {
 /** struct itimerval of timer `which`: the interval, then the time left. */
 function writeItimer(p: UserProcess, addr: number, it: Itimer | undefined): void {
   writeTimeval(p, addr, it?.intervalMs ?? 0);
-  writeTimeval(p, addr + 16, it ? Math.max(it.dueMs - performance.now(), 0.001) : 0);
+  writeTimeval(p, addr + 16, it ? Math.max(it.dueMs - monotonicMs(), 0.001) : 0);
 }
 
 /** Arms timer `which` to fire in `valueMs`, then every `intervalMs`; the scheduler waits for it. */
 function armItimer(p: UserProcess, which: number, valueMs: number, intervalMs: number): void {
   p.pendingHost++;
-  const it: Itimer = { dueMs: performance.now() + valueMs, intervalMs, cancel: () => {} };
+  const it: Itimer = { dueMs: monotonicMs() + valueMs, intervalMs, cancel: () => {} };
   const cancelTimer = hostTimer(valueMs, () =>
     p.hostDone(() => {
       if (p.itimers[which] !== it) return;
