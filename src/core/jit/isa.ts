@@ -43,7 +43,7 @@ export interface CodeView {
    * When set, a translation of this code reads and writes the guest's registers in the hart
    * state at each use instead of keeping them in wasm locals (RegCache): for code that runs
    * a few times between many entries and exits, whose loads and stores of every register
-   * cost more than they save.
+   * cost more than they save. A translation with a loop in place keeps its locals anyway.
    */
   readonly registersInMemory?: boolean;
   /**
