@@ -52,7 +52,7 @@ export function emitTranslations<Insn extends GuestInsn>(
   const emitterFor = isa.emitterFor(m);
   // Not for a translation with a loop in place: V8 optimizes a hot loop, and its guest
   // registers in locals then live in host registers (the bare-metal loop: 4,738 MIPS with
-  // them in memory, 7,899 in locals).
+  // them in memory, 7,712 in locals).
   const entries = requests.flatMap(({ region, registersInMemory }) =>
     emitFunction(
       isa,

@@ -314,7 +314,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (this.warmup > 0) return;
     const start = Number(BigInt.asIntN(64, pc));
     if (!Number.isSafeInteger(start)) return; // beyond 2^53 either way: not exact in a JS number
-    if (site !== undefined && this.learn(site, start)) this.rebuildHolders(site, hart);
+    if (site !== undefined && this.learn(site, start)) this.rebuildHolder(site, hart);
     if (this.failed.has(start) || this.compilingPcs.has(start) || this.pending.length >= MAX_BATCH) return;
     if (this.pendingPcs.has(start)) return this.commit(); // still hot: build the batch now
     const view = this.code.view(hart);
@@ -420,11 +420,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const from = Number(BigInt.asIntN(64, site));
     const to = Number(BigInt.asIntN(64, target));
     if (hart === undefined || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return;
-    if (this.learn(from, to)) this.rebuildHolders(from, hart);
+    if (this.learn(from, to)) this.rebuildHolder(from, hart);
   }
 
   /** Builds again, with the batch, a translation in its slot that holds the call at `site`, for `hart`'s code. */
-  private rebuildHolders(site: number, hart: Hart): void {
+  private rebuildHolder(site: number, hart: Hart): void {
     const holders = this.holders.get(site);
     if (!holders || this.warmup > 0) return;
     const view = this.code.view(hart);
