@@ -44,13 +44,15 @@ function recompiler(
 
 afterEach(() => void vi.restoreAllMocks());
 
+/** The toy ISA with `flow` at 0x1000 (an indirect jump) and code that ends a translation everywhere else. */
+const jumpAt0x1000 = (flow: ControlFlow): JitIsa<GuestInsn> => ({
+  ...stopIsa,
+  controlFlow: (i) => (i.pc === 0x1000 ? flow : { kind: "stop" }),
+});
+
 test("an indirect jump's target learnt when it became hot joins the translations made later that hold the jump", () => {
-  // 0x1000: an indirect jump (a switch's); 0x2000 and 0x3000: code that ends a translation.
-  const isa: JitIsa<GuestInsn> = {
-    ...stopIsa,
-    controlFlow: (i) => (i.pc === 0x1000 ? { kind: "indirect" } : { kind: "stop" }),
-  };
-  const { jit, protects } = recompiler(true, isa);
+  // 0x1000: an indirect jump (a switch's); 0x2000: code that ends a translation.
+  const { jit, protects } = recompiler(true, jumpAt0x1000({ kind: "indirect" }));
   jit.translate(0x1000n, null);
   jit.commit();
   expect(protects(), "nothing known: the jump alone").toBe(1);
@@ -66,11 +68,7 @@ test("an indirect jump's target learnt when it became hot joins the translations
 
 test("a call through a pointer to a callee learnt later is built again with the callee inside, which then serves it", () => {
   // 0x1000: a call through a pointer, returning to 0x1004; 0x2000 and 0x3000: callees.
-  const isa: JitIsa<GuestInsn> = {
-    ...stopIsa,
-    controlFlow: (i) => (i.pc === 0x1000 ? { kind: "indirect", link: 0x1004 } : { kind: "stop" }),
-  };
-  const { jit, protects } = recompiler(true, isa);
+  const { jit, protects } = recompiler(true, jumpAt0x1000({ kind: "indirect", link: 0x1004 }));
   jit.translate(0x1000n, null);
   jit.commit();
   expect(protects(), "the call and its return site").toBe(2);
@@ -87,15 +85,11 @@ test("a call through a pointer to a callee learnt later is built again with the 
 });
 
 test("a return's targets are not guessed; a call's are, beside its return site", () => {
-  const isa = (flow: ControlFlow): JitIsa<GuestInsn> => ({
-    ...stopIsa,
-    controlFlow: (i) => (i.pc === 0x1000 ? flow : { kind: "stop" }),
-  });
   for (const [flow, watched] of [
     [{ kind: "indirect", isReturn: true }, 2], // 0x2000 alone, then 0x1000 alone
     [{ kind: "indirect", link: 0x1004 }, 4], // 0x2000, then 0x1000 with its callee and return site
   ] as const) {
-    const { jit, protects } = recompiler(true, isa(flow));
+    const { jit, protects } = recompiler(true, jumpAt0x1000(flow));
     jit.translate(0x2000n, null, 0x1000);
     jit.translate(0x1000n, null);
     jit.commit();
