@@ -50,7 +50,7 @@ const jumpAt0x1000 = (flow: ControlFlow): JitIsa<GuestInsn> => ({
   controlFlow: (i) => (i.pc === 0x1000 ? flow : { kind: "stop" }),
 });
 
-test("an indirect jump's target learnt when it became hot joins the translations made later that hold the jump", () => {
+test("a switch's case learnt later is built into the translation holding the switch, and into those made later", () => {
   // 0x1000: an indirect jump (a switch's); 0x2000: code that ends a translation.
   const { jit, protects } = recompiler(true, jumpAt0x1000({ kind: "indirect" }));
   jit.translate(0x1000n, null);
@@ -58,12 +58,33 @@ test("an indirect jump's target learnt when it became hot joins the translations
   expect(protects(), "nothing known: the jump alone").toBe(1);
   jit.translate(0x2000n, null, 0x1000); // the jump left a translation for 0x2000, now hot
   jit.commit();
-  expect(protects()).toBe(2);
-  expect(jit.rebuilds, "a switch's translation is not built again").toBe(0);
+  expect(jit.rebuilds, "the switch's translation, built again").toBe(1);
+  expect(protects(), "the jump and its case, which serves 0x2000 too").toBe(3);
+  expect(jit.table.holds(0x2000, 0)).toBe(true);
   jit.flush();
   jit.translate(0x1000n, null);
   jit.commit();
-  expect(protects(), "the jump and its target").toBe(4);
+  expect(protects(), "made later, the jump and its case").toBe(5);
+});
+
+test("a jump that keeps leaving through the dispatcher has the translations holding it built again, every REPORTS_PER_REBUILD reports", () => {
+  // 0x1000: a switch whose case 0x2000 was learnt before the translation holding it was made,
+  // and 0x3000 after: the dispatcher reports where the jump goes (Recompiler.learnAt).
+  const { jit, protects } = recompiler(true, jumpAt0x1000({ kind: "indirect" }));
+  jit.hartAt = () => null;
+  const report = (target: number) => jit["learnAt"](0, 0x1000n, BigInt(target));
+  jit.translate(0x2000n, null, 0x1000);
+  jit.translate(0x1000n, null);
+  jit.commit();
+  expect(protects(), "0x2000; then the jump with it").toBe(3);
+  for (let i = 0; i < 3; i++) report(0x2000);
+  expect(jit.rebuilds, "it holds every target learnt").toBe(0);
+  report(0x3000); // the fourth report: the jump went somewhere it does not hold
+  jit.commit();
+  expect(jit.rebuilds).toBe(1);
+  expect(protects(), "the jump with both cases").toBe(6);
+  for (let i = 0; i < 8; i++) report(0x3000);
+  expect(jit.rebuilds, "it holds them both now").toBe(1);
 });
 
 test("a call through a pointer to a callee learnt later is built again with the callee inside, which then serves it", () => {

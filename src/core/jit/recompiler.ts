@@ -13,7 +13,14 @@ import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } fr
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, CodeView, GuestInsn, JitIsa } from "./isa.js";
-import { discoverRegion, guessable, type IndirectGuess } from "./region.js";
+import {
+  discoverRegion,
+  guessable,
+  MAX_SWITCH_INSNS,
+  reachableFrom,
+  type IndirectGuess,
+  type Region,
+} from "./region.js";
 import { CodeCache, type CachedModule } from "./code-cache.js";
 import { countsEntry, jitThreshold } from "./hotness.js";
 import { TranslationTable, type JitLayout } from "./table.js";
@@ -112,6 +119,19 @@ const TARGETS_PER_SITE = 16;
 const MAX_SITES = 4096;
 /** Times one translation is built again for new targets of its indirect jumps at most. */
 const MAX_REBUILDS = 8;
+/**
+ * The dispatcher's reports (every LEARN_EVERY-th entry from one indirect jump) per look at
+ * the jump's holders (rebuildHolder): a jump that keeps leaving translations is worth
+ * building them again; one that did so for a moment is not.
+ */
+const REPORTS_PER_REBUILD = 4;
+
+/** A translation (or an entry of one) that holds an indirect jump, and the targets it holds (Recompiler.holders). */
+interface Holder {
+  readonly pc: number;
+  readonly key: number;
+  readonly has: ReadonlySet<number>;
+}
 
 /** The kept translation's name: its pc and code key. */
 const keptId = (pc: number, key: number): string => `${pc}/${key}`;
@@ -335,23 +355,30 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   }
 
   /** Finds and watches the region at `start` for code key `key` as `view` fetches it, and puts it in the batch. */
-  private request(start: number, key: number, view: CodeView): void {
-    const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
-    if (region.size === 0) return;
-    for (const b of region.blocks) {
+  private request(start: number, key: number, view: CodeView): Region<Insn> | undefined {
+    const maxInsns = view.maxInsns ?? this.regionInsns;
+    // Room for a switch's cases where the size is the default's.
+    const switchInsns = maxInsns === undefined ? MAX_SWITCH_INSNS : maxInsns;
+    const region = discoverRegion(this.isa, start, view, maxInsns, this.guess, switchInsns);
+    if (region.size === 0) return undefined;
+    // The entries that reach such a jump hold it too: the loop around it may run from one of them.
+    const reach = region.entries.map((j) => reachableFrom(region, j));
+    region.blocks.forEach((b, i) => {
       const last = b.insns.length - 1;
-      const flow = b.flows[last];
-      // Calls only: built again for a switch's new cases too (every translation holding the
-      // switch, or the one nearest before it), statemachine 575 took 11 % longer.
-      if (flow.kind !== "indirect" || flow.link === undefined || !guessable(flow)) continue;
+      if (!guessable(b.flows[last])) return;
       const site = b.insns[last].pc;
       let holders = this.holders.get(site);
       if (!holders) {
         if (this.holders.size >= MAX_SITES) this.holders.clear();
         this.holders.set(site, (holders = new Map()));
       }
-      holders.set(keptId(start, key), { pc: start, key });
-    }
+      const has = region.indirectTargets;
+      holders.set(keptId(start, key), { pc: start, key, has });
+      region.entries.forEach((j, k) => {
+        const pc = region.blocks[j].start;
+        if (reach[k].has(i)) holders.set(keptId(pc, key), { pc, key, has });
+      });
+    });
     // Stores to these pages now reach the host, which drops the translations (and the batch).
     const pages = new Set<number>();
     for (const b of region.blocks)
@@ -372,6 +399,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.pending.push(p);
     this.noteWaiting(p);
     if (this.pending.length >= this.maxBatch || now - this.pendingSince > this.batchAgeMs) this.commit();
+    return region;
   }
 
   /** `p` waits in the batch: its pc and its entries. */
@@ -388,11 +416,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private readonly indirectTargets = new Map<number, Set<number>>();
   private readonly guess: IndirectGuess = (site) => this.indirectTargets.get(site) ?? [];
   /**
-   * By guest pc of a call through a pointer, the translations asked for with it inside (by
-   * keptId): one of them is built again when the call is learnt to go somewhere new, so that
-   * the callee runs inside it. A hint: those no longer in their slot are passed over.
+   * By guest pc of an indirect jump with guessed targets (a call through a pointer, a switch),
+   * the translations and entries asked for with it inside (by keptId), with the targets they
+   * hold: those without every target learnt for the jump are built again (rebuildHolder), so
+   * that the callee or case runs inside. A hint: those no longer in their slot are passed over.
    */
-  private readonly holders = new Map<number, Map<string, { pc: number; key: number }>>();
+  private readonly holders = new Map<number, Map<string, Holder>>();
+  /** By guest pc of an indirect jump, the dispatcher's reports since its holders were last looked at. */
+  private readonly reports = new Map<number, number>();
   /** By keptId, how many times a translation was built again (MAX_REBUILDS). */
   private readonly rebuilt = new Map<string, number>();
 
@@ -413,36 +444,44 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
    * `target`, where a translation ran, on the hart whose state is at `base`. A jump whose every
    * target has a translation passes through the dispatcher each time, with the guest's registers
    * written back and loaded again (and, for a call, again at the return): the target is learnt,
-   * and for a call the translation holding it is built again with the callee inside.
+   * and every REPORTS_PER_REBUILD-th report the translations holding the jump without all its
+   * targets are built again with them inside.
    */
   private learnAt(base: number, site: bigint, target: bigint): void {
     const hart = this.hartAt?.(base);
     const from = Number(BigInt.asIntN(64, site));
     const to = Number(BigInt.asIntN(64, target));
     if (hart === undefined || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return;
-    if (this.learn(from, to)) this.rebuildHolder(from, hart);
+    this.learn(from, to);
+    // The jump still passes through the dispatcher: some translation running it lacks a target.
+    const reports = (this.reports.get(from) ?? 0) + 1;
+    this.reports.set(from, reports % REPORTS_PER_REBUILD);
+    if (reports === REPORTS_PER_REBUILD) this.rebuildHolder(from, hart);
   }
 
-  /** Builds again, with the batch, a translation in its slot that holds the call at `site`, for `hart`'s code. */
+  /**
+   * Builds again, with the batch, the translations (or entries) in their slots that hold the
+   * indirect jump at `site` without every target learnt for it, for `hart`'s code.
+   */
   private rebuildHolder(site: number, hart: Hart): void {
     const holders = this.holders.get(site);
-    if (!holders || this.warmup > 0) return;
+    const targets = this.indirectTargets.get(site);
+    if (!holders || !targets || this.warmup > 0) return;
     const view = this.code.view(hart);
-    // One of them: the one that begins nearest before the jump (the loop or function around it, most often).
-    let best: { id: string; pc: number; key: number } | undefined;
-    for (const [id, { pc, key }] of holders) {
-      if (pc > site || (best && best.pc >= pc)) continue;
+    const page = view.pageBytes;
+    const samePage = (a: number, b: number) =>
+      page === undefined || Math.floor(a / page) === Math.floor(b / page);
+    for (const [id, { pc, key, has }] of [...holders]) {
+      if (![...targets].some((t) => !has.has(t) && samePage(t, pc))) continue;
       if (!this.table.holds(pc, key) || view.key(pc) !== key) continue;
-      best = { id, pc, key };
+      const times = this.rebuilt.get(id) ?? 0;
+      if (this.pending.length >= MAX_BATCH) return;
+      if (times >= MAX_REBUILDS || this.pendingPcs.has(pc) || this.compilingPcs.has(pc)) continue;
+      this.rebuilt.set(id, times + 1);
+      this.rebuilds++;
+      const made = this.request(pc, key, view);
+      if (!made?.blocks.some((b) => b.insns.at(-1)!.pc === site)) holders.delete(id); // built from there, the translation no longer reaches the jump
     }
-    if (!best) return;
-    const { id, pc, key } = best;
-    const times = this.rebuilt.get(id) ?? 0;
-    if (times >= MAX_REBUILDS || this.pending.length >= MAX_BATCH || this.pendingPcs.has(pc)) return;
-    if (this.compilingPcs.has(pc)) return;
-    this.rebuilt.set(id, times + 1);
-    this.rebuilds++;
-    this.request(pc, key, view);
   }
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */
