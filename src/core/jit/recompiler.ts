@@ -17,7 +17,7 @@ import {
   discoverRegion,
   guessable,
   MAX_SWITCH_INSNS,
-  reachableFrom,
+  reachFromEntries,
   type IndirectGuess,
   type Region,
 } from "./region.js";
@@ -362,10 +362,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const region = discoverRegion(this.isa, start, view, maxInsns, this.guess, switchInsns);
     if (region.size === 0) return undefined;
     // The entries that reach such a jump hold it too: the loop around it may run from one of them.
-    const reach = region.entries.map((j) => reachableFrom(region, j));
+    let reach: Set<number>[] | undefined;
     region.blocks.forEach((b, i) => {
       const last = b.insns.length - 1;
       if (!guessable(b.flows[last])) return;
+      reach ??= reachFromEntries(region);
       const site = b.insns[last].pc;
       let holders = this.holders.get(site);
       if (!holders) {
@@ -376,7 +377,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       holders.set(keptId(start, key), { pc: start, key, has });
       region.entries.forEach((j, k) => {
         const pc = region.blocks[j].start;
-        if (reach[k].has(i)) holders.set(keptId(pc, key), { pc, key, has });
+        if (reach![k].has(i)) holders.set(keptId(pc, key), { pc, key, has });
       });
     });
     // Stores to these pages now reach the host, which drops the translations (and the batch).
@@ -480,7 +481,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       this.rebuilt.set(id, times + 1);
       this.rebuilds++;
       const made = this.request(pc, key, view);
-      if (!made?.blocks.some((b) => b.insns.at(-1)!.pc === site)) holders.delete(id); // built from there, the translation no longer reaches the jump
+      // Built from there, the translation may no longer reach the jump.
+      if (!made?.blocks.some((b) => b.insns.at(-1)!.pc === site)) holders.delete(id);
     }
   }
 

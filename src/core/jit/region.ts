@@ -204,18 +204,23 @@ function exitsOf<Insn extends GuestInsn>(b: Block<Insn>, links: boolean): number
   return next;
 }
 
-/** The indices of the blocks of `region` that control may reach from block `from` without leaving it (`from` too). */
-export function reachableFrom<Insn extends GuestInsn>(region: Region<Insn>, from: number): Set<number> {
+/**
+ * For each of `region`'s Region.entries, the set of the blocks (layout indices) control may
+ * reach from it without leaving the region.
+ */
+export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): Set<number>[] {
   const succ = successors(region.blocks, true);
-  const seen = new Set([from]);
-  const todo = [from];
-  while (todo.length > 0)
-    for (const j of succ[todo.pop()!])
-      if (!seen.has(j)) {
-        seen.add(j);
-        todo.push(j);
-      }
-  return seen;
+  return region.entries.map((from) => {
+    const seen = new Set([from]);
+    const todo = [from];
+    while (todo.length > 0)
+      for (const j of succ[todo.pop()!])
+        if (!seen.has(j)) {
+          seen.add(j);
+          todo.push(j);
+        }
+    return seen;
+  });
 }
 
 /** exitsOf each block, as layout indices of the blocks inside. */
