@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { run } from "../src/modes/user/index.js";
 import type { JitOptions } from "../src/core/jit/recompiler.js";
+import { JIT_THRESHOLD } from "../src/core/jit/hotness.js";
 import type { InterpreterTiers } from "../src/arch/riscv/cpu.js";
 import type { JitCounts } from "../src/core/jit/compile-stats.js";
 import { buildGuest, CACHE_DIR, GUEST_DIR } from "./guest/build.js";
@@ -139,7 +140,12 @@ async function hartwood(
         env: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
         binds: [{ host: dirname(elf), readOnly: true }, ...binds.map((host) => ({ host }))],
         jit: jit !== false,
-        jitOptions: jit === false ? undefined : { warmupInsns: 0, ...(jit === true ? {} : jit) },
+        // The recompiler at work from the start: no warm-up, and hotness.ts's threshold (user
+        // mode's own would leave most of these short programs interpreted).
+        jitOptions:
+          jit === false
+            ? undefined
+            : { warmupInsns: 0, threshold: JIT_THRESHOLD, ...(jit === true ? {} : jit) },
         interpreterTiers,
         stdio: fds,
       });
@@ -389,7 +395,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     const elf = build("smc.c", "static");
     const dir = mkdtempSync(join(tmpdir(), "hartwood-w-"));
     try {
-      const byDefault = { warmupInsns: undefined }; // user mode's own warm-up, not the helper's 0
+      const byDefault = { warmupInsns: undefined, threshold: undefined }; // user mode's own, not the helper's
       const short = await hartwood(elf, [], [dir], byDefault);
       expect(short.instret).toBeLessThan(1_000_000);
       expect(short.translations, "nothing translated within the warm-up").toBe(0);

@@ -31,7 +31,7 @@ export function addJitFlags(cmd: Command): Command {
   return cmd
     .option(
       "--jit-threshold <n>",
-      "translate code once n jumps have reached it (default 32, boot 65536; 0 or 1: at first sight, entry points and trap vectors included)",
+      "translate code once n jumps have reached it (default: run 4096, boot 65536, baremetal 32; 0 or 1: at first sight, entry points and trap vectors included)",
       wholeNumber,
     )
     .option(

@@ -61,6 +61,8 @@ function bind(spec: string, readOnly: boolean): Bind {
 export interface EngineHooks {
   /** How `run` has the interpreter compiled, with the recompiler (`jit`) or without. */
   interpreterTiers?: (jit: boolean) => InterpreterTiers;
+  /** How `run` has the recompiler's dispatcher compiled (JitOptions.compileDispatcher). */
+  compileDispatcher?: (bytes: Uint8Array) => WebAssembly.Module;
 }
 
 /** Runs the CLI; returns the process exit status. */
@@ -134,7 +136,7 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
         ],
         exposeCwd: opts.cwd,
         jit: opts.jit,
-        jitOptions: jitOptions(opts),
+        jitOptions: { ...jitOptions(opts), compileDispatcher: engine.compileDispatcher },
         interpreterTiers: engine.interpreterTiers?.(opts.jit),
         strace: opts.strace,
         network: opts.net,

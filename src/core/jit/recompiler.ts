@@ -45,6 +45,11 @@ export interface JitOptions {
    * "Start-up"). Code still hot after the warm-up asks again (hotness.ts JIT_RETRY).
    */
   readonly warmupInsns?: number;
+  /**
+   * Compiles the dispatcher (dispatch.ts), when the program running the recompiler can say how
+   * (bin/hartwood.js: optimized at once); by default as any module. Not a user's choice.
+   */
+  readonly compileDispatcher?: (bytes: Uint8Array) => WebAssembly.Module;
 }
 
 export interface RecompilerOptions extends JitOptions {
@@ -220,8 +225,9 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.cache = new CodeCache(opts.cacheBytes, (m) => this.forgetEntries(m));
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
     const shared = memory.buffer instanceof SharedArrayBuffer;
+    const compileDispatcher = opts.compileDispatcher ?? ((b) => new WebAssembly.Module(b as BufferSource));
     const dispatcher = new WebAssembly.Instance(
-      new WebAssembly.Module(buildDispatch(layout, isa.state, isa.emitCodeKey, shared) as BufferSource),
+      compileDispatcher(buildDispatch(layout, isa.state, isa.emitCodeKey, shared)),
       {
         env: {
           memory,

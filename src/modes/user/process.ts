@@ -76,6 +76,22 @@ const YIELD_MS = 20;
  * programs ran no slower at 1 or 4 million than at 0 (README, "Start-up").
  */
 const USER_JIT_WARMUP_INSNS = 1_000_000; // let host callbacks (timers, reads, signals) run at least this often
+/**
+ * Taken jumps to a target before user mode translates it (JitOptions.threshold; hotness.ts's
+ * default of 32 elsewhere). A translation costs a few ms to build and compile, the time the
+ * interpreter takes for a few hundred thousand instructions: at 32, code that a program runs
+ * for a moment (a pthread condition variable's ring, a phase's helpers) was translated and
+ * compiled for little, and translations began at the first hot pcs found rather than the
+ * hottest. CPU seconds (user + sys), best of 3 alternating runs at 33 / 1024 / 4096 / 16384
+ * (2026-12-06, load 6-8, translations at a tiering budget of 2*10^8 in that series): calls 250
+ * 1.31 / 1.21 / 1.14 / 1.11, threads 360 1.05 / 0.98 / 0.89 / 0.87, sha256 160 0.66 / 0.53 /
+ * 0.52 / 0.57, recurse 75 0.67 / 0.61 / 0.62 / 0.63, statemachine 575 2.09 / 2.13 / 2.11 /
+ * 2.35, embedded 22 1.34 / 1.37 / 1.33 / 1.39, strings 2 1.56 / 1.59 / 1.51 / 1.68. Then 32
+ * against 4096 as committed, best of 4: statemachine 575 2.46 → 2.33, calls 250 1.35 → 1.12,
+ * threads 360 1.03 → 0.84, recurse 75 0.62 → 0.55, sha256 160 0.68 → 0.48, embedded 22 1.28 →
+ * 1.32, strings 2 1.29 → 1.31; the long sizes within noise (README, Speed).
+ */
+const USER_JIT_THRESHOLD = 4096;
 
 export interface UserResult {
   /** Exit status (0..255), or 128 + signal for a guest killed by a signal. */
@@ -198,6 +214,7 @@ export class UserProcess {
       jit: kernel.jit,
       jitOptions: {
         ...kernel.jitOptions,
+        threshold: kernel.jitOptions?.threshold ?? USER_JIT_THRESHOLD,
         warmupInsns: kernel.jitOptions?.warmupInsns ?? USER_JIT_WARMUP_INSNS,
       },
       interpreterTiers: kernel.interpreterTiers,
