@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { buildProgram } from "../bench/build.js";
+import { JIT_THRESHOLD } from "../src/core/jit/hotness.js";
 import { run } from "../src/modes/user/index.js";
 
 /** Repetitions (argv[1]) per program: enough that hot code gets translated. */
@@ -18,7 +19,10 @@ async function hartwood(elf: string, args: string[], jit: boolean) {
     const fds = [openSync("/dev/null", "r"), openSync(join(dir, "out"), "w"), openSync(join(dir, "err"), "w")] as const; // prettier-ignore
     let r;
     try {
-      r = await run({ program: elf, args, env: ["LC_ALL=C"], binds: [{ host: dirname(elf), readOnly: true }], jit, stdio: fds }); // prettier-ignore
+      // hotness.ts's threshold: at these sizes user mode's own (USER_JIT_THRESHOLD) would leave
+      // most loops interpreted, and the shapes asserted below untried.
+      const jitOptions = jit ? { threshold: JIT_THRESHOLD } : undefined;
+      r = await run({ program: elf, args, env: ["LC_ALL=C"], binds: [{ host: dirname(elf), readOnly: true }], jit, jitOptions, stdio: fds }); // prettier-ignore
     } finally {
       fds.forEach((fd) => closeSync(fd));
     }
