@@ -8,7 +8,7 @@
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
 // A hot pc that starts a block of a translation made before (one of its Region.entries) is
 // served by that translation, entered there: nothing is built for it.
-import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
+import { compileModule, compileModuleAsync, compileStats, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
@@ -336,6 +336,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** Finds and watches the region at `start` for code key `key` as `view` fetches it, and puts it in the batch. */
   private request(start: number, key: number, view: CodeView): void {
+    const began = performance.now();
     const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
     if (region.size === 0) return;
     for (const b of region.blocks) {
@@ -361,6 +362,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       }
     const now = performance.now();
     if (this.pending.length === 0) this.pendingSince = now;
+    compileStats.buildMs += now - began;
     const p = {
       start,
       region,
@@ -456,6 +458,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const batch = this.pending;
     if (batch.length === 0) return;
     if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
+    const began = performance.now();
+    const compiled = compileStats.compileMs;
+    this.build(batch);
+    compileStats.buildMs += performance.now() - began - (compileStats.compileMs - compiled);
+  }
+
+  /** Emits, compiles and installs `batch`, taken from the pending requests. */
+  private build(batch: Pending<Insn>[]): void {
     this.pending = [];
     this.pendingPcs.clear();
     const asked = [...this.pendingEntries].flatMap(([id, a]) => (a ? [id] : []));
