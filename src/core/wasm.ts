@@ -21,7 +21,9 @@ export interface ByteSink {
  * time, measured on building the interpreter.
  */
 export class Bytes implements ByteSink {
-  private buf = new Uint8Array(256);
+  // Small at first: most bodies a translation module holds are a few bytes (its entries, the
+  // register caches' pieces), and V8 allocates a typed array of up to 64 bytes on its heap.
+  private buf = new Uint8Array(64);
   length = 0;
 
   push(b: number): void {

@@ -142,7 +142,10 @@ export class TlbCode implements CodeMemory<Hart> {
       registersInMemory: hart.priv !== PRV_U,
       protect: (pc, bytes) => {
         let page: number | undefined;
-        eachParcel(pc, bytes, (a) => (page = this.watch(hart, a)));
+        // Once per virtual page the bytes are on: a mapping maps a page whole.
+        eachParcel(pc, bytes, (a) => {
+          if (a === pc || (a & 0xfff) === 0) page = this.watch(hart, a);
+        });
         return page;
       },
     };

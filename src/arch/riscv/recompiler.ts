@@ -39,6 +39,9 @@ export interface RiscvInsn {
   readonly def: InsnDef;
 }
 
+/** The control flow of most instructions (one object: a region asks for every instruction's). */
+const FALLTHROUGH: ControlFlow = { kind: "fallthrough" };
+
 /** x0..x31 are registers 0..31, f0..f31 registers 32..63. */
 const F_BASE = 32;
 const REGISTERS: RegisterFile = {
@@ -97,6 +100,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
       const def = (this.decodeWord ??= decoder(this.defs))(insn);
       return def && { pc, raw: lo, insn, len: 2, def };
     }
+    // Fetched on its own: PMP may allow the first half and not the second (Priv spec §3.7.1).
     const hi = this.parcel(pc + 2, code);
     if (hi < 0) return undefined;
     const insn = (lo | (hi << 16)) >>> 0;
@@ -106,7 +110,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
 
   controlFlow(i: RiscvInsn): ControlFlow {
     const flow = i.def.flow;
-    if (!flow) return { kind: "fallthrough" };
+    if (!flow) return FALLTHROUGH;
     // jal and jalr writing a link register are calls: the callee comes back after them.
     const link = flow.kind !== "branch" && fieldValue(i.insn, FIELDS.rd) !== 0 ? i.pc + i.len : undefined;
     if (flow.kind === "branch") return { kind: "branch", target: i.pc + immValue(i.insn, flow.offset) };

@@ -320,17 +320,18 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const view = this.code.view(hart);
     const key = view.key(start);
     if (key === -1 || this.table.holds(start, key)) return;
+    const id = keptId(start, key);
     // A region waiting for its module will serve it: placed when the module is installed.
-    if (this.pendingEntries.has(keptId(start, key))) {
-      this.pendingEntries.set(keptId(start, key), true);
+    if (this.pendingEntries.has(id)) {
+      this.pendingEntries.set(id, true);
       return;
     }
-    const kept = this.kept.get(keptId(start, key));
+    const kept = this.kept.get(id);
     if (kept) {
       this.place(kept);
-      return this.unkeep(keptId(start, key), kept);
+      return this.unkeep(id, kept);
     }
-    if (this.enter(keptId(start, key))) return;
+    if (this.enter(id)) return;
     this.request(start, key, view);
   }
 
