@@ -16,6 +16,16 @@ export interface ByteSink {
 }
 
 /**
+ * Copies `from`[begin, end) into `to` at `at`: a loop for a few bytes, where a typed array's
+ * `subarray` and `set` (an allocation and a call) cost more than the copy.
+ */
+function copy(from: ArrayLike<number>, begin: number, end: number, to: Uint8Array, at: number): void {
+  if (end - begin <= 32 || !(from instanceof Uint8Array))
+    for (let i = begin; i < end; i++) to[at++] = from[i];
+  else to.set(from.subarray(begin, end), at);
+}
+
+/**
  * A growable byte buffer for function bodies. Emission appends millions of bytes (the
  * interpreter, every translation): into a JS array of numbers that took half of the emitter's
  * time, measured on building the interpreter.
@@ -27,32 +37,42 @@ export class Bytes implements ByteSink {
   length = 0;
 
   push(b: number): void {
-    if (this.length === this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
+    if (this.length === this.buf.length) this.grow();
     this.buf[this.length++] = b;
+  }
+
+  /** Twice the room (apart from push, which then stays small enough for V8 to inline). */
+  private grow(): void {
+    const bigger = new Uint8Array(this.buf.length * 2);
+    bigger.set(this.buf);
+    this.buf = bigger;
   }
 
   /** Puts each piece's bytes at its offset (ascending offsets into the bytes as they were). */
   insert(pieces: readonly { readonly at: number; readonly bytes: ArrayLike<number> }[]): void {
-    if (pieces.length === 0) return;
     let size = this.length;
     for (const p of pieces) size += p.bytes.length;
+    if (size === this.length) return; // nothing to put in (a mark whose code came out empty)
     const out = new Uint8Array(Math.max(256, size));
+    const buf = this.buf;
     let from = 0;
     let to = 0;
     for (const { at, bytes } of pieces) {
-      out.set(this.buf.subarray(from, at), to);
+      if (bytes.length === 0) continue;
+      copy(buf, from, at, out, to);
       to += at - from;
-      out.set(bytes, to);
+      copy(bytes, 0, bytes.length, out, to);
       to += bytes.length;
       from = at;
     }
-    out.set(this.buf.subarray(from, this.length), to);
+    copy(buf, from, this.length, out, to);
     this.buf = out;
     this.length = size;
+  }
+
+  /** Copies the bytes into `to` from offset `at`. */
+  copyTo(to: Uint8Array, at: number): void {
+    copy(this.buf, 0, this.length, to, at);
   }
 
   /** The bytes so far (a view: valid until the next push). */
@@ -599,6 +619,19 @@ export class FunctionBuilder {
   }
 }
 
+/**
+ * A signature as a number when it is short (every translation asks for a few; a string would
+ * be made each time): each type a base-5 digit from 1, params and results apart by a 0.
+ */
+function signatureKey(params: readonly ValType[], results: readonly ValType[]): number | string {
+  if (params.length + results.length > 20) return `${params.join(",")}:${results.join(",")}`;
+  let k = 0;
+  for (const t of params) k = k * 5 + (t - 0x7b);
+  k *= 5;
+  for (const t of results) k = k * 5 + (t - 0x7b);
+  return k;
+}
+
 interface FuncType {
   params: readonly ValType[];
   results: readonly ValType[];
@@ -650,7 +683,7 @@ export class ModuleBuilder {
   }
 
   private typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
-    const k = `${params.join(",")}:${results.join(",")}`;
+    const k = signatureKey(params, results);
     let i = this.typeIndices.get(k);
     if (i === undefined) {
       this.typeIndices.set(k, (i = this.types.length));
@@ -659,7 +692,7 @@ export class ModuleBuilder {
     return i;
   }
   /** Index by a type's signature (translation modules have one type per helper's arity). */
-  private readonly typeIndices = new Map<string, number>();
+  private readonly typeIndices = new Map<number | string, number>();
 
   importMemory(module: string, field: string, minPages: number, maxPages: number, shared: boolean): void {
     this.memoryImport = { module, field, minPages, maxPages, shared };
@@ -775,13 +808,14 @@ export class ModuleBuilder {
     bytes.set(out);
     let at = out.length;
     const put = (b: ArrayLike<number>) => {
-      bytes.set(b, at);
+      copy(b, 0, b.length, bytes, at);
       at += b.length;
     };
     put(count);
     this.funcs.forEach((f, i) => {
       put(heads[i]);
-      put(f.body.code.view());
+      f.body.code.copyTo(bytes, at);
+      at += f.body.code.length;
       bytes[at++] = 0x0b;
     });
     put(names);

@@ -382,22 +382,20 @@ function perfectHash(
   pcs: readonly number[],
 ): { shift: number; size: number; buckets: Int32Array } | undefined {
   const n = pcs.length;
-  // By shift, each pc shifted right (as an i64 shift would, in the bits the masks keep).
-  const shifted: Int32Array[] = [];
-  for (let shift = 0; shift <= 12; shift++)
-    shifted.push(Int32Array.from(pcs, (pc) => Math.floor(pc / 2 ** shift) | 0));
+  // The low 32 bits of each pc (ToInt32 wraps as an i64 would): a shift of at most 12 and a
+  // mask of at most 4n buckets keep bits from those alone.
+  const low = pcs.map((pc) => pc | 0);
   const seen = new Int32Array(4 * n).fill(-1);
   let stamp = 0;
   for (let size = 2; size <= 4 * n; size *= 2)
     for (let shift = 0; shift <= 12; shift++, stamp++) {
-      const s = shifted[shift];
       let k = 0;
       for (; k < n; k++) {
-        const h = s[k] & (size - 1);
+        const h = (low[k] >>> shift) & (size - 1);
         if (seen[h] === stamp) break;
         seen[h] = stamp;
       }
-      if (k === n) return { shift, size, buckets: s.map((v) => v & (size - 1)) };
+      if (k === n) return { shift, size, buckets: Int32Array.from(low, (v) => (v >>> shift) & (size - 1)) };
     }
   return undefined;
 }
