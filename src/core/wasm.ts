@@ -26,6 +26,27 @@ function copy(from: ArrayLike<number>, begin: number, end: number, to: Uint8Arra
 }
 
 /**
+ * Buffers of Bytes given back, by log2 of their size (powers of two from 128 bytes), reused
+ * before new ones are made: V8 allocates an array buffer of more than 64 bytes outside its
+ * heap, which costs far more than filling it, and a translation's body grows several times.
+ * Their contents are stale: Bytes reads only what it wrote.
+ */
+const spare: Uint8Array<ArrayBuffer>[][] = [];
+/** Buffers kept of each size at most. */
+const SPARE_PER_SIZE = 8;
+
+function takeBuffer(size: number): Uint8Array<ArrayBuffer> {
+  return spare[Math.log2(size)]?.pop() ?? new Uint8Array(size);
+}
+
+function giveBack(buf: Uint8Array<ArrayBuffer>): void {
+  const k = Math.log2(buf.length);
+  if (buf.length <= 64 || !Number.isInteger(k)) return;
+  const list = (spare[k] ??= []);
+  if (list.length < SPARE_PER_SIZE) list.push(buf);
+}
+
+/**
  * A growable byte buffer for function bodies. Emission appends millions of bytes (the
  * interpreter, every translation): into a JS array of numbers that took half of the emitter's
  * time, measured on building the interpreter.
@@ -43,9 +64,17 @@ export class Bytes implements ByteSink {
 
   /** Twice the room (apart from push, which then stays small enough for V8 to inline). */
   private grow(): void {
-    const bigger = new Uint8Array(this.buf.length * 2);
+    const bigger = takeBuffer(this.buf.length * 2);
     bigger.set(this.buf);
+    giveBack(this.buf);
     this.buf = bigger;
+  }
+
+  /** The bytes are no longer needed (nor any view of them): their buffer may serve another. */
+  release(): void {
+    giveBack(this.buf);
+    this.buf = new Uint8Array(64);
+    this.length = 0;
   }
 
   /** Puts each piece's bytes at its offset (ascending offsets into the bytes as they were). */
@@ -53,7 +82,9 @@ export class Bytes implements ByteSink {
     let size = this.length;
     for (const p of pieces) size += p.bytes.length;
     if (size === this.length) return; // nothing to put in (a mark whose code came out empty)
-    const out = new Uint8Array(Math.max(256, size));
+    let room = this.buf.length;
+    while (room < size) room *= 2;
+    const out = takeBuffer(room);
     const buf = this.buf;
     let from = 0;
     let to = 0;
@@ -66,6 +97,7 @@ export class Bytes implements ByteSink {
       from = at;
     }
     copy(buf, from, this.length, out, to);
+    giveBack(buf);
     this.buf = out;
     this.length = size;
   }
@@ -820,6 +852,11 @@ export class ModuleBuilder {
     });
     put(names);
     return bytes;
+  }
+
+  /** The module is encoded and its functions' code no longer needed: their buffers may serve other modules. */
+  recycle(): void {
+    for (const f of this.funcs) f.body.code.release();
   }
 
   /**
