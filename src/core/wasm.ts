@@ -32,6 +32,8 @@ function copy(from: ArrayLike<number>, begin: number, end: number, to: Uint8Arra
  * Their contents are stale: Bytes reads only what it wrote.
  */
 const spare: Uint8Array<ArrayBuffer>[][] = [];
+/** What released Bytes hold (a push makes room again). */
+const NO_BYTES = new Uint8Array(0);
 /** Buffers kept of each size at most. */
 const SPARE_PER_SIZE = 8;
 
@@ -64,7 +66,7 @@ export class Bytes implements ByteSink {
 
   /** Twice the room (apart from push, which then stays small enough for V8 to inline). */
   private grow(): void {
-    const bigger = takeBuffer(this.buf.length * 2);
+    const bigger = takeBuffer(Math.max(64, this.buf.length * 2));
     bigger.set(this.buf);
     giveBack(this.buf);
     this.buf = bigger;
@@ -73,7 +75,7 @@ export class Bytes implements ByteSink {
   /** The bytes are no longer needed (nor any view of them): their buffer may serve another. */
   release(): void {
     giveBack(this.buf);
-    this.buf = new Uint8Array(64);
+    this.buf = NO_BYTES;
     this.length = 0;
   }
 
@@ -82,7 +84,7 @@ export class Bytes implements ByteSink {
     let size = this.length;
     for (const p of pieces) size += p.bytes.length;
     if (size === this.length) return; // nothing to put in (a mark whose code came out empty)
-    let room = this.buf.length;
+    let room = Math.max(64, this.buf.length);
     while (room < size) room *= 2;
     const out = takeBuffer(room);
     const buf = this.buf;
@@ -168,9 +170,15 @@ export function slebSafe(out: ByteSink, v: number): void {
 }
 
 function name(out: number[], s: string): void {
-  const bytes = new TextEncoder().encode(s);
-  uleb(out, bytes.length);
-  for (const b of bytes) out.push(b);
+  // Names are ASCII, but for a test's: its bytes are its char codes.
+  if (!/^[\x00-\x7f]*$/.test(s)) {
+    const bytes = new TextEncoder().encode(s);
+    uleb(out, bytes.length);
+    for (const b of bytes) out.push(b);
+    return;
+  }
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
 
 export interface Local {
@@ -182,7 +190,8 @@ export interface Local {
 export class FunctionBuilder {
   readonly code = new Bytes();
   private readonly localTypes: ValType[] = [];
-  private readonly free = new Map<ValType, Local[]>();
+  /** Released locals by type (indexed by the type's low two bits: the four types differ there). */
+  private readonly free: (Local[] | undefined)[] = [];
   private readonly labels: (string | undefined)[] = [];
 
   constructor(
@@ -204,7 +213,7 @@ export class FunctionBuilder {
    * `fresh` one was never a temporary: code inserted before its first use may set it.
    */
   local(type: ValType, fresh = false): Local {
-    const reused = fresh ? undefined : this.free.get(type)?.pop();
+    const reused = fresh ? undefined : this.free[type & 3]?.pop();
     if (reused) return reused;
     this.localTypes.push(type);
     return { index: this.params.length + this.localTypes.length - 1, type };
@@ -221,8 +230,7 @@ export class FunctionBuilder {
   }
 
   release(l: Local): void {
-    let pool = this.free.get(l.type);
-    if (!pool) this.free.set(l.type, (pool = []));
+    const pool = (this.free[l.type & 3] ??= []);
     pool.push(l);
   }
 
@@ -632,22 +640,23 @@ export class FunctionBuilder {
    * `end` follow it; ModuleBuilder.encode copies the code once, where it goes).
    */
   encodeHead(): number[] {
+    // The locals in groups of consecutive locals of one type: their count, then each group.
+    const types = this.localTypes;
+    let groups = 0;
+    for (let i = 0; i < types.length; i++) if (i === 0 || types[i] !== types[i - 1]) groups++;
     const locals: number[] = [];
-    // group consecutive locals of equal type
-    const groups: [number, ValType][] = [];
-    for (const t of this.localTypes) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    uleb(locals, groups.length);
-    for (const [n, t] of groups) {
+    uleb(locals, groups);
+    for (let i = 0; i < types.length;) {
+      let n = 1;
+      while (i + n < types.length && types[i + n] === types[i]) n++;
       uleb(locals, n);
-      locals.push(t);
+      locals.push(types[i]);
+      i += n;
     }
     const head: number[] = [];
     uleb(head, locals.length + this.code.length + 1);
-    return head.concat(locals);
+    for (const b of locals) head.push(b);
+    return head;
   }
 }
 
