@@ -170,8 +170,10 @@ export function slebSafe(out: ByteSink, v: number): void {
 }
 
 function name(out: number[], s: string): void {
-  // Names are ASCII, but for a test's: its bytes are its char codes.
-  if (!/^[\x00-\x7f]*$/.test(s)) {
+  // Names are ASCII, but for a test's: then its bytes are its char codes.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (!ascii) {
     const bytes = new TextEncoder().encode(s);
     uleb(out, bytes.length);
     for (const b of bytes) out.push(b);
