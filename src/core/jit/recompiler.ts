@@ -481,8 +481,16 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private enter(id: string): boolean {
     const entry = this.entries.get(id);
     if (!entry) return false;
-    const { table, index, ...made } = entry;
-    this.place({ ...made, born: this.generation, run: table.get(index) as () => number });
+    const { pc, key, pages, needs, module, table, index } = entry;
+    this.place({
+      pc,
+      key,
+      pages,
+      needs,
+      module,
+      born: this.generation,
+      run: table.get(index) as () => number,
+    });
     this.entered++;
     return true;
   }
@@ -547,14 +555,23 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const ids: string[] = [];
     batch.forEach((p, i) => {
       if (!wanted(p, i)) return;
-      const made = { key: p.key, pages: p.pages, needs: p.region.size, module };
-      this.place({ ...made, pc: p.start, born: p.born, run: table.get(first[i]) as () => number });
+      const { key, pages } = p;
+      const needs = p.region.size;
+      this.place({
+        pc: p.start,
+        key,
+        pages,
+        needs,
+        module,
+        born: p.born,
+        run: table.get(first[i]) as () => number,
+      });
       this.translations++;
       p.region.entries.forEach((j, k) => {
         const pc = p.region.blocks[j].start;
-        const id = keptId(pc, p.key);
+        const id = keptId(pc, key);
         if (this.entries.has(id)) return; // an entry made earlier serves it as well
-        this.entries.set(id, { ...made, pc, table, index: first[i] + 1 + k });
+        this.entries.set(id, { pc, key, pages, needs, module, table, index: first[i] + 1 + k });
         ids.push(id);
         for (const page of p.pages) {
           let onPage = this.entriesOfPage.get(page);
