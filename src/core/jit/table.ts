@@ -173,16 +173,21 @@ export class TranslationTable {
     readonly layout: JitLayout,
   ) {}
 
-  /** Views of the table in wasm memory, made again only when the memory grows (the recompiler asks at every request). */
+  /**
+   * Views of the table in wasm memory, made again only when the memory grows (the recompiler
+   * asks at every request), which detaches the old buffer (its views become empty); a shared
+   * memory's old buffer stays valid where it was.
+   */
   private views(): { tags: BigInt64Array; keys: Int32Array; needs: Int32Array; born: Uint32Array } {
-    const buffer = this.memory.buffer;
-    if (this.viewsOf?.tags.buffer !== buffer)
+    if (this.viewsOf === undefined || this.viewsOf.tags.length === 0) {
+      const buffer = this.memory.buffer;
       this.viewsOf = {
         tags: new BigInt64Array(buffer, this.layout.tags, JIT_SLOTS),
         keys: new Int32Array(buffer, this.layout.keys, JIT_SLOTS),
         needs: new Int32Array(buffer, this.layout.needs, JIT_SLOTS),
         born: new Uint32Array(buffer, this.layout.born, JIT_SLOTS),
       };
+    }
     return this.viewsOf;
   }
   private viewsOf: ReturnType<TranslationTable["views"]> | undefined;
