@@ -8,7 +8,7 @@
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
 // A hot pc that starts a block of a translation made before (one of its Region.entries) is
 // served by that translation, entered there: nothing is built for it.
-import { compileModule, compileModuleAsync, compileStats, type JitCounts } from "./compile-stats.js";
+import { compileModule, compileModuleAsync, compileStats, nowMs, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
@@ -337,7 +337,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** Finds and watches the region at `start` for code key `key` as `view` fetches it, and puts it in the batch. */
   private request(start: number, key: number, view: CodeView): void {
-    const began = performance.now();
+    const began = nowMs();
     const region = discoverRegion(this.isa, start, view, view.maxInsns ?? this.regionInsns, this.guess);
     if (region.size === 0) return;
     for (const b of region.blocks) {
@@ -361,7 +361,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         const page = view.protect(i.pc, i.len);
         if (page !== undefined) pages.add(page);
       }
-    const now = performance.now();
+    const now = nowMs();
     if (this.pending.length === 0) this.pendingSince = now;
     compileStats.buildMs += now - began;
     const p = {
@@ -450,7 +450,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */
   commitDue(): void {
-    if (this.pending.length > 0 && performance.now() - this.pendingSince >= this.exitAgeMs) this.commit();
+    if (this.pending.length > 0 && nowMs() - this.pendingSince >= this.exitAgeMs) this.commit();
   }
 
   /** Builds the pending translations into one module and installs them (asynchronous: starts that). */
@@ -459,10 +459,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const batch = this.pending;
     if (batch.length === 0) return;
     if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
-    const began = performance.now();
+    const began = nowMs();
     const compiled = compileStats.compileMs;
     this.build(batch);
-    compileStats.buildMs += performance.now() - began - (compileStats.compileMs - compiled);
+    compileStats.buildMs += nowMs() - began - (compileStats.compileMs - compiled);
   }
 
   /** Emits, compiles and installs `batch`, taken from the pending requests. */
