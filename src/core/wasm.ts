@@ -469,7 +469,9 @@ export class FunctionBuilder {
   i64_const(v: bigint | number): this {
     this.op(0x42);
     if (typeof v === "bigint" && v >= -MAX_SAFE && v <= MAX_SAFE) v = Number(v);
-    if (typeof v === "number" && Number.isSafeInteger(v)) slebSafe(this.code, v);
+    // An int32 (a kernel's pcs too, 0xffffffff8...) takes sleb32's bit operations: the same bytes.
+    if (typeof v === "number" && (v | 0) === v) sleb32(this.code, v);
+    else if (typeof v === "number" && Number.isSafeInteger(v)) slebSafe(this.code, v);
     else sleb64(this.code, BigInt(v));
     return this;
   }

@@ -322,17 +322,23 @@ function repeatingBlocks<Insn extends GuestInsn>(
     if (to === undefined || to > from) return;
     for (let i = to; i <= from; i++) repeats[i] = true;
   };
+  // The first and last blocks an indirect jump may reach: a jump from block i marks the blocks
+  // between i and each of them, i.e. from the lower of i and the first to the higher of i and the last.
+  let first = n;
+  let final = -1;
+  region.blocks.forEach((t, k) => {
+    if (n <= SMALL_REGION || region.returnSites.has(t.start) || region.indirectTargets.has(t.start)) {
+      first = Math.min(first, k);
+      final = k;
+    }
+  });
   region.blocks.forEach((b, i) => {
     const last = b.insns[b.insns.length - 1];
     const flow = b.flows[b.insns.length - 1];
     // Falling through (or not taking a branch) may go back too: code before the entry comes last.
     if (flow.kind === "fallthrough" || flow.kind === "branch") back(i, indexOf.get(last.pc + last.len));
     if (flow.kind === "branch" || flow.kind === "jump") back(i, indexOf.get(flow.target));
-    else if (flow.kind === "indirect")
-      region.blocks.forEach((t, k) => {
-        if (n <= SMALL_REGION || region.returnSites.has(t.start) || region.indirectTargets.has(t.start))
-          back(Math.max(i, k), Math.min(i, k));
-      });
+    else if (flow.kind === "indirect" && final >= 0) back(Math.max(i, final), Math.min(i, first));
   });
   return repeats;
 }
