@@ -64,6 +64,25 @@ export class Bytes implements ByteSink {
     this.buf[this.length++] = b;
   }
 
+  /** Two bytes, with one test for room (emission is hot, and cold code pays for each call). */
+  push2(a: number, b: number): void {
+    if (this.length + 2 > this.buf.length) this.grow();
+    const buf = this.buf;
+    buf[this.length] = a;
+    buf[this.length + 1] = b;
+    this.length += 2;
+  }
+
+  /** Three bytes, with one test for room. */
+  push3(a: number, b: number, c: number): void {
+    if (this.length + 3 > this.buf.length) this.grow();
+    const buf = this.buf;
+    buf[this.length] = a;
+    buf[this.length + 1] = b;
+    buf[this.length + 2] = c;
+    this.length += 3;
+  }
+
   /** Twice the room (apart from push, which then stays small enough for V8 to inline). */
   private grow(): void {
     const bigger = takeBuffer(Math.max(64, this.buf.length * 2));
@@ -239,9 +258,19 @@ export class FunctionBuilder {
   /** Appends one to three bytes (fixed arguments: emission is hot, and a rest array is an allocation). */
   private op(a: number, b?: number, c?: number): this {
     const code = this.code;
-    code.push(a);
-    if (b !== undefined) code.push(b);
-    if (c !== undefined) code.push(c);
+    if (b === undefined) code.push(a);
+    else if (c === undefined) code.push2(a, b);
+    else code.push3(a, b, c);
+    return this;
+  }
+
+  /** An opcode and its unsigned immediate (a local, a label depth, a function), in one call when the immediate is one byte. */
+  private opU(a: number, v: number): this {
+    if (v >= 0 && v < 0x80) this.code.push2(a, v);
+    else {
+      this.code.push(a);
+      uleb(this.code, v);
+    }
     return this;
   }
 
@@ -314,14 +343,10 @@ export class FunctionBuilder {
     return this.op(0x0b);
   }
   br(label: string): this {
-    this.op(0x0c);
-    uleb(this.code, this.depth(label));
-    return this;
+    return this.opU(0x0c, this.depth(label));
   }
   br_if(label: string): this {
-    this.op(0x0d);
-    uleb(this.code, this.depth(label));
-    return this;
+    return this.opU(0x0d, this.depth(label));
   }
   br_table(labels: readonly string[], dflt: string): this {
     this.op(0x0e);
@@ -337,15 +362,11 @@ export class FunctionBuilder {
     return this.op(0x00);
   }
   call(funcIndex: number): this {
-    this.op(0x10);
-    uleb(this.code, funcIndex);
-    return this;
+    return this.opU(0x10, funcIndex);
   }
   /** Tail call (the call replaces this frame) of function `funcIndex`. */
   return_call(funcIndex: number): this {
-    this.op(0x12);
-    uleb(this.code, funcIndex);
-    return this;
+    return this.opU(0x12, funcIndex);
   }
   /** Tail call (the call replaces this frame) through table 0, as call_indirect. */
   return_call_indirect(typeIndex: number): this {
@@ -368,23 +389,18 @@ export class FunctionBuilder {
 
   // Variables
   get(l: Local): this {
-    this.op(0x20);
-    uleb(this.code, l.index);
-    return this;
+    return this.opU(0x20, l.index);
   }
   set(l: Local): this {
-    this.op(0x21);
-    uleb(this.code, l.index);
-    return this;
+    return this.opU(0x21, l.index);
   }
   tee(l: Local): this {
-    this.op(0x22);
-    uleb(this.code, l.index);
-    return this;
+    return this.opU(0x22, l.index);
   }
 
   // Memory: align is log2 of the natural alignment, offset is a byte offset immediate.
   private mem(opcode: number, align: number, offset: number): this {
+    if (offset >= 0 && offset < 0x80 && align < 0x80) return this.op(opcode, align, offset);
     this.op(opcode);
     uleb(this.code, align);
     uleb(this.code, offset);
@@ -462,6 +478,7 @@ export class FunctionBuilder {
 
   // Constants
   i32_const(v: number): this {
+    if (v >= -64 && v < 64) return this.op(0x41, v & 0x7f); // one byte of sleb
     this.op(0x41);
     sleb32(this.code, v);
     return this;
