@@ -170,7 +170,7 @@ function countInsns(plugin: string, elf: string, args: string[], scratch: string
  * core/jit/compile-stats.ts): the fields read here, among others.
  */
 const STATS_LINE =
-  /^hartwood: jit stats: translations (\d+), .*modules (\d+), compile ([\d.]+) ms, code (\d+) bytes$/m;
+  /^hartwood: jit stats: translations (\d+), .*modules (\d+), compile ([\d.]+) ms, (?:build [\d.]+ ms, )?code (\d+) bytes$/m;
 
 interface JitStats {
   translations: number;

@@ -16,41 +16,116 @@ export interface ByteSink {
 }
 
 /**
+ * Copies `from`[begin, end) into `to` at `at`: a loop for a few bytes, where a typed array's
+ * `subarray` and `set` (an allocation and a call) cost more than the copy.
+ */
+function copy(from: ArrayLike<number>, begin: number, end: number, to: Uint8Array, at: number): void {
+  if (end - begin <= 32 || !(from instanceof Uint8Array))
+    for (let i = begin; i < end; i++) to[at++] = from[i];
+  else to.set(from.subarray(begin, end), at);
+}
+
+/**
+ * Buffers of Bytes given back, by log2 of their size (powers of two from 128 bytes), reused
+ * before new ones are made: V8 allocates an array buffer of more than 64 bytes outside its
+ * heap, which costs far more than filling it, and a translation's body grows several times.
+ * Their contents are stale: Bytes reads only what it wrote.
+ */
+const spare: Uint8Array<ArrayBuffer>[][] = [];
+/** What released Bytes hold (a push makes room again). */
+const NO_BYTES = new Uint8Array(0);
+/** Buffers kept of each size at most. */
+const SPARE_PER_SIZE = 8;
+
+function takeBuffer(size: number): Uint8Array<ArrayBuffer> {
+  return spare[Math.log2(size)]?.pop() ?? new Uint8Array(size);
+}
+
+function giveBack(buf: Uint8Array<ArrayBuffer>): void {
+  const k = Math.log2(buf.length);
+  if (buf.length <= 64 || !Number.isInteger(k)) return;
+  const list = (spare[k] ??= []);
+  if (list.length < SPARE_PER_SIZE) list.push(buf);
+}
+
+/**
  * A growable byte buffer for function bodies. Emission appends millions of bytes (the
  * interpreter, every translation): into a JS array of numbers that took half of the emitter's
  * time, measured on building the interpreter.
  */
 export class Bytes implements ByteSink {
-  private buf = new Uint8Array(256);
+  // Small at first: most bodies a translation module holds are a few bytes (its entries, the
+  // register caches' pieces), and V8 allocates a typed array of up to 64 bytes on its heap.
+  private buf = new Uint8Array(64);
   length = 0;
 
   push(b: number): void {
-    if (this.length === this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
+    if (this.length === this.buf.length) this.grow();
     this.buf[this.length++] = b;
+  }
+
+  /** Two bytes, with one test for room (emission is hot, and cold code pays for each call). */
+  push2(a: number, b: number): void {
+    if (this.length + 2 > this.buf.length) this.grow();
+    const buf = this.buf;
+    buf[this.length] = a;
+    buf[this.length + 1] = b;
+    this.length += 2;
+  }
+
+  /** Three bytes, with one test for room. */
+  push3(a: number, b: number, c: number): void {
+    if (this.length + 3 > this.buf.length) this.grow();
+    const buf = this.buf;
+    buf[this.length] = a;
+    buf[this.length + 1] = b;
+    buf[this.length + 2] = c;
+    this.length += 3;
+  }
+
+  /** Twice the room (apart from push, which then stays small enough for V8 to inline). */
+  private grow(): void {
+    const bigger = takeBuffer(Math.max(64, this.buf.length * 2));
+    bigger.set(this.buf);
+    giveBack(this.buf);
+    this.buf = bigger;
+  }
+
+  /** The bytes are no longer needed (nor any view of them): their buffer may serve another. */
+  release(): void {
+    giveBack(this.buf);
+    this.buf = NO_BYTES;
+    this.length = 0;
   }
 
   /** Puts each piece's bytes at its offset (ascending offsets into the bytes as they were). */
   insert(pieces: readonly { readonly at: number; readonly bytes: ArrayLike<number> }[]): void {
-    if (pieces.length === 0) return;
     let size = this.length;
     for (const p of pieces) size += p.bytes.length;
-    const out = new Uint8Array(Math.max(256, size));
+    if (size === this.length) return; // nothing to put in (a mark whose code came out empty)
+    let room = Math.max(64, this.buf.length);
+    while (room < size) room *= 2;
+    const out = takeBuffer(room);
+    const buf = this.buf;
     let from = 0;
     let to = 0;
     for (const { at, bytes } of pieces) {
-      out.set(this.buf.subarray(from, at), to);
+      if (bytes.length === 0) continue;
+      copy(buf, from, at, out, to);
       to += at - from;
-      out.set(bytes, to);
+      copy(bytes, 0, bytes.length, out, to);
       to += bytes.length;
       from = at;
     }
-    out.set(this.buf.subarray(from, this.length), to);
+    copy(buf, from, this.length, out, to);
+    giveBack(buf);
     this.buf = out;
     this.length = size;
+  }
+
+  /** Copies the bytes into `to` from offset `at`. */
+  copyTo(to: Uint8Array, at: number): void {
+    copy(this.buf, 0, this.length, to, at);
   }
 
   /** The bytes so far (a view: valid until the next push). */
@@ -114,9 +189,17 @@ export function slebSafe(out: ByteSink, v: number): void {
 }
 
 function name(out: number[], s: string): void {
-  const bytes = new TextEncoder().encode(s);
-  uleb(out, bytes.length);
-  for (const b of bytes) out.push(b);
+  // Names are ASCII, but for a test's: then its bytes are its char codes.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (!ascii) {
+    const bytes = new TextEncoder().encode(s);
+    uleb(out, bytes.length);
+    for (const b of bytes) out.push(b);
+    return;
+  }
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
 
 export interface Local {
@@ -128,7 +211,8 @@ export interface Local {
 export class FunctionBuilder {
   readonly code = new Bytes();
   private readonly localTypes: ValType[] = [];
-  private readonly free = new Map<ValType, Local[]>();
+  /** Released locals by type (indexed by the type's low two bits: the four types differ there). */
+  private readonly free: (Local[] | undefined)[] = [];
   private readonly labels: (string | undefined)[] = [];
 
   constructor(
@@ -150,7 +234,7 @@ export class FunctionBuilder {
    * `fresh` one was never a temporary: code inserted before its first use may set it.
    */
   local(type: ValType, fresh = false): Local {
-    const reused = fresh ? undefined : this.free.get(type)?.pop();
+    const reused = fresh ? undefined : this.free[type & 3]?.pop();
     if (reused) return reused;
     this.localTypes.push(type);
     return { index: this.params.length + this.localTypes.length - 1, type };
@@ -167,17 +251,26 @@ export class FunctionBuilder {
   }
 
   release(l: Local): void {
-    let pool = this.free.get(l.type);
-    if (!pool) this.free.set(l.type, (pool = []));
+    const pool = (this.free[l.type & 3] ??= []);
     pool.push(l);
   }
 
   /** Appends one to three bytes (fixed arguments: emission is hot, and a rest array is an allocation). */
   private op(a: number, b?: number, c?: number): this {
     const code = this.code;
-    code.push(a);
-    if (b !== undefined) code.push(b);
-    if (c !== undefined) code.push(c);
+    if (b === undefined) code.push(a);
+    else if (c === undefined) code.push2(a, b);
+    else code.push3(a, b, c);
+    return this;
+  }
+
+  /** An opcode and its unsigned immediate (a local, a label depth, a function), in one call when the immediate is one byte. */
+  private opU(a: number, v: number): this {
+    if (v >= 0 && v < 0x80) this.code.push2(a, v);
+    else {
+      this.code.push(a);
+      uleb(this.code, v);
+    }
     return this;
   }
 
@@ -250,14 +343,10 @@ export class FunctionBuilder {
     return this.op(0x0b);
   }
   br(label: string): this {
-    this.op(0x0c);
-    uleb(this.code, this.depth(label));
-    return this;
+    return this.opU(0x0c, this.depth(label));
   }
   br_if(label: string): this {
-    this.op(0x0d);
-    uleb(this.code, this.depth(label));
-    return this;
+    return this.opU(0x0d, this.depth(label));
   }
   br_table(labels: readonly string[], dflt: string): this {
     this.op(0x0e);
@@ -273,15 +362,11 @@ export class FunctionBuilder {
     return this.op(0x00);
   }
   call(funcIndex: number): this {
-    this.op(0x10);
-    uleb(this.code, funcIndex);
-    return this;
+    return this.opU(0x10, funcIndex);
   }
   /** Tail call (the call replaces this frame) of function `funcIndex`. */
   return_call(funcIndex: number): this {
-    this.op(0x12);
-    uleb(this.code, funcIndex);
-    return this;
+    return this.opU(0x12, funcIndex);
   }
   /** Tail call (the call replaces this frame) through table 0, as call_indirect. */
   return_call_indirect(typeIndex: number): this {
@@ -304,23 +389,18 @@ export class FunctionBuilder {
 
   // Variables
   get(l: Local): this {
-    this.op(0x20);
-    uleb(this.code, l.index);
-    return this;
+    return this.opU(0x20, l.index);
   }
   set(l: Local): this {
-    this.op(0x21);
-    uleb(this.code, l.index);
-    return this;
+    return this.opU(0x21, l.index);
   }
   tee(l: Local): this {
-    this.op(0x22);
-    uleb(this.code, l.index);
-    return this;
+    return this.opU(0x22, l.index);
   }
 
   // Memory: align is log2 of the natural alignment, offset is a byte offset immediate.
   private mem(opcode: number, align: number, offset: number): this {
+    if (offset >= 0 && offset < 0x80 && align < 0x80) return this.op(opcode, align, offset);
     this.op(opcode);
     uleb(this.code, align);
     uleb(this.code, offset);
@@ -398,6 +478,7 @@ export class FunctionBuilder {
 
   // Constants
   i32_const(v: number): this {
+    if (v >= -64 && v < 64) return this.op(0x41, v & 0x7f); // one byte of sleb
     this.op(0x41);
     sleb32(this.code, v);
     return this;
@@ -405,7 +486,9 @@ export class FunctionBuilder {
   i64_const(v: bigint | number): this {
     this.op(0x42);
     if (typeof v === "bigint" && v >= -MAX_SAFE && v <= MAX_SAFE) v = Number(v);
-    if (typeof v === "number" && Number.isSafeInteger(v)) slebSafe(this.code, v);
+    // An int32 (a kernel's pcs too, 0xffffffff8...) takes sleb32's bit operations: the same bytes.
+    if (typeof v === "number" && (v | 0) === v) sleb32(this.code, v);
+    else if (typeof v === "number" && Number.isSafeInteger(v)) slebSafe(this.code, v);
     else sleb64(this.code, BigInt(v));
     return this;
   }
@@ -578,23 +661,37 @@ export class FunctionBuilder {
    * `end` follow it; ModuleBuilder.encode copies the code once, where it goes).
    */
   encodeHead(): number[] {
+    // The locals in groups of consecutive locals of one type: their count, then each group.
+    const types = this.localTypes;
+    let groups = 0;
+    for (let i = 0; i < types.length; i++) if (i === 0 || types[i] !== types[i - 1]) groups++;
     const locals: number[] = [];
-    // group consecutive locals of equal type
-    const groups: [number, ValType][] = [];
-    for (const t of this.localTypes) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    uleb(locals, groups.length);
-    for (const [n, t] of groups) {
+    uleb(locals, groups);
+    for (let i = 0; i < types.length;) {
+      let n = 1;
+      while (i + n < types.length && types[i + n] === types[i]) n++;
       uleb(locals, n);
-      locals.push(t);
+      locals.push(types[i]);
+      i += n;
     }
     const head: number[] = [];
     uleb(head, locals.length + this.code.length + 1);
-    return head.concat(locals);
+    for (const b of locals) head.push(b);
+    return head;
   }
+}
+
+/**
+ * A signature as a number when it is short (every translation asks for a few; a string would
+ * be made each time): each type a base-5 digit from 1, params and results apart by a 0.
+ */
+function signatureKey(params: readonly ValType[], results: readonly ValType[]): number | string {
+  if (params.length + results.length > 20) return `${params.join(",")}:${results.join(",")}`;
+  let k = 0;
+  for (const t of params) k = k * 5 + (t - 0x7b);
+  k *= 5;
+  for (const t of results) k = k * 5 + (t - 0x7b);
+  return k;
 }
 
 interface FuncType {
@@ -648,7 +745,7 @@ export class ModuleBuilder {
   }
 
   private typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
-    const k = `${params.join(",")}:${results.join(",")}`;
+    const k = signatureKey(params, results);
     let i = this.typeIndices.get(k);
     if (i === undefined) {
       this.typeIndices.set(k, (i = this.types.length));
@@ -657,7 +754,7 @@ export class ModuleBuilder {
     return i;
   }
   /** Index by a type's signature (translation modules have one type per helper's arity). */
-  private readonly typeIndices = new Map<string, number>();
+  private readonly typeIndices = new Map<number | string, number>();
 
   importMemory(module: string, field: string, minPages: number, maxPages: number, shared: boolean): void {
     this.memoryImport = { module, field, minPages, maxPages, shared };
@@ -773,17 +870,23 @@ export class ModuleBuilder {
     bytes.set(out);
     let at = out.length;
     const put = (b: ArrayLike<number>) => {
-      bytes.set(b, at);
+      copy(b, 0, b.length, bytes, at);
       at += b.length;
     };
     put(count);
     this.funcs.forEach((f, i) => {
       put(heads[i]);
-      put(f.body.code.view());
+      f.body.code.copyTo(bytes, at);
+      at += f.body.code.length;
       bytes[at++] = 0x0b;
     });
     put(names);
     return bytes;
+  }
+
+  /** The module is encoded and its functions' code no longer needed: their buffers may serve other modules. */
+  recycle(): void {
+    for (const f of this.funcs) f.body.code.release();
   }
 
   /**

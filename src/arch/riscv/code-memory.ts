@@ -45,11 +45,14 @@ export class FlatCode implements CodeMemory<Hart> {
     };
   }
 
-  /** The permission table (a view made again only if the memory grows: the recompiler asks per parcel). */
+  /**
+   * The permission table (a view made again only if the memory grows: the recompiler asks per
+   * parcel, and reading `memory.buffer` costs a call into the engine). Growing detaches a
+   * memory's old buffer (its views become empty); a shared one's stays valid where it was.
+   */
   private perms(): Uint8Array {
-    const buffer = this.memory.buffer;
-    if (this.permsView?.buffer !== buffer)
-      this.permsView = new Uint8Array(buffer, this.permTable, PERM_TABLE_BYTES);
+    if (this.permsView === undefined || this.permsView.length === 0)
+      this.permsView = new Uint8Array(this.memory.buffer, this.permTable, PERM_TABLE_BYTES);
     return this.permsView;
   }
   private permsView: Uint8Array | undefined;
@@ -142,7 +145,10 @@ export class TlbCode implements CodeMemory<Hart> {
       registersInMemory: hart.priv !== PRV_U,
       protect: (pc, bytes) => {
         let page: number | undefined;
-        eachParcel(pc, bytes, (a) => (page = this.watch(hart, a)));
+        // Once per virtual page the bytes are on: a mapping maps a page whole.
+        eachParcel(pc, bytes, (a) => {
+          if (a === pc || (a & 0xfff) === 0) page = this.watch(hart, a);
+        });
         return page;
       },
     };

@@ -39,6 +39,9 @@ export interface RiscvInsn {
   readonly def: InsnDef;
 }
 
+/** The control flow of most instructions (one object: a region asks for every instruction's). */
+const FALLTHROUGH: ControlFlow = { kind: "fallthrough" };
+
 /** x0..x31 are registers 0..31, f0..f31 registers 32..63. */
 const F_BASE = 32;
 const REGISTERS: RegisterFile = {
@@ -69,15 +72,19 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     this.emitCodeKey = codeKey(mem);
   }
 
-  /** Views of the memory (made again only if it grows): decoding is hot, and each view is an allocation. */
-  private views(): { u8: Uint8Array; ctable: Uint32Array } {
+  /**
+   * Views of the memory, made again only when it grows: decoding is hot, each view is an
+   * allocation, and even reading `memory.buffer` costs a call into the engine. A grown memory
+   * leaves the old views empty (detached), or, shared, shorter than the offset asked for.
+   */
+  private views(host: number): { u8: Uint8Array; ctable: Uint32Array } {
+    const v = this.viewsOf;
+    if (v !== undefined && host + 1 < v.u8.length && v.ctable.length !== 0) return v;
     const buffer = this.memory.buffer;
-    if (this.viewsOf?.u8.buffer !== buffer)
-      this.viewsOf = {
-        u8: new Uint8Array(buffer),
-        ctable: new Uint32Array(buffer, this.ctableOffset, 65536),
-      };
-    return this.viewsOf;
+    return (this.viewsOf = {
+      u8: new Uint8Array(buffer),
+      ctable: new Uint32Array(buffer, this.ctableOffset, 65536),
+    });
   }
   private viewsOf: { u8: Uint8Array; ctable: Uint32Array } | undefined;
 
@@ -85,7 +92,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
   private parcel(a: number, code: CodeView): number {
     const host = Number.isSafeInteger(a) ? code.host(a) : -1;
     if (host < 0) return -1;
-    const u8 = this.views().u8;
+    const u8 = this.views(host).u8;
     return u8[host] | (u8[host + 1] << 8);
   }
 
@@ -93,10 +100,11 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     const lo = this.parcel(pc, code);
     if (lo < 0) return undefined;
     if ((lo & 3) !== 3) {
-      const insn = this.views().ctable[lo];
+      const insn = this.views(0).ctable[lo];
       const def = (this.decodeWord ??= decoder(this.defs))(insn);
       return def && { pc, raw: lo, insn, len: 2, def };
     }
+    // Fetched on its own: PMP may allow the first half and not the second (Priv spec §3.7.1).
     const hi = this.parcel(pc + 2, code);
     if (hi < 0) return undefined;
     const insn = (lo | (hi << 16)) >>> 0;
@@ -106,7 +114,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
 
   controlFlow(i: RiscvInsn): ControlFlow {
     const flow = i.def.flow;
-    if (!flow) return { kind: "fallthrough" };
+    if (!flow) return FALLTHROUGH;
     // jal and jalr writing a link register are calls: the callee comes back after them.
     const link = flow.kind !== "branch" && fieldValue(i.insn, FIELDS.rd) !== 0 ? i.pc + i.len : undefined;
     if (flow.kind === "branch") return { kind: "branch", target: i.pc + immValue(i.insn, flow.offset) };
@@ -330,7 +338,7 @@ class TranslationSem extends AccessSem {
       value(); // even for x0: a load may fault
       this.w.drop();
     } else this.t.setReg(n, value);
-    this.groups.delete(n); // the base moved: later accesses through it start anew
+    if (this.groups.size > 0) this.groups.delete(n); // the base moved: later accesses through it start anew
   }
   getFBits(r: Operand): void {
     this.t.getReg(F_BASE + this.num(r));

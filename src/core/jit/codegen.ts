@@ -65,7 +65,9 @@ export function emitTranslations<Insn extends GuestInsn>(
     ),
   );
   m.exportTable(ENTRY_TABLE, entries);
-  return m.encode();
+  const bytes = m.encode();
+  m.recycle();
+  return bytes;
 }
 
 /**

@@ -51,10 +51,20 @@ export interface EmitShapes {
   registersInMemory: number;
 }
 
+/**
+ * Names `prefix` + i, each made once: emission looks labels up by name at every branch, and
+ * a string made again must be hashed again.
+ */
+function labels(prefix: string): (i: number) => string {
+  const made: string[] = [];
+  return (i) => (made[i] ??= `${prefix}${i}`);
+}
 /** The wasm label of block `i`'s start (codegen.ts opens them). */
-export const blockLabel = (i: number): string => `b${i}`;
+export const blockLabel = labels("b");
 /** The label of the loop that begins at block `i` (Region.loops). */
-export const loopLabel = (i: number): string => `l${i}`;
+export const loopLabel = labels("l");
+/** The label of bucket `h` of an indirect jump's hash. */
+const bucketLabel = labels("h");
 
 export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   readonly w: FunctionBuilder;
@@ -156,34 +166,21 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     const t = w.local(I64);
     target();
     w.set(t);
-    // A block inside a loop in place (after its head) cannot be reached from here.
-    const inside = [...region.blocks.entries()].filter(
-      ([i, b]) =>
-        !innerBlock(region.loops, i) &&
-        (region.blocks.length <= SMALL_REGION ||
-          region.returnSites.has(b.start) ||
-          region.indirectTargets.has(b.start)),
-    );
-    const hash = inside.length > CHAIN_MAX ? perfectHash(inside.map(([, b]) => b.start)) : undefined;
+    const { inside, hash } = (this.targets ??= indirectTargets(region));
     if (hash) {
       // A br_table on a hash of the target picks the one block it may be; a compare checks it.
-      const buckets = Array.from({ length: hash.size }, (_, h) => `h${h}`);
-      const byBucket = new Map(inside.map(([i, b]) => [hash.of(b.start), i]));
       w.block("miss");
-      for (let h = hash.size - 1; h >= 0; h--) if (byBucket.has(h)) w.block(buckets[h]);
+      for (let h = hash.size - 1; h >= 0; h--) if (hash.blockOf[h] >= 0) w.block(bucketLabel(h));
       w.get(t)
         .i64_const(hash.shift)
         .i64_shr_u()
         .i32_wrap_i64()
         .i32_const(hash.size - 1)
         .i32_and();
-      w.br_table(
-        buckets.map((l, h) => (byBucket.has(h) ? l : "miss")),
-        "miss",
-      );
+      w.br_table(hash.labels, "miss");
       for (let h = 0; h < hash.size; h++) {
-        const i = byBucket.get(h);
-        if (i === undefined) continue;
+        const i = hash.blockOf[h];
+        if (i < 0) continue;
         w.end();
         w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
         this.enter(i);
@@ -192,8 +189,8 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       }
       w.end();
     } else
-      for (const [i, b] of inside) {
-        w.get(t).i64_const(b.start).i64_eq().if_();
+      for (const i of inside) {
+        w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
         this.enter(i);
         w.end();
       }
@@ -202,6 +199,9 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     if (guessable(this.flow)) w.i64_const(this.insn.pc).set(this.f.site); // to learn where it goes
     this.leave();
   }
+
+  /** Where the translation's indirect jumps may stay inside (the same for all of them), found at the first. */
+  private targets: IndirectTargets | undefined;
 
   /** After the last instruction of a block that falls through (or did not take its branch). */
   endBlock(): void {
@@ -322,17 +322,23 @@ function repeatingBlocks<Insn extends GuestInsn>(
     if (to === undefined || to > from) return;
     for (let i = to; i <= from; i++) repeats[i] = true;
   };
+  // The first and last blocks an indirect jump may reach: a jump from block i marks the blocks
+  // between i and each of them, i.e. from the lower of i and the first to the higher of i and the last.
+  let first = n;
+  let final = -1;
+  region.blocks.forEach((t, k) => {
+    if (n <= SMALL_REGION || region.returnSites.has(t.start) || region.indirectTargets.has(t.start)) {
+      first = Math.min(first, k);
+      final = k;
+    }
+  });
   region.blocks.forEach((b, i) => {
     const last = b.insns[b.insns.length - 1];
     const flow = b.flows[b.insns.length - 1];
     // Falling through (or not taking a branch) may go back too: code before the entry comes last.
     if (flow.kind === "fallthrough" || flow.kind === "branch") back(i, indexOf.get(last.pc + last.len));
     if (flow.kind === "branch" || flow.kind === "jump") back(i, indexOf.get(flow.target));
-    else if (flow.kind === "indirect")
-      region.blocks.forEach((t, k) => {
-        if (n <= SMALL_REGION || region.returnSites.has(t.start) || region.indirectTargets.has(t.start))
-          back(Math.max(i, k), Math.min(i, k));
-      });
+    else if (flow.kind === "indirect" && final >= 0) back(Math.max(i, final), Math.min(i, first));
   });
   return repeats;
 }
@@ -340,17 +346,62 @@ function repeatingBlocks<Insn extends GuestInsn>(
 /** An indirect jump compares its target with this many blocks in a row at most; beyond, it hashes. */
 const CHAIN_MAX = 3;
 
+/** The blocks an indirect jump of `region` stays inside for, and the hash that picks one of them when they are many. */
+interface IndirectTargets {
+  /** Block indices, in layout order. */
+  readonly inside: readonly number[];
+  readonly hash?: TargetHash;
+}
+
+/** A br_table over (target >>> shift) & (size - 1): bucket h holds block blockOf[h] (-1: none), branch label labels[h]. */
+interface TargetHash {
+  readonly shift: number;
+  readonly size: number;
+  readonly blockOf: Int32Array;
+  readonly labels: readonly string[];
+}
+
+function indirectTargets<Insn extends GuestInsn>(region: Region<Insn>): IndirectTargets {
+  const { blocks } = region;
+  const inside: number[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const start = blocks[i].start;
+    // A block inside a loop in place (after its head) cannot be reached from an indirect jump.
+    if (innerBlock(region.loops, i)) continue;
+    if (blocks.length <= SMALL_REGION || region.returnSites.has(start) || region.indirectTargets.has(start))
+      inside.push(i);
+  }
+  const found = inside.length > CHAIN_MAX ? perfectHash(inside.map((i) => blocks[i].start)) : undefined;
+  if (!found) return { inside };
+  const { shift, size, buckets } = found;
+  const blockOf = new Int32Array(size).fill(-1);
+  inside.forEach((i, k) => (blockOf[buckets[k]] = i));
+  const labels = Array.from(blockOf, (i, h) => (i >= 0 ? bucketLabel(h) : "miss"));
+  return { inside, hash: { shift, size, blockOf, labels } };
+}
+
 /**
  * A hash that puts each of `pcs` in its own bucket: (pc >>> shift) & (size - 1), with the
- * fewest buckets found (at most 4 per pc), or undefined.
+ * fewest buckets found (at most 4 per pc), or undefined; with each pc's bucket.
  */
 function perfectHash(
   pcs: readonly number[],
-): { shift: number; size: number; of: (pc: number) => number } | undefined {
-  for (let size = 2; size <= 4 * pcs.length; size *= 2)
-    for (let shift = 0; shift <= 12; shift++) {
-      const of = (pc: number) => Math.floor(pc / 2 ** shift) & (size - 1);
-      if (new Set(pcs.map(of)).size === pcs.length) return { shift, size, of };
+): { shift: number; size: number; buckets: Int32Array } | undefined {
+  const n = pcs.length;
+  // The low 32 bits of each pc (ToInt32 wraps as an i64 would): a shift of at most 12 and a
+  // mask of at most 4n buckets keep bits from those alone.
+  const low = pcs.map((pc) => pc | 0);
+  const seen = new Int32Array(4 * n).fill(-1);
+  let stamp = 0;
+  for (let size = 2; size <= 4 * n; size *= 2)
+    for (let shift = 0; shift <= 12; shift++, stamp++) {
+      let k = 0;
+      for (; k < n; k++) {
+        const h = (low[k] >>> shift) & (size - 1);
+        if (seen[h] === stamp) break;
+        seen[h] = stamp;
+      }
+      if (k === n) return { shift, size, buckets: Int32Array.from(low, (v) => (v >>> shift) & (size - 1)) };
     }
   return undefined;
 }

@@ -8,7 +8,7 @@
 // returns to the host, when a batch is full or old, or when a pending pc is asked for again.
 // A hot pc that starts a block of a translation made before (one of its Region.entries) is
 // served by that translation, entered there: nothing is built for it.
-import { compileModule, compileModuleAsync, type JitCounts } from "./compile-stats.js";
+import { compileModule, compileModuleAsync, compileStats, nowMs, type JitCounts } from "./compile-stats.js";
 import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
@@ -346,22 +346,24 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const view = this.code.view(hart);
     const key = view.key(start);
     if (key === -1 || this.table.holds(start, key)) return;
+    const id = keptId(start, key);
     // A region waiting for its module will serve it: placed when the module is installed.
-    if (this.pendingEntries.has(keptId(start, key))) {
-      this.pendingEntries.set(keptId(start, key), true);
+    if (this.pendingEntries.has(id)) {
+      this.pendingEntries.set(id, true);
       return;
     }
-    const kept = this.kept.get(keptId(start, key));
+    const kept = this.kept.get(id);
     if (kept) {
       this.place(kept);
-      return this.unkeep(keptId(start, key), kept);
+      return this.unkeep(id, kept);
     }
-    if (this.enter(keptId(start, key))) return;
+    if (this.enter(id)) return;
     this.request(start, key, view);
   }
 
   /** Finds and watches the region at `start` for code key `key` as `view` fetches it, and puts it in the batch. */
   private request(start: number, key: number, view: CodeView): Region<Insn> | undefined {
+    const began = nowMs();
     const maxInsns = view.maxInsns ?? this.regionInsns;
     // Room for a switch's cases where the size is the default's.
     const switchInsns = maxInsns === undefined ? MAX_SWITCH_INSNS : maxInsns;
@@ -393,8 +395,9 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         const page = view.protect(i.pc, i.len);
         if (page !== undefined) pages.add(page);
       }
-    const now = performance.now();
+    const now = nowMs();
     if (this.pending.length === 0) this.pendingSince = now;
+    compileStats.buildMs += now - began;
     const p = {
       start,
       region,
@@ -494,7 +497,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** Builds the pending translations if they have waited long enough (the engine returned to the host). */
   commitDue(): void {
-    if (this.pending.length > 0 && performance.now() - this.pendingSince >= this.exitAgeMs) this.commit();
+    if (this.pending.length > 0 && nowMs() - this.pendingSince >= this.exitAgeMs) this.commit();
   }
 
   /** Builds the pending translations into one module and installs them (asynchronous: starts that). */
@@ -503,6 +506,14 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const batch = this.pending;
     if (batch.length === 0) return;
     if (this.async && this.compiling.size >= MAX_COMPILING) return; // the batch waits for the next commit
+    const began = nowMs();
+    const compiled = compileStats.compileMs;
+    this.build(batch);
+    compileStats.buildMs += nowMs() - began - (compileStats.compileMs - compiled);
+  }
+
+  /** Emits, compiles and installs `batch`, taken from the pending requests. */
+  private build(batch: Pending<Insn>[]): void {
     this.pending = [];
     this.pendingPcs.clear();
     const asked = [...this.pendingEntries].flatMap(([id, a]) => (a ? [id] : []));
@@ -517,8 +528,16 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private enter(id: string): boolean {
     const entry = this.entries.get(id);
     if (!entry) return false;
-    const { table, index, ...made } = entry;
-    this.place({ ...made, born: this.generation, run: table.get(index) as () => number });
+    const { pc, key, pages, needs, module, table, index } = entry;
+    this.place({
+      pc,
+      key,
+      pages,
+      needs,
+      module,
+      born: this.generation,
+      run: table.get(index) as () => number,
+    });
     this.entered++;
     return true;
   }
@@ -583,14 +602,23 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const ids: string[] = [];
     batch.forEach((p, i) => {
       if (!wanted(p, i)) return;
-      const made = { key: p.key, pages: p.pages, needs: p.region.size, module };
-      this.place({ ...made, pc: p.start, born: p.born, run: table.get(first[i]) as () => number });
+      const { key, pages } = p;
+      const needs = p.region.size;
+      this.place({
+        pc: p.start,
+        key,
+        pages,
+        needs,
+        module,
+        born: p.born,
+        run: table.get(first[i]) as () => number,
+      });
       this.translations++;
       p.region.entries.forEach((j, k) => {
         const pc = p.region.blocks[j].start;
-        const id = keptId(pc, p.key);
+        const id = keptId(pc, key);
         if (this.entries.has(id)) return; // an entry made earlier serves it as well
-        this.entries.set(id, { ...made, pc, table, index: first[i] + 1 + k });
+        this.entries.set(id, { pc, key, pages, needs, module, table, index: first[i] + 1 + k });
         ids.push(id);
         for (const page of p.pages) {
           let onPage = this.entriesOfPage.get(page);

@@ -17,6 +17,8 @@ import type { RegisterFile } from "./isa.js";
 
 type Mark = "load" | "store" | "storeForHost" | "loadAfterHost";
 
+const NOTHING = new Uint8Array(0);
+
 export class RegCache {
   private readonly used = new Set<number>();
   private readonly written = new Set<number>();
@@ -91,6 +93,7 @@ export class RegCache {
     const written = [...this.written];
     const local = (r: number) => this.locals.get(r)!;
     const code = (emit: (b: FunctionBuilder) => void): Uint8Array => {
+      if (used.length === 0) return NOTHING;
       const b = new FunctionBuilder([], []);
       emit(b);
       return b.code.view();
@@ -132,7 +135,10 @@ export class RegCache {
       });
     }
     const bytes = { load, store, storeForHost, loadAfterHost };
-    const pieces = this.marks.map(({ at, kind }) => ({ at, bytes: bytes[kind] as ArrayLike<number> }));
+    // Marks whose code is empty (no register used: inMemory, or none touched) put in nothing.
+    const pieces: { at: number; bytes: ArrayLike<number> }[] = [];
+    for (const { at, kind } of this.marks)
+      if (bytes[kind].length > 0) pieces.push({ at, bytes: bytes[kind] });
     this.w.insert(extra.length === 0 ? pieces : [...pieces, ...extra].sort((a, b) => a.at - b.at));
   }
 }

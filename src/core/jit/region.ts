@@ -182,8 +182,10 @@ export function discoverRegion<Insn extends GuestInsn>(
   // jumps then go forward in the layout (cheap), and loops back (checked for the budget).
   const after = (b: Block<Insn>) => b.start >= pc;
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
-  const loops = loopRanges(blocks, returnSites, indirectTargets);
-  const entries = entryBlocks(blocks, cut).filter((i) => !innerBlock(loops, i));
+  const index = new Map<number, number>();
+  blocks.forEach((b, i) => index.set(b.start, i));
+  const loops = loopRanges(blocks, index, returnSites, indirectTargets);
+  const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
   return { blocks, size, returnSites, indirectTargets, entries, loops };
 }
 
@@ -209,7 +211,7 @@ function exitsOf<Insn extends GuestInsn>(b: Block<Insn>, links: boolean): number
  * reach from it without leaving the region.
  */
 export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): Set<number>[] {
-  const succ = successors(region.blocks, true);
+  const succ = successors(region.blocks, new Map(region.blocks.map((b, i) => [b.start, i])), true);
   return region.entries.map((from) => {
     const seen = new Set([from]);
     const todo = [from];
@@ -223,10 +225,20 @@ export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): 
   });
 }
 
-/** exitsOf each block, as layout indices of the blocks inside. */
-function successors<Insn extends GuestInsn>(blocks: readonly Block<Insn>[], links: boolean): number[][] {
-  const index = new Map(blocks.map((b, i) => [b.start, i]));
-  return blocks.map((b) => exitsOf(b, links).flatMap((t) => (index.has(t) ? [index.get(t)!] : [])));
+/** exitsOf each block, as layout indices of the blocks inside (`index`: block index by start pc). */
+function successors<Insn extends GuestInsn>(
+  blocks: readonly Block<Insn>[],
+  index: ReadonlyMap<number, number>,
+  links: boolean,
+): number[][] {
+  return blocks.map((b) => {
+    const inside: number[] = [];
+    for (const t of exitsOf(b, links)) {
+      const i = index.get(t);
+      if (i !== undefined) inside.push(i);
+    }
+    return inside;
+  });
 }
 
 /**
@@ -239,10 +251,11 @@ function successors<Insn extends GuestInsn>(blocks: readonly Block<Insn>[], link
  */
 function loopRanges<Insn extends GuestInsn>(
   blocks: readonly Block<Insn>[],
+  index: ReadonlyMap<number, number>,
   returnSites: ReadonlySet<number>,
   indirectTargets: ReadonlySet<number>,
 ): LoopRange[] {
-  const succ = successors(blocks, false);
+  const succ = successors(blocks, index, false);
   const preds: number[][] = blocks.map(() => []);
   succ.forEach((s, p) => s.forEach((j) => preds[j].push(p)));
   const loops: LoopRange[] = [];
@@ -281,16 +294,20 @@ const MIN_ENTRY_REACH = 16;
  */
 function entryBlocks<Insn extends GuestInsn>(
   blocks: readonly Block<Insn>[],
+  index: ReadonlyMap<number, number>,
   cut: ReadonlySet<number>,
 ): number[] {
   // Where control may go after each block, inside the region, and whether it may go to cut code.
-  const succ = successors(blocks, true);
+  const succ = successors(blocks, index, true);
   const cutOff = blocks.map((b) => exitsOf(b, true).some((t) => cut.has(t)));
   const entries: number[] = [];
+  // The blocks seen by the walk from block i are those marked i (one array for every walk).
+  const seen = new Int32Array(blocks.length).fill(-1);
+  const todo: number[] = [];
   for (let i = 1; i < blocks.length; i++) {
     // What a run from block i may reach inside: its instructions, and whether any path is cut.
-    const seen = new Set([i]);
-    const todo = [i];
+    seen[i] = i;
+    todo.push(i);
     let insns = 0;
     let cut = false;
     while (todo.length > 0) {
@@ -298,8 +315,8 @@ function entryBlocks<Insn extends GuestInsn>(
       insns += blocks[k].insns.length;
       cut ||= cutOff[k];
       for (const j of succ[k])
-        if (!seen.has(j)) {
-          seen.add(j);
+        if (seen[j] !== i) {
+          seen[j] = i;
           todo.push(j);
         }
     }

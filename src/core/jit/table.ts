@@ -173,12 +173,31 @@ export class TranslationTable {
     readonly layout: JitLayout,
   ) {}
 
+  /**
+   * Views of the table in wasm memory, made again only when the memory grows (the recompiler
+   * asks at every request), which detaches the old buffer (its views become empty); a shared
+   * memory's old buffer stays valid where it was.
+   */
+  private views(): { tags: BigInt64Array; keys: Int32Array; needs: Int32Array; born: Uint32Array } {
+    if (this.viewsOf === undefined || this.viewsOf.tags.length === 0) {
+      const buffer = this.memory.buffer;
+      this.viewsOf = {
+        tags: new BigInt64Array(buffer, this.layout.tags, JIT_SLOTS),
+        keys: new Int32Array(buffer, this.layout.keys, JIT_SLOTS),
+        needs: new Int32Array(buffer, this.layout.needs, JIT_SLOTS),
+        born: new Uint32Array(buffer, this.layout.born, JIT_SLOTS),
+      };
+    }
+    return this.viewsOf;
+  }
+  private viewsOf: ReturnType<TranslationTable["views"]> | undefined;
+
   private tags(): BigInt64Array {
-    return new BigInt64Array(this.memory.buffer, this.layout.tags, JIT_SLOTS);
+    return this.views().tags;
   }
 
   private keys(): Int32Array {
-    return new Int32Array(this.memory.buffer, this.layout.keys, JIT_SLOTS);
+    return this.views().keys;
   }
 
   /** Empties every slot (its function too, so that the engine can free its module) and restarts every hotness count. */
@@ -203,8 +222,8 @@ export class TranslationTable {
     this.functions.set(slot, run);
     this.tags()[slot] = BigInt(pc);
     this.keys()[slot] = key;
-    new Int32Array(this.memory.buffer, this.layout.needs, JIT_SLOTS)[slot] = needs;
-    new Uint32Array(this.memory.buffer, this.layout.born, JIT_SLOTS)[slot] = born;
+    this.views().needs[slot] = needs;
+    this.views().born[slot] = born;
     return slot;
   }
 
