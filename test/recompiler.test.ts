@@ -6,6 +6,7 @@ import { afterEach, expect, test, vi } from "vitest";
 import type { CodeMemory, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
 import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
 import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
+import { discoverRegion, MAX_INSNS, MAX_SWITCH_INSNS } from "../src/core/jit/region.js";
 import { emitCountJump, JIT_RETRY, jitThreshold } from "../src/core/jit/hotness.js";
 import { I32, I64, ModuleBuilder } from "../src/core/wasm.js";
 
@@ -85,6 +86,29 @@ test("a jump that keeps leaving through the dispatcher has the translations hold
   expect(protects(), "the jump with both cases").toBe(6);
   for (let i = 0; i < 8; i++) report(0x3000);
   expect(jit.rebuilds, "it holds them both now").toBe(1);
+});
+
+test("a region holding a switch with learnt cases has room for MAX_SWITCH_INSNS instructions, others MAX_INSNS", () => {
+  // Straight-line code everywhere, but for a switch at 0x1000 and a call through a pointer at 0x1100.
+  const isa: JitIsa<GuestInsn> = {
+    ...stopIsa,
+    controlFlow: (i) =>
+      i.pc === 0x1000
+        ? { kind: "indirect" }
+        : i.pc === 0x1100
+          ? { kind: "indirect", link: 0x1104 }
+          : { kind: "fallthrough" },
+  };
+  const view = { host: (pc: number) => pc, key: () => 0, protect: () => undefined };
+  const guess = (site: number) => (site === 0x1000 ? [0x2000] : site === 0x1100 ? [0x3000] : []);
+  const size = (pc: number, guesses = guess) =>
+    discoverRegion(isa, pc, view, MAX_INSNS, guesses, MAX_SWITCH_INSNS).size;
+  expect(size(0x1000 - 4 * 8), "the switch's case learnt").toBe(MAX_SWITCH_INSNS);
+  expect(
+    size(0x1000 - 4 * 8, () => []),
+    "nothing learnt",
+  ).toBe(9);
+  expect(size(0x1100 - 4 * 8), "a callee learnt: no more room").toBe(MAX_INSNS);
 });
 
 test("a call through a pointer to a callee learnt later is built again with the callee inside, which then serves it", () => {

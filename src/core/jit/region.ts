@@ -1,5 +1,6 @@
 // Which code one translation covers: the code reachable from its entry (through branches both
-// ways, jumps, and the return addresses of calls), up to MAX_INSNS instructions, an indirect
+// ways, jumps, the return addresses of calls, and the targets learnt for indirect jumps), up
+// to MAX_INSNS instructions (MAX_SWITCH_INSNS with a switch's learnt cases), an indirect
 // jump, code the hart cannot fetch or decode, or (where the code view asks) the end of the
 // entry's page. It is cut into basic blocks, so that jumps between them stay inside the
 // translation and guest registers stay in wasm locals across a whole loop nest or function.
