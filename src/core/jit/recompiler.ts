@@ -464,6 +464,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     if (hart === undefined || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return;
     this.learn(from, to);
     // The jump still passes through the dispatcher: some translation running it lacks a target.
+    if (this.reports.size >= MAX_SITES && !this.reports.has(from)) this.reports.clear();
     const reports = (this.reports.get(from) ?? 0) + 1;
     this.reports.set(from, reports % REPORTS_PER_REBUILD);
     if (reports === REPORTS_PER_REBUILD) this.rebuildHolder(from, hart);
