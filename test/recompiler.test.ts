@@ -51,14 +51,24 @@ const jumpAt0x1000 = (flow: ControlFlow): JitIsa<GuestInsn> => ({
   controlFlow: (i) => (i.pc === 0x1000 ? flow : { kind: "stop" }),
 });
 
+/**
+ * The toy ISA with `flow` at 0x1000, translated there; then the jump left a translation for
+ * 0x2000, which became hot. `before`: the pcs watched before that.
+ */
+function translatedThenLearnt(flow: ControlFlow) {
+  const r = recompiler(true, jumpAt0x1000(flow));
+  r.jit.translate(0x1000n, null);
+  r.jit.commit();
+  const before = r.protects();
+  r.jit.translate(0x2000n, null, 0x1000);
+  r.jit.commit();
+  return { ...r, before };
+}
+
 test("a switch's case learnt later is built into the translation holding the switch, and into those made later", () => {
   // 0x1000: an indirect jump (a switch's); 0x2000: code that ends a translation.
-  const { jit, protects } = recompiler(true, jumpAt0x1000({ kind: "indirect" }));
-  jit.translate(0x1000n, null);
-  jit.commit();
-  expect(protects(), "nothing known: the jump alone").toBe(1);
-  jit.translate(0x2000n, null, 0x1000); // the jump left a translation for 0x2000, now hot
-  jit.commit();
+  const { jit, protects, before } = translatedThenLearnt({ kind: "indirect" });
+  expect(before, "nothing known: the jump alone").toBe(1);
   expect(jit.rebuilds, "the switch's translation, built again").toBe(1);
   expect(protects(), "the jump and its case, which serves 0x2000 too").toBe(3);
   expect(jit.table.holds(0x2000, 0)).toBe(true);
@@ -115,12 +125,8 @@ test("a region holding a switch with learnt cases has room for MAX_SWITCH_INSNS 
 
 test("a call through a pointer to a callee learnt later is built again with the callee inside, which then serves it", () => {
   // 0x1000: a call through a pointer, returning to 0x1004; 0x2000 and 0x3000: callees.
-  const { jit, protects } = recompiler(true, jumpAt0x1000({ kind: "indirect", link: 0x1004 }));
-  jit.translate(0x1000n, null);
-  jit.commit();
-  expect(protects(), "the call and its return site").toBe(2);
-  jit.translate(0x2000n, null, 0x1000); // the call left a translation for 0x2000, now hot
-  jit.commit();
+  const { jit, protects, before } = translatedThenLearnt({ kind: "indirect", link: 0x1004 });
+  expect(before, "the call and its return site").toBe(2);
   expect(jit.rebuilds, "the translation holding the call, built again").toBe(1);
   expect(protects(), "the call, its callee and its return site").toBe(5);
   expect(jit.table.holds(0x2000, 0), "the callee runs in it, entered there").toBe(true);
