@@ -100,6 +100,35 @@ test("a jump that keeps leaving through the dispatcher has the translations hold
   expect(jit.rebuilds, "it holds them both now").toBe(1);
 });
 
+test("an entry holding the jump comes with its translation when that is built again, not built on its own", () => {
+  // 0x0f00: a branch to 0x0f10; straight-line code from 0x0f04 to a switch at 0x1000, whose
+  // case 0x2000 is learnt after the translation from 0x0f00 (entries 0x0f04 and 0x0f10) was made.
+  const isa: JitIsa<GuestInsn> = {
+    ...stopIsa,
+    controlFlow: (i) =>
+      i.pc === 0x0f00
+        ? { kind: "branch", target: 0x0f10 }
+        : i.pc === 0x1000
+          ? { kind: "indirect" }
+          : i.pc > 0x0f00 && i.pc < 0x1000
+            ? { kind: "fallthrough" }
+            : { kind: "stop" },
+  };
+  const { jit } = recompiler(true, isa);
+  jit.hartAt = () => null;
+  jit.translate(0x0f00n, null);
+  jit.commit();
+  jit.translate(0x0f10n, null); // hot there too: its slot gets the entry
+  expect(jit.entered).toBe(1);
+  for (let i = 0; i < 4; i++) jit["learnAt"](0, 0x1000n, 0x2000n);
+  jit.commit();
+  expect(jit.rebuilds, "the translation from 0x0f00 alone").toBe(1);
+  expect(jit.entered, "its new entry took 0x0f10's slot").toBe(2);
+  expect(jit.table.holds(0x0f10, 0)).toBe(true);
+  for (let i = 0; i < 8; i++) jit["learnAt"](0, 0x1000n, 0x2000n);
+  expect(jit.rebuilds, "the entry holds the case now").toBe(1);
+});
+
 test("a region holding a switch with learnt cases has room for MAX_SWITCH_INSNS instructions, others MAX_INSNS", () => {
   // Straight-line code everywhere, but for a switch at 0x1000 and a call through a pointer at 0x1100.
   const isa: JitIsa<GuestInsn> = {

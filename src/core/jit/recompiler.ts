@@ -23,7 +23,7 @@ import {
 } from "./region.js";
 import { CodeCache, type CachedModule } from "./code-cache.js";
 import { countsEntry, jitThreshold } from "./hotness.js";
-import { TranslationTable, type JitLayout } from "./table.js";
+import { jitSlot, TranslationTable, type JitLayout } from "./table.js";
 
 /** How the recompiler is set up, as a user may choose (the CLI's --jit-* options). */
 export interface JitOptions {
@@ -89,6 +89,8 @@ interface Pending<Insn extends GuestInsn> extends TranslationRequest<Insn> {
   readonly pages: readonly number[];
   /** The address-space generation it was asked for in. */
   readonly born: number;
+  /** Built again for an indirect jump's new targets (rebuildHolder): its entries replace older ones. */
+  readonly rebuild: boolean;
 }
 
 /** A translation made: what a slot holds, or what was kept when another took its slot. */
@@ -101,6 +103,8 @@ interface Installed {
   /** The budget a call needs. */
   readonly needs: number;
   readonly module: CachedModule;
+  /** An entry of a translation that begins elsewhere (Region.entries). */
+  readonly entry?: boolean;
 }
 
 /** Where a translation may be entered at a block besides its first: its function, read from its module's table when first used. */
@@ -136,6 +140,8 @@ interface Holder {
   readonly pc: number;
   readonly key: number;
   readonly has: ReadonlySet<number>;
+  /** The pc of the translation it is an entry of (its own pc when it is one). */
+  readonly owner: number;
 }
 
 /** The kept translation's name: its pc and code key. */
@@ -362,7 +368,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   }
 
   /** Finds and watches the region at `start` for code key `key` as `view` fetches it, and puts it in the batch. */
-  private request(start: number, key: number, view: CodeView): Region<Insn> | undefined {
+  private request(start: number, key: number, view: CodeView, rebuild = false): Region<Insn> | undefined {
     const began = nowMs();
     const maxInsns = view.maxInsns ?? this.regionInsns;
     // Room for a switch's cases where the size is the default's.
@@ -382,10 +388,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         this.holders.set(site, (holders = new Map()));
       }
       const has = region.indirectTargets;
-      holders.set(keptId(start, key), { pc: start, key, has });
+      holders.set(keptId(start, key), { pc: start, key, has, owner: start });
       region.entries.forEach((j, k) => {
         const pc = region.blocks[j].start;
-        if (reach![k].has(i)) holders.set(keptId(pc, key), { pc, key, has });
+        if (reach![k].has(i)) holders.set(keptId(pc, key), { pc, key, has, owner: start });
       });
     });
     // Stores to these pages now reach the host, which drops the translations (and the batch).
@@ -405,6 +411,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       pages: [...pages],
       born: this.generation,
       registersInMemory: view.registersInMemory,
+      rebuild,
     };
     this.pending.push(p);
     this.noteWaiting(p);
@@ -429,7 +436,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
    * By guest pc of an indirect jump with guessed targets (a call through a pointer, a switch),
    * the translations and entries asked for with it inside (by keptId), with the targets they
    * hold: those without every target learnt for the jump are built again (rebuildHolder), so
-   * that the callee or case runs inside. A hint: those no longer in their slot are passed over.
+   * that the callee or case runs inside; an entry whose translation is built again comes with
+   * it. A hint: those no longer in their slot are passed over.
    */
   private readonly holders = new Map<number, Map<string, Holder>>();
   /** By guest pc of an indirect jump, the dispatcher's reports since its holders were last looked at. */
@@ -482,15 +490,26 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const page = view.pageBytes;
     const samePage = (a: number, b: number) =>
       page === undefined || Math.floor(a / page) === Math.floor(b / page);
-    for (const [id, { pc, key, has }] of [...holders]) {
-      if (![...targets].some((t) => !has.has(t) && samePage(t, pc))) continue;
-      if (!this.table.holds(pc, key) || view.key(pc) !== key) continue;
+    const lacking = [...holders].filter(
+      ([, { pc, key, has }]) =>
+        [...targets].some((t) => !has.has(t) && samePage(t, pc)) &&
+        this.table.holds(pc, key) &&
+        view.key(pc) === key,
+    );
+    // An entry whose translation is built again comes with it (install): not built on its own.
+    const owners = new Set(lacking.flatMap(([, h]) => (h.owner === h.pc ? [h.pc] : [])));
+    const comesWith = (h: Holder) =>
+      h.owner !== h.pc &&
+      (owners.has(h.owner) || this.pendingPcs.has(h.owner) || this.compilingPcs.has(h.owner));
+    for (const [id, h] of lacking) {
+      const { pc, key } = h;
       const times = this.rebuilt.get(id) ?? 0;
       if (this.pending.length >= MAX_BATCH) return;
-      if (times >= MAX_REBUILDS || this.pendingPcs.has(pc) || this.compilingPcs.has(pc)) continue;
+      if (times >= MAX_REBUILDS || this.pendingPcs.has(pc) || this.compilingPcs.has(pc) || comesWith(h))
+        continue;
       this.rebuilt.set(id, times + 1);
       this.rebuilds++;
-      const made = this.request(pc, key, view);
+      const made = this.request(pc, key, view, true);
       // Built from there, the translation may no longer reach the jump.
       if (!made?.blocks.some((b) => b.insns.at(-1)!.pc === site)) holders.delete(id);
     }
@@ -538,6 +557,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       module,
       born: this.generation,
       run: table.get(index) as () => number,
+      entry: true,
     });
     this.entered++;
     return true;
@@ -618,7 +638,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       p.region.entries.forEach((j, k) => {
         const pc = p.region.blocks[j].start;
         const id = keptId(pc, key);
-        if (this.entries.has(id)) return; // an entry made earlier serves it as well
+        // An entry made earlier serves it as well, unless this is built again with new targets.
+        if (this.entries.has(id) && !p.rebuild) return;
         this.entries.set(id, { pc, key, pages, needs, module, table, index: first[i] + 1 + k });
         ids.push(id);
         for (const page of p.pages) {
@@ -626,6 +647,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
           if (!onPage) this.entriesOfPage.set(page, (onPage = new Set()));
           onPage.add(id);
         }
+        // The slot holding an older entry for the pc gets this one.
+        if (p.rebuild && this.installed.get(jitSlot(pc))?.entry && this.table.holds(pc, key)) this.enter(id);
       });
     });
     if (ids.length > 0) this.entriesOfModule.set(module, ids);
