@@ -299,3 +299,24 @@ test("a target asks for its translation at the threshold, then every JIT_RETRY j
   expect(asksAt(3000, 3000 + JIT_RETRY)).toEqual([3000, 3000 + JIT_RETRY]);
   expect(asksAt(1, 1 + JIT_RETRY)).toEqual([1, 1 + JIT_RETRY]);
 });
+
+test("a loop at the entry runs in place although a block laid out after its range jumps back to it", () => {
+  // 0x1004 loops on itself and is the entry; 0x1010 loops on itself; 0x1014 jumps back to
+  // 0x1004 from beyond 0x1010's back edge (the shape of a translation entered at an inner
+  // loop, with the outer loop's code around it).
+  const flows: Record<number, ControlFlow> = {
+    0x1004: { kind: "branch", target: 0x1004 },
+    0x1008: { kind: "branch", target: 0x1010 },
+    0x100c: { kind: "stop" },
+    0x1010: { kind: "branch", target: 0x1010 },
+    0x1014: { kind: "jump", target: 0x1004 },
+  };
+  const isa: JitIsa<GuestInsn> = { ...stopIsa, controlFlow: (i) => flows[i.pc] ?? { kind: "stop" } };
+  const view = { host: (pc: number) => pc, key: () => 0, protect: () => undefined };
+  const region = discoverRegion(isa, 0x1004, view);
+  expect(region.blocks.map((b) => b.start)).toEqual([0x1004, 0x1008, 0x100c, 0x1010, 0x1014]);
+  expect(region.loops).toEqual([
+    { head: 0, last: 0 },
+    { head: 3, last: 3 },
+  ]);
+});

@@ -26,6 +26,7 @@ export const nowMs: () => number =
     : () => performance.now();
 
 export function compileModule(bytes: Uint8Array): WebAssembly.Module {
+  dumpModule(bytes);
   const start = nowMs();
   const module = new WebAssembly.Module(bytes as BufferSource);
   compileStats.compileMs += nowMs() - start;
@@ -36,10 +37,23 @@ export function compileModule(bytes: Uint8Array): WebAssembly.Module {
 
 /** The same, compiled in the background (its time is not counted: the guest runs meanwhile). */
 export async function compileModuleAsync(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  dumpModule(bytes);
   const module = await WebAssembly.compile(bytes as BufferSource);
   compileStats.modules++;
   compileStats.wasmBytes += bytes.length;
   return module;
+}
+
+/**
+ * `HARTWOOD_JIT_DUMP=DIR` writes every translation module to DIR/NNNN.wasm (for wasm2wat and
+ * for reading what the recompiler emits; a debugging aid, off by default).
+ */
+const DUMP_DIR = typeof process !== "undefined" ? process.env.HARTWOOD_JIT_DUMP : undefined;
+function dumpModule(bytes: Uint8Array): void {
+  if (!DUMP_DIR) return;
+  const fs = process.getBuiltinModule("node:fs");
+  fs.mkdirSync(DUMP_DIR, { recursive: true });
+  fs.writeFileSync(`${DUMP_DIR}/${String(compileStats.modules).padStart(4, "0")}.wasm`, bytes);
 }
 
 /** What a recompiler has done (its engine's counts). */

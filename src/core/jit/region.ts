@@ -181,11 +181,11 @@ export function discoverRegion<Insn extends GuestInsn>(
     blocks.push({ start, insns, flows });
     size += insns.length;
   }
+  const index = new Map<number, number>();
   // The entry first, then the code after it in address order, then the code before it: most
   // jumps then go forward in the layout (cheap), and loops back (checked for the budget).
   const after = (b: Block<Insn>) => b.start >= pc;
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
-  const index = new Map<number, number>();
   blocks.forEach((b, i) => index.set(b.start, i));
   const loops = loopRanges(blocks, index, returnSites, indirectTargets);
   const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
@@ -246,7 +246,7 @@ function successors<Insn extends GuestInsn>(
 
 /**
  * The loops that can run in place (Region.loops): for each block that a later block (or
- * itself) jumps back to, the range from it to the last such block, when every other block of
+ * itself) jumps back to, the range from it to the last such block whose range qualifies: every other block of
  * the range is reached only by direct edges from earlier blocks of the range (not from outside,
  * not by a back edge, not as a call's return site or an indirect jump's guessed target, and
  * not as the entry). Such a range is a wasm `loop`: its back edges need no trip through the
@@ -263,18 +263,19 @@ function loopRanges<Insn extends GuestInsn>(
   succ.forEach((s, p) => s.forEach((j) => preds[j].push(p)));
   const loops: LoopRange[] = [];
   for (let head = 0; head < blocks.length; head++) {
-    const back = preds[head].filter((p) => p >= head);
-    if (back.length === 0 || loops.some((l) => l.last >= head)) continue;
-    const last = Math.max(...back);
-    let ok = true;
-    for (let j = head + 1; j <= last && ok; j++) {
-      const b = blocks[j];
-      ok =
-        !returnSites.has(b.start) &&
-        !indirectTargets.has(b.start) &&
-        preds[j].every((p) => p >= head && p < j);
-    }
-    if (ok) loops.push({ head, last });
+    if (loops.some((l) => l.last >= head)) continue;
+    // The widest range that qualifies: a back edge from beyond it (a loop's preheader laid
+    // out last, before the entry in address order) goes round the dispatch loop instead.
+    const back = preds[head].filter((p) => p >= head).sort((a, b) => b - a);
+    const last = back.find((last) => {
+      for (let j = head + 1; j <= last; j++) {
+        const b = blocks[j];
+        if (returnSites.has(b.start) || indirectTargets.has(b.start)) return false;
+        if (!preds[j].every((p) => p >= head && p < j)) return false;
+      }
+      return true;
+    });
+    if (last !== undefined) loops.push({ head, last });
   }
   return loops;
 }
