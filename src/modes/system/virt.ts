@@ -181,13 +181,16 @@ export class VirtBoard {
       phys.addMmio({ base, sizeBytes, device });
     };
     const clint = new Clint(o.harts, {
-      software: (h, level) => cpu.setIrqLine(h, "MSI", level),
+      software: (h, level) => {
+        cpu.setIrqLine(h, "MSI", level);
+        if (level) this.machine.interruptRaised(h);
+      },
       timer: (h, level) => cpu.setIrqLine(h, "MTI", level),
     }, TIMEBASE_HZ, () => this.machine.timerArmed()); // prettier-ignore
     add("clint", VIRT.clint.base, VIRT.clint.size, clint);
     const toHart = (ctx: number, level: boolean) => {
       cpu.setIrqLine(ctx >> 1, ctx & 1 ? "SEI" : "MEI", level); // contexts 2n, 2n + 1: hart n's M and S
-      this.machine.wake();
+      this.machine.interruptRaised(ctx >> 1);
     };
     const plic = new Plic(o.harts, toHart, PLIC_SOURCES);
     add("plic", VIRT.plic.base, VIRT.plic.size, plic);
