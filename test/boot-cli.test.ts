@@ -152,3 +152,35 @@ test("the single-file build carries the interpreters of the usual boots, whateve
   for (const c of configs) new VirtBoard({ ...c, kernel, drives: [], write: () => {} }).close();
   expect(made.size).toBe(before); // a board asked for no interpreter the build lacks
 });
+
+test("a kernel Image and an initrd on disk are read straight into guest RAM, never into buffers of their own", () => {
+  const image = readFileSync(fakeImage("direct.Image", 8192, 16384));
+  const initrd = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
+  const onDisk = (name: string, bytes: Uint8Array) => ({
+    name,
+    get data(): Uint8Array {
+      throw new Error(`${name}: read into a buffer`);
+    },
+    onDisk: {
+      sizeBytes: bytes.length,
+      head: bytes.subarray(0, 64),
+      copyTo: (dest: Uint8Array) => dest.set(bytes),
+    },
+  });
+  const board = new VirtBoard({
+    ramBytes: 64 << 20,
+    harts: 1,
+    bios: "builtin",
+    kernel: onDisk("direct.Image", image),
+    initrd: onDisk("initrd", initrd),
+    drives: [],
+    jit: false,
+    write: () => {},
+  });
+  const ram = board.harts[0].u8;
+  const at = (pa: number) => board.machine.phys.ramOffset(pa, 1);
+  expect(Buffer.from(ram.subarray(at(0x8020_0000), at(0x8020_0000) + image.length)).equals(image)).toBe(true);
+  const initrdAt = 0x8020_0000 + (32 << 20); // half-way into RAM after the kernel (QEMU's placement)
+  expect(Buffer.from(ram.subarray(at(initrdAt), at(initrdAt) + initrd.length)).equals(initrd)).toBe(true);
+  board.close();
+});
