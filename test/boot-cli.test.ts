@@ -5,7 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { interpreterBytes } from "../src/arch/riscv/cpu.js";
 import { exitStatus, REBOOT_STATUS } from "../src/cli/boot.js";
+import { computePrebuilt } from "../src/cli/prebuilt.js";
+import { VirtBoard } from "../src/modes/system/virt.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "hartwood-boot-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -134,4 +137,50 @@ test("exit statuses: poweroff 0, the guest's fail code, 3 for a reboot under --n
   expect(exitStatus({ kind: "reset" }).status).toBe(REBOOT_STATUS);
   expect(REBOOT_STATUS).not.toBe(0);
   expect(exitStatus({ kind: "error", message: "x" }).status).toBe(1);
+});
+
+test("the single-file build carries the interpreters of the usual boots, whatever the RAM size and firmware", () => {
+  computePrebuilt();
+  const made = interpreterBytes(); // every interpreter this process generated (or unpacked) so far
+  const before = made.size;
+  const kernel = { name: "small.Image", data: readFileSync(fakeImage("prebuilt.Image", 4096, 4096)) };
+  const configs = [
+    { harts: 1, jit: true, ramBytes: 256 << 20, bios: "builtin" as const },
+    { harts: 2, jit: true, ramBytes: 1 << 30, bios: { name: "fw", data: new Uint8Array(4) } },
+    { harts: 1, jit: false, ramBytes: 64 << 20, bios: "none" as const },
+  ];
+  for (const c of configs) new VirtBoard({ ...c, kernel, drives: [], write: () => {} }).close();
+  expect(made.size).toBe(before); // a board asked for no interpreter the build lacks
+});
+
+test("a kernel Image and an initrd on disk are read straight into guest RAM, never into buffers of their own", () => {
+  const image = readFileSync(fakeImage("direct.Image", 8192, 16384));
+  const initrd = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
+  const onDisk = (name: string, bytes: Uint8Array) => ({
+    name,
+    get data(): Uint8Array {
+      throw new Error(`${name}: read into a buffer`);
+    },
+    onDisk: {
+      sizeBytes: bytes.length,
+      head: bytes.subarray(0, 64),
+      copyTo: (dest: Uint8Array) => dest.set(bytes),
+    },
+  });
+  const board = new VirtBoard({
+    ramBytes: 64 << 20,
+    harts: 1,
+    bios: "builtin",
+    kernel: onDisk("direct.Image", image),
+    initrd: onDisk("initrd", initrd),
+    drives: [],
+    jit: false,
+    write: () => {},
+  });
+  const ram = board.harts[0].u8;
+  const at = (pa: number) => board.machine.phys.ramOffset(pa, 1);
+  expect(Buffer.from(ram.subarray(at(0x8020_0000), at(0x8020_0000) + image.length)).equals(image)).toBe(true);
+  const initrdAt = 0x8020_0000 + (32 << 20); // half-way into RAM after the kernel (QEMU's placement)
+  expect(Buffer.from(ram.subarray(at(initrdAt), at(initrdAt) + initrd.length)).equals(initrd)).toBe(true);
+  board.close();
 });

@@ -15,9 +15,12 @@ const REQUIRED = [
   "hart 1: WFI returned with MSIP pending and no interrupt taken: yes",
   "hart 1: after msip[1] = 0, MSIP 0",
   "hart 1: spun with pause: yes",
+  "hart 1: woken from WFI by an IPI: yes",
   "spinwait: done",
 ];
 const INSNS_PER_SPIN = 64;
+/** Hart 0's rounds of its loop (about 5 instructions) while a hart it woke gets to answer: less than one turn of several harts' length at most. */
+const MAX_SPINS_FOR_AN_ANSWER = 2000;
 
 const spinwait = figuresProgram("spinwait", MACHINE, "[spins]");
 
@@ -39,6 +42,14 @@ describe("a hart spinning while another works", () => {
         expect(spins, line).toBeGreaterThan(0);
         expect(spins * INSNS_PER_SPIN, line).toBeLessThan(retired);
       }
+      // Woken by an IPI, the parked hart runs right after the sender's instruction that sent it,
+      // not after the rest of a turn the sender had alone (at least 32 Ki instructions: about
+      // 5,000 times round its loop).
+      const ipi = /went round (\d+) times before hart 1 answered/.exec(
+        figures.find((l) => l.startsWith("[spins] ipi:")) ?? "",
+      );
+      expect(ipi, describeRun(run)).not.toBeNull();
+      expect(Number(ipi![1]), figures.join("; ")).toBeLessThan(MAX_SPINS_FOR_AN_ANSWER);
       console.log(`Hartwood (${jit ? "--jit" : "interpreter"}): ${figures.join("; ")}`);
     });
 });

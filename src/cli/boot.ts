@@ -1,5 +1,5 @@
 // `hartwood boot`: the system board from the command line, with QEMU's option names.
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { UserError } from "../core/errors.js";
@@ -92,6 +92,58 @@ function readNamed(path: string, what: string): NamedFile {
   }
 }
 
+/** The head of a file the board reads straight into RAM (loader.ts, FileOnDisk): a kernel Image's header. */
+const HEAD_BYTES = 64;
+
+/**
+ * Like readNamed, but the board reads the bytes straight into guest RAM when it places the file
+ * whole (a kernel Image, an initrd), and reads `data` only if it needs it (an ELF kernel).
+ */
+function fileOnDisk(path: string, what: string): NamedFile {
+  const fail = (e: unknown): never => {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  };
+  const readAt = (dest: Uint8Array): number => {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, "r");
+      let done = 0;
+      for (let n = 1; done < dest.length && n > 0; done += n)
+        n = readSync(fd, dest, done, dest.length - done, done);
+      return done;
+    } catch (e) {
+      return fail(e);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  };
+  let sizeBytes = 0;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UserError(`${what} ${path} is not a regular file`);
+    sizeBytes = st.size;
+  } catch (e) {
+    fail(e);
+  }
+  const head = new Uint8Array(Math.min(HEAD_BYTES, sizeBytes));
+  if (readAt(head) !== head.length) fail(new Error("it is shorter than it was"));
+  let data: Uint8Array | undefined;
+  return {
+    name: basename(path),
+    get data() {
+      return (data ??= readNamed(path, what).data);
+    },
+    onDisk: {
+      sizeBytes,
+      head,
+      copyTo: (dest) => {
+        if (readAt(dest) !== dest.length) fail(new Error("it is shorter than it was"));
+      },
+    },
+  };
+}
+
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
@@ -161,18 +213,18 @@ export function addBootCommand(program: Command, setStatus: (s: number) => void)
 
 async function boot(f: BootFlags): Promise<number> {
   const drives = (f.drive ?? []).map(parseDrive);
-  let kernel = f.kernel === undefined ? undefined : readNamed(f.kernel, "kernel");
+  let kernel = f.kernel === undefined ? undefined : fileOnDisk(f.kernel, "kernel");
   let append = f.append;
   const bios: VirtOptions["bios"] =
     f.bios === "builtin" || f.bios === "none" ? f.bios : readNamed(f.bios, "firmware");
   if (!kernel && bios === "builtin" && !f.dumpdtb) {
     // The main job: the built-in guest (kernel and ext4 root disk), built on first use.
     const image = buildGuestImage({});
-    kernel = readNamed(image.kernel, "kernel");
+    kernel = fileOnDisk(image.kernel, "kernel");
     drives.unshift({ path: userDisk(image), readOnly: false });
     append ??= DEFAULT_APPEND;
   }
-  const initrd = f.initrd === undefined ? undefined : readNamed(f.initrd, "initrd");
+  const initrd = f.initrd === undefined ? undefined : fileOnDisk(f.initrd, "initrd");
   const dtb = f.dtb === undefined ? undefined : readNamed(f.dtb, "device tree");
   for (const d of drives) readableDrive(d);
 

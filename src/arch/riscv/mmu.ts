@@ -56,6 +56,10 @@ export const TLB_SETS = 1 + TLB_SPACES * SETS_PER_SPACE;
 export const NO_TLB = -1;
 /** Superpage sizes in 4 KiB pages (Sv39..Sv57 levels 1-4); the last two exceed the 32 bits of page number tags hold, and are caught by modulo. */
 const SUPERPAGE_SPANS = [512, 512 ** 2, 512 ** 3, 512 ** 4];
+/** 4 KiB pages a leaf at each level of a walk maps (Math.pow took a tenth of a page walk's time). */
+const LEVEL_SPANS = [1, ...SUPERPAGE_SPANS];
+/** The tags of a TLB entry (offsets in bytes). */
+const TAGS = [S.TLB_READ, S.TLB_WRITE, S.TLB_EXEC];
 
 export class Mmu {
   private satpValue = 0n;
@@ -73,6 +77,8 @@ export class Mmu {
   private readonly spaceUsed = new Array<number>(TLB_SPACES).fill(0);
   /** Per address space: the superpages pages were entered from, by first page (low 32 bits of the page number). */
   private readonly superpages: Set<number>[] = Array.from({ length: TLB_SPACES }, () => new Set<number>());
+  /** Per address space: the superpage fill() added to `superpages` last, while it is still there (-1: none). */
+  private readonly lastSuperpage = new Array<number>(TLB_SPACES).fill(-1);
   private space = 0;
   private clock = 0;
   /** Size in 4 KiB pages of the leaf the last walk found. */
@@ -131,7 +137,7 @@ export class Mmu {
   /** Forgets every TLB entry (only that). */
   flushTlb(): void {
     this.flushSets(0, TLB_SETS);
-    for (const r of this.superpages) r.clear();
+    this.forgetSuperpages();
   }
 
   /**
@@ -154,6 +160,11 @@ export class Mmu {
     }
   }
 
+  private forgetSuperpages(): void {
+    for (const r of this.superpages) r.clear();
+    this.lastSuperpage.fill(-1);
+  }
+
   /** Empties sets [from, to) that hold entries (a full flush of 25 sets would cost what Linux's frequent fences save). */
   private flushSets(from: number, to: number): void {
     for (let set = from; set < to; set++) {
@@ -169,6 +180,7 @@ export class Mmu {
   private flushSpace(i: number): void {
     this.flushSets(1 + i * SETS_PER_SPACE, 1 + (i + 1) * SETS_PER_SPACE);
     this.superpages[i].clear();
+    this.lastSuperpage[i] = -1;
   }
 
   /**
@@ -182,7 +194,7 @@ export class Mmu {
   /** After an MXR change: forget every translated (S and U) entry (only that: fetch is not affected). */
   flushTranslatedTlb(): void {
     this.flushSets(1, TLB_SETS);
-    for (const r of this.superpages) r.clear();
+    this.forgetSuperpages();
   }
 
   /**
@@ -193,22 +205,24 @@ export class Mmu {
    */
   fence(va: bigint | undefined, asid: number | undefined): void {
     if (va === undefined && asid === undefined) return this.flushTranslated();
+    // The tags' low 32 bits of the page number.
+    const vpn = va === undefined ? 0 : Number(BigInt.asUintN(32, BigInt.asUintN(64, va) >> 12n));
     for (let i = 0; i < TLB_SPACES; i++) {
       const satp = this.spaceSatp[i];
       if (satp === undefined || (asid !== undefined && Number((satp >> 44n) & 0xffffn) !== asid)) continue;
       if (va === undefined) this.flushSpace(i);
-      else this.fenceVa(i, va);
+      else this.fenceVa(i, vpn);
     }
   }
 
-  private fenceVa(space: number, va: bigint): void {
-    const vpn = Number(BigInt.asUintN(32, BigInt.asUintN(64, va) >> 12n)); // the tags' low 32 bits of the page number
+  private fenceVa(space: number, vpn: number): void {
     this.dropFromSpace(space, vpn, 1);
     // A page entered from a superpage: the fence covers every page entered from that leaf.
     const regions = this.superpages[space];
     for (const size of SUPERPAGE_SPANS) {
       const first = (vpn - (vpn % size)) >>> 0;
       if (!regions.delete(first)) continue;
+      this.lastSuperpage[space] = -1;
       this.dropFromSpace(space, first, size);
     }
   }
@@ -335,7 +349,7 @@ export class Mmu {
     const ms = h.mstatus;
     let table = this.satpRoot;
     for (let level = levels - 1; level >= 0; level--) {
-      const span = Math.pow(512, level);
+      const span = LEVEL_SPANS[level];
       const ptePa = table + (Math.floor(vpn / span) % 512) * 8;
       const off = h.host.phys.ramOffset(ptePa, 8);
       if (off < 0 || !this.pmpAllows(ptePa, 8, Access.Read, PRV_S)) return -(fault.access + 1);
@@ -386,32 +400,38 @@ export class Mmu {
     const entry = (set + ((lo >>> 12) & (S.TLB_ENTRIES - 1)) * S.TLB_ENTRY_BYTES) >>> 2;
     const tagLo = lo & ~0xfff;
     // An entry maps one page: drop tags of the page it held before.
-    for (const t of [S.TLB_READ, S.TLB_WRITE, S.TLB_EXEC]) {
+    for (const t of TAGS) {
       const w = entry + t / 4;
       if (i32[w] !== -1 && (i32[w] !== tagLo || i32[w + 1] !== hi)) {
         i32[w] = -1;
         i32[w + 1] = -1;
       }
     }
-    const tag = (t: number) => {
-      i32[entry + t / 4] = tagLo;
-      i32[entry + t / 4 + 1] = hi;
-    };
-    if (access === Access.Exec) tag(S.TLB_EXEC);
+    if (access === Access.Exec) this.tag(entry, S.TLB_EXEC, tagLo, hi);
     else {
-      tag(S.TLB_READ);
+      this.tag(entry, S.TLB_READ, tagLo, hi);
       // Stores to a watched page (an HTIF mailbox) must reach the host: never cache them.
-      if (this.writable && !this.watched) tag(S.TLB_WRITE);
+      if (this.writable && !this.watched) this.tag(entry, S.TLB_WRITE, tagLo, hi);
     }
     i32[entry + S.TLB_ADDEND / 4] = (hostPage - tagLo) | 0;
     this.setFilled[(set - this.tlbBase) / S.TLB_SET_BYTES] = 1;
     // sfence.vma of one address must find every page entered from the same superpage.
     if (set !== this.tlbBase && this.leafSpan > 1) {
       const vpn = ((lo >>> 12) | (hi << 20)) >>> 0;
-      this.superpages[this.space].add((vpn - (vpn % this.leafSpan)) >>> 0);
+      const first = (vpn - (vpn % this.leafSpan)) >>> 0;
+      // A kernel enters its linear map's pages from a few superpages, again and again.
+      if (first !== this.lastSuperpage[this.space]) {
+        this.superpages[this.space].add(first);
+        this.lastSuperpage[this.space] = first;
+      }
     }
   }
   private watched = false;
+
+  private tag(entry: number, t: number, tagLo: number, hi: number): void {
+    this.h.i32[entry + t / 4] = tagLo;
+    this.h.i32[entry + t / 4 + 1] = hi;
+  }
 
   /** Translates and resolves to RAM or MMIO; caches RAM pages. Returns pa or -(cause+1). */
   private resolve(lo: number, hi: number, bytes: number, access: Access, set: number, priv: number): number {

@@ -198,8 +198,10 @@ export class BuiltinSbi {
   private sendIpi(mask: bigint, base: bigint): Result {
     const ts = this.targets(mask, base);
     if (!ts) return err(SBI_ERR_INVALID_PARAM);
-    for (const t of ts) t.mipSw |= SSIP;
-    this.b.machine.wake();
+    for (const t of ts) {
+      t.mipSw |= SSIP;
+      this.b.machine.interruptRaised(t.hartId);
+    }
     return ok();
   }
 

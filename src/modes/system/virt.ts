@@ -29,8 +29,10 @@ import {
   fwDynamicInfo,
   initrdAddress,
   loadBlob,
+  loadFile,
   loadFirmware,
   loadKernel,
+  type FileOnDisk,
   type Placed,
   type RamView,
 } from "./loader.js";
@@ -53,6 +55,8 @@ export interface Drive {
 export interface NamedFile {
   readonly name: string;
   readonly data: Uint8Array;
+  /** A file on disk, which the board reads straight into guest RAM when it places it whole (loader.ts, FileOnDisk). */
+  readonly onDisk?: FileOnDisk;
 }
 
 export interface VirtOptions {
@@ -181,13 +185,16 @@ export class VirtBoard {
       phys.addMmio({ base, sizeBytes, device });
     };
     const clint = new Clint(o.harts, {
-      software: (h, level) => cpu.setIrqLine(h, "MSI", level),
+      software: (h, level) => {
+        cpu.setIrqLine(h, "MSI", level);
+        if (level) this.machine.interruptRaised(h);
+      },
       timer: (h, level) => cpu.setIrqLine(h, "MTI", level),
     }, TIMEBASE_HZ, () => this.machine.timerArmed()); // prettier-ignore
     add("clint", VIRT.clint.base, VIRT.clint.size, clint);
     const toHart = (ctx: number, level: boolean) => {
       cpu.setIrqLine(ctx >> 1, ctx & 1 ? "SEI" : "MEI", level); // contexts 2n, 2n + 1: hart n's M and S
-      this.machine.wake();
+      this.machine.interruptRaised(ctx >> 1);
     };
     const plic = new Plic(o.harts, toHart, PLIC_SOURCES);
     add("plic", VIRT.plic.base, VIRT.plic.size, plic);
@@ -234,11 +241,11 @@ export class VirtBoard {
       : o.bios === "builtin"
         ? ram.base + (2 << 20)
         : ram.base;
-    const kernel = o.kernel && loadKernel(ram, o.kernel.data, o.kernel.name, kernelAt);
+    const kernel = o.kernel && loadKernel(ram, o.kernel, kernelAt);
     let initrd: Placed | undefined;
     if (o.initrd) {
       if (!kernel) throw new UserError("--initrd needs --kernel");
-      initrd = loadBlob(ram, initrdAddress(ram, kernel.start), o.initrd.data, `initrd ${o.initrd.name}`);
+      initrd = loadFile(ram, initrdAddress(ram, kernel.start), o.initrd, `initrd ${o.initrd.name}`);
     }
     const dtbBytes = o.dtb ? o.dtb.data : this.generatedDtb(o, initrd);
     const dtbAt = dtbAddress(ram, dtbBytes.length);

@@ -5,7 +5,11 @@
  *    global enables, so with a locally enabled interrupt pending it does not wait, and no
  *    interrupt is taken (the catch-all vector would fail the run).
  * 2. With PAUSE (Zihintpause), as Linux's cpu_relax does in its spin loops.
- * Meanwhile hart 0 runs a fixed loop, then raises the flag. The [spins] lines say how often
+ * Meanwhile hart 0 runs a fixed loop, then raises the flag.
+ * 3. The other way round: hart 1 waits in WFI with nothing pending (parked, on Hartwood),
+ *    hart 0 wakes it with an IPI and spins without a hint until it answers (as OpenSBI's
+ *    remote fences wait). The [spins] ipi line says how often hart 0 went round meanwhile: on
+ *    Hartwood, how long the woken hart waited for hart 0's turn to end. The [spins] lines say how often
  * hart 1 went round its loop against the instructions hart 0 retired meanwhile: on QEMU (a
  * thread per hart, and a minstret that counts no instructions without -icount) a figure of
  * the host; on Hartwood (harts take turns on one thread) what its scheduler gave the
@@ -47,6 +51,15 @@ void secondary_main(u64 hart) {
   answer(1, n);
   for (n = 0; go < 2; n++) pause();
   answer(2, n);
+  while (go < 3) pause(); /* hart 0 has read the count */
+  csr_write(mie, MIP_MSIP); /* mstatus.MIE stays clear: WFI returns at the IPI, no trap */
+  fence();
+  done = 3;
+  while (go < 4) wfi();
+  wr32(CLINT_MSIP(1), 0);
+  fence();
+  done = 4;
+  csr_write(mie, 0);
   for (;;) wfi();
 }
 
@@ -87,6 +100,17 @@ int main(void) {
   ok = release(2);
   kprintf("hart 1: spun with pause: %s\n", yesno(ok && spins > 0));
   kprintf("[spins] pause: hart 1 went round %lu times while hart 0 retired %lu instructions\n", spins, retired);
+  ok = release(3);
+  start = mtime();
+  while (mtime() - start < TIMEBASE_HZ / 100) { /* 10 ms: hart 1 is in WFI by then */
+  }
+  go = 4;
+  fence();
+  wr32(CLINT_MSIP(1), 1);
+  u64 n = 0;
+  while (done < 4 && n < 100000000) n++;
+  kprintf("hart 1: woken from WFI by an IPI: %s\n", yesno(ok && done == 4));
+  kprintf("[spins] ipi: hart 0 went round %lu times before hart 1 answered\n", n);
   kprintf("spinwait: done\n");
   return 0;
 }
