@@ -489,20 +489,55 @@ function setEntryOf(c: Ctx): void {
 
 /**
  * Where control arrives with a pc whose page may not be the fetch page: the entry for the
- * pc when it is. Otherwise the fetch is made to miss, and the miss looks the page up
- * (emitMiss): until then the fetch reads through a window of the compressed-expansion table,
- * whose every word read at a halfword is non-zero (each of its words has bits 1:0 set), at an
- * entry never written (its tag 0). So the loop's fetch needs no test of the page: straight-line
- * code tests for the end of the page in its tail (emitTail), jumps and traps arrive here.
+ * pc, once its page is looked up. A page without a fast mapping (the host fetches from it)
+ * makes the fetch miss, and the miss serves it (emitMiss): the fetch reads through a window
+ * of the compressed-expansion table, whose every word read at a halfword is non-zero (each
+ * of its words has bits 1:0 set), at an entry never written (its tag 0). So the loop's fetch
+ * needs no test of the page: straight-line code tests for the end of the page in its tail
+ * (emitTail), jumps, traps and helpers arrive here.
  */
 function emitPaged(c: Ctx): void {
   const w = c.w;
-  w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_eq().if_();
+  w.block("paged.done");
+  w.block("paged.found");
+  w.block("paged.unknown");
+  w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_eq().br_if("paged.found");
+  emitLookup(c, "paged.unknown");
+  w.br("paged.found");
+  w.end(); // paged.unknown
+  emitUnknownPage(c);
+  w.br("paged.done");
+  w.end(); // paged.found
   fetchHost(c);
   setEntryOf(c);
-  w.else_();
-  emitUnknownPage(c);
-  w.end();
+  w.end(); // paged.done
+}
+
+/** Looks the pc's page up for fetch (branching to `fail` when it has no fast mapping) and caches it. */
+function emitLookup(c: Ctx, fail: string): void {
+  const w = c.w;
+  const mem = c.mem;
+  if (mem.kind === "flat") {
+    // user mode: the page must be executable
+    permitted(w, c.pc, mem.permTable, PAGE_X);
+    w.i32_eqz().br_if(fail);
+    w.get(c.hart).i32_const(mem.hostOffset).i32_store(S.FETCH_BASE);
+  } else {
+    // the fetch TLB
+    const tlbEntry = w.local(I32);
+    w.get(c.hart).i32_load(S.TLB_FETCH);
+    w.get(c.pc)
+      .i64_const(12)
+      .i64_shr_u()
+      .i32_wrap_i64()
+      .i32_const(S.TLB_ENTRIES - 1)
+      .i32_and();
+    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(tlbEntry);
+    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if(fail);
+    w.get(c.hart).get(tlbEntry).i32_load(S.TLB_ADDEND).i32_store(S.FETCH_BASE);
+    w.release(tlbEntry);
+  }
+  w.get(c.hart).get(c.pc).i64_const(-4096).i64_and().i64_store(S.FETCH_PAGE);
 }
 
 /** No page is cached: the fetch reads non-zero words in the compressed table, at an entry of tag 0 (emitPaged). */
@@ -539,29 +574,9 @@ function emitFetch(c: Ctx, decode: number): void {
  */
 function emitMiss(c: Ctx, decode: number): void {
   const w = c.w;
-  const mem = c.mem;
-  const tlbEntry = w.local(I32);
   w.block("uncached");
   w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_ne().if_();
-  if (mem.kind === "flat") {
-    // user mode: the page must be executable
-    permitted(w, c.pc, mem.permTable, PAGE_X);
-    w.i32_eqz().br_if("uncached");
-    w.get(c.hart).i32_const(mem.hostOffset).i32_store(S.FETCH_BASE);
-  } else {
-    // the fetch TLB
-    w.get(c.hart).i32_load(S.TLB_FETCH);
-    w.get(c.pc)
-      .i64_const(12)
-      .i64_shr_u()
-      .i32_wrap_i64()
-      .i32_const(S.TLB_ENTRIES - 1)
-      .i32_and();
-    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(tlbEntry);
-    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("uncached");
-    w.get(c.hart).get(tlbEntry).i32_load(S.TLB_ADDEND).i32_store(S.FETCH_BASE);
-  }
-  w.get(c.hart).get(c.pc).i64_const(-4096).i64_and().i64_store(S.FETCH_PAGE);
+  emitLookup(c, "uncached");
   fetchHost(c);
   setEntryOf(c);
   fetchHost(c);
@@ -581,7 +596,6 @@ function emitMiss(c: Ctx, decode: number): void {
   w.end();
   w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
   w.get(c.hart).get(c.hart).i32_load(S.SCRATCH).get(c.entry).call(decode);
-  w.release(tlbEntry);
 }
 
 /**
