@@ -237,11 +237,13 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(got.stdout).toContain("round 7 (atomic store)");
     expect(got.stdout).toContain("return site round 3: sum 6025000");
     expect(got.stdout).toContain("read round 1: sum 2201000"); // code a read() wrote
+    expect(got.stdout).toContain("rewritten two ahead: sum 3000");
   });
 
   test("the interpreter runs code rewritten after it was predecoded as rewritten, and decodes far fewer instructions than it runs", async () => {
     const got = await compare(build("smc.c", "static"), "static", () => ["100000"], false);
     expect(got.stdout).toContain("round 7 (atomic store)");
+    expect(got.stdout).toContain("rewritten two ahead: sum 3000"); // a store two instructions ahead
     expect(got.translations).toBe(0);
     expect(got.predecoded).toBeGreaterThan(0);
     expect(got.predecoded, `${got.predecoded} decoded of ${got.instret} run`).toBeLessThan(got.instret / 50);
@@ -253,6 +255,12 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(c.predecoded, `${c.predecoded} decoded of ${c.instret} run`).toBeLessThan(c.instret / 50);
     const w = await compare(build("pageend.c", "static"), "static", () => ["w", "1000"], false);
     expect(w.stdout).toContain("32-bit across two pages: 1000 calls, sum 6000");
+  });
+
+  test("straight-line code interpreted into a page that lost PROT_EXEC faults at the page's first byte", async () => {
+    const x = await compare(build("pageend.c", "static"), "static", () => ["x", "1000"], false);
+    expect(x.stdout).toContain("into the next page: 1000 calls, sum 5000");
+    expect(x.stdout).toContain("SIGSEGV at the next page's byte 0");
   });
 
   for (const link of ["static", "pie"] as const) {

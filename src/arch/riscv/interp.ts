@@ -6,7 +6,8 @@
 import { F32, FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
 import { FIELDS, IMMS, type FieldName, type ImmKind, type InsnDef, type Operand } from "./insn.js";
 import * as S from "./state.js";
-import { groupByKey, KEY_MASK } from "./decode.js";
+import { groupByKey, KEY_MASK, keyOf } from "./decode.js";
+import { C_ILLEGAL, compressedTable } from "./insns/c.js";
 import {
   AccessSem,
   importHostFns,
@@ -75,9 +76,13 @@ export function predecodeEntries(mem: MemStrategy["kind"]): number {
   return mem === "flat" ? 16384 : 65536;
 }
 
-/** Bytes of the predecode table for memory strategy `mem`. */
+/**
+ * Bytes of the predecode table for memory strategy `mem`: its entries, the scratch entry, and
+ * two entries never written (tag 0) that the loop points at while the fetch page is unknown
+ * (emitPaged).
+ */
 export function predecodeBytes(mem: MemStrategy["kind"]): number {
-  return (predecodeEntries(mem) + 1) * ENTRY_BYTES;
+  return (predecodeEntries(mem) + 3) * ENTRY_BYTES;
 }
 const E_RAW = 0; // i32: the 32 bits at the pc when decoded (the tag); for the scratch entry the raw bits
 const E_INSN = 4; // i32: the instruction, compressed ones expanded
@@ -96,12 +101,18 @@ interface Ctx {
   pc: Local;
   /** The tag a decoded entry gets: the 32 bits at the pc, or the raw bits for the scratch entry. */
   word: Local;
-  /** The current entry's host address. */
+  /**
+   * The current entry's host address. Carried from one instruction to the next: straight-line
+   * code's next entry is the one `len` bytes of code on (the table is indexed by the host
+   * address's halfword), while the fetch stays on the page (emitTail).
+   */
   entry: Local;
   table: number;
+  /** The compressed-expansion table: its words read as the fetch of a page not looked up (poison). */
+  ctable: number;
   budget: Local;
-  fpage: Local;
-  fbase: Local;
+  /** The length of the instruction being emitted, when its handler is one of a length (in the loop). */
+  len: 2 | 4 | undefined;
   fn: HostFns;
   mem: MemStrategy;
   /** Translation table and the compile import, when the recompiler is on. */
@@ -118,6 +129,11 @@ export interface InterpJit {
   readonly threshold: number;
 }
 
+/** The fetch page is to be looked up again (emitMiss). */
+function forgetPage(c: Ctx): void {
+  c.w.get(c.hart).i64_const(-1).i64_store(S.FETCH_PAGE);
+}
+
 /** Saves what host helpers may read: pc and the remaining budget. */
 function sync(c: Ctx): void {
   c.w.get(c.hart).get(c.pc).i64_store(S.PC);
@@ -131,7 +147,7 @@ function resume(c: Ctx): void {
     return;
   }
   c.w.get(c.hart).i64_load(S.PC).set(c.pc);
-  c.w.i64_const(-1).set(c.fpage);
+  forgetPage(c);
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit); // a trap vector, at first sight
   c.w.br("jumped");
 }
@@ -209,8 +225,11 @@ class InterpSem extends AccessSem {
   }
   nextPc(): void {
     this.w.get(this.c.pc);
-    this.len();
-    this.w.i64_extend_i32_u().i64_add();
+    if (this.c.len !== undefined) this.w.i64_const(this.c.len).i64_add();
+    else {
+      this.len();
+      this.w.i64_extend_i32_u().i64_add();
+    }
   }
   jump(target: () => void): void {
     if (this.c.outOfLoop) {
@@ -239,16 +258,22 @@ class InterpSem extends AccessSem {
   }
   rawBits(): void {
     this.entryAt().i32_load(E_RAW);
+    if (this.c.len === 4) return;
+    if (this.c.len === 2) {
+      this.w.i32_const(0xffff).i32_and();
+      return;
+    }
     this.w.i32_const(-1).i32_const(0xffff);
     this.len();
     this.w.i32_const(4).i32_eq().select().i32_and();
   }
   insnLen(): void {
-    this.entryAt().i32_load8_u(E_LEN);
+    if (this.c.len !== undefined) this.w.i32_const(this.c.len);
+    else this.entryAt().i32_load8_u(E_LEN);
   }
   protected afterHelper(): void {
     this.c.calledHelper = true;
-    this.w.i64_const(-1).set(this.c.fpage); // privilege or translation may have changed
+    forgetPage(this.c); // privilege or translation may have changed
     this.w.get(this.c.hart).i32_load(S.BUDGET).set(this.c.budget);
     this.w.get(this.c.hart).i64_const(0).i64_store(S.X); // x0 stays zero whatever the host wrote
   }
@@ -282,18 +307,19 @@ export function buildInterpreter(
   const compile = jit ? m.importFunc("host", "compile", [I32], []) : -1;
   const blockType = m.funcType([I32, I32], [I32]);
   const [, w] = m.func([I32, I32], [I32], "run");
-  const decode = buildDecode(m, defs, immKinds(defs, mem), tables.ctable);
-  const c = makeCtx(w, fn, mem, tables.predecode);
+  const short = shortVariants(defs);
+  const decode = buildDecode(m, defs, short, immKinds(defs, mem), tables.ctable);
+  const c = makeCtx(w, fn, mem, tables);
   c.jit = jit ? { ...jit, compile, blockType, slot: w.local(I32) } : undefined;
   w.get(c.hart).i64_load(S.PC).set(c.pc);
-  w.i64_const(-1).set(c.fpage);
+  forgetPage(c);
   w.get(c.hart).i64_const(0).i64_store(S.X);
   // At first sight where a run starts (an entry point) is reached too. Counted on every run,
   // it asks again only every JIT_RETRY runs.
   if (c.jit && countsEntry(c.jit.threshold)) countJump(c, c.jit);
   // Control arrives here at the start, by a jump and after a trap: where a stop request from
   // the host is seen (it asks for an exit soon, and straight-line code ends in a jump), and
-  // where a translation may take over. Straight-line code goes on at "next".
+  // where a translation may take over.
   w.loop("jumped");
   const firstTemp = w.localCount;
   w.get(c.budget).i32_const(1).i32_lt_s().get(c.hart).i32_load(S.STOP).i32_or();
@@ -301,34 +327,31 @@ export function buildInterpreter(
   emitExit(c);
   w.end();
   if (c.jit) emitRunTranslation(c, c.jit);
-  // A fetch whose entry does not hold its bits leaves the loop to fill it, and comes back.
-  w.loop("refetch");
-  w.block("missed");
+  // Here too when straight-line code goes on to another page, and after a host helper.
+  w.loop("paged");
+  emitPaged(c);
+  // Straight-line code goes on here, its entry already known.
   w.loop("next");
   const loopTop = w.code.length;
   // Slice end: save the pc and return.
-  w.get(c.budget).i32_const(1).i32_lt_s();
+  w.get(c.budget).i32_const(1).i32_sub().tee(c.budget).i32_const(0).i32_lt_s();
   w.rarely().if_();
+  w.i32_const(0).set(c.budget);
   emitExit(c);
   w.end();
-  w.get(c.budget).i32_const(1).i32_sub().set(c.budget);
   w.block("decoded");
   emitFetch(c, decode);
   w.end(); // decoded
-  emitHandlers(c, m, defs);
+  emitHandlers(c, m, defs, short);
   w.end(); // next
-  w.end(); // missed
-  w.get(c.hart).get(c.word).get(c.entry).call(decode);
-  w.get(c.budget).i32_const(1).i32_add().set(c.budget); // the instruction is fetched again
-  w.br("refetch");
-  w.end(); // refetch
+  w.end(); // paged
   w.end(); // jumped
   w.unreachable();
   w.insert([{ at: loopTop, bytes: clearTemps(w.localsSince(firstTemp)) }]);
   return m.encode();
 }
 
-function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: number): Ctx {
+function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, tables: InterpTables): Ctx {
   return {
     w,
     hart: w.param(0),
@@ -336,9 +359,9 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: numbe
     pc: w.local(I64),
     word: w.local(I32),
     entry: w.local(I32),
-    table,
-    fpage: w.local(I64),
-    fbase: w.local(I32),
+    table: tables.predecode,
+    ctable: tables.ctable,
+    len: undefined,
     fn,
     mem,
     jit: undefined,
@@ -354,7 +377,10 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, table: numbe
  */
 function immKinds(defs: readonly InsnDef[], mem: MemStrategy): Map<InsnDef, ImmKind> {
   const w = new FunctionBuilder([I32, I32], [I32]);
-  const c = makeCtx(w, { load: 0, store: 0, translate: 0, fetch: 0, raise: 0, helper: 0, now: 0 }, mem, 0);
+  const c = makeCtx(w, { load: 0, store: 0, translate: 0, fetch: 0, raise: 0, helper: 0, now: 0 }, mem, {
+    ctable: 0,
+    predecode: 0,
+  });
   const kinds = new Map<InsnDef, ImmKind>();
   let current: InsnDef | undefined;
   const sem = new InterpSem(c, (kind) => {
@@ -362,7 +388,7 @@ function immKinds(defs: readonly InsnDef[], mem: MemStrategy): Map<InsnDef, ImmK
     if (had !== undefined && had !== kind) throw new Error(`${current!.name}: two immediate layouts`);
     kinds.set(current!, kind);
   });
-  w.loop("jumped").loop("next");
+  w.loop("jumped").loop("paged").loop("next");
   for (const d of defs) {
     current = d;
     d.exec(sem);
@@ -432,7 +458,7 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.end();
   w.get(c.hart).i64_load(S.PC).set(c.pc);
   w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
-  w.i64_const(-1).set(c.fpage);
+  forgetPage(c);
   w.get(r).i32_const(JIT_STEP).i32_eq().br_if("interpret");
   // Where a translation leaves is a jump target too: count it, or code reached only from
   // translations would never be translated.
@@ -444,29 +470,61 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.release(counter);
 }
 
+/** Pushes the host address of the fetch at pc (i32), from the fetch page's host offset. */
+function fetchHost(c: Ctx): void {
+  c.w.get(c.pc).i32_wrap_i64().get(c.hart).i32_load(S.FETCH_BASE).i32_add();
+}
+
+/** Sets the entry to the one for the host address on the stack (the table is indexed by its halfword). */
+function setEntryOf(c: Ctx): void {
+  c.w
+    .i32_const((predecodeEntries(c.mem.kind) - 1) << 1)
+    .i32_and()
+    .i32_const(Math.log2(ENTRY_BYTES) - 1)
+    .i32_shl()
+    .i32_const(c.table)
+    .i32_add()
+    .set(c.entry);
+}
+
 /**
- * Finds the current instruction's predecode entry: through a one-page cache in locals (backed
- * by the fetch TLB) the 32 bits at the pc are read, and their entry is the one at the host
- * address's halfword. When its tag is those bits, on to "decoded"; otherwise on to "decode",
- * which fills that entry. An instruction the host fetches, or one in the last two bytes of a
- * page, is decoded into the scratch entry.
+ * Where control arrives with a pc whose page may not be the fetch page: the entry for the
+ * pc, once its page is looked up. A page without a fast mapping (the host fetches from it)
+ * makes the fetch miss, and the miss serves it (emitMiss): the fetch reads through a window
+ * of the compressed-expansion table, whose every word read at a halfword is non-zero (each
+ * of its words has bits 1:0 set), at an entry never written (its tag 0). So the loop's fetch
+ * needs no test of the page: straight-line code tests for the end of the page in its tail
+ * (emitTail), jumps, traps and helpers arrive here.
  */
-function emitFetch(c: Ctx, decode: number): void {
+function emitPaged(c: Ctx): void {
   const w = c.w;
-  const host = w.local(I32);
-  const entry = w.local(I32);
-  w.block("uncached");
+  w.block("paged.done");
+  w.block("paged.found");
+  w.block("paged.unknown");
+  w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_eq().br_if("paged.found");
+  emitLookup(c, "paged.unknown");
+  w.br("paged.found");
+  w.end(); // paged.unknown
+  emitUnknownPage(c);
+  w.br("paged.done");
+  w.end(); // paged.found
+  fetchHost(c);
+  setEntryOf(c);
+  w.end(); // paged.done
+}
+
+/** Looks the pc's page up for fetch (branching to `fail` when it has no fast mapping) and caches it. */
+function emitLookup(c: Ctx, fail: string): void {
+  const w = c.w;
   const mem = c.mem;
-  // The page of the last fetch is cached in locals; a new page is checked once.
-  w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne();
-  w.rarely().if_();
   if (mem.kind === "flat") {
     // user mode: the page must be executable
     permitted(w, c.pc, mem.permTable, PAGE_X);
-    w.i32_eqz().br_if("uncached");
-    w.i32_const(mem.hostOffset).set(c.fbase);
+    w.i32_eqz().br_if(fail);
+    w.get(c.hart).i32_const(mem.hostOffset).i32_store(S.FETCH_BASE);
   } else {
     // the fetch TLB
+    const tlbEntry = w.local(I32);
     w.get(c.hart).i32_load(S.TLB_FETCH);
     w.get(c.pc)
       .i64_const(12)
@@ -474,51 +532,70 @@ function emitFetch(c: Ctx, decode: number): void {
       .i32_wrap_i64()
       .i32_const(S.TLB_ENTRIES - 1)
       .i32_and();
-    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(entry);
-    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if("uncached");
-    w.get(entry).i32_load(S.TLB_ADDEND).set(c.fbase);
+    w.i32_const(Math.log2(S.TLB_ENTRY_BYTES)).i32_shl().i32_add().tee(tlbEntry);
+    w.i64_load(S.TLB_EXEC).get(c.pc).i64_const(-4096).i64_and().i64_ne().br_if(fail);
+    w.get(c.hart).get(tlbEntry).i32_load(S.TLB_ADDEND).i32_store(S.FETCH_BASE);
+    w.release(tlbEntry);
   }
-  w.get(c.pc).i64_const(-4096).i64_and().set(c.fpage);
+  w.get(c.hart).get(c.pc).i64_const(-4096).i64_and().i64_store(S.FETCH_PAGE);
+}
+
+/** No page is cached: the fetch reads non-zero words in the compressed table, at an entry of tag 0 (emitPaged). */
+function emitUnknownPage(c: Ctx): void {
+  const w = c.w;
+  forgetPage(c);
+  w.get(c.hart).i32_const(c.ctable).get(c.pc).i32_wrap_i64().i32_const(-4096).i32_and().i32_sub();
+  w.i32_store(S.FETCH_BASE);
+  w.i32_const(c.table + (predecodeEntries(c.mem.kind) + 1) * ENTRY_BYTES).set(c.entry);
+}
+
+/**
+ * The fetch: the 32 bits at the pc are read through the fetch page's host offset and compared
+ * with the current entry's tag; when they are its bits, on to "decoded" (the dispatch).
+ * Otherwise emitMiss.
+ */
+function emitFetch(c: Ctx, decode: number): void {
+  const w = c.w;
+  fetchHost(c);
+  w.i32_load(0, 1).tee(c.word);
+  w.get(c.entry).i32_load(E_RAW).i32_ne().rarely().if_();
+  emitMiss(c, decode);
   w.end();
-  // Four bytes are read, in the last two of a page two past it (MemoryLayout leaves room
-  // after RAM for that). An entry at such an address (the entry's index holds the page
-  // offset) is filled only for a compressed instruction, which ignores the other half: a
-  // 32-bit one there continues on the next page, and misses to the slow path, every time.
-  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add().tee(host);
-  w.i32_load(0, 1).set(c.word);
-  w.get(host)
-    .i32_const((predecodeEntries(c.mem.kind) - 1) << 1)
-    .i32_and()
-    .i32_const(Math.log2(ENTRY_BYTES) - 1)
-    .i32_shl()
-    .i32_const(c.table)
-    .i32_add()
-    .tee(c.entry);
-  w.i32_load(E_RAW).get(c.word).i32_ne().rarely().if_();
+}
+
+/**
+ * A fetch whose entry does not hold the bits at the pc: the page is looked up when it is not
+ * the cached one (a jump or a helper made it unknown), then the entry is filled, and the
+ * instruction dispatched. An instruction the host fetches (no fast mapping), or a 32-bit one
+ * in the last two bytes of a page, is decoded into the scratch entry each time, with the page
+ * left unknown so that the next fetch comes here again. Four bytes are read at the page's
+ * last two bytes too (MemoryLayout leaves room after RAM for that): an entry there is filled
+ * only for a compressed instruction, which ignores the other half.
+ */
+function emitMiss(c: Ctx, decode: number): void {
+  const w = c.w;
+  w.block("uncached");
+  w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_ne().if_();
+  emitLookup(c, "uncached");
+  fetchHost(c);
+  setEntryOf(c);
+  fetchHost(c);
+  w.i32_load(0, 1).tee(c.word);
+  w.get(c.entry).i32_load(E_RAW).i32_eq().br_if("decoded");
+  w.end();
   w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne();
-  w.get(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().i32_or().br_if("missed");
-  w.br("uncached");
-  w.end();
+  w.get(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().i32_or().if_();
+  w.get(c.hart).get(c.word).get(c.entry).call(decode);
   w.br("decoded");
+  w.end();
   w.end(); // uncached
-  w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
-  w.block("fetched");
-  w.block("slow");
-  w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne().br_if("slow");
-  w.get(c.pc).i64_const(-4096).i64_and().get(c.fpage).i64_ne().br_if("slow");
-  // A 32-bit instruction in the last two bytes of a page continues on the next page.
-  w.get(c.pc).i32_wrap_i64().get(c.fbase).i32_add();
-  w.i32_load16_u().tee(c.word).i32_const(3).i32_and().i32_const(3).i32_ne().br_if("fetched");
-  w.end(); // slow
+  emitUnknownPage(c);
   sync(c);
   w.get(c.hart).call(c.fn.fetch).if_();
   resume(c);
   w.end();
-  w.get(c.hart).i32_load(S.SCRATCH).set(c.word);
-  w.end(); // fetched
-  w.get(c.hart).get(c.word).get(c.entry).call(decode);
-  w.release(host);
-  w.release(entry);
+  w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
+  w.get(c.hart).get(c.hart).i32_load(S.SCRATCH).get(c.entry).call(decode);
 }
 
 /**
@@ -531,11 +608,15 @@ function emitFetch(c: Ctx, decode: number): void {
 function buildDecode(
   m: ModuleBuilder,
   defs: readonly InsnDef[],
+  short: readonly InsnDef[],
   kinds: ReadonlyMap<InsnDef, ImmKind>,
   ctableOffset: number,
 ): number {
-  // E_HANDLER is one byte: 1 + a definition's index, and 1 + their count for illegal.
-  if (defs.length + 1 > 0xff) throw new Error(`interpreter: ${defs.length} definitions do not fit E_HANDLER`);
+  // E_HANDLER is one byte: 1 + a definition's index, 1 + their count + a short handler's, and
+  // after those illegal (emitHandlers).
+  const handlers = defs.length + short.length;
+  if (handlers + 1 > 0xff) throw new Error(`interpreter: ${handlers} handlers do not fit E_HANDLER`);
+  const shortAt = new Map(short.map((d, j) => [d, defs.length + 1 + j]));
   const [index, w] = m.func([I32, I32, I32], []);
   const hart = w.param(0);
   const word = w.param(1);
@@ -561,10 +642,19 @@ function buildDecode(
   w.block("imm.none");
   for (const k of used) w.block(`imm.${k}`);
   emitDispatch(w, insn, defs, (i) => {
-    w.i32_const(i + 1).set(handler);
+    const s = shortAt.get(defs[i]);
+    if (s === undefined) w.i32_const(i + 1);
+    else
+      w.i32_const(s)
+        .i32_const(i + 1)
+        .get(len)
+        .i32_const(2)
+        .i32_eq()
+        .select();
+    w.set(handler);
     w.br(immLabel(defs[i]));
   });
-  w.i32_const(defs.length + 1).set(handler); // illegal
+  w.i32_const(handlers + 1).set(handler); // illegal
   w.br("imm.none");
   for (let i = used.length - 1; i >= 0; i--) {
     w.end();
@@ -654,7 +744,10 @@ const enum OutOfLoop {
   Resume = -3,
 }
 
-/** Moves the pc past the current instruction. */
+/**
+ * Moves the pc past the current instruction, whose length the entry holds, and goes on at
+ * "paged" (after a handler out of the loop: rare enough not to keep the entry).
+ */
 function emitAdvance(c: Ctx, sem: InterpSem): void {
   const w = c.w;
   // A branch, not the loaded length: the next fetch then waits for no load.
@@ -664,6 +757,39 @@ function emitAdvance(c: Ctx, sem: InterpSem): void {
   w.else_();
   w.get(c.pc).i64_const(2).i64_add().set(c.pc);
   w.end();
+  w.br("paged");
+}
+
+/**
+ * The end of a handler of length `len` in the loop: on to the next instruction, whose entry
+ * is `len` bytes of code on, while the pc stays on the fetch page (a pc in a page's first four
+ * bytes goes to "paged": also after a compressed instruction at 0xffc, harmlessly). After a
+ * host helper (`mayHelp`: the handler calls one) the page is looked up again.
+ */
+function emitTail(c: Ctx, len: 2 | 4, mayHelp: boolean): void {
+  const w = c.w;
+  w.get(c.pc).i64_const(len).i64_add().set(c.pc);
+  w.get(c.entry)
+    .i32_const(len * (ENTRY_BYTES / 2))
+    .i32_add()
+    .set(c.entry);
+  if (mayHelp) w.get(c.hart).i64_load(S.FETCH_PAGE).i64_const(-1).i64_eq().rarely().br_if("paged");
+  w.get(c.pc).i32_wrap_i64().i32_const(0xffc).i32_and().i32_eqz().rarely().br_if("paged");
+  w.br("next");
+}
+
+/**
+ * The definitions a compressed instruction may expand to get a second handler in the loop,
+ * for length 2 (their first is for 4): those in a first-level group (opcode and funct3,
+ * decode.ts) that some expansion falls in, a few more than needed (mul beside add).
+ */
+function shortVariants(defs: readonly InsnDef[]): InsnDef[] {
+  const ctable = compressedTable();
+  const keys = new Set<number>();
+  for (let h = 0; h < 65536; h++) if (ctable[h] !== C_ILLEGAL) keys.add(keyOf(ctable[h]));
+  const groups = groupByKey(defs);
+  const short = new Set([...keys].flatMap((k) => groups[k]));
+  return defs.filter((d) => short.has(d) && !outOfLoop(d));
 }
 
 /**
@@ -675,10 +801,10 @@ function buildOutOfLoop(
   d: InsnDef,
   fn: HostFns,
   mem: MemStrategy,
-  table: number,
+  tables: InterpTables,
 ): { index: number; calledHelper: boolean } {
   const [index, w] = m.func([I32, I32, I64, I32], [I32]);
-  const c: Ctx = { ...makeCtx(w, fn, mem, table), outOfLoop: true };
+  const c: Ctx = { ...makeCtx(w, fn, mem, tables), outOfLoop: true };
   c.pc = w.param(2);
   c.entry = w.param(3);
   d.exec(new InterpSem(c));
@@ -688,37 +814,55 @@ function buildOutOfLoop(
   return { index, calledHelper: c.calledHelper };
 }
 
-/** One handler per definition, picked by the entry's index (0, a zeroed entry's, is the illegal handler). */
-function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[]): void {
+/**
+ * One handler per definition, picked by the entry's index (0, a zeroed entry's, is the
+ * illegal handler): 1 + i for definition i (in the loop, for a 4-byte instruction), then
+ * one for each of `short` (2-byte), then illegal again (buildDecode).
+ */
+function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[], short: readonly InsnDef[]): void {
   const w = c.w;
   const label = (i: number) => `h${i}`;
+  const shortLabel = (i: number) => `s${i}`;
   const status = w.local(I32);
   w.block("outOfLoop");
+  for (let i = short.length - 1; i >= 0; i--) w.block(shortLabel(i));
   for (let i = defs.length - 1; i >= 0; i--) w.block(label(i));
   w.block("illegal");
   w.get(c.entry).i32_load8_u(E_HANDLER);
-  w.br_table(["illegal", ...defs.map((_, i) => label(i)), "illegal"], "illegal");
+  w.br_table(
+    ["illegal", ...defs.map((_, i) => label(i)), ...short.map((_, i) => shortLabel(i)), "illegal"],
+    "illegal",
+  );
   w.end(); // illegal
   const sem = new InterpSem(c);
   sem.raise(ILLEGAL_INSTRUCTION, () => {
     sem.rawBits();
     w.i64_extend_i32_u();
   });
+  const inLoop = (d: InsnDef, len: 2 | 4) => {
+    c.len = len;
+    c.calledHelper = false;
+    d.exec(sem);
+    emitTail(c, len, c.calledHelper);
+    c.len = undefined;
+  };
   defs.forEach((d) => {
     w.end();
     if (outOfLoop(d)) {
-      const f = buildOutOfLoop(m, d, c.fn, c.mem, c.table);
+      const f = buildOutOfLoop(m, d, c.fn, c.mem, { ctable: c.ctable, predecode: c.table });
       w.get(c.hart).get(c.budget).get(c.pc).get(c.entry).call(f.index).set(status);
       if (f.calledHelper) {
         w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
-        w.i64_const(-1).set(c.fpage);
+        forgetPage(c);
       }
       w.br("outOfLoop");
       return;
     }
-    d.exec(sem);
-    emitAdvance(c, sem);
-    w.br("next");
+    inLoop(d, 4);
+  });
+  short.forEach((d) => {
+    w.end();
+    inLoop(d, 2);
   });
   w.end(); // outOfLoop
   w.get(status).i32_const(0).i32_ge_s().rarely().if_();
@@ -731,7 +875,6 @@ function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[]): void 
   sem.jump(() => w.get(c.hart).i64_load(S.PC));
   w.end();
   emitAdvance(c, sem);
-  w.br("next");
   w.release(status);
 }
 

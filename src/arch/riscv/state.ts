@@ -55,6 +55,8 @@ export const JIT_SIDE_EXITS = 776; // i64, side exits taken from translated code
 // The interpreter's predecoded instructions (interp.ts):
 export const X_SINK = 784; // i64, where the interpreter's writes to x0 go (x0 itself stays 0)
 export const PREDECODE_FILLS = 792; // i64, instructions the interpreter decoded into its predecode table
+export const FETCH_PAGE = 800; // i64, the guest page of the interpreter's last fetch (-1: none, or to be looked up again)
+export const FETCH_BASE = 808; // i32, that page's host offset (guest address + FETCH_BASE = host address)
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {
