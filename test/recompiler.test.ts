@@ -127,6 +127,16 @@ test("an entry holding the jump comes with its translation when that is built ag
   expect(jit.table.holds(0x0f10, 0)).toBe(true);
   for (let i = 0; i < 8; i++) jit["learnAt"](0, 0x1000n, 0x2000n);
   expect(jit.rebuilds, "the entry holds the case now").toBe(1);
+  // New cases until the translation from 0x0f00 has been built again MAX_REBUILDS (8) times;
+  // then the entry at 0x0f10, which lacks the next case, is built on its own.
+  const learnCase = (k: number) => {
+    for (let i = 0; i < 4; i++) jit["learnAt"](0, 0x1000n, BigInt(0x2000 + 0x100 * k));
+    jit.commit();
+  };
+  for (let k = 1; k < 8; k++) learnCase(k);
+  expect(jit.rebuilds, "the translation from 0x0f00, eight times").toBe(8);
+  learnCase(8);
+  expect(jit.rebuilds, "then the entry on its own").toBe(9);
 });
 
 test("a region holding a switch with learnt cases has room for MAX_SWITCH_INSNS instructions, others MAX_INSNS", () => {

@@ -490,24 +490,25 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const page = view.pageBytes;
     const samePage = (a: number, b: number) =>
       page === undefined || Math.floor(a / page) === Math.floor(b / page);
-    const lacking = [...holders].filter(
-      ([, { pc, key, has }]) =>
+    const due = [...holders].filter(
+      ([id, { pc, key, has }]) =>
         [...targets].some((t) => !has.has(t) && samePage(t, pc)) &&
         this.table.holds(pc, key) &&
-        view.key(pc) === key,
+        view.key(pc) === key &&
+        (this.rebuilt.get(id) ?? 0) < MAX_REBUILDS &&
+        !this.pendingPcs.has(pc) &&
+        !this.compilingPcs.has(pc),
     );
     // An entry whose translation is built again comes with it (install): not built on its own.
-    const owners = new Set(lacking.flatMap(([, h]) => (h.owner === h.pc ? [h.pc] : [])));
+    const owners = new Set(due.flatMap(([, h]) => (h.owner === h.pc ? [h.pc] : [])));
     const comesWith = (h: Holder) =>
       h.owner !== h.pc &&
       (owners.has(h.owner) || this.pendingPcs.has(h.owner) || this.compilingPcs.has(h.owner));
-    for (const [id, h] of lacking) {
+    for (const [id, h] of due) {
       const { pc, key } = h;
-      const times = this.rebuilt.get(id) ?? 0;
       if (this.pending.length >= MAX_BATCH) return;
-      if (times >= MAX_REBUILDS || this.pendingPcs.has(pc) || this.compilingPcs.has(pc) || comesWith(h))
-        continue;
-      this.rebuilt.set(id, times + 1);
+      if (comesWith(h)) continue;
+      this.rebuilt.set(id, (this.rebuilt.get(id) ?? 0) + 1);
       this.rebuilds++;
       const made = this.request(pc, key, view, true);
       // Built from there, the translation may no longer reach the jump.

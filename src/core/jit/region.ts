@@ -181,11 +181,11 @@ export function discoverRegion<Insn extends GuestInsn>(
     blocks.push({ start, insns, flows });
     size += insns.length;
   }
-  const index = new Map<number, number>();
   // The entry first, then the code after it in address order, then the code before it: most
   // jumps then go forward in the layout (cheap), and loops back (checked for the budget).
   const after = (b: Block<Insn>) => b.start >= pc;
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
+  const index = new Map<number, number>();
   blocks.forEach((b, i) => index.set(b.start, i));
   const loops = loopRanges(blocks, index, returnSites, indirectTargets);
   const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
@@ -246,8 +246,8 @@ function successors<Insn extends GuestInsn>(
 
 /**
  * The loops that can run in place (Region.loops): for each block that a later block (or
- * itself) jumps back to, the range from it to the last such block whose range qualifies: every other block of
- * the range is reached only by direct edges from earlier blocks of the range (not from outside,
+ * itself) jumps back to, the range from it to the last such block whose range qualifies: every
+ * other block of the range is reached only by direct edges from earlier blocks of the range (not from outside,
  * not by a back edge, not as a call's return site or an indirect jump's guessed target, and
  * not as the entry). Such a range is a wasm `loop`: its back edges need no trip through the
  * translation's dispatch loop. Ranges that overlap an earlier one are left to the dispatch loop.
