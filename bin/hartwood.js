@@ -55,8 +55,8 @@ const ownTiers = !given.some((a) =>
 /** The flags the hooks below change, on by default: none of them was given (ownTiers). */
 const TIER_FLAGS = ["liftoff", "wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"];
 
-/** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off. */
-function compileWithout(off, bytes) {
+/** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off; those of `keepOff` stay off after. */
+function compileWithout(off, bytes, keepOff = []) {
   for (const f of off) setFlagsFromString(`--no-${f}`);
   try {
     return new WebAssembly.Module(bytes);
@@ -64,8 +64,13 @@ function compileWithout(off, bytes) {
     // All back on before anything else compiles, and before the code cache is written (V8
     // checks a cache against its flags): V8 turns others off with some (--no-liftoff turns
     // tier-up off).
-    for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
+    for (const f of TIER_FLAGS) if (!keepOff.includes(f)) setFlagsFromString(`--${f}`);
   }
+}
+
+/** TIER_FLAGS all back on (a compile that kept one off, before the code cache is saved). */
+function restoreTiers() {
+  if (ownTiers) for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
 }
 
 /** A custom section that makes an interpreter's bytes another module's for V8 (whose native module cache would hand back the one it has). */
@@ -83,7 +88,13 @@ const optimizedInterpreter = (bytes) => {
   const tagged = new Uint8Array(bytes.length + OPTIMIZED_TAG.length);
   tagged.set(bytes);
   tagged.set(OPTIMIZED_TAG, bytes.length);
-  return compileWithout(["liftoff", "wasm-lazy-compilation"], tagged);
+  // Lazily, and Liftoff left off: V8 compiles a function at its first call, with the tier its
+  // flags say then, so the loop and the decode function get TurboFan's code when first called
+  // and a handler out of the loop only if the guest calls it (all of them eagerly: about 150 ms
+  // of CPU, the loop alone 75). Liftoff is back on at the next compileWithout (a recompiler's
+  // or another interpreter's module) and before the code cache is saved (restoreTiers).
+  setFlagsFromString("--wasm-lazy-compilation");
+  return compileWithout(["liftoff"], tagged, ["liftoff"]);
 };
 const TIERS = {
   interpretOnly: {
@@ -212,6 +223,7 @@ async function run(argv) {
   if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
     const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
     process.exitCode = await exports.main(argv, engine);
+    restoreTiers();
     save(); // after the run: the functions it compiled are in the cache
   } else {
     const { main } = await import("../dist/cli/main.js");
