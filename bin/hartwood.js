@@ -36,16 +36,17 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 // Node 20's V8 reads those hints only with this flag.
 setFlagsFromString("--experimental-wasm-branch-hinting");
 // `hartwood run` compiles the interpreter (one large wasm function) itself, through the hooks
-// below (InterpreterTiers in src/arch/riscv/cpu.ts; README, "Start-up"). TurboFan compiles it in
-// about 200 ms of CPU and 30 MB of memory, more than a hello-world's whole run, and V8's own
-// tiering would ask for that within the first ~20,000 instructions (Liftoff charges the
-// interpreter's back edges with the 100 KB of handlers they jump over), after which the process
-// cannot exit before the compile ends. So the interpreter starts on Liftoff's code, which V8 is
-// told never to tier up (its tiering flags are off while that module compiles, eagerly, and
-// back on for every other module: the recompiler's translations still tier up). Liftoff's code
-// interprets 3-4 times slower: without the recompiler, whose runs interpret everything, the
-// interpreter is compiled by TurboFan once the guest has run a million instructions (about 11
-// ms on Liftoff's code); with it, the interpreter runs cold code only and stays on Liftoff.
+// below (InterpreterTiers in src/arch/riscv/cpu.ts; README, "Start-up"). TurboFan compiles its
+// loop in about 75 ms of CPU (the whole module 150 ms and 30 MB of memory), as much as a
+// hello-world's whole run, and V8's own tiering would ask for that within the first ~20,000
+// instructions (Liftoff charges the interpreter's back edges with the 100 KB of handlers they
+// jump over), after which the process cannot exit before the compile ends. So the interpreter
+// starts on Liftoff's code, which V8 is told never to tier up (its tiering flags are off while
+// that module compiles, eagerly, and back on for every other module: the recompiler's
+// translations still tier up). Liftoff's code interprets 3-4 times slower: without the
+// recompiler, whose runs interpret everything, the interpreter is compiled by TurboFan once
+// the guest has run a million instructions (about 11 ms on Liftoff's code; lazily, see
+// optimizedInterpreter); with it, the interpreter runs cold code only and stays on Liftoff.
 // A liftoff, tiering or lazy-compilation flag given to Node wins: V8 then compiles as told.
 const INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS = 1_000_000;
 const ownTiers = !given.some((a) =>
