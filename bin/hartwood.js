@@ -36,16 +36,17 @@ if (!given.some((a) => a.startsWith("--wasm-tiering-budget")))
 // Node 20's V8 reads those hints only with this flag.
 setFlagsFromString("--experimental-wasm-branch-hinting");
 // `hartwood run` compiles the interpreter (one large wasm function) itself, through the hooks
-// below (InterpreterTiers in src/arch/riscv/cpu.ts; README, "Start-up"). TurboFan compiles it in
-// about 200 ms of CPU and 30 MB of memory, more than a hello-world's whole run, and V8's own
-// tiering would ask for that within the first ~20,000 instructions (Liftoff charges the
-// interpreter's back edges with the 100 KB of handlers they jump over), after which the process
-// cannot exit before the compile ends. So the interpreter starts on Liftoff's code, which V8 is
-// told never to tier up (its tiering flags are off while that module compiles, eagerly, and
-// back on for every other module: the recompiler's translations still tier up). Liftoff's code
-// interprets 3-4 times slower: without the recompiler, whose runs interpret everything, the
-// interpreter is compiled by TurboFan once the guest has run a million instructions (about 11
-// ms on Liftoff's code); with it, the interpreter runs cold code only and stays on Liftoff.
+// below (InterpreterTiers in src/arch/riscv/cpu.ts; README, "Start-up"). TurboFan compiles its
+// loop in about 75 ms of CPU (the whole module 150 ms and 30 MB of memory), as much as a
+// hello-world's whole run, and V8's own tiering would ask for that within the first ~20,000
+// instructions (Liftoff charges the interpreter's back edges with the 100 KB of handlers they
+// jump over), after which the process cannot exit before the compile ends. So the interpreter
+// starts on Liftoff's code, which V8 is told never to tier up (its tiering flags are off while
+// that module compiles, eagerly, and back on for every other module: the recompiler's
+// translations still tier up). Liftoff's code interprets 3-4 times slower: without the
+// recompiler, whose runs interpret everything, the interpreter is compiled by TurboFan once
+// the guest has run a million instructions (about 11 ms on Liftoff's code; lazily, see
+// optimizedInterpreter); with it, the interpreter runs cold code only and stays on Liftoff.
 // A liftoff, tiering or lazy-compilation flag given to Node wins: V8 then compiles as told.
 const INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS = 1_000_000;
 const ownTiers = !given.some((a) =>
@@ -55,8 +56,8 @@ const ownTiers = !given.some((a) =>
 /** The flags the hooks below change, on by default: none of them was given (ownTiers). */
 const TIER_FLAGS = ["liftoff", "wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"];
 
-/** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off. */
-function compileWithout(off, bytes) {
+/** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off; those of `keepOff` stay off after. */
+function compileWithout(off, bytes, keepOff = []) {
   for (const f of off) setFlagsFromString(`--no-${f}`);
   try {
     return new WebAssembly.Module(bytes);
@@ -64,8 +65,13 @@ function compileWithout(off, bytes) {
     // All back on before anything else compiles, and before the code cache is written (V8
     // checks a cache against its flags): V8 turns others off with some (--no-liftoff turns
     // tier-up off).
-    for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
+    for (const f of TIER_FLAGS) if (!keepOff.includes(f)) setFlagsFromString(`--${f}`);
   }
+}
+
+/** TIER_FLAGS all back on (a compile that kept one off, before the code cache is saved). */
+function restoreTiers() {
+  if (ownTiers) for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
 }
 
 /** A custom section that makes an interpreter's bytes another module's for V8 (whose native module cache would hand back the one it has). */
@@ -83,7 +89,13 @@ const optimizedInterpreter = (bytes) => {
   const tagged = new Uint8Array(bytes.length + OPTIMIZED_TAG.length);
   tagged.set(bytes);
   tagged.set(OPTIMIZED_TAG, bytes.length);
-  return compileWithout(["liftoff", "wasm-lazy-compilation"], tagged);
+  // Lazily, and Liftoff left off: V8 compiles a function at its first call, with the tier its
+  // flags say then, so the loop and the decode function get TurboFan's code when first called
+  // and a handler out of the loop only if the guest calls it (all of them eagerly: about 150 ms
+  // of CPU, the loop alone 75). Liftoff is back on at the next compileWithout (a recompiler's
+  // or another interpreter's module) and before the code cache is saved (restoreTiers).
+  setFlagsFromString("--wasm-lazy-compilation");
+  return compileWithout(["liftoff"], tagged, ["liftoff"]);
 };
 const TIERS = {
   interpretOnly: {
@@ -212,6 +224,7 @@ async function run(argv) {
   if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
     const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
     process.exitCode = await exports.main(argv, engine);
+    restoreTiers();
     save(); // after the run: the functions it compiled are in the cache
   } else {
     const { main } = await import("../dist/cli/main.js");
