@@ -233,12 +233,20 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
-/** The in-guest program: CPU-bound user code (the kernel only starts and reaps it). */
-const GUEST_PROGRAM = "crc32";
-/** Its repetitions: about 3 s under qemu-riscv64 on the reference machine. */
-const GUEST_REPS = 960;
+/**
+ * The in-guest programs: `crc32`, CPU-bound user code (the kernel only starts and reaps it),
+ * and `syscalls`, nearly all of whose instructions are the kernel's (system calls moving data
+ * through a pipe, /dev/zero and /dev/null), with each engine: the recompiler must serve a
+ * running kernel's hot code, not only its programs. Repetitions: about 3 s under
+ * qemu-riscv64 for crc32, about 2.5 s inside QEMU's guest for syscalls.
+ */
+const GUEST_PROGRAMS = [
+  { name: "crc32", reps: 960, engines: ["--jit"] },
+  { name: "syscalls", reps: 50, engines: ["--jit", "--no-jit"] },
+];
 
 interface InGuest {
+  program: string;
   engine: string;
   /** Seconds between the guest's two /proc/uptime reads around the program (10 ms steps). */
   hartwoodS: number;
@@ -269,82 +277,84 @@ function userBest(cmd: string[], runs: number, timeoutS: number): { s: number; o
   return best;
 }
 
-/** Runs GUEST_PROGRAM inside the guest on both emulators and in user mode. */
+/** Runs each of GUEST_PROGRAMS inside the guest on both emulators and in user mode. */
 async function inGuest(
   image: GuestImage,
   o: Options,
   scratch: string,
   log: (s: string) => void,
 ): Promise<InGuest[]> {
-  const binary = buildProgram(GUEST_PROGRAM).riscv;
   const dir = join(scratch, "disk");
   mkdirSync(dir, { recursive: true });
-  copyFileSync(binary, join(dir, GUEST_PROGRAM));
+  const binaries = new Map(GUEST_PROGRAMS.map((p) => [p.name, buildProgram(p.name).riscv]));
+  for (const [name, binary] of binaries) copyFileSync(binary, join(dir, name));
   const disk = join(scratch, "disk.ext4");
   const mk = spawnSync("mke2fs", ["-q", "-F", "-t", "ext4", "-d", dir, disk, "16M"], { encoding: "utf8" });
   if (mk.status !== 0) throw new Error(`mke2fs: ${mk.stderr}`);
-  const cmdline = `console=ttyS0 panic=-1 hwtest=run hwrun=${GUEST_PROGRAM} hwargs=${GUEST_REPS}`;
-  log(`in-guest ${GUEST_PROGRAM} ${GUEST_REPS}: qemu-riscv64 and hartwood run`);
-  const qemuUser = userBest(["qemu-riscv64", binary, String(GUEST_REPS)], o.runs, o.timeoutS);
-  const user = userBest(
-    [process.execPath, join(ROOT, "bin", "hartwood.js"), "run", binary, String(GUEST_REPS)],
-    o.runs,
-    o.timeoutS,
-  );
-  log(`in-guest ${GUEST_PROGRAM}: QEMU boot`);
-  const qemuBoot = await bootBest(
-    [
-      "qemu-system-riscv64",
-      ...["-M", "virt", "-m", MEMORY, "-smp", "1", "-nographic", "-bios", OPENSBI],
-      ...["-kernel", image.kernel, "-initrd", image.initramfs, "-append", cmdline, "-no-reboot"],
-      ...["-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device"],
-      ...[
-        "-drive",
-        `file=${disk},format=raw,if=none,id=d0,readonly=on`,
-        "-device",
-        "virtio-blk-device,drive=d0",
-      ],
-    ],
-    o,
-    scratch,
-    "run",
-  );
-  const qemu = qemuBoot.ok ? guestRun(qemuBoot) : undefined;
   const rows: InGuest[] = [];
-  // The recompiler only: the interpreter takes ten times as long here, and it is the
-  // recompiler that must serve a running kernel's programs.
-  for (const engine of ["--jit"]) {
-    log(`in-guest ${GUEST_PROGRAM}: Hartwood boot ${engine}`);
-    const b = await bootBest(
+  for (const { name, reps, engines } of GUEST_PROGRAMS) {
+    const binary = binaries.get(name)!;
+    const cmdline = `console=ttyS0 panic=-1 hwtest=run hwrun=${name} hwargs=${reps}`;
+    log(`in-guest ${name} ${reps}: qemu-riscv64 and hartwood run`);
+    const qemuUser = userBest(["qemu-riscv64", binary, String(reps)], o.runs, o.timeoutS);
+    const user = userBest(
+      [process.execPath, join(ROOT, "bin", "hartwood.js"), "run", binary, String(reps)],
+      o.runs,
+      o.timeoutS,
+    );
+    log(`in-guest ${name}: QEMU boot`);
+    const qemuBoot = await bootBest(
       [
-        process.execPath,
-        join(ROOT, "bin", "hartwood.js"),
-        "boot",
-        ...["--bios", OPENSBI, "--kernel", image.kernel, "--initrd", image.initramfs],
-        ...["--append", cmdline, "--no-reboot", "-m", MEMORY, engine],
-        ...["--drive", `file=${disk},format=raw,readonly=on`],
+        "qemu-system-riscv64",
+        ...["-M", "virt", "-m", MEMORY, "-smp", "1", "-nographic", "-bios", OPENSBI],
+        ...["-kernel", image.kernel, "-initrd", image.initramfs, "-append", cmdline, "-no-reboot"],
+        ...["-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device"],
+        ...[
+          "-drive",
+          `file=${disk},format=raw,if=none,id=d0,readonly=on`,
+          "-device",
+          "virtio-blk-device,drive=d0",
+        ],
       ],
       o,
       scratch,
       "run",
     );
-    const mine = b.ok ? guestRun(b) : undefined;
-    const outs = [mine?.out, qemu?.out, user.out, qemuUser.out];
-    const result = !b.ok
-      ? `**FAIL** Hartwood: ${b.error}`
-      : !qemuBoot.ok
-        ? `**FAIL** QEMU: ${qemuBoot.error}`
-        : outs.every((x) => x === outs[0])
-          ? `\`${outs[0]}\``
-          : "**FAIL** outputs differ";
-    rows.push({
-      engine,
-      hartwoodS: mine?.s ?? NaN,
-      qemuS: qemu?.s ?? NaN,
-      userS: user.s,
-      qemuUserS: qemuUser.s,
-      result,
-    });
+    const qemu = qemuBoot.ok ? guestRun(qemuBoot) : undefined;
+    for (const engine of engines) {
+      log(`in-guest ${name}: Hartwood boot ${engine}`);
+      const b = await bootBest(
+        [
+          process.execPath,
+          join(ROOT, "bin", "hartwood.js"),
+          "boot",
+          ...["--bios", OPENSBI, "--kernel", image.kernel, "--initrd", image.initramfs],
+          ...["--append", cmdline, "--no-reboot", "-m", MEMORY, engine],
+          ...["--drive", `file=${disk},format=raw,readonly=on`],
+        ],
+        o,
+        scratch,
+        "run",
+      );
+      const mine = b.ok ? guestRun(b) : undefined;
+      const outs = [mine?.out, qemu?.out, user.out, qemuUser.out];
+      const result = !b.ok
+        ? `**FAIL** Hartwood: ${b.error}`
+        : !qemuBoot.ok
+          ? `**FAIL** QEMU: ${qemuBoot.error}`
+          : outs.every((x) => x === outs[0])
+            ? `\`${outs[0]}\``
+            : "**FAIL** outputs differ";
+      rows.push({
+        program: `${name} ${reps}`,
+        engine,
+        hartwoodS: mine?.s ?? NaN,
+        qemuS: qemu?.s ?? NaN,
+        userS: user.s,
+        qemuUserS: qemuUser.s,
+        result,
+      });
+    }
   }
   return rows;
 }
@@ -352,12 +362,12 @@ async function inGuest(
 function inGuestTable(rows: InGuest[]): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
   const lines = [
-    "| engine | in guest: Hartwood s | in guest: QEMU s | Hartwood/QEMU | `hartwood run` s | in guest ÷ `hartwood run` | qemu-riscv64 s | result |",
-    "|---|--:|--:|--:|--:|--:|--:|---|",
+    "| program | engine | in guest: Hartwood s | in guest: QEMU s | Hartwood/QEMU | `hartwood run` s | in guest ÷ `hartwood run` | qemu-riscv64 s | result |",
+    "|---|---|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const r of rows)
     lines.push(
-      `| \`${r.engine}\` | ${f(r.hartwoodS)} | ${f(r.qemuS)} | ${fmtRatio(r.hartwoodS / r.qemuS)} | ${f(r.userS)} | ` +
+      `| \`${r.program}\` | \`${r.engine}\` | ${f(r.hartwoodS)} | ${f(r.qemuS)} | ${fmtRatio(r.hartwoodS / r.qemuS)} | ${f(r.userS)} | ` +
         `${fmtRatio(r.hartwoodS / r.userS)} | ${f(r.qemuUserS)} | ${r.result} |`,
     );
   return lines.join("\n");
@@ -467,11 +477,12 @@ async function main(): Promise<number> {
       "¹ QEMU has no counterpart of Hartwood's built-in SBI: these rows compare with the same QEMU " +
         "measurement as the OpenSBI row with the same number of harts.",
       "",
-      `## A program inside the guest`,
+      `## Programs inside the guest`,
       "",
-      `\`${GUEST_PROGRAM} ${GUEST_REPS}\` (bench/programs, the same static binary as the user-mode section) ` +
+      `${GUEST_PROGRAMS.map((p) => `\`${p.name} ${p.reps}\``).join(" and ")} (bench/programs, static binaries; ` +
+        "`crc32` is CPU-bound user code, `syscalls` nearly all kernel code) " +
         "on an ext4 disk (virtio-blk), run by the initramfs's `hwtest=run` after boot, with OpenSBI and 1 hart; " +
-        "its time is the guest's own (`/proc/uptime` before and after, 10 ms steps), so boot is not in it. " +
+        "the time is the guest's own (`/proc/uptime` before and after, 10 ms steps), so boot is not in it. " +
         "Beside it, the same binary and arguments in user mode (whole-process wall time).",
       "",
       inGuestTable(guestRows),

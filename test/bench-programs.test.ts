@@ -11,7 +11,14 @@ import { JIT_THRESHOLD } from "../src/core/jit/hotness.js";
 import { run } from "../src/modes/user/index.js";
 
 /** Repetitions (argv[1]) per program: enough that hot code gets translated. */
-const TINY: Record<string, number> = { recurse: 2, calls: 3, statemachine: 8, embedded: 1, threads: 4 };
+const TINY: Record<string, number> = {
+  recurse: 2,
+  calls: 3,
+  statemachine: 8,
+  embedded: 1,
+  threads: 4,
+  syscalls: 10,
+};
 
 async function hartwood(elf: string, args: string[], jit: boolean) {
   const dir = mkdtempSync(join(tmpdir(), "hartwood-bench-"));
