@@ -204,8 +204,9 @@ export class TranslationTable {
   clear(): void {
     this.tags().fill(-1n);
     // Writing a table slot costs the engine far more than a store (V8 updates its dispatch
-    // tables): a boot's firmware writes the PMP, and so flushes, 40 times before anything is
-    // translated (14-17 ms of a 1-hart boot's CPU when every slot was written each time).
+    // tables): a boot's firmware writes the PMP, and so flushes, about 40 times, nearly all
+    // before anything is translated (14-17 ms of a 1-hart boot's CPU when every slot was
+    // written each time).
     if (this.holdsFunctions) for (let slot = 0; slot < JIT_SLOTS; slot++) this.functions.set(slot, null);
     this.holdsFunctions = false;
     new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
