@@ -330,3 +330,21 @@ test("a loop at the entry runs in place although a block laid out after its rang
     { head: 3, last: 3 },
   ]);
 });
+
+test("a flush empties the function table's slots that held translations, and writes none when nothing was installed since the last", () => {
+  const { jit } = recompiler(true, stopIsa);
+  const set = vi.spyOn(jit.table.functions, "set");
+  jit.flush(); // a boot's firmware writes the PMP, and so flushes, tens of times before any translation
+  expect(set, "nothing installed: no slot written").not.toHaveBeenCalled();
+  jit.translate(0x1000n, null);
+  jit.commit();
+  expect(jit.table.holds(0x1000, 0)).toBe(true);
+  const slot = set.mock.calls.find(([, f]) => f !== null)![0];
+  expect(jit.table.functions.get(slot)).not.toBeNull();
+  jit.flush();
+  expect(jit.table.holds(0x1000, 0)).toBe(false);
+  expect(jit.table.functions.get(slot), "its function is gone, so its module can be collected").toBeNull();
+  set.mockClear();
+  jit.flush();
+  expect(set, "emptied already: no slot written").not.toHaveBeenCalled();
+});
