@@ -118,6 +118,11 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     return this.block;
   }
 
+  /** The instructions of the current block after the one being emitted. */
+  laterInsns(): readonly Insn[] {
+    return this.f.region.blocks[this.block].insns.slice(this.k + 1);
+  }
+
   /**
    * Code to go in at an earlier point of the body (`at`, a `w.code.length` of then), made
    * once the whole translation is emitted: e.g. a check that covers accesses emitted after
