@@ -290,7 +290,9 @@ class TranslationSem extends AccessSem {
    */
   private joinedLater(reg: number, off: number, bytes: number): boolean {
     // The context is ISA-neutral; the instructions it holds are this plug-in's.
-    for (const next of this.t.laterInsns() as readonly RiscvInsn[]) {
+    const insns = this.t.blockInsns as readonly RiscvInsn[];
+    for (let j = this.t.currentIndex + 1; j < insns.length; j++) {
+      const next = insns[j];
       const access = baseAndOffset(next);
       if (access?.[0] === reg) {
         const o = access[1];

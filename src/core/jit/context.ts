@@ -118,9 +118,13 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     return this.block;
   }
 
-  /** The instructions of the current block after the one being emitted. */
-  laterInsns(): readonly Insn[] {
-    return this.f.region.blocks[this.block].insns.slice(this.k + 1);
+  /** The current block's instructions; those after index `currentIndex` are still to be emitted. */
+  get blockInsns(): readonly Insn[] {
+    return this.f.region.blocks[this.block].insns;
+  }
+  /** The index in its block of the instruction being emitted. */
+  get currentIndex(): number {
+    return this.k;
   }
 
   /**
