@@ -140,8 +140,10 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
 
 /**
  * Accesses through one base register, unchanged between them, in one block (user mode):
- * the offsets they span and what they need of the page. One check before the first covers
- * them all when the span lies in one page; the later ones then cost a test of `ok`.
+ * the offsets they span and what they need of the pages. One check before the first covers
+ * them all (the span's one or two pages). The first access to test it (the first of the
+ * group when a later one was seen ahead, else the second) leaves the translation when it
+ * failed; the accesses after that one are not checked again.
  */
 interface AccessGroup {
   readonly base: Local;
@@ -151,12 +153,22 @@ interface AccessGroup {
   hi: number;
   load: boolean;
   store: boolean;
-  /** i32: the check passed (made when a second access joins). */
+  /** i32: the check passed (made at the first access when a later one was seen ahead, else when a second joins). */
   ok?: Local;
+  /** An access has tested `ok` (and left when it failed). */
+  tested?: boolean;
 }
 
 /** The widest span of offsets one group takes: wider ones would cross a page too often. */
 const GROUP_SPAN = 1024;
+
+/** A load's or store's base register (not x0) and offset (rs1 + an immediate). */
+function baseAndOffset(i: RiscvInsn): [number, number] | undefined {
+  const syntax = i.def.syntax;
+  const kind = syntax.endsWith("imm:I(rs1)") ? "I" : syntax.endsWith("imm:S(rs1)") ? "S" : undefined;
+  const reg = fieldValue(i.insn, FIELDS.rs1);
+  return kind === undefined || reg === 0 ? undefined : [reg, immValue(i.insn, kind)];
+}
 
 /** Semantics with constant operands: the instruction is known when its code is emitted. */
 class TranslationSem extends AccessSem {
@@ -191,12 +203,15 @@ class TranslationSem extends AccessSem {
     const group =
       this.mem.kind === "flat" && !aligned ? this.joinGroup(bytes, tag === S.TLB_WRITE) : undefined;
     if (group?.ok) {
-      // A later access of a group: the group's check passed, or this one checks itself.
-      w.block("grouped");
+      // An access of a group with a check. The first to test it leaves before it runs unless
+      // the check passed (the interpreter then runs it and what follows); after it, it holds.
       w.get(va).i32_wrap_i64().set(entry); // what the flat probe leaves in entry
-      w.get(group.ok).br_if("grouped");
-      super.probe(va, bytes, tag, entry, slow, aligned);
-      w.end();
+      if (!group.tested) {
+        group.tested = true;
+        w.get(group.ok).i32_eqz().rarely().if_();
+        this.t.sideExit();
+        w.end();
+      }
       return;
     }
     // The TLB's check costs three loads; user mode's permission byte one, which a cache that
@@ -225,6 +240,7 @@ class TranslationSem extends AccessSem {
   private groupsBlock = -1;
   /** i64 scratch of the groups' checks. */
   private groupAddr: Local | undefined;
+  private groupEnd: Local | undefined;
 
   /**
    * This access (a load or store at rs1 + an immediate) joins the group of its base register,
@@ -238,11 +254,9 @@ class TranslationSem extends AccessSem {
       this.groups.clear();
       this.groupsBlock = block;
     }
-    const syntax = this.cur.def.syntax;
-    const kind = syntax.endsWith("imm:I(rs1)") ? "I" : syntax.endsWith("imm:S(rs1)") ? "S" : undefined;
-    const reg = fieldValue(this.cur.insn, FIELDS.rs1);
-    if (kind === undefined || reg === 0) return undefined;
-    const off = immValue(this.cur.insn, kind);
+    const access = baseAndOffset(this.cur);
+    if (access === undefined) return undefined;
+    const [reg, off] = access;
     const g = this.groups.get(reg);
     if (g && Math.max(g.hi, off + bytes) - Math.min(g.lo, off) <= GROUP_SPAN) {
       g.lo = Math.min(g.lo, off);
@@ -262,29 +276,53 @@ class TranslationSem extends AccessSem {
     };
     this.groups.set(reg, first);
     this.t.insertLater(first.at, () => this.groupCheck(first));
-    return undefined;
+    if (!this.joinedLater(reg, off, bytes)) return undefined;
+    // Another access will join: the group's check, not this access's own, covers this one too.
+    first.ok = this.w.local(I32, true);
+    return first;
   }
 
   /**
-   * A group's check, before its first access: ok = the span's first byte is below 4 GiB, its
-   * last byte on the same page, and that page allows every access of the group (the flat
-   * probe's conditions, once). Branch-free: one compare to test at each later access.
+   * Whether a later access of the block is likely to join a group of base `reg` begun at
+   * `off`: one through `reg` close enough, before an instruction that may write `reg`. A
+   * guess (a helper between, say, ends the group): the first access then tests a check of
+   * its own span, which is as safe.
+   */
+  private joinedLater(reg: number, off: number, bytes: number): boolean {
+    // The context is ISA-neutral; the instructions it holds are this plug-in's.
+    const insns = this.t.blockInsns as readonly RiscvInsn[];
+    for (let j = this.t.currentIndex + 1; j < insns.length; j++) {
+      const next = insns[j];
+      const access = baseAndOffset(next);
+      if (access?.[0] === reg) {
+        const o = access[1];
+        return Math.max(off + bytes, o + 8) - Math.min(off, o) <= GROUP_SPAN;
+      }
+      if (next.def.syntax.startsWith("rd") && fieldValue(next.insn, FIELDS.rd) === reg) return false;
+    }
+    return false;
+  }
+
+  /**
+   * A group's check, before its first access: ok = the span's first and last bytes are below
+   * 4 GiB and their pages (one, or two when the span crosses) allow every access of the group
+   * (the flat probe's conditions, once). Branch-free: the second access tests `ok`. Both pages:
+   * a frame or structure across a page boundary must not leave the translation every time.
    */
   private groupCheck(g: AccessGroup): Uint8Array | undefined {
     if (!g.ok || this.mem.kind !== "flat") return undefined;
     this.t.shapes.sharedChecks++;
     const a = (this.groupAddr ??= this.w.local(I64, true));
+    const e = (this.groupEnd ??= this.w.local(I64, true));
+    const need = (g.load ? PAGE_R : 0) | (g.store ? PAGE_W : 0);
     const b = new FunctionBuilder([], []);
     b.get(g.base).i64_const(g.lo).i64_add().set(a);
-    permitted(b, a, this.mem.permTable, (g.load ? PAGE_R : 0) | (g.store ? PAGE_W : 0));
     b.get(a)
-      .get(a)
       .i64_const(g.hi - 1 - g.lo)
       .i64_add()
-      .i64_xor()
-      .i64_const(12)
-      .i64_shr_u()
-      .i64_eqz();
+      .set(e);
+    permitted(b, a, this.mem.permTable, need);
+    permitted(b, e, this.mem.permTable, need);
     b.i32_and().set(g.ok);
     return b.code.view().slice();
   }

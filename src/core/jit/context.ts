@@ -118,6 +118,15 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     return this.block;
   }
 
+  /** The current block's instructions; those after index `currentIndex` are still to be emitted. */
+  get blockInsns(): readonly Insn[] {
+    return this.f.region.blocks[this.block].insns;
+  }
+  /** The index in its block of the instruction being emitted. */
+  get currentIndex(): number {
+    return this.k;
+  }
+
   /**
    * Code to go in at an earlier point of the body (`at`, a `w.code.length` of then), made
    * once the whole translation is emitted: e.g. a check that covers accesses emitted after
