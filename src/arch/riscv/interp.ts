@@ -67,13 +67,15 @@ const ENTRY_BYTES = 16;
 
 /**
  * Entries of the predecode table (a power of two; one more follows, the scratch entry). User
- * mode's programs fit 16 Ki (32 KiB of code without conflicts; the VMM's region at the top of
- * its 4 GiB is 1.5 MiB); a booting kernel runs far more code than that, and with 16 Ki its
- * boot decoded again so often that it took a tenth more CPU than before the table, so the
- * TLB strategy (system and bare-metal modes) gets 64 Ki.
+ * mode's programs fit 32 Ki (64 KiB of code without conflicts, 512 KiB of table; the VMM's
+ * region at the top of its 4 GiB is 1.5 MiB); a booting kernel runs far more code than that,
+ * and with 16 Ki its boot decoded again so often that it took a tenth more CPU than before
+ * the table, so the TLB strategy (system and bare-metal modes) gets 128 Ki (2 MiB): what
+ * costs is an entry taken by other code (decoded again, about 6 ns), not the table's bytes
+ * (README, "The interpreter").
  */
 export function predecodeEntries(mem: MemStrategy["kind"]): number {
-  return mem === "flat" ? 16384 : 65536;
+  return mem === "flat" ? 32768 : 131072;
 }
 
 /**
