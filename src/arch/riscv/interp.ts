@@ -63,17 +63,19 @@ export interface InterpImports {
  * A zeroed entry is the decode of the bits 0, an illegal instruction (handler index 0 is the
  * illegal handler, and a raw value of 0 its tval), so a new table needs no initialising.
  */
-const ENTRY_BYTES = 32;
+const ENTRY_BYTES = 16;
 
 /**
  * Entries of the predecode table (a power of two; one more follows, the scratch entry). User
- * mode's programs fit 16 Ki (32 KiB of code without conflicts; the VMM's region at the top of
- * its 4 GiB is 1.5 MiB); a booting kernel runs far more code than that, and with 16 Ki its
- * boot decoded again so often that it took a tenth more CPU than before the table, so the
- * TLB strategy (system and bare-metal modes) gets 64 Ki.
+ * mode's programs fit 32 Ki (64 KiB of code without conflicts, 512 KiB of table; the VMM's
+ * region at the top of its 4 GiB is 1.5 MiB); a booting kernel runs far more code than that,
+ * and with 16 Ki its boot decoded again so often that it took a tenth more CPU than before
+ * the table, so the TLB strategy (system and bare-metal modes) gets 128 Ki (2 MiB): what
+ * costs is an entry taken by other code (decoded again, about 6 ns), not the table's bytes
+ * (README, "The interpreter").
  */
 export function predecodeEntries(mem: MemStrategy["kind"]): number {
-  return mem === "flat" ? 16384 : 65536;
+  return mem === "flat" ? 32768 : 131072;
 }
 
 /**
@@ -85,15 +87,14 @@ export function predecodeBytes(mem: MemStrategy["kind"]): number {
   return (predecodeEntries(mem) + 3) * ENTRY_BYTES;
 }
 const E_RAW = 0; // i32: the 32 bits at the pc when decoded (the tag); for the scratch entry the raw bits
-const E_INSN = 4; // i32: the instruction, compressed ones expanded
-const E_IMM = 8; // i64: the immediate of the definition's layout, sign-extended
-const E_HANDLER = 16; // u8: 1 + the definition's index; 0 or 1 + the count of definitions: illegal
-const E_LEN = 17; // u8: 2 or 4
-const E_RS1 = 18; // u16s: register offsets in the hart's state (index * 8)
-const E_RS2 = 20;
-const E_RS3 = 22;
-const E_RD = 24;
-const E_RDX = 26; // rd for integer writes: x0 goes to S.X_SINK, so x0 needs no re-zeroing
+const E_IMM = 4; // i32: the immediate of the definition's layout (read sign-extended to i64)
+const E_HANDLER = 8; // u8: 1 + the definition's index; 0 or 1 + the count of definitions: illegal
+const E_LEN = 9; // u8: 2 or 4
+const E_RS1 = 10; // u8s: register offsets in the hart's state (index * 8)
+const E_RS2 = 11;
+const E_RS3 = 12;
+const E_RD = 13;
+const E_RDX = 14; // u16: rd for integer writes: x0 goes to S.X_SINK, so x0 needs no re-zeroing
 
 interface Ctx {
   w: FunctionBuilder;
@@ -178,13 +179,17 @@ class InterpSem extends AccessSem {
     const f = FIELDS[name];
     const operand = {
       value: undefined,
-      emit: () =>
-        void this.entryAt()
-          .i32_load(E_INSN)
-          .i32_const(f.lo)
-          .i32_shr_u()
-          .i32_const((1 << f.bits) - 1)
-          .i32_and(),
+      emit: () => {
+        if (name === "shamt" || name === "shamtw") {
+          // A shift's amount is the low bits of its I-layout immediate (the definition reads no other).
+          this.onImm("I");
+          this.entryAt().i32_load(E_IMM);
+        } else {
+          this.insnWord();
+          this.w.i32_const(f.lo).i32_shr_u();
+        }
+        this.w.i32_const((1 << f.bits) - 1).i32_and();
+      },
     };
     const at = REG_AT[name];
     if (at) this.regAt.set(operand, at);
@@ -192,7 +197,28 @@ class InterpSem extends AccessSem {
   }
   imm(kind: ImmKind): void {
     this.onImm(kind);
-    this.entryAt().i64_load(E_IMM);
+    this.entryAt().i64_load32_s(E_IMM);
+  }
+  /**
+   * Pushes the instruction word, a compressed one expanded: the entry holds only its raw bits,
+   * expanded again through the compressed-expansion table (the few fields read so are rare).
+   */
+  private insnWord(): void {
+    const w = this.w;
+    const expand = () => w.i32_const(0xffff).i32_and().i32_const(2).i32_shl().i32_load(this.c.ctable);
+    this.entryAt().i32_load(E_RAW);
+    if (this.c.len === 4) return;
+    if (this.c.len === 2) {
+      expand();
+      return;
+    }
+    const raw = w.local(I32);
+    w.tee(raw).i32_const(3).i32_and().i32_const(3).i32_eq().if_(I32);
+    w.get(raw).else_();
+    w.get(raw);
+    expand();
+    w.end();
+    w.release(raw);
   }
   /** Pushes the address of register `r` in the hart's state (add S.X or S.F). */
   private regAddr(r: Operand, xWrite = false): void {
@@ -200,7 +226,8 @@ class InterpSem extends AccessSem {
     const offset = at && (xWrite ? at.writeX : at.read);
     if (offset === undefined) throw new Error("interpreter: a register operand must be a register field");
     this.w.get(this.c.hart);
-    this.entryAt().i32_load16_u(offset).i32_add();
+    if (offset === E_RDX) this.entryAt().i32_load16_u(offset).i32_add();
+    else this.entryAt().i32_load8_u(offset).i32_add();
   }
   getX(r: Operand): void {
     this.regAddr(r);
@@ -624,7 +651,7 @@ function buildDecode(
   const insn = w.local(I32);
   const len = w.local(I32);
   const handler = w.local(I32);
-  const imm = w.local(I64);
+  const imm = w.local(I32);
   w.get(word).i32_const(3).i32_and().i32_const(3).i32_eq();
   w.if_();
   w.get(word).set(insn);
@@ -662,21 +689,20 @@ function buildDecode(
     w.set(imm).br("fill");
   }
   w.end(); // imm.none
-  w.i64_const(0).set(imm);
+  w.i32_const(0).set(imm);
   w.end(); // fill
   w.get(entry).get(word).i32_store(E_RAW);
-  w.get(entry).get(insn).i32_store(E_INSN);
-  w.get(entry).get(imm).i64_store(E_IMM);
+  w.get(entry).get(imm).i32_store(E_IMM);
   w.get(entry).get(handler).i32_store8(E_HANDLER);
   w.get(entry).get(len).i32_store8(E_LEN);
   const regs: [number, FieldName][] = [[E_RS1, "rs1"], [E_RS2, "rs2"], [E_RS3, "rs3"], [E_RD, "rd"]]; // prettier-ignore
   for (const [at, name] of regs) {
     w.get(entry).get(insn);
     regOffset(w, name);
-    w.i32_store16(at);
+    w.i32_store8(at);
   }
-  w.get(entry).i32_const(S.X_SINK).get(entry).i32_load16_u(E_RD);
-  w.get(entry).i32_load16_u(E_RD).i32_eqz().select();
+  w.get(entry).i32_const(S.X_SINK).get(entry).i32_load8_u(E_RD);
+  w.get(entry).i32_load8_u(E_RD).i32_eqz().select();
   w.i32_store16(E_RDX);
   w.get(hart).get(hart).i64_load(S.PREDECODE_FILLS).i64_const(1).i64_add().i64_store(S.PREDECODE_FILLS);
   return index;
@@ -695,7 +721,7 @@ function regOffset(w: FunctionBuilder, name: FieldName): void {
     .i32_and();
 }
 
-/** Pushes the immediate of layout `kind` (i64, sign-extended but for Z) of the instruction in insn. */
+/** Pushes the immediate of layout `kind` (i32; the entry's is read sign-extended, Z's has 5 bits) of the instruction in insn. */
 function emitImm(w: FunctionBuilder, insn: Local, kind: ImmKind): void {
   let first = true;
   for (const [hi, lo, immLo] of IMMS[kind]) {
@@ -709,7 +735,6 @@ function emitImm(w: FunctionBuilder, insn: Local, kind: ImmKind): void {
     if (!first) w.i32_or();
     first = false;
   }
-  w.i64_extend_i32_s();
 }
 
 /**
