@@ -767,6 +767,16 @@ export class ModuleBuilder {
     return this.imports.length - 1;
   }
 
+  /** The functions imported so far, with their types. */
+  funcImports(): {
+    module: string;
+    field: string;
+    params: readonly ValType[];
+    results: readonly ValType[];
+  }[] {
+    return this.imports.map(({ module, field, type }) => ({ module, field, ...this.types[type] }));
+  }
+
   /** Reserve a function index; fill its body through the returned builder. */
   func(
     params: readonly ValType[],

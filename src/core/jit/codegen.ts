@@ -83,6 +83,28 @@ export function entryIndex<Insn extends GuestInsn>(requests: readonly Translatio
   });
 }
 
+/**
+ * A module whose exports call the host functions `importHost` imports into a module (same
+ * names, same types), for translation modules to import instead. V8 compiles a wrapper for
+ * every JavaScript function a module imports, at each instantiation; a wasm function needs
+ * none (README, Speed, "The fourteenth session").
+ */
+export function buildHostForwarders(importHost: (m: ModuleBuilder) => unknown): Uint8Array {
+  const probe = new ModuleBuilder();
+  importHost(probe);
+  const m = new ModuleBuilder("host");
+  const fns = probe.funcImports();
+  const indices = fns.map(({ module, field, params, results }) =>
+    m.importFunc(module, field, params, results),
+  );
+  fns.forEach(({ field, params, results }, i) => {
+    const [, f] = m.func(params, results, field);
+    params.forEach((_, p) => f.get(f.param(p)));
+    f.call(indices[i]);
+  });
+  return m.encode();
+}
+
 /** A module importing the memory and the dispatcher (whose function index comes second). */
 function moduleFor(target: ModuleTarget): [ModuleBuilder, number] {
   const m = new ModuleBuilder("translations");

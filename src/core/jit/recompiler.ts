@@ -9,7 +9,13 @@
 // A hot pc that starts a block of a translation made before (one of its Region.entries) is
 // served by that translation, entered there: nothing is built for it.
 import { compileModule, compileModuleAsync, compileStats, nowMs, type JitCounts } from "./compile-stats.js";
-import { emitTranslations, ENTRY_TABLE, entryIndex, type TranslationRequest } from "./codegen.js";
+import {
+  buildHostForwarders,
+  emitTranslations,
+  ENTRY_TABLE,
+  entryIndex,
+  type TranslationRequest,
+} from "./codegen.js";
 import type { EmitShapes } from "./context.js";
 import { buildDispatch } from "./dispatch.js";
 import type { CodeMemory, CodeView, GuestInsn, JitIsa } from "./isa.js";
@@ -211,6 +217,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private readonly entriesOfModule = new Map<CachedModule, string[]>();
   /** The function translations chain through (dispatch.ts). */
   private readonly dispatch: WebAssembly.ExportValue;
+  /** The host functions translations import (buildHostForwarders). */
+  private readonly hostFns: WebAssembly.Exports;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -218,7 +226,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     private readonly isa: JitIsa<Insn>,
     private readonly code: CodeMemory<Hart>,
     /** The host functions translations import (module "host"). */
-    private readonly imports: WebAssembly.ModuleImports,
+    imports: WebAssembly.ModuleImports,
     opts: RecompilerOptions = {},
   ) {
     this.table = new TranslationTable(memory, layout);
@@ -243,6 +251,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       },
     );
     this.dispatch = dispatcher.exports.dispatch as WebAssembly.ExportValue;
+    const forwarders = buildHostForwarders((m) => isa.emitterFor(m));
+    this.hostFns = new WebAssembly.Instance(new WebAssembly.Module(forwarders as BufferSource), {
+      host: imports,
+    }).exports;
     this.flush();
     this.flushes = 0;
   }
@@ -746,7 +758,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   ): WebAssembly.Exports | undefined {
     try {
       const env = { memory: this.memory, dispatch: this.dispatch };
-      return new WebAssembly.Instance(compile(), { env, host: this.imports }).exports;
+      return new WebAssembly.Instance(compile(), { env, host: this.hostFns }).exports;
     } catch (e) {
       this.failedToBuild(batch, e);
       return undefined;
