@@ -232,6 +232,15 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect((await compare(build("loopexit.S", "static"), "static")).status).toBe(77);
   });
 
+  test("a register is taken for a 32-bit word only where every path brings one (sext.w, OR, XOR, AND in i32)", async () => {
+    const elf = build("words.S", "static");
+    const got = await compare(elf, "static");
+    expect(got.stdout).toContain("carried: ");
+    expect(got.translations, "translated").toBeGreaterThan(0);
+    const jit = await hartwood(elf, [], [], true);
+    expect(jit.jit?.narrowed, "instructions emitted in i32 (counted by the engine)").toBeGreaterThan(0);
+  });
+
   test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store, after a return site, by read()", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");
@@ -361,6 +370,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     "groupfault.c",
     "smc.c",
     "loopexit.S",
+    "words.S",
     "signals.c",
     "pageprot.c",
     "fileio.c",

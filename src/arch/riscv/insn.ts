@@ -152,7 +152,37 @@ export interface InsnDef {
   readonly syntax: string;
   readonly exec: (s: Sem) => void;
   readonly flow?: FlowSpec;
+  /**
+   * For the recompiler: the registers (a bit per x register) that must hold sign-extended
+   * 32-bit values before this instruction for rd to hold one after it; undefined when
+   * nothing is known of rd. Absent: nothing.
+   */
+  readonly sext32?: Needs;
+  /**
+   * For the recompiler: the same semantics computed in i32, valid where the registers `needs`
+   * names hold sign-extended 32-bit values. Such values are what W instructions make;
+   * computed in i32, a chain of them needs no extension between its links.
+   */
+  readonly narrow?: Narrow;
 }
+
+/** Registers (bit r for x[r]) that must hold sign-extended words, or undefined: none would do. */
+export type Needs = (insn: number) => number | undefined;
+
+export interface Narrow {
+  readonly needs: Needs;
+  readonly exec: (s: Sem) => void;
+}
+
+/** `def` with what the recompiler may know of its result (InsnDef.sext32, InsnDef.narrow). */
+export function with32(def: InsnDef, sext32: Needs, narrow?: Narrow): InsnDef {
+  return { ...def, sext32, ...(narrow ? { narrow } : {}) };
+}
+/** Needs: nothing (rd always holds a word); rs1; rs1 and rs2. */
+export const ALWAYS_32: Needs = () => 0;
+export const RS1_32: Needs = (insn) => 1 << fieldValue(insn, FIELDS.rs1);
+export const BOTH_32: Needs = (insn) =>
+  (1 << fieldValue(insn, FIELDS.rs1)) | (1 << fieldValue(insn, FIELDS.rs2));
 
 export function insn(
   ext: Ext,

@@ -6,6 +6,7 @@ import type { CodeView, ControlFlow, JitIsa, RegisterFile } from "../../core/jit
 import type { TranslationContext } from "../../core/jit/context.js";
 import type { PageCache } from "../../core/jit/pagecache.js";
 import type { EmitCodeKey } from "../../core/jit/table.js";
+import { factsAtBlocks, type Region } from "../../core/jit/region.js";
 import { FunctionBuilder, I32, I64, type Local, type ModuleBuilder } from "../../core/wasm.js";
 import { codeKey } from "./code-memory.js";
 import { decoder } from "./decode.js";
@@ -37,6 +38,24 @@ export interface RiscvInsn {
   readonly insn: number;
   readonly len: 2 | 4;
   readonly def: InsnDef;
+}
+
+/** Facts of `words`: bit r set when x[r] holds a sign-extended 32-bit value; x0 always does. */
+const X0_ONLY = 1;
+
+/**
+ * Which registers hold sign-extended words after `i` (InsnDef.sext32). Every instruction
+ * that writes an integer register names it rd; one without operands (ecall, fence.i) may be
+ * served by the host, and then nothing is assumed.
+ */
+function words(i: RiscvInsn, known: number): number {
+  const d = i.def;
+  if (d.syntax === "") return X0_ONLY;
+  if (!d.syntax.startsWith("rd")) return known;
+  const rd = fieldValue(i.insn, FIELDS.rd);
+  if (rd === 0) return known;
+  const needs = d.sext32?.(i.insn);
+  return needs !== undefined && (known & needs) === needs ? known | (1 << rd) : known & ~(1 << rd);
 }
 
 /** The control flow of most instructions (one object: a region asks for every instruction's). */
@@ -130,9 +149,27 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     const fn = importHostFns(m);
     return (t) => {
       const sem = new TranslationSem(t, this.mem, fn);
-      return (insn) => {
+      const region = t.region as Region<RiscvInsn>;
+      const plain = (insn: RiscvInsn) => {
         sem.cur = insn;
         insn.def.exec(sem);
+      };
+      if (!region.blocks.some((b) => b.insns.some((i) => i.def.narrow))) return plain;
+      // The registers known to hold sign-extended words, at each block's start and as the
+      // instructions go (InsnDef.narrow uses them).
+      const atBlocks = factsAtBlocks(region, t.blocksEnteredIndirectly(), X0_ONLY, words);
+      let block = -1;
+      let known = X0_ONLY;
+      return (insn) => {
+        if (t.currentBlock !== block) known = atBlocks[(block = t.currentBlock)];
+        const narrow = insn.def.narrow;
+        const needs = narrow?.needs(insn.insn);
+        if (narrow && needs !== undefined && (known & needs) === needs) {
+          t.shapes.narrowed++;
+          sem.cur = insn;
+          narrow.exec(sem);
+        } else plain(insn);
+        known = words(insn, known);
       };
     };
   }

@@ -80,6 +80,8 @@ export interface JitCounts {
   readonly loopsInPlace: number;
   readonly longLoopsInPlace: number;
   readonly sharedChecks: number;
+  /** Instructions emitted in a narrower form (context.ts EmitShapes). */
+  readonly narrowed: number;
   /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
   readonly registersInMemory: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
@@ -101,6 +103,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.loopsInPlace === undefined
       ? ""
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +
+    (n.narrowed ? `narrowed ${n.narrowed}, ` : "") +
     (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +

@@ -47,6 +47,8 @@ export interface EmitShapes {
   longLoopsInPlace: number;
   /** Checks emitted for several memory accesses at once (the ISA's, via insertLater). */
   sharedChecks: number;
+  /** Instructions emitted in a narrower form that facts known at them allow (the ISA's). */
+  narrowed: number;
   /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */
   registersInMemory: number;
 }
@@ -113,6 +115,18 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   /** How many side exits the translation has (codegen.ts emits their common code if any). */
   sideExits = 0;
 
+  /** The region being translated. */
+  get region(): Region<Insn> {
+    return this.f.region;
+  }
+  /** The blocks an indirect jump of the translation may go to without leaving it. */
+  blocksEnteredIndirectly(): readonly number[] {
+    const region = this.f.region;
+    // jump() goes through them for every flow but a direct branch or jump (an indirect one, sret)
+    const direct = ["fallthrough", "branch", "jump"];
+    const jumps = region.blocks.some((b) => b.flows.some((f) => !direct.includes(f.kind)));
+    return jumps ? (this.targets ??= indirectTargets(region)).inside : [];
+  }
   /** The index of the block being emitted (a new one: control may have come from elsewhere). */
   get currentBlock(): number {
     return this.block;

@@ -228,6 +228,50 @@ export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): 
   });
 }
 
+/**
+ * A forward "must" analysis over `region`'s blocks: for each block, the facts (a bit set) that
+ * hold whenever control enters it, as `transfer` carries them through each instruction. Where
+ * control may come from outside the region's direct edges (the entry, Region.entries, a
+ * call's return site, an indirect jump's guessed target, a block no edge reaches) only `none`
+ * holds, and in the blocks of `indirect` (those an indirect jump may reach inside the
+ * translation); elsewhere what holds at the end of every predecessor.
+ */
+export function factsAtBlocks<Insn extends GuestInsn>(
+  region: Region<Insn>,
+  indirect: readonly number[],
+  none: number,
+  transfer: (insn: Insn, facts: number) => number,
+): number[] {
+  const blocks = region.blocks;
+  const succ = successors(blocks, new Map(blocks.map((b, i) => [b.start, i])), false);
+  const preds = blocks.map((): number[] => []);
+  succ.forEach((s, p) => s.forEach((j) => preds[j].push(p)));
+  const outside = blocks.map(
+    (b, i) =>
+      i === 0 ||
+      preds[i].length === 0 ||
+      region.returnSites.has(b.start) ||
+      region.indirectTargets.has(b.start),
+  );
+  for (const i of [...region.entries, ...indirect]) outside[i] = true;
+  const atEntry = blocks.map((_, i) => (outside[i] ? none : -1));
+  const atEnd = blocks.map(() => -1);
+  for (let changed = true; changed;) {
+    changed = false;
+    blocks.forEach((b, i) => {
+      let facts = atEntry[i];
+      for (const p of preds[i]) facts &= atEnd[p];
+      atEntry[i] = facts;
+      for (const insn of b.insns) facts = transfer(insn, facts);
+      if (facts !== atEnd[i]) {
+        atEnd[i] = facts;
+        changed = true;
+      }
+    });
+  }
+  return atEntry;
+}
+
 /** exitsOf each block, as layout indices of the blocks inside (`index`: block index by start pc). */
 function successors<Insn extends GuestInsn>(
   blocks: readonly Block<Insn>[],

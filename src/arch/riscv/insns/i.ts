@@ -10,6 +10,13 @@ import {
   type InsnDef,
   type LoadKind,
   type Sem,
+  with32,
+  ALWAYS_32,
+  RS1_32,
+  BOTH_32,
+  FIELDS,
+  fieldValue,
+  immValue,
 } from "../insn.js";
 import type { FunctionBuilder } from "../../../core/wasm.js";
 
@@ -51,22 +58,52 @@ function shiftImm(name: string, f3: number, f6: number, op: Op): InsnDef {
   );
 }
 
+/** rd = sext(op(rs1[31:0], rs2[31:0])): a W form, or a bitwise one on sign-extended words. */
+const rr32 = (op: Op) => (s: Sem) =>
+  s.setX(s.field("rd"), () => {
+    s.getX(s.field("rs1"));
+    s.w.i32_wrap_i64();
+    s.getX(s.field("rs2"));
+    s.w.i32_wrap_i64();
+    op(s.w);
+    s.w.i64_extend_i32_s();
+  });
+
+/** rd = sext(op(rs1[31:0], imm)). */
+const ri32 = (op: Op) => (s: Sem) =>
+  s.setX(s.field("rd"), () => {
+    s.getX(s.field("rs1"));
+    s.w.i32_wrap_i64();
+    s.imm("I");
+    s.w.i32_wrap_i64();
+    op(s.w);
+    s.w.i64_extend_i32_s();
+  });
+
 /** The W forms: a 32-bit operation whose result is sign-extended to 64 bits. */
 export function rrw(ext: "I" | "M", name: string, f3: number, f7: number, op: Op): InsnDef {
-  return insn(ext, name, MASK_F7, enc(OP_32, f3, f7), "rd,rs1,rs2", (s) =>
-    s.setX(s.field("rd"), () => {
-      s.getX(s.field("rs1"));
-      s.w.i32_wrap_i64();
-      s.getX(s.field("rs2"));
-      s.w.i32_wrap_i64();
-      op(s.w);
-      s.w.i64_extend_i32_s();
-    }),
-  );
+  return word(insn(ext, name, MASK_F7, enc(OP_32, f3, f7), "rd,rs1,rs2", rr32(op)));
 }
 
+/**
+ * AND, OR, XOR of two sign-extended words is one too, and equals the 32-bit operation
+ * sign-extended: the recompiler computes it in i32 there, so a chain of W operations and
+ * bitwise ones (a rotation: srliw, slliw, or) stays in i32.
+ */
+const BITWISE: Record<"and" | "or" | "xor", [Op, Op]> = {
+  and: [(w) => w.i64_and(), (w) => w.i32_and()],
+  or: [(w) => w.i64_or(), (w) => w.i32_or()],
+  xor: [(w) => w.i64_xor(), (w) => w.i32_xor()],
+};
+const bitwise = (name: keyof typeof BITWISE, f3: number): InsnDef =>
+  with32(rr(name, f3, 0x00, BITWISE[name][0]), BOTH_32, { needs: BOTH_32, exec: rr32(BITWISE[name][1]) });
+const bitwiseImm = (name: keyof typeof BITWISE, f3: number): InsnDef =>
+  with32(ri(`${name}i`, f3, BITWISE[name][0]), RS1_32, { needs: RS1_32, exec: ri32(BITWISE[name][1]) });
+/** An instruction whose result is always a sign-extended word (InsnDef.sext32). */
+const word = (def: InsnDef): InsnDef => with32(def, ALWAYS_32);
+
 function shiftImmW(name: string, f3: number, f7: number, op: Op): InsnDef {
-  return insn("I", name, MASK_F7, enc(OP_IMM_32, f3, f7), "rd,rs1,shamt", (s) =>
+  const def = insn("I", name, MASK_F7, enc(OP_IMM_32, f3, f7), "rd,rs1,shamt", (s) =>
     s.setX(s.field("rd"), () => {
       s.getX(s.field("rs1"));
       s.w.i32_wrap_i64();
@@ -75,12 +112,14 @@ function shiftImmW(name: string, f3: number, f7: number, op: Op): InsnDef {
       s.w.i64_extend_i32_s();
     }),
   );
+  return word(def);
 }
 
 function load(name: string, f3: number, kind: LoadKind): InsnDef {
-  return insn("I", name, MASK_F3, enc(0x03, f3), "rd,imm:I(rs1)", (s) =>
+  const def = insn("I", name, MASK_F3, enc(0x03, f3), "rd,imm:I(rs1)", (s) =>
     s.setX(s.field("rd"), () => s.load(kind, () => addrRs1Imm(s, "I"))),
   );
+  return kind === "i64" || kind === "u32" ? def : word(def);
 }
 
 function store(name: string, f3: number, bytes: 1 | 2 | 4 | 8): InsnDef {
@@ -124,7 +163,7 @@ function branch(name: string, f3: number, cmp: Op): InsnDef {
 }
 
 export const RV64I: InsnDef[] = [
-  insn("I", "lui", MASK_OPC, 0x37, "rd,imm:U", (s) => s.setX(s.field("rd"), () => s.imm("U"))),
+  word(insn("I", "lui", MASK_OPC, 0x37, "rd,imm:U", (s) => s.setX(s.field("rd"), () => s.imm("U")))),
   insn("I", "auipc", MASK_OPC, 0x17, "rd,imm:U", (s) =>
     s.setX(s.field("rd"), () => {
       s.pc();
@@ -182,31 +221,47 @@ export const RV64I: InsnDef[] = [
   store("sh", 1, 2),
   store("sw", 2, 4),
   store("sd", 3, 8),
-  ri("addi", 0, (w) => w.i64_add()),
-  ri("slti", 2, (w) => w.i64_lt_s().i64_extend_i32_u()),
-  ri("sltiu", 3, (w) => w.i64_lt_u().i64_extend_i32_u()),
-  ri("xori", 4, (w) => w.i64_xor()),
-  ri("ori", 6, (w) => w.i64_or()),
-  ri("andi", 7, (w) => w.i64_and()),
+  // li (from x0) makes a sign-extended word, mv (imm 0) copies what rs1 holds
+  with32(
+    ri("addi", 0, (w) => w.i64_add()),
+    (i) => {
+      const rs1 = fieldValue(i, FIELDS.rs1);
+      return rs1 === 0 ? 0 : immValue(i, "I") === 0 ? 1 << rs1 : undefined;
+    },
+  ),
+  word(ri("slti", 2, (w) => w.i64_lt_s().i64_extend_i32_u())),
+  word(ri("sltiu", 3, (w) => w.i64_lt_u().i64_extend_i32_u())),
+  bitwiseImm("xor", 4),
+  bitwiseImm("or", 6),
+  bitwiseImm("and", 7),
   shiftImm("slli", 1, 0x00, (w) => w.i64_shl()),
   shiftImm("srli", 5, 0x00, (w) => w.i64_shr_u()),
   shiftImm("srai", 5, 0x10, (w) => w.i64_shr_s()),
   rr("add", 0, 0x00, (w) => w.i64_add()),
   rr("sub", 0, 0x20, (w) => w.i64_sub()),
   rr("sll", 1, 0x00, (w) => w.i64_shl()), // wasm masks the shift amount to 6 bits, as RV64 does
-  rr("slt", 2, 0x00, (w) => w.i64_lt_s().i64_extend_i32_u()),
-  rr("sltu", 3, 0x00, (w) => w.i64_lt_u().i64_extend_i32_u()),
-  rr("xor", 4, 0x00, (w) => w.i64_xor()),
+  word(rr("slt", 2, 0x00, (w) => w.i64_lt_s().i64_extend_i32_u())),
+  word(rr("sltu", 3, 0x00, (w) => w.i64_lt_u().i64_extend_i32_u())),
+  bitwise("xor", 4),
   rr("srl", 5, 0x00, (w) => w.i64_shr_u()),
   rr("sra", 5, 0x20, (w) => w.i64_shr_s()),
-  rr("or", 6, 0x00, (w) => w.i64_or()),
-  rr("and", 7, 0x00, (w) => w.i64_and()),
-  insn("I", "addiw", MASK_F3, enc(OP_IMM_32, 0), "rd,rs1,imm:I", (s) =>
-    s.setX(s.field("rd"), () => {
-      s.getX(s.field("rs1"));
-      s.imm("I");
-      s.w.i64_add().i32_wrap_i64().i64_extend_i32_s();
-    }),
+  bitwise("or", 6),
+  bitwise("and", 7),
+  // sext.w (addiw rd, rs1, 0) of a sign-extended word is a copy: the engine cannot see that
+  // through a loop's phi, where gcc puts it for loop-carried words
+  with32(
+    insn("I", "addiw", MASK_F3, enc(OP_IMM_32, 0), "rd,rs1,imm:I", (s) =>
+      s.setX(s.field("rd"), () => {
+        s.getX(s.field("rs1"));
+        s.imm("I");
+        s.w.i64_add().i32_wrap_i64().i64_extend_i32_s();
+      }),
+    ),
+    ALWAYS_32,
+    {
+      needs: (i) => (immValue(i, "I") === 0 ? RS1_32(i) : undefined),
+      exec: (s) => s.setX(s.field("rd"), () => s.getX(s.field("rs1"))),
+    },
   ),
   shiftImmW("slliw", 1, 0x00, (w) => w.i32_shl()),
   shiftImmW("srliw", 5, 0x00, (w) => w.i32_shr_u()),

@@ -1,0 +1,141 @@
+/* Registers that hold sign-extended 32-bit words, as the recompiler's analysis sees them
+ * (InsnDef.sext32, narrow): sext.w and AND/OR/XOR of such words are computed in i32 there,
+ * so a register wrongly taken for one would lose its upper half. Each function's loop
+ * reaches a sext.w and an OR with a register that is a word on one path and not on another:
+ * an indirect jump into a block that falls-through code reaches with a word (indirect), a
+ * loop-carried value that a 64-bit shift writes every fourth pass (carried). `words` keeps
+ * words all the way. Each runs 4 passes a call, so that translations begin at the function
+ * and hold the loop. The sums are printed; qemu-riscv64 gives the reference. */
+  .text
+  .globl main
+main:
+  addi sp, sp, -32
+  sd ra, 0(sp)
+  sd s0, 8(sp)
+  sd s1, 16(sp)
+
+  li s0, 0
+  li s1, 50000
+1:
+  mv a0, s1
+  call indirect
+  add s0, s0, a0
+  addi s1, s1, -1
+  bnez s1, 1b
+  la a0, fmt_indirect
+  mv a1, s0
+  call printf
+
+  li s0, 0
+  li s1, 50000
+1:
+  mv a0, s1
+  call carried
+  add s0, s0, a0
+  addi s1, s1, -1
+  bnez s1, 1b
+  la a0, fmt_carried
+  mv a1, s0
+  call printf
+
+  li s0, 0x12345678
+  li s1, 50000
+1:
+  mv a0, s0
+  call words
+  mv s0, a0
+  addi s1, s1, -1
+  bnez s1, 1b
+  la a0, fmt_words
+  mv a1, s0
+  call printf
+
+  ld ra, 0(sp)
+  ld s0, 8(sp)
+  ld s1, 16(sp)
+  addi sp, sp, 32
+  li a0, 0
+  ret
+
+/* a0: a seed. Odd passes jump to `2f` through a register with t1 = 2^32 + seed + pass. */
+indirect:
+  li a5, 0
+  li a4, 4
+  la a6, 2f
+  li a7, 1
+  slli a7, a7, 32
+  add a7, a7, a0
+1:
+  andi t0, a4, 1
+  bnez t0, 3f
+  li t1, 5
+2:
+  sext.w t2, t1
+  or t3, t2, t1
+  add a5, a5, t2
+  add a5, a5, t3
+  addi a4, a4, -1
+  bnez a4, 1b
+  mv a0, a5
+  ret
+3:
+  add t1, a7, a4
+  jr a6
+
+/* a0: a seed. t1 is a word after addiw, not after the 64-bit shift on the fourth pass. */
+carried:
+  li a5, 0
+  li a4, 4
+  mv t1, a0
+  sext.w t1, t1
+1:
+  sext.w t2, t1
+  or t3, t2, t1
+  xor t4, t3, t1
+  and t5, t2, t1
+  add a5, a5, t3
+  add a5, a5, t4
+  add a5, a5, t5
+  add a5, a5, t2
+  li t0, 2
+  bne a4, t0, 2f
+  slli t1, a0, 29
+  j 3f
+2:
+  addiw t1, t1, 1
+3:
+  addi a4, a4, -1
+  bnez a4, 1b
+  mv a0, a5
+  ret
+
+/* a0: a word. A rotation, W operations and immediates on words only. */
+words:
+  li a4, 4
+  la a6, word
+1:
+  lw t1, 0(a6)
+  srliw t2, a0, 7
+  slliw t3, a0, 25
+  or t2, t2, t3
+  xor t2, t2, t1
+  addw a0, a0, t2
+  sext.w a0, a0
+  andi t4, a0, -16
+  ori t4, t4, 3
+  xori t4, t4, 1
+  addw a0, a0, t4
+  addi a4, a4, -1
+  bnez a4, 1b
+  ret
+
+  .data
+word:
+  .word 0x9e3779b9
+fmt_indirect:
+  .string "indirect: %lx\n"
+fmt_carried:
+  .string "carried: %lx\n"
+fmt_words:
+  .string "words: %lx\n"
+  .section .note.GNU-stack, "", @progbits
