@@ -27,7 +27,7 @@ function definedFunctions(bytes: Uint8Array): number {
 }
 
 describe("interpreter module", () => {
-  test("the CSR, privileged and atomic handlers and the rarely run floating-point ones are functions of their own, outside the loop", () => {
+  test("the CSR, privileged and atomic handlers and the rarely run multiply, divide and floating-point ones are functions of their own, outside the loop", () => {
     const out = ALL_INSNS.filter(outOfLoop);
     for (const ext of ["Zicsr", "Priv", "A"]) {
       const all = ALL_INSNS.filter((d) => d.ext === ext);
@@ -35,21 +35,35 @@ describe("interpreter module", () => {
       expect(all.every(outOfLoop), ext).toBe(true);
     }
     const names = new Set(out.map((d) => d.name));
-    for (const name of ["fmadd.d", "fcvt.s.d", "fcvt.lu.d", "fadd.s", "fsqrt.s"])
+    for (const name of [
+      "fmadd.d",
+      "fcvt.s.d",
+      "fcvt.lu.d",
+      "fadd.s",
+      "fsqrt.s",
+      "flw",
+      "mulhsu",
+      "div",
+      "fmin.d",
+      "fcvt.w.d",
+    ])
       expect(names, name).toContain(name);
     for (const name of [
       "addi",
       "ld",
       "sd",
       "mul",
-      "div",
+      "mulh",
+      "mulhu",
+      "divu",
+      "remu",
       "fld",
       "fsd",
       "fadd.d",
       "fmul.d",
       "fsqrt.d",
       "fcvt.d.w",
-      "flw",
+      "flt.d",
     ])
       expect(names, name).not.toContain(name);
     // the loop function and the decode function, then one per definition left out
