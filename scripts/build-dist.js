@@ -57,6 +57,10 @@ const { metafile, outputFiles } = await build({
       `export const PREBUILT = ${JSON.stringify(prebuilt)};`,
       `installPrebuilt(PREBUILT);`,
       `export { main } from "./cli/main.js";`,
+      // Worker threads (--threads parallel) run their engines from this file too.
+      `import { useBundle } from "./modes/user/hart-pool.js";`,
+      `useBundle(__filename);`,
+      `export { runHartWorker } from "./modes/user/hart-worker.js";`,
     ].join("\n"),
     resolveDir: DIST,
     sourcefile: ENTRY,

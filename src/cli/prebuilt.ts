@@ -9,6 +9,7 @@ import { compressedTable } from "../arch/riscv/insns/c.js";
 import { FdTable } from "../modes/user/files.js";
 import { Kernel } from "../modes/user/kernel.js";
 import { UserProcess } from "../modes/user/process.js";
+import { attachedCpu } from "../modes/user/hart-worker.js";
 import { Vfs } from "../modes/user/vfs.js";
 import { VirtBoard } from "../modes/system/virt.js";
 
@@ -34,13 +35,15 @@ const BOOT_CONFIGS = [
 
 /**
  * Makes user-mode processes with and without the recompiler, as `hartwood run` does (the first
- * process and a forked child: their memories differ, see UserProcess), and system boards as
+ * process and a forked child: their memories differ, see UserProcess), with the recompiler the
+ * first worker thread's engine (--threads parallel on a host of two cores), and system boards as
  * `hartwood boot` does by default (BOOT_CONFIGS), and keeps the interpreters they built.
  */
 export function computePrebuilt(): Prebuilt {
   for (const jit of [true, false]) {
     const kernel = new Kernel({ vfs: new Vfs(), jit });
     const first = new UserProcess(kernel, undefined, new FdTable([-1, -1, -1]), "/");
+    if (jit) attachedCpu(first.workerEngine(0), { now: () => 0, trap: () => true }, () => 0);
     new UserProcess(kernel, first, new FdTable([-1, -1, -1]), "/");
   }
   for (const { harts, jit } of BOOT_CONFIGS) {
