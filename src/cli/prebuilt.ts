@@ -19,6 +19,8 @@ export interface Prebuilt {
   readonly interpreters: Readonly<Record<string, string>>;
   /** The 65536 u32 entries of compressedTable(), in the host's byte order. */
   readonly compressedTable: string;
+  /** The keys of `interpreters` a worker thread's engine asks for (the worker bundle carries those). */
+  readonly workerKeys: readonly string[];
 }
 
 /**
@@ -40,10 +42,15 @@ const BOOT_CONFIGS = [
  * `hartwood boot` does by default (BOOT_CONFIGS), and keeps the interpreters they built.
  */
 export function computePrebuilt(): Prebuilt {
+  const workerKeys: string[] = [];
   for (const jit of [true, false]) {
     const kernel = new Kernel({ vfs: new Vfs(), jit });
     const first = new UserProcess(kernel, undefined, new FdTable([-1, -1, -1]), "/");
-    if (jit) attachedCpu(first.workerEngine(0), { now: () => 0, trap: () => true }, () => 0);
+    if (jit) {
+      const before = new Set(interpreterBytes().keys());
+      attachedCpu(first.workerEngine(0), { now: () => 0, trap: () => true }, () => 0);
+      for (const key of interpreterBytes().keys()) if (!before.has(key)) workerKeys.push(key);
+    }
     new UserProcess(kernel, first, new FdTable([-1, -1, -1]), "/");
   }
   for (const { harts, jit } of BOOT_CONFIGS) {
@@ -54,7 +61,11 @@ export function computePrebuilt(): Prebuilt {
   const interpreters: Record<string, string> = {};
   for (const [key, bytes] of interpreterBytes()) interpreters[key] = pack(bytes);
   const t = compressedTable();
-  return { interpreters, compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)) };
+  return {
+    interpreters,
+    compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)),
+    workerKeys,
+  };
 }
 
 /** Hands `p` to the CPU (cpu.ts usePrebuilt); an interpreter is unpacked when asked for. */

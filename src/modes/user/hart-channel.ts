@@ -32,10 +32,11 @@ export const enum Word {
   A0 = 4,
   A1 = 5,
   A2 = 6,
-  Result = 7, // main's answer
+  Result = 7, // main's answer; at Done, 1 if the turn ran for all its time (the thread did not stop)
+  Yield = 8, // non-zero: the turn ends after this slice (main stopped the hart: STOP alone is cleared when a slice ends)
 }
 /** f64 index: the hart's minstret, handed over with the turn, each call and its end. */
-export const F_INSTRET = 4;
+export const F_INSTRET = 6; // bytes 48-55, after the words
 export const CONTROL_BYTES = 64;
 
 // i32 words of the doorbell block (one for the process)

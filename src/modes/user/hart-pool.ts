@@ -61,8 +61,8 @@ export class HartPool {
     clockOriginNs: bigint,
     private readonly harts: readonly Hart[],
     private readonly serve: ServeCall,
-    /** A turn ended (or its worker died): the hart is main's again. */
-    private readonly turnEnded: (hart: Hart) => void,
+    /** A turn ended (or its worker died): the hart is main's again; `ranOut`: it ran for all its time. */
+    private readonly turnEnded: (hart: Hart, ranOut: boolean) => void,
   ) {
     const doorbell = new SharedArrayBuffer(DOORBELL_BYTES);
     this.bell = new Int32Array(doorbell);
@@ -117,6 +117,7 @@ export class HartPool {
       w.hart = hart.hartId;
       w.ctl[Word.Hart] = hart.hartId;
       w.ctl[Word.Budget] = budget;
+      w.ctl[Word.Yield] = 0;
       w.f64[F_INSTRET] = hart.instret;
       this.turns++;
       Atomics.store(w.ctl, Word.State, Turn.Run);
@@ -153,6 +154,7 @@ export class HartPool {
     } finally {
       this.serving = undefined;
     }
+    if (hart.getI32(S.STOP) !== 0) w.ctl[Word.Yield] = 1; // blocked, signalled, exited: the turn ends
     Atomics.store(w.ctl, Word.State, Turn.Reply);
     Atomics.notify(w.ctl, Word.State);
   }
@@ -164,7 +166,7 @@ export class HartPool {
       hart.instret = w.f64[F_INSTRET];
       Atomics.store(w.ctl, Word.State, next);
     }
-    this.turnEnded(hart);
+    this.turnEnded(hart, !w.dead && w.ctl[Word.Result] === 1);
   }
 
   /** A worker that exited or failed: its turn ends where it stopped, and it takes no more. */
@@ -197,7 +199,13 @@ export class HartPool {
   /** Every translation must go: the workers drop theirs before their next turn or after their next call; running turns end. */
   flushAll(): void {
     Atomics.add(this.bell, B_EPOCH, 1);
-    for (const w of this.workers) if (w.hart >= 0) this.harts[w.hart].setI32(S.STOP, 1);
+    for (const w of this.workers) if (w.hart >= 0) this.stop(w);
+  }
+
+  /** Ends `w`'s running turn soon: its engine returns at its next check, and the worker takes no further slice. */
+  private stop(w: PoolWorker): void {
+    Atomics.store(w.ctl, Word.Yield, 1);
+    this.harts[w.hart].setI32(S.STOP, 1);
   }
 
   /**
@@ -210,7 +218,7 @@ export class HartPool {
     for (const w of this.workers) {
       if (w === this.serving) continue;
       while (w.hart >= 0 && !w.dead) {
-        this.harts[w.hart].setI32(S.STOP, 1);
+        this.stop(w);
         const s = Atomics.load(w.ctl, Word.State);
         if (s === Turn.Call) this.answer(w);
         else if (s === Turn.Done) this.take(w, Turn.Idle);
@@ -225,7 +233,7 @@ export class HartPool {
   /** Stops every worker (the process has ended). */
   close(): void {
     for (const w of this.workers) {
-      if (w.hart >= 0) this.harts[w.hart].setI32(S.STOP, 1);
+      if (w.hart >= 0) this.stop(w);
       w.dead = true;
       w.hart = -1;
       void w.worker.terminate();

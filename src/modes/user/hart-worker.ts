@@ -58,7 +58,7 @@ export function attachedCpu(
 
 /** The worker thread's body: takes turns until it is terminated. */
 export function runHartWorker(init: WorkerInit = workerData as WorkerInit): never {
-  const stats = { calls: 0, callMs: 0, idleMs: 0, runMs: 0, turns: 0, insns: 0 };
+  const stats = { calls: 0, callMs: 0, idleMs: 0, runMs: 0, turns: 0, insns: 0, ends: [0, 0, 0, 0, 0] };
   const startMs = performance.now();
   const ctl = new Int32Array(init.control);
   const f64 = new Float64Array(init.control);
@@ -108,7 +108,11 @@ export function runHartWorker(init: WorkerInit = workerData as WorkerInit): neve
 
   Atomics.store(ctl, Word.State, Turn.Idle);
   ring(bell);
-  if (TRACE) writeSync(2, `worker ready in ${(performance.now() - startMs).toFixed(1)} ms\n`);
+  if (TRACE)
+    writeSync(
+      2,
+      `worker ready in ${(performance.now() - startMs).toFixed(1)} ms, ${performance.now().toFixed(1)} ms after its thread began\n`,
+    );
   for (;;) {
     let s = Atomics.load(ctl, Word.State);
     const t0 = TRACE ? performance.now() : 0;
@@ -126,11 +130,21 @@ export function runHartWorker(init: WorkerInit = workerData as WorkerInit): neve
       stats.idleMs += r0 - t0;
     }
     catchUp();
-    // Slices end with Exit.Stop when main stopped the hart (a blocking syscall, a signal, a
-    // flush, exit) and Hart.run has cleared STOP since: the turn ends then.
+    // Further slices while main has not stopped the hart (a blocking syscall, a signal, a
+    // flush, exit: Yield, as Hart.run clears STOP when a slice ends).
+    let full = false; // the turn ended for its time, not because the hart stopped
+    let last: Exit = Exit.Budget;
     if (hart.getI32(S.STOP) === 0)
-      while (cpu.step(hart, budget) === Exit.Budget && performance.now() - r0 <= TURN_MS) catchUp();
+      while ((last = cpu.step(hart, budget)) === Exit.Budget && Atomics.load(ctl, Word.Yield) === 0) {
+        if (performance.now() - r0 > TURN_MS) {
+          full = true;
+          break;
+        }
+        catchUp();
+      }
     hart.setI32(S.STOP, 0);
+    ctl[Word.Result] = full ? 1 : 0;
+    if (TRACE) stats.ends[full ? 3 : last === Exit.Budget ? 4 : last]++;
     if (TRACE) {
       stats.runMs += performance.now() - r0;
       stats.insns += hart.instret - i0;

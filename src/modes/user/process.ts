@@ -6,6 +6,7 @@
 import { closeSync } from "node:fs";
 import { RiscvCpu } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
+import { Exit } from "../../arch/riscv/state.js";
 import {
   LOAD_KIND_BYTES as LOAD_BYTES,
   LOAD_KIND_SIGNED as LOAD_SIGNED,
@@ -450,7 +451,7 @@ export class UserProcess {
         deliverSignals(this, t);
         if (t.state !== ThreadState.Runnable || this.result) continue;
         t.hart.setI32(S.STOP, 0);
-        cpu.step(t.hart, this.slice());
+        t.ranOut = cpu.step(t.hart, this.slice()) === Exit.Budget;
         ran = true;
         this.feedPool();
       }
@@ -523,7 +524,7 @@ export class UserProcess {
       CLOCK_ORIGIN_NS,
       this.cpu.harts,
       (hart, kind, a0, a1, a2) => this.serveWorker(hart, kind, a0, a1, a2),
-      (hart) => this.turnEnded(hart),
+      (hart, ranOut) => this.turnEnded(hart, ranOut),
     );
     const code = this.cpu.code;
     if (code && "onFlush" in code) {
@@ -536,32 +537,34 @@ export class UserProcess {
   }
 
   /**
-   * The next runnable thread that no engine runs now, after the last one a worker took, when
-   * main keeps another one to run itself: a lone runnable thread runs best on main, whose
-   * syscalls and faults need no hand-over (a token passed round a ring of threads, say).
+   * The next runnable thread that no engine runs now and that ran out its last turn (it
+   * computes, rather than blocks soon), after the last one a worker took, when main keeps
+   * another one to run itself. Syscalls and faults need no hand-over on main: a lone runnable
+   * thread, or one that blocks again at once (waiting for a token passed round a ring of
+   * threads, say), runs best there.
    */
   private threadForWorker(): Hart | undefined {
     const n = this.threads.length;
-    let found: Thread | undefined;
-    let at = 0;
-    for (let k = 0; k < n; k++) {
+    let found = -1;
+    let others = false; // a runnable thread left for main
+    for (let k = 0; k < n && !(found >= 0 && others); k++) {
       const i = (this.nextForWorker + k) % n;
       const t = this.threads[i];
       if (this.pool!.holds(t.hart)) continue;
       deliverSignals(this, t);
       if (t.state !== ThreadState.Runnable || this.result) continue;
-      if (found) {
-        this.nextForWorker = (at + 1) % n;
-        return found.hart;
-      }
-      found = t;
-      at = i;
+      if (found < 0 && t.ranOut) found = i;
+      else others = true;
     }
-    return undefined;
+    if (found < 0 || !others) return undefined;
+    this.nextForWorker = (found + 1) % n;
+    return this.threads[found].hart;
   }
 
   /** A worker's turn ended: the hart is free if its thread ended meanwhile. */
-  private turnEnded(hart: Hart): void {
+  private turnEnded(hart: Hart, ranOut: boolean): void {
+    const t = this.byHart[hart.hartId];
+    if (t) t.ranOut = ranOut;
     if (!this.freeAfterTurn.delete(hart)) return;
     hart.instret = 0;
     this.freeHarts.push(hart);
