@@ -56,6 +56,16 @@ const lazyBuiltins = {
   },
 };
 
+/** How both bundles are made: one CommonJS file for Node, in ASCII (see below), kept in memory. */
+const NODE_CJS = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  charset: "ascii",
+  write: false,
+  logLevel: "warning",
+};
 const workerInterpreters = Object.fromEntries(prebuilt.workerKeys.map((k) => [k, prebuilt.interpreters[k]]));
 const workerBundle = await build({
   stdin: {
@@ -70,13 +80,7 @@ const workerBundle = await build({
     resolveDir: DIST,
     sourcefile: "hart-worker-entry.js",
   },
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  charset: "ascii",
-  write: false,
-  logLevel: "warning",
+  ...NODE_CJS,
 });
 writeFileSync(join(DIST, WORKER_OUT_NAME), workerBundle.outputFiles[0].text);
 
@@ -94,17 +98,11 @@ const { metafile, outputFiles } = await build({
     resolveDir: DIST,
     sourcefile: ENTRY,
   },
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
   // commander goes in too: its code then comes from the code cache with the rest.
-  charset: "ascii",
-  write: false,
+  ...NODE_CJS,
   outfile: OUT,
   plugins: [keepModuleUrls, lazyBuiltins],
   metafile: true,
-  logLevel: "warning",
 });
 
 // Pure ASCII (esbuild escapes strings and names; this, the comments it keeps): Node then
