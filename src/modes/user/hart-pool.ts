@@ -51,8 +51,8 @@ export class HartPool {
   private readonly bell: Int32Array;
   /** Turns the workers have run (HARTWOOD_JIT_STATS; a test asserts them). */
   turns = 0;
-  /** The worker whose call main is serving now (quiesce leaves it alone: it waits for the answer). */
-  private serving: PoolWorker | undefined;
+  /** The workers whose calls main is serving now (quiesce leaves them alone: they wait for the answers; a call may quiesce). */
+  private readonly serving = new Set<PoolWorker>();
   private wakeUp: (() => void) | undefined;
 
   constructor(
@@ -142,7 +142,7 @@ export class HartPool {
   private answer(w: PoolWorker): void {
     const hart = this.harts[w.hart];
     hart.instret = w.f64[F_INSTRET];
-    this.serving = w;
+    this.serving.add(w);
     try {
       w.ctl[Word.Result] = this.serve(
         hart,
@@ -152,7 +152,7 @@ export class HartPool {
         w.ctl[Word.A2],
       );
     } finally {
-      this.serving = undefined;
+      this.serving.delete(w);
     }
     if (hart.getI32(S.STOP) !== 0) w.ctl[Word.Yield] = 1; // blocked, signalled, exited: the turn ends
     Atomics.store(w.ctl, Word.State, Turn.Reply);
@@ -209,14 +209,14 @@ export class HartPool {
   }
 
   /**
-   * Ends every running turn (but the one whose call main serves now) before returning:
+   * Ends every running turn (but those whose calls main serves now) before returning:
    * execve, fork and exit need the other threads out of guest code. Their calls meanwhile are
    * served as usual; a worker that does not stop in time is terminated.
    */
   quiesce(): void {
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     for (const w of this.workers) {
-      if (w === this.serving) continue;
+      if (this.serving.has(w)) continue;
       while (w.hart >= 0 && !w.dead) {
         this.stop(w);
         const s = Atomics.load(w.ctl, Word.State);
