@@ -70,7 +70,7 @@ describe.skipIf(poolSize() === 0)("guest threads on worker threads", () => {
     });
   }
 
-  for (const how of ["exit", "segv", "kill"]) {
+  for (const how of ["exit", "segv", "kill", "fork"]) {
     test(`threads spinning in guest code, one on a worker, end with the process (${how})`, async () => {
       const elf = build("spinners.c");
       const want = qemu(elf, [how]);

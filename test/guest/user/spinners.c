@@ -1,12 +1,14 @@
 // Threads that never leave guest code (no syscall, no fault): with --threads parallel one of
 // them runs on a worker thread. The main thread sleeps, then ends the process in the way
 // argv[1] names: "exit" (exit_group), "exec" (execve of this program with "done", which must
-// first stop the spinners), "segv" (a spinner's null store: SIGSEGV kills the process), or
-// "kill" (SIGKILL to itself).
+// first stop the spinners), "segv" (a spinner's null store: SIGSEGV kills the process),
+// "kill" (SIGKILL to itself), or "fork" (a child that exits 7, waited for, then exit_group
+// with 3).
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,5 +49,13 @@ int main(int argc, char **argv) {
     for (;;) pause();
   }
   if (strcmp(how, "kill") == 0) kill(getpid(), SIGKILL);
+  if (strcmp(how, "fork") == 0) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(7);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child %d\n", WEXITSTATUS(status));
+    fflush(stdout);
+  }
   _exit(3);
 }
