@@ -47,7 +47,7 @@ interface RunFlags extends JitFlags {
   env?: string[];
   strace?: boolean;
   net: string;
-  threads: string;
+  threads?: string;
 }
 
 /** "src" or "src:/dst" (the guest side is absolute, so a ':' inside src is kept). */
@@ -116,8 +116,7 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
     .option("--strace", "print every syscall with its arguments and result to stderr")
     .option(
       "--threads <mode>",
-      "how the guest's threads share the host: turns (all on one host thread) or parallel (on worker threads too, one per further core)",
-      "turns",
+      "how the guest's threads share the host: parallel (default: on worker threads too, one per further core) or turns (all on one host thread)",
     )
     .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)");
   addJitFlags(run)
@@ -131,7 +130,7 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
       }
       if (opts.net !== "none" && opts.net !== "host")
         throw new UserError(`--net expects none or host, got '${opts.net}'`);
-      if (opts.threads !== "turns" && opts.threads !== "parallel")
+      if (opts.threads !== undefined && opts.threads !== "turns" && opts.threads !== "parallel")
         throw new UserError(`--threads expects turns or parallel, got '${opts.threads}'`);
       const r = await runUser({
         program: file,
@@ -148,7 +147,7 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
         interpreterTiers: engine.interpreterTiers?.(opts.jit),
         strace: opts.strace,
         network: opts.net,
-        threads: opts.threads,
+        threads: opts.threads as "turns" | "parallel" | undefined,
       });
       if (r.signal)
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);

@@ -54,7 +54,7 @@ export interface RunOptions {
   jit?: boolean;
   /** How the recompiler translates. */
   jitOptions?: JitOptions;
-  /** "parallel": a process's threads run on worker threads too, over its shared memory (default "turns": all on the main thread). */
+  /** "parallel" (default): a process's threads run on worker threads too, over its shared memory, where the host has more than one core; "turns": all on the main thread. */
   threads?: ThreadsMode;
   /** Without the recompiler: when the interpreter is recompiled, faster (CpuOptions.optimize). */
   interpreterTiers?: InterpreterTiers;

@@ -31,7 +31,7 @@ export interface KernelOptions {
   interpreterTiers?: InterpreterTiers;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
-  /** How a process's threads share the host: "turns" on the main thread, or "parallel" on worker threads too (hart-pool.ts). */
+  /** How a process's threads share the host: "turns" on the main thread, or "parallel" (default) on worker threads too where the host has more than one core (hart-pool.ts). */
   threads?: ThreadsMode;
   /** "host": internet sockets use the host's network; "none" (default): socket() refuses them. */
   network?: "none" | "host";
@@ -69,8 +69,8 @@ export class Kernel {
     this.jitOptions = opts.jitOptions;
     this.interpreterTiers = opts.interpreterTiers;
     this.traceFd = opts.traceFd ?? 2;
-    // HARTWOOD_THREADS=parallel: the default for runs that name none (the test suites' threaded programs on workers).
-    this.threadsMode = opts.threads ?? (process.env.HARTWOOD_THREADS === "parallel" ? "parallel" : "turns");
+    // HARTWOOD_THREADS=turns|parallel: the default for runs that name none (parallel).
+    this.threadsMode = opts.threads ?? (process.env.HARTWOOD_THREADS === "turns" ? "turns" : "parallel");
     this.network = opts.network ?? "none";
   }
 
