@@ -15,6 +15,12 @@ const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.u
 // none for ES modules).
 const OUT = join(DIST, "hartwood.cjs");
 const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in memory
+/**
+ * What a worker thread of --threads parallel loads (hart-pool.ts): its engine's modules only
+ * (a quarter of the CLI's bundle: a worker starts while the guest's threads already run), and
+ * the first worker's interpreter.
+ */
+const WORKER_OUT_NAME = "hart-worker.cjs";
 
 const { computePrebuilt } = await import(join(DIST, "cli", "prebuilt.js"));
 const prebuilt = computePrebuilt();
@@ -50,6 +56,34 @@ const lazyBuiltins = {
   },
 };
 
+/** How both bundles are made: one CommonJS file for Node, in ASCII (see below), kept in memory. */
+const NODE_CJS = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  charset: "ascii",
+  write: false,
+  logLevel: "warning",
+};
+const workerInterpreters = Object.fromEntries(prebuilt.workerKeys.map((k) => [k, prebuilt.interpreters[k]]));
+const workerBundle = await build({
+  stdin: {
+    contents: [
+      `import { brotliDecompressSync } from "node:zlib";`,
+      `import { usePrebuilt } from "./arch/riscv/cpu.js";`,
+      `const unpack = (text) => new Uint8Array(brotliDecompressSync(Buffer.from(text, "base64")));`,
+      `const PREBUILT = ${JSON.stringify({ interpreters: workerInterpreters, compressedTable: prebuilt.compressedTable })};`,
+      `usePrebuilt(new Map(Object.entries(PREBUILT.interpreters).map(([k, v]) => [k, () => unpack(v)])), new Uint32Array(unpack(PREBUILT.compressedTable).buffer));`,
+      `export { runHartWorker } from "./modes/user/hart-worker.js";`,
+    ].join("\n"),
+    resolveDir: DIST,
+    sourcefile: "hart-worker-entry.js",
+  },
+  ...NODE_CJS,
+});
+writeFileSync(join(DIST, WORKER_OUT_NAME), workerBundle.outputFiles[0].text);
+
 const { metafile, outputFiles } = await build({
   stdin: {
     contents: [
@@ -57,21 +91,18 @@ const { metafile, outputFiles } = await build({
       `export const PREBUILT = ${JSON.stringify(prebuilt)};`,
       `installPrebuilt(PREBUILT);`,
       `export { main } from "./cli/main.js";`,
+      // Worker threads (--threads parallel) run their engines from the worker bundle beside it.
+      `import { useBundle } from "./modes/user/hart-pool.js";`,
+      `useBundle(require("node:path").join(__dirname, ${JSON.stringify(WORKER_OUT_NAME)}));`,
     ].join("\n"),
     resolveDir: DIST,
     sourcefile: ENTRY,
   },
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
   // commander goes in too: its code then comes from the code cache with the rest.
-  charset: "ascii",
-  write: false,
+  ...NODE_CJS,
   outfile: OUT,
   plugins: [keepModuleUrls, lazyBuiltins],
   metafile: true,
-  logLevel: "warning",
 });
 
 // Pure ASCII (esbuild escapes strings and names; this, the comments it keeps): Node then

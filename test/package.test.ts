@@ -217,9 +217,10 @@ test("the single-file build carries the interpreters and the compressed table th
   ) as Prebuilt;
   const now = computePrebuilt();
   // With the recompiler and without, for the first process and for a forked child (their
-  // memories differ), as `hartwood run` asks for them; and `hartwood boot`'s on 1 and 2 harts
-  // with the recompiler, and on 1 without.
-  expect(Object.keys(now.interpreters)).toHaveLength(7);
+  // memories differ), as `hartwood run` asks for them, and the first worker thread's with the
+  // recompiler (--threads parallel); and `hartwood boot`'s on 1 and 2 harts with the
+  // recompiler, and on 1 without.
+  expect(Object.keys(now.interpreters)).toHaveLength(8);
   expect(Object.keys(shipped.interpreters).sort()).toEqual(Object.keys(now.interpreters).sort());
   for (const [key, bytes] of Object.entries(now.interpreters))
     expect(Buffer.from(unpack(shipped.interpreters[key])).equals(Buffer.from(unpack(bytes))), key).toBe(true);

@@ -47,6 +47,7 @@ interface RunFlags extends JitFlags {
   env?: string[];
   strace?: boolean;
   net: string;
+  threads?: string;
 }
 
 /** "src" or "src:/dst" (the guest side is absolute, so a ':' inside src is kept). */
@@ -113,6 +114,10 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
       "none",
     )
     .option("--strace", "print every syscall with its arguments and result to stderr")
+    .option(
+      "--threads <mode>",
+      "how the guest's threads share the host: parallel (default: on worker threads too, one per further core) or turns (all on one host thread)",
+    )
     .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)");
   addJitFlags(run)
     .passThroughOptions()
@@ -125,6 +130,8 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
       }
       if (opts.net !== "none" && opts.net !== "host")
         throw new UserError(`--net expects none or host, got '${opts.net}'`);
+      if (opts.threads !== undefined && opts.threads !== "turns" && opts.threads !== "parallel")
+        throw new UserError(`--threads expects turns or parallel, got '${opts.threads}'`);
       const r = await runUser({
         program: file,
         args,
@@ -140,11 +147,15 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
         interpreterTiers: engine.interpreterTiers?.(opts.jit),
         strace: opts.strace,
         network: opts.net,
+        threads: opts.threads as "turns" | "parallel" | undefined,
       });
       if (r.signal)
         process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
-      if (process.env.HARTWOOD_JIT_STATS === "1")
+      if (process.env.HARTWOOD_JIT_STATS === "1") {
         process.stderr.write(compileStatsLine(r.jit ?? { translations: r.translations }));
+        if (r.workerTurns > 0)
+          process.stderr.write(`hartwood: ${r.workerTurns} turns of guest threads on worker threads\n`);
+      }
       status = r.status;
     });
   addBootCommand(program, (s) => (status = s));

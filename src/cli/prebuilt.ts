@@ -9,6 +9,7 @@ import { compressedTable } from "../arch/riscv/insns/c.js";
 import { FdTable } from "../modes/user/files.js";
 import { Kernel } from "../modes/user/kernel.js";
 import { UserProcess } from "../modes/user/process.js";
+import { attachedCpu } from "../modes/user/hart-worker.js";
 import { Vfs } from "../modes/user/vfs.js";
 import { VirtBoard } from "../modes/system/virt.js";
 
@@ -18,6 +19,8 @@ export interface Prebuilt {
   readonly interpreters: Readonly<Record<string, string>>;
   /** The 65536 u32 entries of compressedTable(), in the host's byte order. */
   readonly compressedTable: string;
+  /** The keys of `interpreters` a worker thread's engine asks for (the worker bundle carries those). */
+  readonly workerKeys: readonly string[];
 }
 
 /**
@@ -34,13 +37,20 @@ const BOOT_CONFIGS = [
 
 /**
  * Makes user-mode processes with and without the recompiler, as `hartwood run` does (the first
- * process and a forked child: their memories differ, see UserProcess), and system boards as
+ * process and a forked child: their memories differ, see UserProcess), with the recompiler the
+ * first worker thread's engine (--threads parallel on a host of two cores), and system boards as
  * `hartwood boot` does by default (BOOT_CONFIGS), and keeps the interpreters they built.
  */
 export function computePrebuilt(): Prebuilt {
+  const workerKeys: string[] = [];
   for (const jit of [true, false]) {
     const kernel = new Kernel({ vfs: new Vfs(), jit });
     const first = new UserProcess(kernel, undefined, new FdTable([-1, -1, -1]), "/");
+    if (jit) {
+      const before = new Set(interpreterBytes().keys());
+      attachedCpu(first.workerEngine(0), { now: () => 0, trap: () => true }, () => 0);
+      for (const key of interpreterBytes().keys()) if (!before.has(key)) workerKeys.push(key);
+    }
     new UserProcess(kernel, first, new FdTable([-1, -1, -1]), "/");
   }
   for (const { harts, jit } of BOOT_CONFIGS) {
@@ -51,7 +61,11 @@ export function computePrebuilt(): Prebuilt {
   const interpreters: Record<string, string> = {};
   for (const [key, bytes] of interpreterBytes()) interpreters[key] = pack(bytes);
   const t = compressedTable();
-  return { interpreters, compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)) };
+  return {
+    interpreters,
+    compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)),
+    workerKeys,
+  };
 }
 
 /** Hands `p` to the CPU (cpu.ts usePrebuilt); an interpreter is unpacked when asked for. */

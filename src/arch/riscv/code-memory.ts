@@ -26,6 +26,10 @@ function eachParcel(pc: number, bytes: number, protectParcel: (pc: number) => vo
 export class FlatCode implements CodeMemory<Hart> {
   private readonly pages = new Set<number>();
   private readonly view_: CodeView;
+  /** Leave the PAGE_CODE marks when translations go (engines beside others share the table: hart-worker.ts). */
+  keepMarks = false;
+  /** Called when every translation has gone (the process's engines on other threads drop theirs). */
+  onFlush: (() => void) | undefined;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -63,8 +67,15 @@ export class FlatCode implements CodeMemory<Hart> {
 
   unprotectAll(): void {
     const perms = this.perms();
-    for (const page of this.pages) perms[page] &= ~PAGE_CODE;
+    if (!this.keepMarks) for (const page of this.pages) perms[page] &= ~PAGE_CODE;
     this.pages.clear();
+    this.onFlush?.();
+  }
+
+  /** Clears every page's PAGE_CODE mark, whichever engine made it. */
+  unmarkAll(): void {
+    const perms = this.perms();
+    for (let page = 0; page < perms.length; page++) if (perms[page] & PAGE_CODE) perms[page] &= ~PAGE_CODE;
   }
 
   /** True when a store to [addr, addr + bytes) would change translated code. */

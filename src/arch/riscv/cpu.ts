@@ -127,6 +127,21 @@ export interface CpuOptions {
   jitOptions?: JitOptions;
   /** How the engine compiles the interpreter, when the host can say (default: as it compiles any module). */
   interpreterTiers?: InterpreterTiers;
+  /**
+   * Another engine over harts that already exist (a host thread of its own over the same shared
+   * memory): the compressed table and the hart states are those at `attach`, taken as they are;
+   * the predecode table and the translation table are its own (at `attach` too).
+   */
+  attach?: CpuRegions;
+}
+
+/** Where a CPU's VMM regions sit in the memory. */
+export interface CpuRegions {
+  readonly ctable: number;
+  readonly predecode: number;
+  readonly states: number;
+  /** The translation table (JIT_TABLE_BYTES), with the recompiler on. */
+  readonly jitTable: number;
 }
 
 /**
@@ -154,27 +169,36 @@ export class RiscvCpu {
   readonly jit: Recompiler<Hart, RiscvInsn> | undefined;
   /** Calls of the host's `helper` import by HELPERS index, and of `raise` (last): what the wasm fast paths leave to the host. */
   readonly hostCalls = new Float64Array(HELPERS.length + 1);
+  /** Where the recompiler reads code, when it is on. */
+  readonly code: FlatCode | TlbCode | undefined;
+  /** Where its VMM regions are (what an engine on another thread attaches to). */
+  readonly regions: CpuRegions;
 
   /**
    * `mem` selects how guest addresses reach memory; with "flat" the host supplies the
    * slow paths (`overrides`) for the accesses its fast path declines.
    */
   constructor(
-    layout: MemoryLayout,
+    layout: Pick<MemoryLayout, "memory" | "shared" | "alloc">,
     host: HartHost,
     hartCount: number,
     mem: MemStrategy = { kind: "tlb" },
     overrides: Partial<InterpImports> = {},
     opts: CpuOptions = {},
   ) {
-    const ctable = layout.alloc(CTABLE_BYTES, 4096);
-    new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
-    const predecode = layout.alloc(predecodeBytes(mem.kind), 64);
-    const stateBase = (this.stateBase = layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
+    const at = opts.attach;
+    const ctable = at?.ctable ?? layout.alloc(CTABLE_BYTES, 4096);
+    if (!at)
+      new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
+    const predecode = at?.predecode ?? layout.alloc(predecodeBytes(mem.kind), 64);
+    const stateBase = (this.stateBase = at?.states ?? layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {
       const tlb = mem.kind === "flat" ? NO_TLB : layout.alloc(TLB_BYTES, 64);
-      this.harts.push(new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host));
+      this.harts.push(
+        new Hart(i, stateBase + i * S.HART_STATE_BYTES, layout.memory, tlb, host, at !== undefined),
+      );
     }
+    let jitTable = at?.jitTable ?? -1;
     const hartAt = (base: number) => this.hartAt(base);
     const imports: InterpImports = {
       load: (h, kind) => hartAt(h).mmu.load(kind),
@@ -196,14 +220,20 @@ export class RiscvCpu {
     const hostImports = imports as unknown as WebAssembly.ModuleImports;
     let interpJit: InterpJit | undefined;
     if (opts.jit) {
-      const jitLayout = jitLayoutAt(layout.alloc(JIT_TABLE_BYTES, 64));
+      if (jitTable < 0) jitTable = layout.alloc(JIT_TABLE_BYTES, 64);
+      const jitLayout = jitLayoutAt(jitTable);
       // The threshold is a constant of the interpreter's code: one module per threshold.
       interpJit = { layout: jitLayout, threshold: jitThreshold(opts.jitOptions?.threshold) };
       const flush = () => this.jit?.flush();
-      const code =
+      const code = (this.code =
         mem.kind === "flat"
           ? new FlatCode(layout.memory, mem.permTable, mem.hostOffset)
-          : new TlbCode(host.phys, this.harts, (page) => this.jit?.invalidatePage(page), opts.jitKernelInsns);
+          : new TlbCode(
+              host.phys,
+              this.harts,
+              (page) => this.jit?.invalidatePage(page),
+              opts.jitKernelInsns,
+            ));
       const isa = new RiscvJitIsa(layout.memory, ctable, ALL_INSNS, mem);
       this.jit = new Recompiler(layout.memory, jitLayout, isa, code, hostImports, {
         ...opts.jitOptions,
@@ -225,6 +255,7 @@ export class RiscvCpu {
       jit?.translate(hart.pc, hart, learn ? Number(site) : undefined);
     };
     const tables = { ctable, predecode };
+    this.regions = { ctable, predecode, states: stateBase, jitTable };
     const key = interpreterKey(tables, layout.shared, mem, interpJit);
     const interpImports = {
       env: { memory: layout.memory, ...(jit ? { table: jit.table.functions } : {}) },

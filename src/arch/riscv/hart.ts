@@ -81,6 +81,8 @@ export class Hart {
     memory: WebAssembly.Memory,
     tlbBase: number,
     readonly host: HartHost,
+    /** The state in memory is another engine's hart, taken as it is (CpuOptions.attach). */
+    attach = false,
   ) {
     const buf = memory.buffer;
     this.u8 = new Uint8Array(buf);
@@ -88,6 +90,7 @@ export class Hart {
     this.u32 = new Uint32Array(buf);
     this.dv = new DataView(buf);
     this.mmu = new Mmu(this, tlbBase);
+    if (attach) return;
     this.mstatus = (MSTATUS.UXL & (2n << 32n)) | (MSTATUS.SXL & (2n << 34n));
     this.setI64(S.STIMECMP, -1n); // no timer (the host's clock may not run yet)
     // Traps from U-mode delegated to S are the guest's own when the host's hooks let them pass.

@@ -7,7 +7,7 @@ import { UserError } from "../../core/errors.js";
 import type { JitOptions } from "../../core/jit/recompiler.js";
 import type { InterpreterTiers } from "../../arch/riscv/cpu.js";
 import { readInterpreter } from "./exec.js";
-import { Kernel } from "./kernel.js";
+import { Kernel, type ThreadsMode } from "./kernel.js";
 import type { ProgramImage, UserProcess, UserResult } from "./process.js";
 import { fdPath } from "./files.js";
 import { devTree, procTree } from "./procfs.js";
@@ -54,6 +54,8 @@ export interface RunOptions {
   jit?: boolean;
   /** How the recompiler translates. */
   jitOptions?: JitOptions;
+  /** "parallel" (default): a process's threads run on worker threads too, over its shared memory, where the host has more than one core; "turns": all on the main thread. */
+  threads?: ThreadsMode;
   /** Without the recompiler: when the interpreter is recompiled, faster (CpuOptions.optimize). */
   interpreterTiers?: InterpreterTiers;
   /**
@@ -183,7 +185,7 @@ export async function run(opts: RunOptions): Promise<UserResult> {
   const bytes = readProgram(opts.program);
   const ns = namespace(opts);
   try {
-    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, interpreterTiers: opts.interpreterTiers, traceFd: opts.stdio?.[2], network: opts.network }); // prettier-ignore
+    const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, interpreterTiers: opts.interpreterTiers, traceFd: opts.stdio?.[2], network: opts.network, threads: opts.threads }); // prettier-ignore
     const hostPath = realpathSync(opts.program);
     const image: ProgramImage = {
       bytes,

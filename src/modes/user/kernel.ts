@@ -31,11 +31,16 @@ export interface KernelOptions {
   interpreterTiers?: InterpreterTiers;
   /** Where --strace lines go (a host fd; default 2). */
   traceFd?: number;
+  /** How a process's threads share the host: "turns" on the main thread, or "parallel" (default) on worker threads too where the host has more than one core (hart-pool.ts). */
+  threads?: ThreadsMode;
   /** "host": internet sockets use the host's network; "none" (default): socket() refuses them. */
   network?: "none" | "host";
 }
 
+export type ThreadsMode = "turns" | "parallel";
+
 export class Kernel {
+  readonly threadsMode: ThreadsMode;
   readonly processes = new Map<number, UserProcess>();
   readonly vfs: Vfs<UserProcess>;
   readonly strace: boolean;
@@ -64,6 +69,8 @@ export class Kernel {
     this.jitOptions = opts.jitOptions;
     this.interpreterTiers = opts.interpreterTiers;
     this.traceFd = opts.traceFd ?? 2;
+    // HARTWOOD_THREADS=turns|parallel: the default for runs that name none (parallel).
+    this.threadsMode = opts.threads ?? (process.env.HARTWOOD_THREADS === "turns" ? "turns" : "parallel");
     this.network = opts.network ?? "none";
   }
 
@@ -101,6 +108,7 @@ export class Kernel {
    * the ecall with a0 = 0. Returns the child, not yet started (see `start`).
    */
   fork(parent: UserProcess, t: Thread, flags: number, stack: number, ctid: number): UserProcess {
+    parent.quiesce(); // its other threads out of guest code while the memory is copied
     const child = new UserProcess(this, parent, parent.fds.clone(), parent.cwd);
     child.umask = parent.umask;
     child.programPath = parent.programPath;

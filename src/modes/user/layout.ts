@@ -6,14 +6,21 @@
 // reach them. Only pages the guest touches become resident: the rest of the memory costs
 // address space, not RAM.
 import { cpuVmmBytes } from "../../arch/riscv/cpu.js";
+import { predecodeBytes } from "../../arch/riscv/interp.js";
+import { JIT_TABLE_BYTES } from "../../core/jit/table.js";
 import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { WASM_PAGE } from "../../core/memory.js";
 import { PAGE } from "./abi.js";
 
 /** Threads (harts) a process can have at once. */
 export const MAX_THREADS = 128;
+/** Host worker threads that may run a process's threads beside the main thread (hart-pool.ts), at most. */
+export const MAX_WORKERS = 3;
+/** The tables of a worker's engine (its predecode and translation tables; it shares the rest). */
+export const WORKER_VMM_BYTES = predecodeBytes("flat") + JIT_TABLE_BYTES + 128;
 /** The VMM's state at the top of the memory (the flat strategy needs no TLB per hart). */
-export const VMM_BYTES = cpuVmmBytes(MAX_THREADS, "flat") + PERM_TABLE_BYTES + PAGE;
+export const VMM_BYTES =
+  cpuVmmBytes(MAX_THREADS, "flat") + PERM_TABLE_BYTES + PAGE + MAX_WORKERS * WORKER_VMM_BYTES;
 const MEMORY_BYTES = 2 ** 32; // the most a 32-bit wasm memory holds (65536 pages)
 
 /** The guest's window [WINDOW_LO, WINDOW_HI): everything below the VMM's state. */

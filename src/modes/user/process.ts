@@ -6,12 +6,15 @@
 import { closeSync } from "node:fs";
 import { RiscvCpu } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
+import { Exit } from "../../arch/riscv/state.js";
 import {
   LOAD_KIND_BYTES as LOAD_BYTES,
   LOAD_KIND_SIGNED as LOAD_SIGNED,
   type InterpImports,
 } from "../../arch/riscv/interp.js";
 import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
+import { predecodeBytes } from "../../arch/riscv/interp.js";
+import { JIT_TABLE_BYTES } from "../../core/jit/table.js";
 import { CAUSE } from "../../arch/riscv/priv.js";
 import type { JitCounts } from "../../core/jit/compile-stats.js";
 import * as S from "../../arch/riscv/state.js";
@@ -34,6 +37,8 @@ import {
   TRAP_BRKPT,
 } from "./abi.js";
 import { AddressSpace, GuestFault } from "./addrspace.js";
+import { Call, type WorkerInit } from "./hart-channel.js";
+import { HartPool, poolSize } from "./hart-pool.js";
 import type { FdTable } from "./files.js";
 import type { Kernel } from "./kernel.js";
 import { buildStack, loadProgram } from "./loader.js";
@@ -43,6 +48,7 @@ import { hostRandom, PROC_SYSCALLS } from "./proc.js";
 import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions } from "./signals.js";
 import {
   MAX_THREADS,
+  MAX_WORKERS,
   MMAP_TOP,
   PIE_BASE,
   STACK_BYTES,
@@ -55,7 +61,7 @@ import {
 import { formatCall, formatResult } from "./strace.js";
 import { BLOCKED, REDIRECTED, SysError, type SyscallDef, type SysResult } from "./syscall.js";
 import { Thread, ThreadState, type Wait } from "./thread.js";
-import { monotonicMs, TIME_SYSCALLS, type Itimer } from "./time.js";
+import { CLOCK_ORIGIN_NS, monotonicMs, TIME_SYSCALLS, type Itimer } from "./time.js";
 import { FUTEX_SYSCALLS, Futexes } from "./futex.js";
 import { POLL_SYSCALLS } from "./poll.js";
 import { EXEC_SYSCALLS } from "./exec.js";
@@ -69,6 +75,8 @@ const SLICE_ALONE = 1 << 22; // instructions per slice with one runnable thread
 const SLICE_SHARED = 1 << 16; // ... with several, or when modules compile in the background (--jit-async), whose
 // results are installed only when the loop yields
 const YIELD_MS = 20;
+/** Instructions of a turn on a worker thread (hart-pool.ts): main hands out the next turn only between its own. */
+const SLICE_WORKER = 1 << 19;
 /**
  * Guest instructions a process runs before its code is translated (JitOptions.warmupInsns):
  * a hello-world is over long before (20 thousand instructions static, 110 thousand dynamic),
@@ -100,6 +108,8 @@ export interface UserResult {
   signal?: number;
   /** Instructions retired by all threads. */
   instret: number;
+  /** Turns its threads ran on worker threads (--threads parallel). */
+  workerTurns: number;
   /** Code translations the recompiler made for this process. */
   translations: number;
   /** Guest instructions its threads ran in translated code. */
@@ -183,6 +193,18 @@ export class UserProcess {
   /** timer_create's timers by id; execve and exit delete them. */
   readonly timers = new Map<number, PosixTimer>();
   private wakeUp: (() => void) | undefined;
+  /** The worker threads running other threads' turns beside this one (started at the second runnable thread). */
+  private pool: HartPool | undefined;
+  /** Harts whose thread ended while a worker still had them: free once the turn ends. */
+  private readonly freeAfterTurn = new Set<Hart>();
+  /** The VMM regions of each possible worker's engine (the rest it shares with `cpu`). */
+  private readonly workerTables: { predecode: number; jitTable: number }[] = [];
+  private readonly permTable: number;
+  /** The memory is shared (the first process's): worker threads can run its threads. */
+  private readonly sharedMemory: boolean;
+  private readonly memory: WebAssembly.Memory;
+  /** Where the next worker turn's thread is looked for in `threads`. */
+  private nextForWorker = 0;
 
   constructor(
     readonly kernel: Kernel,
@@ -196,8 +218,9 @@ export class UserProcess {
     // "Start-up"), but leaves shared memories out of that count. The first process lives as
     // long as the run, so its memory never waits for a collection to be freed; a fork's child
     // gets a plain one, whose count lets V8 free the memories of exited children.
-    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, parent === undefined, { vmmAtTop: true });
-    const permTable = layout.alloc(PERM_TABLE_BYTES, PAGE);
+    this.sharedMemory = parent === undefined;
+    const layout = new MemoryLayout(VMM_BYTES, WINDOW_HI, this.sharedMemory, { vmmAtTop: true });
+    const permTable = (this.permTable = layout.alloc(PERM_TABLE_BYTES, PAGE));
     const overrides: Partial<InterpImports> = {
       load: (h, kind) => this.memSlow(h, false, LOAD_BYTES[kind], LOAD_SIGNED[kind]),
       store: (h, bytes) => this.memSlow(h, true, bytes, false),
@@ -220,6 +243,12 @@ export class UserProcess {
       interpreterTiers: kernel.interpreterTiers,
     });
     this.freeHarts = [...this.cpu.harts].reverse();
+    for (let i = 0; i < MAX_WORKERS; i++)
+      this.workerTables.push({
+        predecode: layout.alloc(predecodeBytes("flat"), 64),
+        jitTable: layout.alloc(JIT_TABLE_BYTES, 64),
+      });
+    this.memory = layout.memory;
     this.as = new AddressSpace(layout.memory, WINDOW_LO, WINDOW_HI, MMAP_TOP, permTable);
     const jit = this.cpu.jit;
     if (jit) this.as.onCodeUnmapped = this.as.onCodeWritten = () => jit.flush();
@@ -236,6 +265,7 @@ export class UserProcess {
    * when there is none): the ELF and its interpreter, the vDSO page and the stack.
    */
   exec(image: ProgramImage, t: Thread | undefined = this.threads[0]): void {
+    this.quiesce();
     this.closeProgram();
     this.deleteTimers();
     this.programFd = image.hostFd;
@@ -287,6 +317,7 @@ export class UserProcess {
     hart.scounteren = 7;
     hart.setI32(S.STOP, 0);
     hart.setI64(S.RES_ADDR, -1n);
+    hart.instret = 0;
     const t = new Thread(tid, hart);
     this.threads.push(t);
     this.byHart[hart.hartId] = t;
@@ -308,7 +339,8 @@ export class UserProcess {
     t.hart.instret = 0;
     this.byHart[t.hart.hartId] = undefined;
     this.threads.splice(this.threads.indexOf(t), 1);
-    this.freeHarts.push(t.hart);
+    if (this.pool?.holds(t.hart)) this.freeAfterTurn.add(t.hart);
+    else this.freeHarts.push(t.hart);
     if (this.threads.length === 0 && !this.result) this.exit(status);
   }
 
@@ -348,6 +380,7 @@ export class UserProcess {
     }
     const counts = {
       instret,
+      workerTurns: this.pool?.turns ?? 0,
       translations,
       translatedInsns,
       sideExits,
@@ -355,6 +388,7 @@ export class UserProcess {
       jit: this.cpu.jit?.counts(),
     };
     this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
+    this.pool?.close();
     this.kick();
   }
 
@@ -389,6 +423,7 @@ export class UserProcess {
     const w = this.wakeUp;
     this.wakeUp = undefined;
     w?.();
+    this.pool?.kick();
   }
 
   /** Runs a host callback (a stream's data) and lets the scheduler see its effect. */
@@ -409,18 +444,27 @@ export class UserProcess {
     let lastYield = monotonicMs();
     const cpu = this.cpu;
     while (!this.result) {
-      let ran = false;
+      let ran = this.feedPool();
       for (let i = 0; i < this.threads.length && !this.result; i++) {
         const t = this.threads[i];
+        if (this.pool?.holds(t.hart)) continue;
         deliverSignals(this, t);
         if (t.state !== ThreadState.Runnable || this.result) continue;
         t.hart.setI32(S.STOP, 0);
-        cpu.step(t.hart, this.slice());
+        t.ranOut = cpu.step(t.hart, this.slice()) === Exit.Budget;
         ran = true;
+        this.feedPool();
       }
       if (this.result) break;
       const now = monotonicMs();
-      if (!ran) {
+      if (!ran && this.pool?.busy()) {
+        // The workers' turns go on; main waits for their calls, or the host. A pending
+        // Atomics.waitAsync does not keep Node's loop alive, nor do the (unref'd) workers.
+        const keepAlive = setInterval(() => {}, 1 << 30);
+        await this.pool.wait();
+        clearInterval(keepAlive);
+        lastYield = monotonicMs();
+      } else if (!ran) {
         // Every thread waits. With no timer or read pending only a signal from the host can
         // wake one (as in Linux, a deadlocked guest waits forever): keep Node's loop alive.
         const keepAlive = this.pendingHost === 0 ? setInterval(() => {}, 1 << 30) : undefined;
@@ -437,6 +481,120 @@ export class UserProcess {
     this.releaseVforkParent();
     this.kernel.exited(this);
     return this.result;
+  }
+
+  /**
+   * With --threads parallel: starts the worker threads at the second runnable thread, serves
+   * their calls, takes back ended turns and gives idle workers the runnable threads main is not
+   * running. True when it did anything (main then looks again before it waits).
+   */
+  private feedPool(): boolean {
+    if (!this.pool) {
+      if (this.kernel.threadsMode !== "parallel" || !this.sharedMemory || this.result) return false;
+      let runnable = 0;
+      for (const t of this.threads) if (t.state === ThreadState.Runnable) runnable++;
+      if (runnable < 2 || poolSize() === 0) return false;
+      this.startPool();
+    }
+    const pool = this.pool!;
+    const any = pool.poll();
+    pool.assign(() => this.threadForWorker(), SLICE_WORKER);
+    return any;
+  }
+
+  /** What worker `i`'s engine attaches to (hart-worker.ts attachedCpu). */
+  workerEngine(
+    i: number,
+  ): Pick<WorkerInit, "memory" | "regions" | "permTable" | "hartCount" | "jit" | "threshold"> {
+    const t = this.workerTables[i];
+    return {
+      memory: this.memory,
+      regions: { ...this.cpu.regions, predecode: t.predecode, jitTable: t.jitTable },
+      permTable: this.permTable,
+      hartCount: MAX_THREADS,
+      jit: this.kernel.jit,
+      threshold: this.kernel.jitOptions?.threshold ?? USER_JIT_THRESHOLD,
+    };
+  }
+
+  private startPool(): void {
+    const engines = Array.from({ length: Math.min(poolSize(), MAX_WORKERS) }, (_, i) => this.workerEngine(i));
+    this.pool = new HartPool(
+      engines,
+      CLOCK_ORIGIN_NS,
+      this.cpu.harts,
+      (hart, kind, a0, a1, a2) => this.serveWorker(hart, kind, a0, a1, a2),
+      (hart, ranOut) => this.turnEnded(hart, ranOut),
+    );
+    const code = this.cpu.code;
+    if (code && "onFlush" in code) {
+      // Every translation goes everywhere: main's marks and the workers' (they flush theirs).
+      code.onFlush = () => {
+        code.unmarkAll();
+        this.pool?.flushAll();
+      };
+    }
+  }
+
+  /**
+   * The next runnable thread that no engine runs now and that ran out its last turn (it
+   * computes, rather than blocks soon), after the last one a worker took, when main keeps
+   * another one to run itself. Syscalls and faults need no hand-over on main: a lone runnable
+   * thread, or one that blocks again at once (waiting for a token passed round a ring of
+   * threads, say), runs best there.
+   */
+  private threadForWorker(): Hart | undefined {
+    const n = this.threads.length;
+    let found = -1;
+    let others = false; // a runnable thread left for main
+    for (let k = 0; k < n && !(found >= 0 && others); k++) {
+      const i = (this.nextForWorker + k) % n;
+      const t = this.threads[i];
+      if (this.pool!.holds(t.hart)) continue;
+      deliverSignals(this, t);
+      if (t.state !== ThreadState.Runnable || this.result) continue;
+      if (found < 0 && t.ranOut) found = i;
+      else others = true;
+    }
+    if (found < 0 || !others) return undefined;
+    this.nextForWorker = (found + 1) % n;
+    return this.threads[found].hart;
+  }
+
+  /** A worker's turn ended: the hart is free if its thread ended meanwhile. */
+  private turnEnded(hart: Hart, ranOut: boolean): void {
+    const t = this.byHart[hart.hartId];
+    if (t) t.ranOut = ranOut;
+    if (!this.freeAfterTurn.delete(hart)) return;
+    hart.instret = 0;
+    this.freeHarts.push(hart);
+  }
+
+  /** What a worker's engine asks of the process for `hart`: the code that serves main's own turns. */
+  private serveWorker(hart: Hart, kind: Call, a0: number, a1: number, a2: number): number {
+    const t = this.byHart[hart.hartId];
+    if (!t || t.state === ThreadState.Dead || this.result) {
+      hart.setI32(S.STOP, 1); // its thread has gone: the turn ends
+      return 1;
+    }
+    switch (kind) {
+      case Call.Trap:
+        this.trap(hart, a0, (BigInt(a2) << 32n) | BigInt(a1 >>> 0));
+        return 0;
+      case Call.Load:
+        return this.memSlow(hart.base, false, LOAD_BYTES[a0], LOAD_SIGNED[a0]);
+      case Call.Store:
+        return this.memSlow(hart.base, true, a0, false);
+      case Call.Atomic:
+        return this.atomicSlow(hart.base, a0 & 0xff, (a0 & 0x100) !== 0);
+      case Call.Fetch:
+        return this.fetchSlow(hart.base);
+    }
+  }
+
+  /** Turns on worker threads end before this returns (execve, fork): the other threads are out of guest code. */
+  quiesce(): void {
+    this.pool?.quiesce();
   }
 
   /**

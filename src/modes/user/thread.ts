@@ -39,6 +39,8 @@ const TWO32 = 0x100000000;
 
 export class Thread {
   state = ThreadState.Runnable;
+  /** Its last turn ran out its slice (it computes rather than waits): worth a worker's turn (hart-pool.ts). */
+  ranOut = false;
   clearChildTid = 0;
   /** Blocked signals, bit (n - 1) for signal n. */
   sigmask = 0n;

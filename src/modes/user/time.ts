@@ -11,6 +11,8 @@ export const CLOCK = { REALTIME: 0, MONOTONIC: 1, PROCESS_CPUTIME_ID: 2, THREAD_
 const TIMER_ABSTIME = 1;
 
 const startNs = process.hrtime.bigint();
+/** process.hrtime.bigint() when this clock read 0 (an engine on a worker thread reads the same clock). */
+export const CLOCK_ORIGIN_NS = startNs;
 // Realtime = monotonic + this offset, so both advance together at nanosecond resolution.
 const realtimeOffsetNs = BigInt(Date.now()) * 1_000_000n - startNs;
 

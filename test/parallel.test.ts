@@ -1,0 +1,91 @@
+// Guest threads in parallel on host worker threads (--threads parallel, hart-pool.ts): the
+// results qemu-riscv64 gives, turns run on workers (counted by the process), and a guest that
+// never leaves guest code on a worker still ends with its process.
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { buildProgram } from "../bench/build.js";
+import { JIT_THRESHOLD } from "../src/core/jit/hotness.js";
+import { poolSize } from "../src/modes/user/hart-pool.js";
+import { run } from "../src/modes/user/index.js";
+import { buildGuest } from "./guest/build.js";
+
+function build(source: string): string {
+  return buildGuest({
+    sources: [`user/${source}`],
+    cc: "riscv64-linux-gnu-gcc",
+    flags: ["-O2", "-g0", "-pthread", "-static"],
+    name: source.replace(/\.c$/, ""),
+  });
+}
+
+async function parallel(elf: string, args: string[], jit = true) {
+  const dir = mkdtempSync(join(tmpdir(), "hartwood-parallel-"));
+  try {
+    const fds = [openSync("/dev/null", "r"), openSync(join(dir, "out"), "w"), openSync(join(dir, "err"), "w")] as const; // prettier-ignore
+    let r;
+    try {
+      const jitOptions = jit ? { threshold: JIT_THRESHOLD } : undefined; // translate at these small sizes
+      r = await run({ program: elf, args, binds: [{ host: dirname(elf), readOnly: true }], jit, jitOptions, stdio: fds, threads: "parallel" }); // prettier-ignore
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    return {
+      ...r,
+      stdout: readFileSync(join(dir, "out"), "utf8"),
+      stderr: readFileSync(join(dir, "err"), "utf8"),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function qemu(elf: string, args: string[]) {
+  const r = spawnSync("qemu-riscv64", [elf, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { stdout: r.stdout, status: r.signal ? 128 + (r.signal === "SIGSEGV" ? 11 : 9) : r.status };
+}
+
+// With one core there is no worker to run anything on.
+describe.skipIf(poolSize() === 0)("guest threads on worker threads", () => {
+  // Long enough for the workers to start (a few hundred ms from the TypeScript sources).
+  test("threads 100: turns run on worker threads and print qemu-riscv64's checksum", async () => {
+    const elf = buildProgram("threads").riscv;
+    const want = qemu(elf, ["100"]);
+    const got = await parallel(elf, ["100"]);
+    expect(got.stdout, got.stderr).toBe(want.stdout);
+    expect(got.status).toBe(0);
+    expect(got.workerTurns, "turns run on worker threads").toBeGreaterThan(0);
+  });
+
+  for (const jit of [true, false]) {
+    test(`threads contending for words (AMO, LR/SC, mutex, spinning barrier, futex hand-off) give qemu-riscv64's totals (${jit ? "recompiler" : "interpreter"})`, async () => {
+      const elf = build("contend.c");
+      const want = qemu(elf, []);
+      const got = await parallel(elf, [], jit);
+      expect(got.stdout, got.stderr).toBe(want.stdout);
+      expect(got.status).toBe(0);
+      expect(got.workerTurns, "turns run on worker threads").toBeGreaterThan(0);
+    });
+  }
+
+  for (const how of ["exit", "segv", "kill", "fork"]) {
+    test(`threads spinning in guest code, one on a worker, end with the process (${how})`, async () => {
+      const elf = build("spinners.c");
+      const want = qemu(elf, [how]);
+      const got = await parallel(elf, [how]);
+      expect(got.stdout).toBe(want.stdout);
+      expect(got.status).toBe(want.status);
+      expect(got.workerTurns, "turns run on worker threads").toBeGreaterThan(0);
+    });
+  }
+
+  test("execve stops the other threads, one spinning on a worker, before the new program starts", async () => {
+    const elf = build("spinners.c");
+    const got = await parallel(elf, ["exec"]);
+    expect(got.stdout).toBe("spinning\nexec'd\n");
+    expect(got.status).toBe(5);
+    expect(got.workerTurns).toBeGreaterThan(0);
+  });
+});
