@@ -40,8 +40,10 @@ export class FlatCode implements CodeMemory<Hart> {
       host: (pc) => (pc >= 0 && pc < 2 ** 32 && this.perms()[pc >>> 12] & PAGE_X ? pc + hostOffset : -1),
       key: (pc) => (this.view_.host(pc) < 0 ? -1 : 0),
       protect: (pc, bytes) => {
+        // Atomic: engines on other threads mark the same table, and main changes a page's
+        // permissions (mprotect, munmap) while they run; a plain read-modify-write could undo that.
         eachParcel(pc, bytes, (a) => {
-          this.perms()[a >>> 12] |= PAGE_CODE;
+          Atomics.or(this.perms(), a >>> 12, PAGE_CODE);
           this.pages.add(a >>> 12);
         });
         return undefined; // a store to code flushes every translation (user mode's slow path)
@@ -67,7 +69,7 @@ export class FlatCode implements CodeMemory<Hart> {
 
   unprotectAll(): void {
     const perms = this.perms();
-    if (!this.keepMarks) for (const page of this.pages) perms[page] &= ~PAGE_CODE;
+    if (!this.keepMarks) for (const page of this.pages) Atomics.and(perms, page, ~PAGE_CODE);
     this.pages.clear();
     this.onFlush?.();
   }
@@ -75,7 +77,8 @@ export class FlatCode implements CodeMemory<Hart> {
   /** Clears every page's PAGE_CODE mark, whichever engine made it. */
   unmarkAll(): void {
     const perms = this.perms();
-    for (let page = 0; page < perms.length; page++) if (perms[page] & PAGE_CODE) perms[page] &= ~PAGE_CODE;
+    for (let page = 0; page < perms.length; page++)
+      if (perms[page] & PAGE_CODE) Atomics.and(perms, page, ~PAGE_CODE);
   }
 
   /** True when a store to [addr, addr + bytes) would change translated code. */
