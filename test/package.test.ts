@@ -5,11 +5,12 @@
 // generate them now) and its library entry imports and type-checks.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"; // prettier-ignore
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { computePrebuilt, unpack, type Prebuilt } from "../src/cli/prebuilt.js";
+import { buildProgram } from "../bench/build.js";
 import { buildGuest } from "./guest/build.js";
 import { buildBaremetalProgram, runOnQemuSpikeWithOutput } from "./guest/isa.js";
 
@@ -205,6 +206,26 @@ test("the installed hartwood bin runs static and dynamic riscv64 Linux programs 
     }
   }
 });
+
+// The CLI's workers load the package's own worker bundle (dist/hart-worker.cjs): the tests
+// that run from the sources (parallel.test.ts) never load it.
+test.skipIf(availableParallelism() < 2)(
+  "the installed hartwood bin runs a program's threads on worker threads (--threads parallel) as qemu-riscv64 does",
+  () => {
+    const elf = buildProgram("threads").riscv;
+    const qemu = spawnSync("qemu-riscv64", [elf, "1000"], { encoding: "utf8" });
+    const r = spawnSync(join(project, "node_modules", ".bin", "hartwood"), ["run", elf, "1000"], {
+      cwd: project,
+      env: { ...ENV, HARTWOOD_JIT_STATS: "1" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.stdout, r.stderr).toBe(qemu.stdout);
+    expect(r.status).toBe(0);
+    const turns = /(\d+) turns of guest threads on worker threads/.exec(r.stderr);
+    expect(Number(turns?.[1]), r.stderr).toBeGreaterThan(0);
+  },
+);
 
 test("the single-file build carries the interpreters and the compressed table the sources generate now", () => {
   const bundle = join(project, "node_modules", "hartwood", "dist", "hartwood.cjs");
