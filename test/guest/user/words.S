@@ -3,7 +3,12 @@
  * so a register wrongly taken for one would lose its upper half. Each function's loop
  * reaches a sext.w and an OR with a register that is a word on one path and not on another:
  * an indirect jump into a block that falls-through code reaches with a word (indirect), a
- * loop-carried value that a 64-bit shift writes every fourth pass (carried). `words` keeps
+ * loop-carried value that a 64-bit shift writes every fourth pass (carried). In `jumpcut` a
+ * block that a direct jump reaches with a word is also the target of an indirect jump with a
+ * wider value; it is no entry of its translation (its only path out reaches code left out for
+ * want of room within a few instructions), so at --jit-threshold 0, where the translation is
+ * built before the jump was taken (its target not learnt), only the rule for blocks an
+ * indirect jump may reach inside a translation keeps it from being taken for a word. `words` keeps
  * words all the way. Each runs 4 passes a call, so that translations begin at the function
  * and hold the loop. The sums are printed; qemu-riscv64 gives the reference. */
   .text
@@ -35,6 +40,18 @@ main:
   addi s1, s1, -1
   bnez s1, 1b
   la a0, fmt_carried
+  mv a1, s0
+  call printf
+
+  li s0, 0
+  li s1, 50000
+1:
+  mv a0, s1
+  call jumpcut
+  add s0, s0, a0
+  addi s1, s1, -1
+  bnez s1, 1b
+  la a0, fmt_jumpcut
   mv a1, s0
   call printf
 
@@ -109,6 +126,41 @@ carried:
   mv a0, a5
   ret
 
+/* a0: a seed > 0. Even seeds reach 2f by a direct jump with t1 = 5, odd ones by `jr a6` with
+ * t1 = 2^32 + 2 * seed. The region from `jumpcut` (128 instructions at most, one page) holds
+ * the never-taken 9f's 108 instructions, so it ends a few instructions into 4f. */
+  .p2align 12
+jumpcut:
+  la a6, 2f
+  li a7, 1
+  slli a7, a7, 32
+  add a7, a7, a0
+  bltz a0, 9f
+  andi t0, a0, 1
+  bnez t0, 3f
+  li t1, 5
+  j 2f
+3:
+  add t1, a7, a0
+  add t1, t1, a0
+  jr a6
+2:
+  sext.w t2, t1
+  or t3, t2, t1
+  add a0, t2, t3
+  add a0, a0, t2
+  j 4f
+9:
+  .rept 106
+  addi a0, a0, 1
+  .endr
+  ret
+4:
+  .rept 24
+  addi a0, a0, 3
+  .endr
+  ret
+
 /* a0: a word. A rotation, W operations and immediates on words only. */
 words:
   li a4, 4
@@ -136,6 +188,8 @@ fmt_indirect:
   .string "indirect: %lx\n"
 fmt_carried:
   .string "carried: %lx\n"
+fmt_jumpcut:
+  .string "jumpcut: %lx\n"
 fmt_words:
   .string "words: %lx\n"
   .section .note.GNU-stack, "", @progbits
