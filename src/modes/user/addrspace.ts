@@ -109,14 +109,14 @@ export class AddressSpace {
       const v = this.vmas[i];
       this.perms.fill(permBits(v), Math.max(p0, v.start / PAGE), Math.min(p1, v.end / PAGE));
     }
-    for (let p = p0; p < p1; p++) if (this.zeroPages[p]) this.perms[p] &= ~PROT_WRITE;
+    for (let p = p0; p < p1; p++) if (this.zeroPages[p]) Atomics.and(this.perms, p, ~PROT_WRITE);
   }
 
   /** The pages of [start, end) hold only zeros now (see zeroPages). */
   markZero(start: number, end: number): void {
     for (let p = start / PAGE; p < end / PAGE; p++) {
       this.zeroPages[p] = 1;
-      this.perms[p] &= ~PROT_WRITE;
+      Atomics.and(this.perms, p, ~PROT_WRITE);
     }
   }
 
@@ -140,7 +140,20 @@ export class AddressSpace {
       if (!zeroPages[p]) continue;
       zeroPages[p] = 0;
       const v = this.find(p * PAGE);
-      if (v) this.perms[p] = (this.perms[p] & PAGE_CODE) | permBits(v);
+      if (v) this.setKeepingCode(p, permBits(v));
+    }
+  }
+
+  /**
+   * Page `p`'s permission bits become `bits`, its PAGE_CODE mark kept. An engine on a worker
+   * thread may set that mark at the same moment (code-memory.ts, with an atomic OR): a plain
+   * read and write here could lose it, and stores to the page would then not drop its
+   * translations. So the byte changes only if it still holds what was read.
+   */
+  private setKeepingCode(p: number, bits: number): void {
+    for (;;) {
+      const old = this.perms[p];
+      if (Atomics.compareExchange(this.perms, p, old, (old & PAGE_CODE) | bits) === old) return;
     }
   }
 
