@@ -73,10 +73,11 @@ function loadBundle(file) {
       out.set(data, CHECK_BYTES);
       writeFileSync(tmp, out);
       renameSync(tmp, cache); // whole or not at all, whatever runs beside it
-      // Caches of bundles gone or not run for a week (test builds, old checkouts) go.
+      // Caches of bundles gone or not run for a week (test builds, old checkouts) go, and files
+      // left by a write cut short (a worker thread ended by the exit of its process).
       for (const f of readdirSync(dirname(cache))) {
         const old = join(dirname(cache), f);
-        if (/^bundle-.*\.v8cache$/.test(f) && Date.now() - statSync(old).mtimeMs > WEEK_MS)
+        if (/^bundle-.*\.(v8cache|tmp)$/.test(f) && Date.now() - statSync(old).mtimeMs > WEEK_MS)
           rmSync(old, { force: true });
       }
     } catch {
