@@ -73,8 +73,9 @@ const workerBundle = await build({
       `import { brotliDecompressSync } from "node:zlib";`,
       `import { usePrebuilt } from "./arch/riscv/cpu.js";`,
       `const unpack = (text) => new Uint8Array(brotliDecompressSync(Buffer.from(text, "base64")));`,
-      `const PREBUILT = ${JSON.stringify({ interpreters: workerInterpreters, compressedTable: prebuilt.compressedTable })};`,
-      `usePrebuilt(new Map(Object.entries(PREBUILT.interpreters).map(([k, v]) => [k, () => unpack(v)])), new Uint32Array(unpack(PREBUILT.compressedTable).buffer));`,
+      // No compressed-instruction table: a worker's engine reads main's, in the shared memory.
+      `const PREBUILT = ${JSON.stringify({ interpreters: workerInterpreters })};`,
+      `usePrebuilt(new Map(Object.entries(PREBUILT.interpreters).map(([k, v]) => [k, () => unpack(v)])));`,
       `export { runHartWorker } from "./modes/user/hart-worker.js";`,
     ].join("\n"),
     resolveDir: DIST,
@@ -93,6 +94,7 @@ const { metafile, outputFiles } = await build({
       `export { main } from "./cli/main.js";`,
       // Worker threads (--threads parallel) run their engines from the worker bundle beside it.
       `import { useBundle } from "./modes/user/hart-pool.js";`,
+      `export { useWorkerLoader } from "./modes/user/hart-pool.js";`,
       `useBundle(require("node:path").join(__dirname, ${JSON.stringify(WORKER_OUT_NAME)}));`,
     ].join("\n"),
     resolveDir: DIST,

@@ -70,6 +70,7 @@ test("the tarball holds the built CLI, the library entry with its types and the 
     "package.json",
     "README.md",
     "bin/hartwood.js",
+    "bin/code-cache.js",
     "dist/cli/main.js",
     "dist/hartwood.cjs",
     "dist/index.js",
@@ -207,23 +208,41 @@ test("the installed hartwood bin runs static and dynamic riscv64 Linux programs 
   }
 });
 
-// The CLI's workers load the package's own worker bundle (dist/hart-worker.cjs): the tests
-// that run from the sources (parallel.test.ts) never load it.
+// The CLI's workers load the package's own worker bundle (dist/hart-worker.cjs), with a code
+// cache of their own beside the CLI's: the tests that run from the sources (parallel.test.ts)
+// never load it.
 test.skipIf(availableParallelism() < 2)(
-  "the installed hartwood bin runs a program's threads on worker threads (--threads parallel) as qemu-riscv64 does",
+  "the installed hartwood bin runs a program's threads on worker threads (--threads parallel) as qemu-riscv64 does, their bundle from V8's code cache from the second run on",
   () => {
     const elf = buildProgram("threads").riscv;
     const qemu = spawnSync("qemu-riscv64", [elf, "1000"], { encoding: "utf8" });
-    const r = spawnSync(join(project, "node_modules", ".bin", "hartwood"), ["run", elf, "1000"], {
-      cwd: project,
-      env: { ...ENV, HARTWOOD_JIT_STATS: "1" },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(r.stdout, r.stderr).toBe(qemu.stdout);
-    expect(r.status).toBe(0);
-    const turns = /(\d+) turns of guest threads on worker threads/.exec(r.stderr);
-    expect(Number(turns?.[1]), r.stderr).toBeGreaterThan(0);
+    const cacheHome = join(work, "xdg-cache-threads");
+    const dir = join(cacheHome, "hartwood");
+    const run = () => {
+      const r = spawnSync(join(project, "node_modules", ".bin", "hartwood"), ["run", elf, "1000"], {
+        cwd: project,
+        env: { ...ENV, HARTWOOD_JIT_STATS: "1", XDG_CACHE_HOME: cacheHome },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.stdout, r.stderr).toBe(qemu.stdout);
+      expect(r.status).toBe(0);
+      const turns = /(\d+) turns of guest threads on worker threads/.exec(r.stderr);
+      expect(Number(turns?.[1]), r.stderr).toBeGreaterThan(0);
+    };
+    run();
+    // The CLI's bundle's cache and the worker bundle's, saved by the worker after its first turn.
+    const caches = readdirSync(dir).map((f) => join(dir, f));
+    expect(caches, "two caches").toHaveLength(2);
+    const past = new Date(Date.now() - 3_600_000);
+    for (const f of caches) utimesSync(f, past, past);
+    run();
+    expect(readdirSync(dir).sort()).toEqual(caches.map((f) => relative(dir, f)).sort());
+    for (const f of caches)
+      expect(
+        Math.abs(statSync(f).mtimeMs - past.getTime()),
+        `${f}: accepted, so not written again`,
+      ).toBeLessThan(1);
   },
 );
 

@@ -37,10 +37,11 @@ const prebuilt = {
  * same code, for the CLI's single-file build (scripts/build-dist.js). A key not given is
  * generated as usual.
  */
-export function usePrebuilt(interpreters: ReadonlyMap<string, () => Uint8Array>, ctable: Uint32Array): void {
-  if (ctable.length !== 65536) throw new RangeError("compressed-instruction table: expected 65536 entries");
+export function usePrebuilt(interpreters: ReadonlyMap<string, () => Uint8Array>, ctable?: Uint32Array): void {
+  if (ctable && ctable.length !== 65536)
+    throw new RangeError("compressed-instruction table: expected 65536 entries");
   for (const [key, bytes] of interpreters) prebuilt.interpreters.set(key, bytes); // unpacked when asked for
-  prebuilt.compressedTable = ctable;
+  if (ctable) prebuilt.compressedTable = ctable;
 }
 
 /** The interpreter bytes of every module this process has made so far, by key. */

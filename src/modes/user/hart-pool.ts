@@ -255,10 +255,21 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 let script: { file: string | URL; eval: boolean } | undefined;
 let bundle: string | undefined;
+let loader: string | undefined;
 
 /** The CLI's single-file build (scripts/build-dist.js) runs its workers from itself: one file to load. */
 export function useBundle(file: string): void {
   bundle = file;
+}
+
+/**
+ * The CLI's bin names the module that loads a bundle with V8's code cache (bin/code-cache.js):
+ * the workers load theirs with it and save its cache once they have run a turn, when the
+ * functions that set up an engine and translate code are compiled (README, Speed, "The
+ * fifteenth session: guest threads").
+ */
+export function useWorkerLoader(file: string): void {
+  loader = file;
 }
 
 /**
@@ -268,6 +279,10 @@ export function useBundle(file: string): void {
  */
 function workerScript(): { file: string | URL; eval: boolean } {
   if (script) return script;
+  if (bundle && loader) {
+    const load = `require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(bundle)})`;
+    return (script = { file: `const b = ${load}; b.exports.runHartWorker(undefined, b.save);`, eval: true });
+  }
   if (bundle) return (script = { file: `require(${JSON.stringify(bundle)}).runHartWorker();`, eval: true });
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith(".ts"))

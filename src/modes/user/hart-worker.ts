@@ -56,8 +56,8 @@ export function attachedCpu(
   return cpu;
 }
 
-/** The worker thread's body: takes turns until it is terminated. */
-export function runHartWorker(init: WorkerInit = workerData as WorkerInit): never {
+/** The worker thread's body: takes turns until it is terminated; `ranTurn` once, after its first turn (the code cache's save). */
+export function runHartWorker(init: WorkerInit = workerData as WorkerInit, ranTurn?: () => void): never {
   const stats = { calls: 0, callMs: 0, idleMs: 0, runMs: 0, turns: 0, insns: 0, ends: [0, 0, 0, 0, 0] };
   const startMs = performance.now();
   const ctl = new Int32Array(init.control);
@@ -154,5 +154,7 @@ export function runHartWorker(init: WorkerInit = workerData as WorkerInit): neve
     f64[F_INSTRET] = hart.instret;
     Atomics.store(ctl, Word.State, Turn.Done);
     ring(bell);
+    ranTurn?.();
+    ranTurn = undefined;
   }
 }
