@@ -128,8 +128,9 @@ export function discoverRegion<Insn extends GuestInsn>(
   const indirectTargets = new Set<number>();
   /** By pc, an instruction control reaches it from (the one before it, a branch, a jump): the path to a jump table. */
   const before = new Map<number, number>();
+  const tables = isa.jumpTable !== undefined && code.readData !== undefined; // else no path is needed
   const from = (t: number, at: number) => {
-    if (!before.has(t)) before.set(t, at);
+    if (tables && !before.has(t)) before.set(t, at);
   };
   let tableJumps = 0;
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
