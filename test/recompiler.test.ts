@@ -3,10 +3,16 @@
 // code stays interpreted with one message), and one whose instruction ends the translation
 // and does nothing, for the code cache's bound and asynchronous compilation.
 import { afterEach, expect, test, vi } from "vitest";
-import type { CodeMemory, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
+import type { CodeMemory, CodeView, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
 import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
 import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
-import { discoverRegion, MAX_INSNS, MAX_SWITCH_INSNS } from "../src/core/jit/region.js";
+import {
+  discoverRegion,
+  MAX_INSNS,
+  MAX_SWITCH_INSNS,
+  MAX_TABLE_INSNS,
+  MAX_TABLE_TARGETS,
+} from "../src/core/jit/region.js";
 import { emitCountJump, JIT_RETRY, jitThreshold } from "../src/core/jit/hotness.js";
 import { I32, I64, ModuleBuilder } from "../src/core/wasm.js";
 
@@ -160,6 +166,37 @@ test("a region holding a switch with learnt cases has room for MAX_SWITCH_INSNS 
     "nothing learnt",
   ).toBe(9);
   expect(size(0x1100 - 4 * 8), "a callee learnt: no more room").toBe(MAX_INSNS);
+});
+
+test("a switch's cases read from its jump table join the region, with room for MAX_TABLE_INSNS; a table of more cases, or none, gives none", () => {
+  // Straight-line code everywhere, but for a switch at 0x1000 whose table the ISA reads.
+  const isa = (cases: number[] | undefined): JitIsa<GuestInsn> => ({
+    ...stopIsa,
+    controlFlow: (i) => (i.pc === 0x1000 ? { kind: "indirect" } : { kind: "fallthrough" }),
+    jumpTable: (path) => {
+      expect(path.at(-1)?.pc, "the path ends at the jump").toBe(0x1000);
+      expect(path[0].pc, "and begins where the region does").toBe(0x1000 - 4 * 8);
+      return cases;
+    },
+  });
+  const view: CodeView = { host: (pc) => pc, key: () => 0, protect: () => undefined, readData: () => 0 };
+  const region = (cases: number[] | undefined, code = view) =>
+    discoverRegion(isa(cases), 0x1000 - 4 * 8, code, MAX_INSNS, () => [], MAX_SWITCH_INSNS, MAX_TABLE_INSNS);
+  const cases = [0x2000, 0x3000, 0x2000, 0x4000]; // a case for two indices
+  const read = region(cases);
+  expect(read.tableJumps).toBe(1);
+  expect([...read.indirectTargets].sort((a, b) => a - b)).toEqual([0x2000, 0x3000, 0x4000]);
+  expect(read.size, "room for the cases").toBe(MAX_TABLE_INSNS);
+  const many = Array.from({ length: MAX_TABLE_TARGETS + 1 }, (_, k) => 0x2000 + 0x100 * k);
+  for (const [what, r] of [
+    ["more cases than MAX_TABLE_TARGETS", region(many)],
+    ["no table", region(undefined)],
+    ["no data readable", region(cases, { ...view, readData: undefined })],
+  ] as const) {
+    expect(r.tableJumps, what).toBe(0);
+    expect(r.indirectTargets.size, what).toBe(0);
+    expect(r.size, what).toBe(9);
+  }
 });
 
 test("a call through a pointer to a callee learnt later is built again with the callee inside, which then serves it", () => {

@@ -241,6 +241,18 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(jit.jit?.narrowed, "instructions emitted in i32 (counted by the engine)").toBeGreaterThan(0);
   });
 
+  test("a switch's cases come from its jump table; its jump follows the table as the program rewrites it, and its bounds check sends out-of-range indices to the default", async () => {
+    const elf = build("switch.c", "static");
+    const got = await compare(elf, "static");
+    expect(got.stdout).toContain("rewritten: rel ");
+    expect(got.translations, "translated").toBeGreaterThan(0);
+    const jit = await hartwood(elf, [], [], true);
+    expect(
+      jit.jit?.tableJumps,
+      "switches whose cases were read from their table (counted by the engine)",
+    ).toBeGreaterThanOrEqual(2);
+  });
+
   test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store, after a return site, by read()", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");
@@ -371,6 +383,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     "smc.c",
     "loopexit.S",
     "words.S",
+    "switch.c",
     "signals.c",
     "pageprot.c",
     "fileio.c",

@@ -13,7 +13,7 @@ import type { EmitCodeKey } from "../../core/jit/table.js";
 import type { PhysMap } from "../../core/physmem.js";
 import { I32, type FunctionBuilder, type Local } from "../../core/wasm.js";
 import type { Hart } from "./hart.js";
-import { PAGE_CODE, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
+import { PAGE_CODE, PAGE_R, PAGE_X, PERM_TABLE_BYTES, type MemStrategy } from "./sem.js";
 import { PRV_U } from "./priv.js";
 import * as S from "./state.js";
 
@@ -48,8 +48,26 @@ export class FlatCode implements CodeMemory<Hart> {
         });
         return undefined; // a store to code flushes every translation (user mode's slow path)
       },
+      readData: (addr, bytes) => {
+        const last = addr + bytes - 1;
+        const perms = this.perms();
+        if (!(addr >= 0 && last < 2 ** 32 && perms[addr >>> 12] & PAGE_R && perms[last >>> 12] & PAGE_R))
+          return undefined;
+        const data = this.data(addr + hostOffset + bytes);
+        const at = addr + hostOffset;
+        const lo = data.getInt32(at, true);
+        return bytes === 4 ? lo : (lo >>> 0) + data.getInt32(at + 4, true) * 2 ** 32;
+      },
     };
   }
+
+  /** A view of the memory reaching `end` (made again only when it grew: see perms). */
+  private data(end: number): DataView {
+    if (this.dataView === undefined || this.dataView.byteLength < end)
+      this.dataView = new DataView(this.memory.buffer);
+    return this.dataView;
+  }
+  private dataView: DataView | undefined;
 
   /**
    * The permission table (a view made again only if the memory grows: the recompiler asks per

@@ -10,6 +10,7 @@ import { factsAtBlocks, type Region } from "../../core/jit/region.js";
 import { FunctionBuilder, I32, I64, type Local, type ModuleBuilder } from "../../core/wasm.js";
 import { codeKey } from "./code-memory.js";
 import { decoder } from "./decode.js";
+import { jumpTableTargets } from "./jump-table.js";
 import {
   FIELDS,
   fieldValue,
@@ -143,6 +144,10 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     const isReturn = link === undefined && (rs1 === 1 || rs1 === 5) && immValue(i.insn, "I") === 0;
     if (flow.kind === "indirect") return { kind: "indirect", link, isReturn };
     return { kind: flow.kind };
+  }
+
+  jumpTable(path: readonly RiscvInsn[], code: CodeView): readonly number[] | undefined {
+    return jumpTableTargets(path, code, (pc) => this.decode(pc, code));
   }
 
   emitterFor(m: ModuleBuilder): (t: TranslationContext) => (insn: RiscvInsn) => void {

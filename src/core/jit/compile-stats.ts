@@ -72,6 +72,8 @@ export interface JitCounts {
   readonly entered: number;
   /** Translations built again because one of their indirect jumps went somewhere new (Recompiler.learnAt). */
   readonly rebuilds: number;
+  /** Switches whose cases a region took from their jump table (JitIsa.jumpTable), once per region found. */
+  readonly tableJumps: number;
   /** The code cache now: wasm bytes of the modules alive, those modules, their translations installed. */
   readonly cacheBytes: number;
   readonly cacheModules: number;
@@ -100,6 +102,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.translations === undefined ? "" : `translations ${n.translations}, `) +
     (n.entered === undefined ? "" : `entered inside ${n.entered}, `) +
     (n.rebuilds === undefined ? "" : `rebuilt ${n.rebuilds}, `) +
+    (n.tableJumps ? `switch tables read ${n.tableJumps}, ` : "") +
     (n.loopsInPlace === undefined
       ? ""
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +

@@ -51,6 +51,12 @@ export interface CodeView {
    * page to name in `CodeMemory.onStore` when only that page's translations go with a store.
    */
   protect(pc: number, bytes: number): number | undefined;
+  /**
+   * The `bytes` at guest address `addr` as a little-endian signed integer when the hart may
+   * read them now, else undefined; never faults, has no effect on the guest (what a hint reads:
+   * JitIsa.jumpTable). Absent: no data is read.
+   */
+  readData?(addr: number, bytes: 4 | 8): number | undefined;
 }
 
 /** Where translations read guest code, and how they learn that it changed. */
@@ -102,6 +108,13 @@ export interface JitIsa<Insn extends GuestInsn> {
    * precede its function), and returns how to emit one instruction into that function.
    */
   emitterFor(m: ModuleBuilder): (t: TranslationContext) => (insn: Insn) => void;
+  /**
+   * Where the indirect jump that ends `path` may go, read from a jump table in guest memory
+   * (a switch's cases), or undefined when it does not look like one. `path` holds the
+   * instructions before it as control reaches it (the jump last). A hint: which blocks a
+   * translation takes in; the jump still goes where its register says.
+   */
+  jumpTable?(path: readonly Insn[], code: CodeView): readonly number[] | undefined;
   /** Emits the code key of a pc (CodeView.key's wasm side); undefined when every key is 0. */
   readonly emitCodeKey?: EmitCodeKey;
 }

@@ -23,6 +23,7 @@ import {
   discoverRegion,
   guessable,
   MAX_SWITCH_INSNS,
+  MAX_TABLE_INSNS,
   reachFromEntries,
   type IndirectGuess,
   type Region,
@@ -168,6 +169,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   entered = 0;
   /** Translations built again because one of their indirect jumps went somewhere new (learnAt). */
   rebuilds = 0;
+  /** Switches whose cases a region took from their jump table (JitIsa.jumpTable), once per region found. */
+  tableJumps = 0;
   /**
    * The hart whose state starts at a host offset (the dispatcher's `hart` argument), as the
    * owner of the harts says: without it the dispatcher's reports (learnAt) are ignored.
@@ -261,14 +264,21 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** What it has done and holds (translated instructions are the ISA's to count). */
   counts(): JitCounts {
-    const { translations, invalidations, flushes, evictions, discarded, entered, rebuilds, cache } = this;
-    const live = {
+    const cache = this.cache;
+    return {
+      translations: this.translations,
+      invalidations: this.invalidations,
+      flushes: this.flushes,
+      evictions: this.evictions,
+      discarded: this.discarded,
+      entered: this.entered,
+      rebuilds: this.rebuilds,
+      tableJumps: this.tableJumps,
       cacheBytes: cache.bytes,
       cacheModules: cache.moduleCount,
       cacheTranslations: cache.translationCount(),
+      ...this.shapes,
     };
-    const made = { translations, invalidations, flushes, evictions, discarded, entered, rebuilds };
-    return { ...made, ...live, ...this.shapes };
   }
   /** The code shapes its translations used (codegen.ts). */
   private readonly shapes: EmitShapes = {
@@ -386,8 +396,10 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     const maxInsns = view.maxInsns ?? this.regionInsns;
     // Room for a switch's cases where the size is the default's.
     const switchInsns = maxInsns === undefined ? MAX_SWITCH_INSNS : maxInsns;
-    const region = discoverRegion(this.isa, start, view, maxInsns, this.guess, switchInsns);
+    const tableInsns = maxInsns === undefined ? MAX_TABLE_INSNS : maxInsns;
+    const region = discoverRegion(this.isa, start, view, maxInsns, this.guess, switchInsns, tableInsns);
     if (region.size === 0) return undefined;
+    this.tableJumps += region.tableJumps;
     // The entries that reach such a jump hold it too: the loop around it may run from one of them.
     let reach: Set<number>[] | undefined;
     region.blocks.forEach((b, i) => {

@@ -31,6 +31,19 @@ export const MAX_INSNS = 128;
  */
 export const MAX_SWITCH_INSNS = 384;
 
+/** Instructions at most in a translation that holds a switch whose cases came from its jump table (JitIsa.jumpTable). */
+export const MAX_TABLE_INSNS = 512;
+
+/**
+ * Distinct cases a jump table may have for a translation to take them in (JitIsa.jumpTable);
+ * a larger switch is left to the cases the dispatcher learns (Recompiler.learnAt). A switch
+ * of many cases often runs only a few: glibc's vfprintf's (9-31 cases a jump, on the format's
+ * characters) taken whole made `statemachine 575` and `strings 2` slower (Speed, the fifteenth
+ * session). The instructions before the jump handed to the ISA to recognise its table by.
+ */
+export const MAX_TABLE_TARGETS = 12;
+const TABLE_PATH_INSNS = 40;
+
 /** Straight-line code: control enters at its first instruction and leaves after its last. */
 export interface Block<Insn extends GuestInsn> {
   readonly start: number;
@@ -48,6 +61,8 @@ export interface Region<Insn extends GuestInsn> {
   readonly returnSites: ReadonlySet<number>;
   /** Pcs an indirect jump of the region was guessed to go to (it stays in the translation there too). */
   readonly indirectTargets: ReadonlySet<number>;
+  /** Indirect jumps whose targets were read from their jump table (JitIsa.jumpTable). */
+  readonly tableJumps: number;
   /**
    * Indices of the blocks (besides the entry, block 0) where a run may begin too: no code
    * reachable from them was left out for want of room (MAX_INSNS), or enough of it is inside
@@ -101,6 +116,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   maxInsns = MAX_INSNS,
   guess?: IndirectGuess,
   switchInsns = maxInsns,
+  tableInsns = switchInsns,
 ): Region<Insn> {
   let room = maxInsns;
   const page = code.pageBytes;
@@ -110,6 +126,13 @@ export function discoverRegion<Insn extends GuestInsn>(
   const leaders = new Set<number>([pc]);
   const returnSites = new Set<number>();
   const indirectTargets = new Set<number>();
+  /** By pc, an instruction control reaches it from (the one before it, a branch, a jump): the path to a jump table. */
+  const before = new Map<number, number>();
+  const tables = isa.jumpTable !== undefined && code.readData !== undefined; // else no path is needed
+  const from = (t: number, at: number) => {
+    if (tables && !before.has(t)) before.set(t, at);
+  };
+  let tableJumps = 0;
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
   /** Pcs the region would have taken in had it had room. */
   const cut = new Set<number>();
@@ -141,25 +164,37 @@ export function discoverRegion<Insn extends GuestInsn>(
       const next = at + insn.len;
       if (flow.kind === "fallthrough") {
         if (!inPage(next)) break;
+        from(next, at);
         at = next;
         continue;
       }
       if (flow.kind === "branch") {
+        from(next, at);
+        from(flow.target, at);
         lead(next);
         lead(flow.target);
       } else if (flow.kind === "jump" || flow.kind === "indirect") {
-        if (flow.kind === "jump") lead(flow.target);
+        if (flow.kind === "jump") {
+          from(flow.target, at);
+          lead(flow.target);
+        }
         if (flow.link !== undefined && inPage(flow.link)) {
           returnSites.add(flow.link);
           lead(flow.link);
         }
-        if (guessable(flow))
-          for (const t of guess?.(at) ?? [])
+        if (guessable(flow)) {
+          const table = flow.link === undefined ? jumpTable(isa, code, decoded, before, at) : undefined;
+          if (table) {
+            tableJumps++;
+            room = Math.max(room, tableInsns);
+          }
+          for (const t of [...(guess?.(at) ?? []), ...(table ?? [])])
             if (inPage(t)) {
               indirectTargets.add(t);
               leadNext(t, q);
               if (flow.link === undefined) room = Math.max(room, switchInsns); // a switch's case
             }
+        }
       }
       break;
     }
@@ -189,7 +224,34 @@ export function discoverRegion<Insn extends GuestInsn>(
   blocks.forEach((b, i) => index.set(b.start, i));
   const loops = loopRanges(blocks, index, returnSites, indirectTargets);
   const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
-  return { blocks, size, returnSites, indirectTargets, entries, loops };
+  return { blocks, size, returnSites, indirectTargets, tableJumps, entries, loops };
+}
+
+/**
+ * The cases of the switch whose jump is at `site`, from its table (JitIsa.jumpTable), given the
+ * path control took to it in the region; at most MAX_TABLE_TARGETS.
+ */
+function jumpTable<Insn extends GuestInsn>(
+  isa: JitIsa<Insn>,
+  code: CodeView,
+  decoded: ReadonlyMap<number, Decoded<Insn>>,
+  before: ReadonlyMap<number, number>,
+  site: number,
+): number[] | undefined {
+  if (!isa.jumpTable || !code.readData) return undefined;
+  const path: Insn[] = [];
+  for (
+    let at: number | undefined = site;
+    at !== undefined && path.length < TABLE_PATH_INSNS;
+    at = before.get(at)
+  ) {
+    const d = decoded.get(at);
+    if (!d || path.includes(d.insn)) break;
+    path.push(d.insn);
+  }
+  const targets = isa.jumpTable(path.reverse(), code);
+  const distinct = targets && [...new Set(targets)];
+  return distinct && distinct.length <= MAX_TABLE_TARGETS ? distinct : undefined;
 }
 
 /**
