@@ -33,7 +33,7 @@ function build(source: string, link: Link): string {
   const cxx = source.endsWith(".cpp");
   return buildGuest({
     sources: [`user/${source}`],
-    deps: ["user/check.h", "user/scratch.h"],
+    deps: ["user/check.h", "user/scratch.h", "user/pagefaults.h"],
     cc: cxx ? CXX : CC,
     flags: ["-O2", "-g0", "-pthread", ...LINK_FLAGS[link]],
     name: `${source.replace(/\.\w+$/, "")}-${link}`,
@@ -253,6 +253,18 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
+  test("loops whose pointer walks onto a page without access fault where qemu-riscv64 does, with their checks hoisted out of the loop", async () => {
+    const elf = build("walkfault.c", "static");
+    const got = await compare(elf, "static");
+    expect(got.stdout).toContain("faults 30, ");
+    const jit = await hartwood(elf, [], [], true);
+    expect(jit.stdout).toBe(got.stdout);
+    expect(
+      jit.jit?.hoistedChecks,
+      "checks hoisted out of loops in place (counted by the engine)",
+    ).toBeGreaterThan(0);
+  });
+
   test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store, after a return site, by read()", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");
@@ -380,6 +392,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
   for (const source of [
     "hotfault.c",
     "groupfault.c",
+    "walkfault.c",
     "smc.c",
     "loopexit.S",
     "words.S",
@@ -400,7 +413,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
           expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
           expect(jit.translatedInsns, "and ran translated").toBeGreaterThan(0);
           // Faults in translated code: the access leaves for the interpreter (a side exit).
-          if (source === "hotfault.c" || source === "groupfault.c")
+          if (source === "hotfault.c" || source === "groupfault.c" || source === "walkfault.c")
             expect(jit.sideExits, "faulting accesses left through side exits").toBeGreaterThan(0);
           // Its blocks share page checks, and its one-block loop runs in place (counts from the engine).
           if (source === "groupfault.c") {
@@ -410,6 +423,9 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
             expect(jit.sideExits, "a span across two pages that allow it stays inside").toBeLessThan(200);
             expect(jit.jit?.loopsInPlace, "one-block loops in place").toBeGreaterThan(0);
           }
+          // Its loops' accesses are checked before the loop and at the back edge (counted by the engine).
+          if (source === "walkfault.c")
+            expect(jit.jit?.hoistedChecks, "checks hoisted out of loops in place").toBeGreaterThan(0);
           // Its caller's return site runs inside the caller's translation (Region.entries),
           // which must go when the code after it is rewritten.
           if (source === "smc.c" && !opts.async)

@@ -6,7 +6,7 @@ import type { CodeView, ControlFlow, JitIsa, RegisterFile } from "../../core/jit
 import type { TranslationContext } from "../../core/jit/context.js";
 import type { PageCache } from "../../core/jit/pagecache.js";
 import type { EmitCodeKey } from "../../core/jit/table.js";
-import { factsAtBlocks, type Region } from "../../core/jit/region.js";
+import { factsAtBlocks, type LoopRange, type Region } from "../../core/jit/region.js";
 import { FunctionBuilder, I32, I64, type Local, type ModuleBuilder } from "../../core/wasm.js";
 import { codeKey } from "./code-memory.js";
 import { decoder } from "./decode.js";
@@ -154,6 +154,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     const fn = importHostFns(m);
     return (t) => {
       const sem = new TranslationSem(t, this.mem, fn);
+      if (this.mem.kind === "flat") t.onLoopEntry = (head) => sem.hoistChecks(head);
       const region = t.region as Region<RiscvInsn>;
       const plain = (insn: RiscvInsn) => {
         sem.cur = insn;
@@ -201,8 +202,33 @@ interface AccessGroup {
   tested?: boolean;
 }
 
+/** The bytes a load or store moves, by name (compressed forms decode to these). */
+const ACCESS_BYTES: Readonly<Record<string, number>> = {
+  lb: 1, lbu: 1, sb: 1, lh: 2, lhu: 2, sh: 2, lw: 4, lwu: 4, sw: 4, flw: 4, fsw: 4, ld: 8, sd: 8, fld: 8, fsd: 8,
+}; // prettier-ignore
+/** A loop's base register moves by at most this much a step to have its accesses' checks hoisted. */
+const MAX_STEP = 64;
+/** At most this many accesses of one translation have hoisted checks (each keeps a page in a local). */
+const MAX_HOISTED = 4;
+
 /** The widest span of offsets one group takes: wider ones would cross a page too often. */
 const GROUP_SPAN = 1024;
+
+/**
+ * Whether loop `loop` of `region` writes register `reg` only by adding a small constant to
+ * it (addi reg, reg, c), if at all, and calls no helper that could write any register.
+ */
+function walks(region: Region<RiscvInsn>, loop: LoopRange, reg: number): boolean {
+  for (let b = loop.head; b <= loop.last; b++)
+    for (const insn of region.blocks[b].insns) {
+      const d = insn.def;
+      if (d.syntax === "") return false; // ecall, fence.i: served by the host
+      if (!d.syntax.startsWith("rd") || fieldValue(insn.insn, FIELDS.rd) !== reg) continue;
+      if (d.name !== "addi" || fieldValue(insn.insn, FIELDS.rs1) !== reg) return false;
+      if (Math.abs(immValue(insn.insn, "I")) > MAX_STEP) return false;
+    }
+  return true;
+}
 
 /** A load's or store's base register (not x0) and offset (rs1 + an immediate). */
 function baseAndOffset(i: RiscvInsn): [number, number] | undefined {
@@ -242,6 +268,11 @@ class TranslationSem extends AccessSem {
     aligned = false,
   ): void {
     const w = this.w;
+    if (this.hoisted.has(this.cur.pc) && !aligned) {
+      w.get(va).i32_wrap_i64().set(entry); // what the flat probe leaves in entry
+      this.cache = undefined;
+      return;
+    }
     const group =
       this.mem.kind === "flat" && !aligned ? this.joinGroup(bytes, tag === S.TLB_WRITE) : undefined;
     if (group?.ok) {
@@ -277,6 +308,74 @@ class TranslationSem extends AccessSem {
     if (!this.cache) return super.hostAddr(va, entry);
     this.w.get(va).i32_wrap_i64().get(this.cache.addend).i32_add();
   }
+  /**
+   * User mode, where loop `head` (Region.loops) is entered from outside: the accesses of its
+   * head block through a base register that the loop only moves by small steps (addi) and
+   * that no instruction before them in the block writes (the pointer of a loop that walks an
+   * array) are checked here for the first pass, and at every back edge for the next one
+   * (context.loopTest), each against the page its first pass found: the address is below
+   * 4 GiB, within that page, and the page allowed the access. The accesses themselves carry
+   * no check. A check that fails here leaves before the head (the interpreter runs it); one
+   * that fails at a back edge leaves at the head, and the next entry checks the new page.
+   * Nothing changes what a page allows while the translation runs (a helper, which could,
+   * ends it: such loops hold none).
+   */
+  hoistChecks(head: number): void {
+    if (this.mem.kind !== "flat") return;
+    const region = this.t.region as Region<RiscvInsn>;
+    const loop = region.loops.find((l) => l.head === head);
+    // Leaving at the head must find it again: the translation's first block or an entry.
+    if (!loop || (head !== 0 && !region.entries.includes(head))) return;
+    const w = this.w;
+    const written = new Set<number>();
+    for (const insn of region.blocks[head].insns) {
+      const access = insn.def.flow ? undefined : baseAndOffset(insn);
+      const bytes = ACCESS_BYTES[insn.def.name];
+      if (
+        access &&
+        bytes &&
+        !written.has(access[0]) &&
+        this.hoisted.size < MAX_HOISTED &&
+        walks(region, loop, access[0])
+      ) {
+        const [reg, off] = access;
+        const store = insn.def.syntax.startsWith("rs2");
+        const base = this.local(reg, false);
+        const page = w.local(I64, true);
+        const va = w.local(I64);
+        w.get(base).i64_const(off).i64_add().tee(va).i64_const(32).i64_shr_u().i64_eqz();
+        w.get(va)
+          .i32_wrap_i64()
+          .i32_const(0xfff)
+          .i32_and()
+          .i32_const(4096 - bytes)
+          .i32_le_u()
+          .i32_and();
+        permitted(w, va, this.mem.permTable, store ? PAGE_W : PAGE_R);
+        w.i32_and().i32_eqz().rarely().if_();
+        this.t.sideExit();
+        w.end();
+        w.get(va).i64_const(-4096).i64_and().set(page);
+        w.release(va);
+        this.t.loopTest(head, () =>
+          w
+            .get(base)
+            .i64_const(off)
+            .i64_add()
+            .get(page)
+            .i64_sub()
+            .i64_const(4096 - bytes)
+            .i64_gt_u(),
+        );
+        this.hoisted.add(insn.pc);
+        this.t.shapes.hoistedChecks++;
+      }
+      if (insn.def.syntax.startsWith("rd")) written.add(fieldValue(insn.insn, FIELDS.rd));
+    }
+  }
+  /** The pcs of accesses whose checks hoistChecks made (they carry none). */
+  private readonly hoisted = new Set<number>();
+
   /** The open access groups of the current block, by base register. */
   private readonly groups = new Map<number, AccessGroup>();
   private groupsBlock = -1;

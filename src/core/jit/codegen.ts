@@ -165,6 +165,7 @@ function emitFunction<Insn extends GuestInsn>(
     w.end(); // block i's code starts here
     const loop = loopAt.get(i);
     if (loop) {
+      ctx.enterLoop(i);
       w.loop(loopLabel(i));
       for (let j = loop.last; j > i; j--) w.block(blockLabel(j));
     }

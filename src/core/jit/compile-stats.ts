@@ -82,6 +82,8 @@ export interface JitCounts {
   readonly loopsInPlace: number;
   readonly longLoopsInPlace: number;
   readonly sharedChecks: number;
+  /** Memory accesses of loops in place checked before the loop and at its back edges instead of at each pass (context.ts EmitShapes). */
+  readonly hoistedChecks: number;
   /** Instructions emitted in a narrower form (context.ts EmitShapes). */
   readonly narrowed: number;
   /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
@@ -107,6 +109,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
       ? ""
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +
     (n.narrowed ? `narrowed ${n.narrowed}, ` : "") +
+    (n.hoistedChecks ? `hoisted checks ${n.hoistedChecks}, ` : "") +
     (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +

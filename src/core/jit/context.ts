@@ -47,6 +47,8 @@ export interface EmitShapes {
   longLoopsInPlace: number;
   /** Checks emitted for several memory accesses at once (the ISA's, via insertLater). */
   sharedChecks: number;
+  /** Memory accesses whose check went before their loop and to its back edges (the ISA's, via onLoopEntry and loopTest). */
+  hoistedChecks: number;
   /** Instructions emitted in a narrower form that facts known at them allow (the ISA's). */
   narrowed: number;
   /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */
@@ -111,6 +113,32 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   forgetPages(): void {
     this.f.pages.forget();
   }
+
+  /**
+   * Called where a loop in place (Region.loops) is entered from outside it, before its first
+   * pass (control then falls into the loop); the current instruction is the head's first.
+   * The ISA may emit checks there for the loop's first pass (a side exit leaves before the
+   * head) and add tests for the next pass at its back edges (loopTest).
+   */
+  onLoopEntry: ((head: number) => void) | undefined;
+  /** codegen.ts: loop `head` is entered here (see onLoopEntry). */
+  enterLoop(head: number): void {
+    if (!this.onLoopEntry) return;
+    const b = this.f.region.blocks[head];
+    this.begin(head, 0, b.insns[0], b.flows[0]);
+    this.onLoopEntry(head);
+  }
+  /**
+   * Adds a test to every back edge of the loop at `head`: `test` pushes an i32, nonzero when
+   * the next pass may not run here. The translation then leaves at the head, as when the
+   * budget runs out, and the next entry goes through onLoopEntry's code again.
+   */
+  loopTest(head: number, test: () => void): void {
+    const tests = this.loopTests.get(head);
+    if (tests) tests.push(test);
+    else this.loopTests.set(head, [test]);
+  }
+  private readonly loopTests = new Map<number, (() => void)[]>();
 
   /** How many side exits the translation has (codegen.ts emits their common code if any). */
   sideExits = 0;
@@ -250,15 +278,22 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       if (i > this.block + 1 || !this.atBlockEnd()) w.br(blockLabel(i));
       return; // the next block in the layout begins right after this one
     }
-    // Back in the layout: round the loop while the budget covers a whole pass and nobody asks to stop.
+    // Back in the layout: round the loop while the budget covers a whole pass and nobody asks to
+    // stop (and, round a loop in place, while its tests allow the next pass).
+    const inPlace = this.f.region.loops.some((l) => l.head === i && this.block <= l.last);
     w.get(budget).i32_const(region.size).i32_lt_s();
     w.get(hart).i32_load(this.state.stop).i32_or();
+    if (inPlace)
+      for (const test of this.loopTests.get(i) ?? []) {
+        test();
+        w.i32_or();
+      }
     w.rarely().if_();
     w.i64_const(region.blocks[i].start).set(this.f.npc);
     w.i32_const(0).set(this.f.done);
     w.br("exit");
     w.end();
-    if (this.f.region.loops.some((l) => l.head === i && this.block <= l.last)) {
+    if (inPlace) {
       w.br(loopLabel(i)); // inside the loop (only its own blocks jump back to its head)
       return;
     }

@@ -285,6 +285,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     loopsInPlace: 0,
     longLoopsInPlace: 0,
     sharedChecks: 0,
+    hoistedChecks: 0,
     narrowed: 0,
     registersInMemory: 0,
   };

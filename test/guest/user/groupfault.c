@@ -11,29 +11,7 @@
 //   5. two loads and a store all on a read-only page, the store last: it faults;
 //   6. a loop whose head loads through the base the block before it loaded through, and
 //      whose end moves the base a page on: the second pass faults on the next page.
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
-#include <unistd.h>
-
-#define PAGES 4
-static char *area;
-static long page;
-static int faults;
-static char *volatile fix_page;
-static volatile int fix_prot;
-
-static void on_segv(int sig, siginfo_t *info, void *ctx) {
-  ucontext_t *uc = ctx;
-  (void)sig;
-  printf("fault %d: pc %lx, page %ld, offset %ld\n", faults, (unsigned long)uc->uc_mcontext.__gregs[0],
-         (long)((char *)info->si_addr - area) / page, (long)((char *)info->si_addr - area) % page);
-  faults++;
-  mprotect(fix_page, page, fix_prot);
-}
+#include "pagefaults.h"
 
 /* 1: ld, then sd 8 bytes further (same page). */
 __attribute__((noinline)) static uint64_t load_store(char *p) {
@@ -97,16 +75,7 @@ __attribute__((noinline)) static uint64_t loop_moves(char *p) {
 }
 
 int main(void) {
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  page = sysconf(_SC_PAGESIZE);
-  area = mmap(NULL, PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (area == MAP_FAILED) return 1;
-  for (long i = 0; i < PAGES * page / 8; i++) ((uint64_t *)area)[i] = i * 0x9e3779b97f4a7c15ULL;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_segv;
-  sa.sa_flags = SA_SIGINFO;
-  sigaction(SIGSEGV, &sa, NULL);
+  if (setup_pages() != 0) return 1;
   char *p1 = area + page, *p2 = area + 2 * page;
   uint64_t sum = 0;
   for (int i = 1; i <= 3000; i++) {
@@ -135,8 +104,6 @@ int main(void) {
     if (bad) mprotect(p2, page, PROT_NONE);
     sum += loop_moves(p1 + 512);
   }
-  uint64_t check = 0;
-  for (long i = 0; i < PAGES * page / 8; i++) check = check * 31 + ((uint64_t *)area)[i];
-  printf("faults %d, sum %016llx, memory %016llx\n", faults, (unsigned long long)sum, (unsigned long long)check);
+  report(sum);
   return 0;
 }
