@@ -343,14 +343,14 @@ class TranslationSem extends AccessSem {
         const base = this.local(reg, false);
         const page = w.local(I64, true);
         const va = w.local(I64);
-        w.get(base).i64_const(off).i64_add().tee(va).i64_const(32).i64_shr_u().i64_eqz();
+        w.get(base).i64_const(off).i64_add().set(va);
+        // Within its page (permitted tests below 4 GiB and the page's bits).
         w.get(va)
           .i32_wrap_i64()
           .i32_const(0xfff)
           .i32_and()
           .i32_const(4096 - bytes)
-          .i32_le_u()
-          .i32_and();
+          .i32_le_u();
         permitted(w, va, this.mem.permTable, store ? PAGE_W : PAGE_R);
         w.i32_and().i32_eqz().rarely().if_();
         this.t.sideExit();
