@@ -347,10 +347,9 @@ test("a target asks for its translation at the threshold, then every JIT_RETRY j
   expect(asksAt(1, 1 + JIT_RETRY)).toEqual([1, 1 + JIT_RETRY]);
 });
 
-test("a loop at the entry runs in place although a block laid out after its range jumps back to it", () => {
+test("a loop at the entry runs in place around a loop nested in it, which runs in place too", () => {
   // 0x1004 loops on itself and is the entry; 0x1010 loops on itself; 0x1014 jumps back to
-  // 0x1004 from beyond 0x1010's back edge (the shape of a translation entered at an inner
-  // loop, with the outer loop's code around it).
+  // 0x1004 from beyond 0x1010's back edge: one loop from 0x1004 to 0x1014 holding 0x1010's.
   const flows: Record<number, ControlFlow> = {
     0x1004: { kind: "branch", target: 0x1004 },
     0x1008: { kind: "branch", target: 0x1010 },
@@ -363,9 +362,27 @@ test("a loop at the entry runs in place although a block laid out after its rang
   const region = discoverRegion(isa, 0x1004, view);
   expect(region.blocks.map((b) => b.start)).toEqual([0x1004, 0x1008, 0x100c, 0x1010, 0x1014]);
   expect(region.loops).toEqual([
-    { head: 0, last: 0 },
+    { head: 0, last: 4 },
     { head: 3, last: 3 },
   ]);
+});
+
+test("a range around a block that a later block jumps back to, not as a loop's head, does not run in place", () => {
+  // 0x1008 branches back to 0x1004, 0x100c back to 0x1008 and 0x1010 back to 0x1000: 0x1004's
+  // range is entered in its middle by 0x100c's back edge, so neither it nor the range from
+  // 0x1000 around it runs in place; 0x1008..0x100c does.
+  const flows: Record<number, ControlFlow> = {
+    0x1000: { kind: "fallthrough" },
+    0x1004: { kind: "fallthrough" },
+    0x1008: { kind: "branch", target: 0x1004 },
+    0x100c: { kind: "branch", target: 0x1008 },
+    0x1010: { kind: "branch", target: 0x1000 },
+  };
+  const isa: JitIsa<GuestInsn> = { ...stopIsa, controlFlow: (i) => flows[i.pc] ?? { kind: "stop" } };
+  const view = { host: (pc: number) => pc, key: () => 0, protect: () => undefined };
+  const region = discoverRegion(isa, 0x1000, view);
+  expect(region.blocks.map((b) => b.start)).toEqual([0x1000, 0x1004, 0x1008, 0x100c, 0x1010, 0x1014]);
+  expect(region.loops).toEqual([{ head: 2, last: 3 }]);
 });
 
 test("a flush empties the function table's slots that held translations, and writes none when nothing was installed since the last", () => {

@@ -206,8 +206,6 @@ interface AccessGroup {
 const ACCESS_BYTES: Readonly<Record<string, number>> = {
   lb: 1, lbu: 1, sb: 1, lh: 2, lhu: 2, sh: 2, lw: 4, lwu: 4, sw: 4, flw: 4, fsw: 4, ld: 8, sd: 8, fld: 8, fsd: 8,
 }; // prettier-ignore
-/** A loop's base register moves by at most this much a step to have its accesses' checks hoisted. */
-const MAX_STEP = 64;
 /** At most this many accesses of one translation have hoisted checks (each keeps a page in a local). */
 const MAX_HOISTED = 4;
 
@@ -215,19 +213,36 @@ const MAX_HOISTED = 4;
 const GROUP_SPAN = 1024;
 
 /**
- * Whether loop `loop` of `region` writes register `reg` only by adding a small constant to
- * it (addi reg, reg, c), if at all, and calls no helper that could write any register.
+ * How loop `loop` of `region` moves register `reg` when it writes it only by stepping it
+ * (addi reg, reg, c: "constant"; add or sub of a register the loop does not write:
+ * "register") and calls no helper that could write any register; undefined otherwise. A
+ * pointer loaded in the loop (a list's next) would find a new page at most passes, where the
+ * access's own check is cheaper.
  */
-function walks(region: Region<RiscvInsn>, loop: LoopRange, reg: number): boolean {
+function stepOf(
+  region: Region<RiscvInsn>,
+  loop: LoopRange,
+  reg: number,
+): "constant" | "register" | undefined {
+  const written = new Set<number>();
+  const steps: number[] = [];
   for (let b = loop.head; b <= loop.last; b++)
     for (const insn of region.blocks[b].insns) {
       const d = insn.def;
-      if (d.syntax === "") return false; // ecall, fence.i: served by the host
-      if (!d.syntax.startsWith("rd") || fieldValue(insn.insn, FIELDS.rd) !== reg) continue;
-      if (d.name !== "addi" || fieldValue(insn.insn, FIELDS.rs1) !== reg) return false;
-      if (Math.abs(immValue(insn.insn, "I")) > MAX_STEP) return false;
+      if (d.syntax === "") return undefined; // ecall, fence.i: served by the host
+      if (!d.syntax.startsWith("rd")) continue;
+      const rd = fieldValue(insn.insn, FIELDS.rd);
+      written.add(rd);
+      if (rd !== reg) continue;
+      const rs1 = fieldValue(insn.insn, FIELDS.rs1);
+      if (d.name === "addi" && rs1 === reg) continue;
+      const rs2 = fieldValue(insn.insn, FIELDS.rs2);
+      if (d.name === "add" && (rs1 === reg) !== (rs2 === reg)) steps.push(rs1 === reg ? rs2 : rs1);
+      else if (d.name === "sub" && rs1 === reg && rs2 !== reg) steps.push(rs2);
+      else return undefined;
     }
-  return true;
+  if (steps.some((r) => written.has(r))) return undefined;
+  return steps.length > 0 ? "register" : "constant";
 }
 
 /** A load's or store's base register (not x0) and offset (rs1 + an immediate). */
@@ -310,54 +325,42 @@ class TranslationSem extends AccessSem {
   }
   /**
    * User mode, where loop `head` (Region.loops) is entered from outside: the accesses of its
-   * head block through a base register that the loop only moves by small steps (addi) and
-   * that no instruction before them in the block writes (the pointer of a loop that walks an
-   * array) are checked here for the first pass, and at every back edge for the next one
-   * (context.loopTest), each against the page its first pass found: the address is below
-   * 4 GiB, within that page, and the page allowed the access. The accesses themselves carry
-   * no check. A check that fails here leaves before the head (the interpreter runs it); one
-   * that fails at a back edge leaves at the head, and the next entry checks the new page.
+   * head block through a base register that the loop only steps (walks) and that no
+   * instruction before them in the block writes (the pointer of a loop that walks an array)
+   * are checked here for the first pass, and at every back edge for the next one
+   * (context.loopCheck), each against the page its last check found: the address is below
+   * 4 GiB, within that page, and the page allowed the access. When the next pass's address is
+   * on another page, that page is checked there and the loop goes on. The accesses themselves
+   * carry no check. A check that fails leaves before the head (the interpreter runs it).
    * Nothing changes what a page allows while the translation runs (a helper, which could,
    * ends it: such loops hold none).
    */
   hoistChecks(head: number): void {
     if (this.mem.kind !== "flat") return;
+    const table = this.mem.permTable;
     const region = this.t.region as Region<RiscvInsn>;
     const loop = region.loops.find((l) => l.head === head);
-    // Leaving at the head must find it again: the translation's first block or an entry.
-    if (!loop || (head !== 0 && !region.entries.includes(head))) return;
+    if (!loop) return;
     const w = this.w;
     const written = new Set<number>();
     for (const insn of region.blocks[head].insns) {
       const access = insn.def.flow ? undefined : baseAndOffset(insn);
       const bytes = ACCESS_BYTES[insn.def.name];
-      if (
-        access &&
-        bytes &&
-        !written.has(access[0]) &&
-        this.hoisted.size < MAX_HOISTED &&
-        walks(region, loop, access[0])
-      ) {
+      const step =
+        access && bytes && !written.has(access[0]) && this.hoisted.size < MAX_HOISTED
+          ? stepOf(region, loop, access[0])
+          : undefined;
+      if (access && step) {
         const [reg, off] = access;
-        const store = insn.def.syntax.startsWith("rs2");
+        const need = insn.def.syntax.startsWith("rs2") ? PAGE_W : PAGE_R;
         const base = this.local(reg, false);
         const page = w.local(I64, true);
-        const va = w.local(I64);
-        w.get(base).i64_const(off).i64_add().set(va);
-        // Within its page (permitted tests below 4 GiB and the page's bits).
-        w.get(va)
-          .i32_wrap_i64()
-          .i32_const(0xfff)
-          .i32_and()
-          .i32_const(4096 - bytes)
-          .i32_le_u();
-        permitted(w, va, this.mem.permTable, store ? PAGE_W : PAGE_R);
-        w.i32_and().i32_eqz().rarely().if_();
+        this.t.beginLoopChecks(head);
+        this.checkPage(base, off, bytes, need, page, table);
+        w.rarely().if_();
         this.t.sideExit();
         w.end();
-        w.get(va).i64_const(-4096).i64_and().set(page);
-        w.release(va);
-        this.t.loopTest(head, () =>
+        this.t.loopCheck(head, () =>
           w
             .get(base)
             .i64_const(off)
@@ -369,9 +372,30 @@ class TranslationSem extends AccessSem {
         );
         this.hoisted.add(insn.pc);
         this.t.shapes.hoistedChecks++;
+        if (step === "register") this.t.shapes.registerSteps++;
       }
       if (insn.def.syntax.startsWith("rd")) written.add(fieldValue(insn.insn, FIELDS.rd));
     }
+  }
+  /**
+   * Sets `page` to the page of base + off and pushes an i32, nonzero when an access of `bytes`
+   * there may not run on the fast path: the address is 4 GiB or above, too close to the
+   * page's end, or its page does not allow `need`.
+   */
+  private checkPage(base: Local, off: number, bytes: number, need: number, page: Local, table: number): void {
+    const w = this.w;
+    const va = w.local(I64);
+    w.get(base).i64_const(off).i64_add().set(va);
+    w.get(va).i64_const(-4096).i64_and().set(page);
+    w.get(va)
+      .i32_wrap_i64()
+      .i32_const(0xfff)
+      .i32_and()
+      .i32_const(4096 - bytes)
+      .i32_le_u();
+    permitted(w, va, table, need);
+    w.i32_and().i32_eqz();
+    w.release(va);
   }
   /** The pcs of accesses whose checks hoistChecks made (they carry none). */
   private readonly hoisted = new Set<number>();

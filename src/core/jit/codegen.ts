@@ -15,7 +15,7 @@ import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
-import { innerBlock, type Region } from "./region.js";
+import { innerBlock, type LoopRange, type Region } from "./region.js";
 import { JIT_STEP, type JitLayout } from "./table.js";
 
 /** What a translation module is built against. */
@@ -150,9 +150,16 @@ function emitFunction<Insn extends GuestInsn>(
   w.loop("dispatch");
   w.block("exit");
   // A loop in place (Region.loops) is a wasm loop from its head's code to its last block's;
-  // the labels of its other blocks open inside it (only its own blocks go there).
+  // the labels of its other blocks open inside it (only its own blocks go there), those of
+  // a loop nested in it inside that one.
   const loopAt = new Map(region.loops.map((l) => [l.head, l]));
   const inner = (i: number) => innerBlock(region.loops, i);
+  /** The innermost loop block i is inside (after its head), if any. */
+  const within = (i: number) => {
+    let found: LoopRange | undefined;
+    for (const l of region.loops) if (i > l.head && i <= l.last) found = l; // by head: the inner one last
+    return found;
+  };
   for (let i = blocks.length - 1; i >= 0; i--) if (!inner(i)) w.block(blockLabel(i));
   if (blocks.length > 1)
     w.get(next).br_table(
@@ -161,13 +168,16 @@ function emitFunction<Insn extends GuestInsn>(
     );
   shapes.loopsInPlace += region.loops.length;
   shapes.longLoopsInPlace += region.loops.filter((l) => l.last > l.head).length;
+  shapes.nestedLoopsInPlace += region.loops.filter((l) =>
+    region.loops.some((k) => k.head > l.head && k.head <= l.last),
+  ).length;
   blocks.forEach((b, i) => {
     w.end(); // block i's code starts here
     const loop = loopAt.get(i);
     if (loop) {
       ctx.enterLoop(i);
       w.loop(loopLabel(i));
-      for (let j = loop.last; j > i; j--) w.block(blockLabel(j));
+      for (let j = loop.last; j > i; j--) if (within(j) === loop) w.block(blockLabel(j));
     }
     const last = b.insns.length - 1;
     b.insns.forEach((insn, k) => {
@@ -179,7 +189,8 @@ function emitFunction<Insn extends GuestInsn>(
     else if (flow.kind === "fallthrough" || flow.kind === "branch") ctx.endBlock();
     // a jump or an indirect jump has gone already
     if (i === blocks.length - 1 && flow.kind === "jump") w.unreachable(); // it went back or out
-    if (region.loops.some((l) => l.last === i)) w.end(); // the loop
+    for (let k = region.loops.length - 1; k >= 0; k--)
+      if (region.loops[k].last === i) ctx.endLoop(region.loops[k].head); // inner ones first
   });
   w.end(); // exit: npc and done are set
   w.get(budget).get(done).i32_sub().set(budget);

@@ -81,9 +81,12 @@ export interface JitCounts {
   /** Loops emitted in place (those of several blocks too), and checks shared by several memory accesses (context.ts EmitShapes). */
   readonly loopsInPlace: number;
   readonly longLoopsInPlace: number;
+  /** Loops in place that hold another (context.ts EmitShapes). */
+  readonly nestedLoopsInPlace: number;
   readonly sharedChecks: number;
-  /** Memory accesses of loops in place checked before the loop and at its back edges instead of at each pass (context.ts EmitShapes). */
+  /** Memory accesses of loops in place checked before the loop and at its back edges instead of at each pass, and those of them through a pointer stepped by a register (context.ts EmitShapes). */
   readonly hoistedChecks: number;
+  readonly registerSteps: number;
   /** Instructions emitted in a narrower form (context.ts EmitShapes). */
   readonly narrowed: number;
   /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
@@ -107,9 +110,11 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
     (n.tableJumps ? `switch tables read ${n.tableJumps}, ` : "") +
     (n.loopsInPlace === undefined
       ? ""
-      : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks), `) +
+      : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks, ${n.nestedLoopsInPlace} around others), `) +
     (n.narrowed ? `narrowed ${n.narrowed}, ` : "") +
-    (n.hoistedChecks ? `hoisted checks ${n.hoistedChecks}, ` : "") +
+    (n.hoistedChecks
+      ? `hoisted checks ${n.hoistedChecks} (${n.registerSteps} stepped by a register), `
+      : "") +
     (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +

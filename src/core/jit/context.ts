@@ -47,8 +47,11 @@ export interface EmitShapes {
   longLoopsInPlace: number;
   /** Checks emitted for several memory accesses at once (the ISA's, via insertLater). */
   sharedChecks: number;
-  /** Memory accesses whose check went before their loop and to its back edges (the ISA's, via onLoopEntry and loopTest). */
+  /** Loops in place that hold another (Region.loops). */
+  nestedLoopsInPlace: number;
+  /** Memory accesses whose check went before their loop and to its back edges (the ISA's, via onLoopEntry and loopCheck), and those of them through a pointer the loop steps by a register. */
   hoistedChecks: number;
+  registerSteps: number;
   /** Instructions emitted in a narrower form that facts known at them allow (the ISA's). */
   narrowed: number;
   /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */
@@ -67,6 +70,8 @@ function labels(prefix: string): (i: number) => string {
 export const blockLabel = labels("b");
 /** The label of the loop that begins at block `i` (Region.loops). */
 export const loopLabel = labels("l");
+/** The label of the loop around loop `i`'s checks (TranslationContext.beginLoopChecks). */
+const recheckLabel = labels("r");
 /** The label of bucket `h` of an indirect jump's hash. */
 const bucketLabel = labels("h");
 
@@ -118,7 +123,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
    * Called where a loop in place (Region.loops) is entered from outside it, before its first
    * pass (control then falls into the loop); the current instruction is the head's first.
    * The ISA may emit checks there for the loop's first pass (a side exit leaves before the
-   * head) and add tests for the next pass at its back edges (loopTest).
+   * head) and add checks for the next pass at its back edges (loopCheck).
    */
   onLoopEntry: ((head: number) => void) | undefined;
   /** codegen.ts: loop `head` is entered here (see onLoopEntry). */
@@ -129,11 +134,30 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     this.onLoopEntry(head);
   }
   /**
-   * Adds a test to every back edge of the loop at `head`: `test` pushes an i32, nonzero when
-   * the next pass may not run here. The translation then leaves at the head, as when the
-   * budget runs out, and the next entry goes through onLoopEntry's code again.
+   * The ISA's checks for loop `head`'s first pass begin here (call it before emitting them):
+   * a back edge whose loopCheck fails comes back here to make them again, for the page the
+   * next pass is on. Outside the loop proper, so that it stays an innermost loop for the
+   * engine (V8 unrolls those) and what the checks find is fixed inside it.
    */
-  loopTest(head: number, test: () => void): void {
+  beginLoopChecks(head: number): void {
+    if (this.rechecked.has(head)) return;
+    this.rechecked.add(head);
+    this.w.loop(recheckLabel(head));
+  }
+  /** The loops whose checks beginLoopChecks opened. */
+  private readonly rechecked = new Set<number>();
+  /** codegen.ts: after the last block of loop `head`. */
+  endLoop(head: number): void {
+    this.w.end();
+    if (this.rechecked.has(head)) this.w.end();
+  }
+  /**
+   * Adds a test to every back edge of the loop at `head` (after the budget's): `test` pushes
+   * an i32, nonzero (rarely) when the next pass may not rely on the loop's checks (its address
+   * is on another page). Control then goes back to the checks (beginLoopChecks), which look
+   * at the new page and leave before the head if it fails them.
+   */
+  loopCheck(head: number, test: () => void): void {
     const tests = this.loopTests.get(head);
     if (tests) tests.push(test);
     else this.loopTests.set(head, [test]);
@@ -283,17 +307,16 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     const inPlace = this.f.region.loops.some((l) => l.head === i && this.block <= l.last);
     w.get(budget).i32_const(region.size).i32_lt_s();
     w.get(hart).i32_load(this.state.stop).i32_or();
-    if (inPlace)
-      for (const test of this.loopTests.get(i) ?? []) {
-        test();
-        w.i32_or();
-      }
     w.rarely().if_();
     w.i64_const(region.blocks[i].start).set(this.f.npc);
     w.i32_const(0).set(this.f.done);
     w.br("exit");
     w.end();
     if (inPlace) {
+      for (const test of this.loopTests.get(i) ?? []) {
+        test();
+        w.rarely().br_if(recheckLabel(i));
+      }
       w.br(loopLabel(i)); // inside the loop (only its own blocks jump back to its head)
       return;
     }

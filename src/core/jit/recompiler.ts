@@ -285,7 +285,9 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     loopsInPlace: 0,
     longLoopsInPlace: 0,
     sharedChecks: 0,
+    nestedLoopsInPlace: 0,
     hoistedChecks: 0,
+    registerSteps: 0,
     narrowed: 0,
     registersInMemory: 0,
   };
