@@ -267,6 +267,18 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(jit.jit?.nestedLoopsInPlace, "a loop in place around another").toBeGreaterThan(0);
   });
 
+  test("calls that leave their translation get their returns back there, and returns elsewhere (past the call site, to rewritten code, longjmp and a fault 100 calls deep) go where qemu-riscv64 goes", async () => {
+    const elf = build("returns.c", "static");
+    const got = await compare(elf, "static");
+    expect(got.stdout).toContain("depth 100, fault: ");
+    const jit = await hartwood(elf, [], [], true);
+    expect(jit.stdout).toBe(got.stdout);
+    expect(
+      jit.jit?.predictedReturns,
+      "returns that went back into the waiting translation (counted by the engine)",
+    ).toBeGreaterThan(1000);
+  });
+
   test("self-modifying code runs as rewritten: after clear_cache, fence.i, no flush, an atomic store, after a return site, by read()", async () => {
     const got = await compare(build("smc.c", "static"), "static");
     expect(got.stdout).toContain("round 7 (atomic store)");
@@ -395,6 +407,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     "hotfault.c",
     "groupfault.c",
     "walkfault.c",
+    "returns.c",
     "smc.c",
     "loopexit.S",
     "words.S",

@@ -476,6 +476,9 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   // Instructions run translated, counted by the privilege entered at (statistics and tests).
   w.get(c.hart).i32_load(S.PRIV).i32_const(3).i32_shl().get(c.hart).i32_add().set(counter);
   emitCountReuse(w, jit.layout, { slot: jit.slot, hart: c.hart }, REUSE_COUNTER);
+  // No call waits below (a host exception or a clone may have left others' values).
+  w.get(c.hart).i64_const(1).i64_store(S.JIT_RET_EXPECT);
+  w.get(c.hart).i32_const(0).i32_store(S.JIT_CALL_DEPTH);
   w.get(c.hart).get(c.budget).get(jit.slot).call_indirect(jit.blockType).set(r);
   w.get(counter).get(counter).i64_load(S.JIT_INSNS);
   w.get(c.budget).get(c.hart).i32_load(S.BUDGET).i32_sub().i64_extend_i32_s().i64_add();

@@ -76,6 +76,7 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
     stop: S.STOP,
     exit: { site: S.JIT_EXIT_SITE, target: S.JIT_EXIT_TARGET },
     sideExits: S.JIT_SIDE_EXITS,
+    calls: { expect: S.JIT_RET_EXPECT, depth: S.JIT_CALL_DEPTH, predicted: S.JIT_PREDICTED },
   };
   readonly registers = REGISTERS;
   readonly emitCodeKey: EmitCodeKey | undefined;

@@ -57,6 +57,10 @@ export const X_SINK = 784; // i64, where the interpreter's writes to x0 go (x0 i
 export const PREDECODE_FILLS = 792; // i64, instructions the interpreter decoded into its predecode table
 export const FETCH_PAGE = 800; // i64, the guest page of the interpreter's last fetch (-1: none, or to be looked up again)
 export const FETCH_BASE = 808; // i32, that page's host offset (guest address + FETCH_BASE = host address)
+// Calls from translated code waiting for their return (core/jit/isa.ts HartStateLayout.calls):
+export const JIT_RET_EXPECT = 816; // i64, the return site the innermost waiting call goes on at (1: none, never a pc)
+export const JIT_PREDICTED = 824; // i64, returns that went back to their caller's translation
+export const JIT_CALL_DEPTH = 832; // i32, calls waiting
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

@@ -16,13 +16,22 @@ import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
 import { innerBlock, type LoopRange, type Region } from "./region.js";
-import { JIT_STEP, type JitLayout } from "./table.js";
+import { JIT_RETURNED, JIT_STEP, type JitLayout } from "./table.js";
 
 /** What a translation module is built against. */
 export interface ModuleTarget {
   readonly layout: JitLayout;
   /** The guest memory is shared (harts on worker threads). */
   readonly shared: boolean;
+}
+
+/**
+ * Calls that leave a translation wait there for their return (TranslationContext.callOut) where
+ * the ISA says where (HartStateLayout.calls) and nothing but the pc decides what code means (no
+ * code key: a return could otherwise come back under another privilege or address space).
+ */
+export function callsWait<Insn extends GuestInsn>(isa: JitIsa<Insn>): boolean {
+  return isa.state.calls !== undefined && isa.emitCodeKey === undefined;
 }
 
 /** A region to translate and the guest pc it starts at. */
@@ -62,6 +71,7 @@ export function emitTranslations<Insn extends GuestInsn>(
       dispatch,
       shapes,
       (registersInMemory ?? false) && region.loops.length === 0,
+      target.layout,
     ),
   );
   m.exportTable(ENTRY_TABLE, entries);
@@ -120,6 +130,7 @@ function emitFunction<Insn extends GuestInsn>(
   dispatch: number,
   shapes: EmitShapes,
   registersInMemory: boolean,
+  layout: JitLayout,
 ): number[] {
   // The body takes the block to begin at; a function per entry (block 0 first) calls it.
   const [body, w] = m.func([I32, I32, I32], [I32]);
@@ -140,8 +151,10 @@ function emitFunction<Insn extends GuestInsn>(
   // The caller has checked that the budget allows a whole pass (emitCanRun).
   regs.loadAll();
   pages.forget();
+  const calls = callsWait(isa) ? isa.state.calls : undefined;
+  const call = calls && { dispatch, changes: layout.changes };
   const ctx = new TranslationContext(
-    { w, hart, budget, npc, done, next, site, region, regs, pages, shapes },
+    { w, hart, budget, npc, done, next, site, region, regs, pages, shapes, call },
     isa.state,
   );
   const emitInsn = emitterFor(ctx as TranslationContext);
@@ -195,6 +208,15 @@ function emitFunction<Insn extends GuestInsn>(
   w.end(); // exit: npc and done are set
   w.get(budget).get(done).i32_sub().set(budget);
   regs.writeBack();
+  if (calls) {
+    // The return a call waits for (TranslationContext.callOut): back to its translation.
+    w.get(npc).get(hart).i64_load(calls.expect).i64_eq();
+    w.if_();
+    w.get(hart).get(npc).i64_store(isa.state.pc);
+    w.get(hart).get(budget).i32_store(isa.state.budget);
+    w.i32_const(JIT_RETURNED).return_();
+    w.end();
+  }
   w.get(hart).get(budget).get(npc).get(site).return_call(dispatch);
   w.end(); // dispatch
   w.unreachable();

@@ -97,6 +97,8 @@ export interface JitCounts {
   readonly reusedAfterSwitch?: number;
   /** Calls from either engine to the host's slow paths, by kind (the ISA's helper names). */
   readonly hostCalls?: Readonly<Record<string, number>>;
+  /** Returns that went back into the translation their call left, which waited (HartStateLayout.calls). */
+  readonly predictedReturns?: number;
 }
 
 /** The counts as one line for stderr (`HARTWOOD_JIT_STATS=1`), with the engine's when the caller has them. */
@@ -116,6 +118,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
       ? `hoisted checks ${n.hoistedChecks} (${n.registerSteps} stepped by a register), `
       : "") +
     (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
+    (n.predictedReturns === undefined ? "" : `predicted returns ${n.predictedReturns}, `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +
     (n.evictions === undefined ? "" : `evicted ${n.evictions}, `) +

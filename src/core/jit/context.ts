@@ -11,12 +11,18 @@
 // only there) has a wasm `loop` of its own for that. A side exit
 // leaves before an instruction the interpreter is to run (sideExit). The budget local is what
 // was left when the current block began.
-import { I64, type FunctionBuilder, type Local } from "../wasm.js";
+import { I32, I64, type FunctionBuilder, type Local } from "../wasm.js";
 import type { ControlFlow, GuestInsn, HartStateLayout } from "./isa.js";
 import type { PageCache, PageCaches } from "./pagecache.js";
 import type { RegCache } from "./regcache.js";
 import { guessable, innerBlock, type Region } from "./region.js";
-import { JIT_CONTINUE } from "./table.js";
+import { JIT_CONTINUE, JIT_RETURNED } from "./table.js";
+
+/**
+ * Calls waiting for their return at most (each holds a wasm frame on the host's stack); a
+ * call deeper leaves as any jump does.
+ */
+export const MAX_WAITING_CALLS = 32;
 
 /** The label of the translation's side exit (codegen.ts emits it after the dispatch loop). */
 export const SIDE_EXIT = "side";
@@ -38,6 +44,11 @@ export interface TranslationFrame<Insn extends GuestInsn> {
   readonly pages: PageCaches;
   /** Counts of the shapes emitted (for JitCounts), added to as the translation is emitted. */
   readonly shapes: EmitShapes;
+  /**
+   * When calls that leave wait for their return (callOut): the dispatcher's function index,
+   * and the address of JitLayout.changes.
+   */
+  readonly call?: { readonly dispatch: number; readonly changes: number };
 }
 
 /** How often translations used the code shapes that only speed matters for (tests assert them). */
@@ -272,6 +283,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     w.get(t).set(this.f.npc);
     w.release(t);
     if (guessable(this.flow)) w.i64_const(this.insn.pc).set(this.f.site); // to learn where it goes
+    if (this.flow.kind === "indirect" && this.flow.link !== undefined) this.callOut(this.flow.link);
     this.leave();
   }
 
@@ -288,6 +300,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     const i = this.indexOf.get(pc);
     if (i !== undefined) return this.enter(i);
     this.w.i64_const(pc).set(this.f.npc);
+    if (this.flow.kind === "jump" && this.flow.link !== undefined) this.callOut(this.flow.link);
     this.leave();
   }
 
@@ -329,6 +342,59 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     return this.w.blockDepth === this.baseDepth;
   }
   private baseDepth = 0;
+
+  /**
+   * A call leaving for the callee in npc whose return site `link` is a block of this
+   * translation: while fewer than MAX_WAITING_CALLS wait, it calls the callee's translation
+   * through the dispatcher (not a tail call) with `link` as the return it waits for. An exit
+   * to that pc (codegen.ts) writes the registers back and returns JIT_RETURNED here, and this
+   * translation goes on at `link` with the registers loaded again, when it may (its code is
+   * unchanged, the budget covers a pass, nobody asked to stop); else it returns
+   * JIT_CONTINUE (pc, budget and registers are in the state). Any other result (a trap, a
+   * side exit, no translation, the budget out) is passed down as it is: the code that
+   * returned it saved the exact state. Falls through when too many wait (then leaves as before).
+   */
+  private callOut(link: number): void {
+    const call = this.f.call;
+    const calls = this.state.calls;
+    const back = this.indexOf.get(link);
+    if (!call || !calls || back === undefined || innerBlock(this.f.region.loops, back)) return;
+    const { w, hart, budget, npc, site, next, region } = this.f;
+    const waiting = (this.waiting ??= { expect: w.local(I64), changes: w.local(I32), result: w.local(I32) });
+    w.get(hart).i32_load(calls.depth).i32_const(MAX_WAITING_CALLS).i32_lt_u();
+    w.if_();
+    w.get(budget)
+      .i32_const(this.k + 1)
+      .i32_sub()
+      .set(budget);
+    this.f.regs.writeBack();
+    w.get(hart).i64_load(calls.expect).set(waiting.expect);
+    w.get(hart).i64_const(link).i64_store(calls.expect);
+    w.get(hart).get(hart).i32_load(calls.depth).i32_const(1).i32_add().i32_store(calls.depth);
+    w.i32_const(0).i32_load(call.changes).set(waiting.changes);
+    w.get(hart).get(budget).get(npc).get(site).call(call.dispatch).set(waiting.result);
+    w.i64_const(0).set(site); // the call's: no exit later in this run is that jump
+    w.get(hart).get(waiting.expect).i64_store(calls.expect);
+    w.get(hart).get(hart).i32_load(calls.depth).i32_const(1).i32_sub().i32_store(calls.depth);
+    w.get(waiting.result).i32_const(JIT_RETURNED).i32_ne();
+    w.rarely().if_();
+    w.get(waiting.result).return_();
+    w.end();
+    w.get(hart).i32_load(this.state.budget).set(budget);
+    w.get(budget).i32_const(region.size).i32_lt_s();
+    w.get(hart).i32_load(this.state.stop).i32_or();
+    w.i32_const(0).i32_load(call.changes).get(waiting.changes).i32_ne().i32_or();
+    w.rarely().if_();
+    w.i32_const(JIT_CONTINUE).return_();
+    w.end();
+    w.get(hart).get(hart).i64_load(calls.predicted).i64_const(1).i64_add().i64_store(calls.predicted);
+    this.f.regs.loadAll();
+    this.f.pages.forget();
+    w.i32_const(back).set(next);
+    w.br("dispatch");
+    w.end();
+  }
+  private waiting: { expect: Local; changes: Local; result: Local } | undefined;
 
   /** Leaves through the exit block, this instruction done; the target is in npc. */
   private leave(): void {

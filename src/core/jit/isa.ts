@@ -86,6 +86,14 @@ export interface HartStateLayout {
   readonly exit: { readonly site: number; readonly target: number };
   /** i64: side exits taken (TranslationContext.sideExit), for statistics and tests. */
   readonly sideExits: number;
+  /**
+   * Where calls that leave a translation wait for their return (TranslationContext.callOut);
+   * absent: they leave as any jump does. `expect` (i64) is the return site the innermost
+   * waiting call's translation goes on at, `depth` (i32) how many wait (the engine sets both
+   * each time it enters translated code: no return pc, 0), `predicted` (i64) counts returns
+   * that went back to their caller's translation so.
+   */
+  readonly calls?: { readonly expect: number; readonly depth: number; readonly predicted: number };
 }
 
 /** The guest registers translations keep in wasm locals: 64-bit each, numbered 0..count-1. */

@@ -11,6 +11,7 @@
 import { compileModule, compileModuleAsync, compileStats, nowMs, type JitCounts } from "./compile-stats.js";
 import {
   buildHostForwarders,
+  callsWait,
   emitTranslations,
   ENTRY_TABLE,
   entryIndex,
@@ -314,6 +315,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** A store changed `page` (as CodeView.protect named it): its translations, made or waiting, go. */
   invalidatePage(page: number): void {
+    this.table.codeChanged();
     const slots = this.slotsOfPage.get(page);
     for (const slot of slots ?? []) {
       const t = this.installed.get(slot);
@@ -400,7 +402,16 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     // Room for a switch's cases where the size is the default's.
     const switchInsns = maxInsns === undefined ? MAX_SWITCH_INSNS : maxInsns;
     const tableInsns = maxInsns === undefined ? MAX_TABLE_INSNS : maxInsns;
-    const region = discoverRegion(this.isa, start, view, maxInsns, this.guess, switchInsns, tableInsns);
+    const region = discoverRegion(
+      this.isa,
+      start,
+      view,
+      maxInsns,
+      this.guess,
+      switchInsns,
+      tableInsns,
+      callsWait(this.isa),
+    );
     if (region.size === 0) return undefined;
     this.tableJumps += region.tableJumps;
     // The entries that reach such a jump hold it too: the loop around it may run from one of them.

@@ -108,7 +108,22 @@ interface Decoded<Insn> {
   readonly flow: ControlFlow;
 }
 
-/** The blocks reachable from `pc` as `code` fetches them. */
+/**
+ * Rounds of discovery that leave out callees found cut: each round may cut others (what it
+ * frees is taken by the code behind them).
+ */
+const CALLEE_ROUNDS = 3;
+
+/**
+ * The blocks reachable from `pc` as `code` fetches them. A callee of a direct call with a loop
+ * that the region could take in only in part (its own code reaches a pc left out for want of
+ * room) is left out whole: the call then leaves for the callee's own translation, which holds
+ * its loop whole, and waits there for its return (TranslationContext.callOut). Taken in part,
+ * its loop often ran in a copy cut at the region's end, leaving and coming back through the
+ * dispatcher every pass. A callee without a loop stays in part: its hot path is often inside,
+ * and left out it would cost two exits every call (glibc's `strchrnul`, `memcpy` in
+ * `vfprintf`'s regions).
+ */
 export function discoverRegion<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
   pc: number,
@@ -117,7 +132,73 @@ export function discoverRegion<Insn extends GuestInsn>(
   guess?: IndirectGuess,
   switchInsns = maxInsns,
   tableInsns = switchInsns,
+  /** Calls that leave wait for their return (codegen.ts callsWait): only then are callees left out. */
+  callsWait = false,
 ): Region<Insn> {
+  const outside = new Set<number>();
+  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+  for (let round = 0; callsWait && round < CALLEE_ROUNDS && found.cut.size > 0; round++) {
+    const partial = cutCallees(found.decoded, found.cut, pc);
+    if (partial.length === 0) break;
+    for (const t of partial) outside.add(t);
+    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+  }
+  return found.region;
+}
+
+/**
+ * The targets of the direct calls among `decoded` (other than `entry`) whose own code (through
+ * branches, jumps and the return sites of their calls, not into their callees) reaches a pc of
+ * `cut` and jumps back somewhere (a loop, as far as the code taken in shows).
+ */
+function cutCallees<Insn extends GuestInsn>(
+  decoded: ReadonlyMap<number, Decoded<Insn>>,
+  cut: ReadonlySet<number>,
+  entry: number,
+): number[] {
+  const callees = new Set<number>();
+  for (const { flow } of decoded.values())
+    if (flow.kind === "jump" && flow.link !== undefined && flow.target !== entry) callees.add(flow.target);
+  const partial: number[] = [];
+  for (const callee of callees) {
+    const seen = new Set<number>();
+    const todo = [callee];
+    let reachesCut = false;
+    let loops = false;
+    while (todo.length > 0) {
+      const at = todo.pop()!;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      const d = decoded.get(at);
+      if (!d) {
+        reachesCut ||= cut.has(at);
+        continue;
+      }
+      const { insn, flow } = d;
+      const next = at + insn.len;
+      if (flow.kind === "fallthrough" || flow.kind === "branch") todo.push(next);
+      if (flow.kind === "branch" || (flow.kind === "jump" && flow.link === undefined)) {
+        todo.push(flow.target);
+        if (flow.target <= at) loops = true;
+      }
+      if ((flow.kind === "jump" || flow.kind === "indirect") && flow.link !== undefined) todo.push(flow.link);
+    }
+    if (reachesCut && loops) partial.push(callee);
+  }
+  return partial;
+}
+
+function discover<Insn extends GuestInsn>(
+  isa: JitIsa<Insn>,
+  pc: number,
+  code: CodeView,
+  maxInsns: number,
+  /** Callees whose calls leave the region. */
+  outside: ReadonlySet<number>,
+  guess: IndirectGuess | undefined,
+  switchInsns: number,
+  tableInsns: number,
+): { region: Region<Insn>; decoded: ReadonlyMap<number, Decoded<Insn>>; cut: ReadonlySet<number> } {
   let room = maxInsns;
   const page = code.pageBytes;
   const firstPage = page === undefined ? 0 : Math.floor(pc / page);
@@ -174,7 +255,7 @@ export function discoverRegion<Insn extends GuestInsn>(
         lead(next);
         lead(flow.target);
       } else if (flow.kind === "jump" || flow.kind === "indirect") {
-        if (flow.kind === "jump") {
+        if (flow.kind === "jump" && !(flow.link !== undefined && outside.has(flow.target))) {
           from(flow.target, at);
           lead(flow.target);
         }
@@ -224,7 +305,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   blocks.forEach((b, i) => index.set(b.start, i));
   const loops = loopRanges(blocks, index, returnSites, indirectTargets);
   const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
-  return { blocks, size, returnSites, indirectTargets, tableJumps, entries, loops };
+  return { region: { blocks, size, returnSites, indirectTargets, tableJumps, entries, loops }, decoded, cut };
 }
 
 /**

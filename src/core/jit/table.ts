@@ -27,8 +27,14 @@ export interface JitLayout {
   readonly born: number;
   /** JIT_SLOTS i32 counters of the dispatcher's entries from indirect jumps, by the jump's slot (dispatch.ts). */
   readonly sites: number;
+  /**
+   * i32: counts flushes and invalidations (TranslationTable.codeChanged): a translation waiting
+   * for a call's return goes on only while it holds the count it saw before the call
+   * (TranslationContext's predicted returns).
+   */
+  readonly changes: number;
 }
-export const JIT_TABLE_BYTES = JIT_SLOTS * 28;
+export const JIT_TABLE_BYTES = JIT_SLOTS * 28 + 8;
 
 /** The table's six arrays, laid out from `base` (JIT_TABLE_BYTES long). */
 export function jitLayoutAt(base: number): JitLayout {
@@ -39,6 +45,7 @@ export function jitLayoutAt(base: number): JitLayout {
     keys: base + JIT_SLOTS * 16,
     born: base + JIT_SLOTS * 20,
     sites: base + JIT_SLOTS * 24,
+    changes: base + JIT_SLOTS * 28,
   };
 }
 
@@ -56,6 +63,12 @@ export const JIT_CONTINUE = -1;
  * translation again (a side exit: the translation left that instruction to it).
  */
 export const JIT_STEP = -2;
+/**
+ * The same as JIT_CONTINUE (pc, budget and registers are in the state), returned by an exit to
+ * the pc a call made from a translation waits for (HartStateLayout.calls): that translation
+ * goes on at its return site. The interpreter takes it as JIT_CONTINUE.
+ */
+export const JIT_RETURNED = -3;
 
 /**
  * The slot of guest pc `pc` (a 64-bit value held as a signed integer, exact below 2^53 in
@@ -202,6 +215,7 @@ export class TranslationTable {
 
   /** Empties every slot (its function too, so that the engine can free its module) and restarts every hotness count. */
   clear(): void {
+    this.codeChanged();
     this.tags().fill(-1n);
     // Writing a table slot costs the engine far more than a store (V8 updates its dispatch
     // tables): a boot's firmware writes the PMP, and so flushes, about 40 times, nearly all
@@ -211,6 +225,12 @@ export class TranslationTable {
     this.holdsFunctions = false;
     new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS).fill(0);
   }
+  /** Translations were dropped because their code may have changed: none waiting for a return goes on (JitLayout.changes). */
+  codeChanged(): void {
+    const changes = new Int32Array(this.memory.buffer, this.layout.changes, 1);
+    changes[0] = (changes[0] + 1) | 0;
+  }
+
   /** Whether a slot may hold a function (one was installed since the last clear). */
   private holdsFunctions = false; // a new table holds none
 

@@ -373,7 +373,9 @@ export class UserProcess {
     let translatedInsns = 0;
     let sideExits = 0;
     let predecoded = 0;
+    let predictedReturns = 0;
     for (const h of this.cpu.harts) {
+      predictedReturns += Number(h.getI64(S.JIT_PREDICTED));
       translatedInsns += Number(h.getI64(S.JIT_INSNS + 8 * PRV_U));
       sideExits += Number(h.getI64(S.JIT_SIDE_EXITS));
       predecoded += Number(h.getI64(S.PREDECODE_FILLS));
@@ -385,7 +387,7 @@ export class UserProcess {
       translatedInsns,
       sideExits,
       predecoded,
-      jit: this.cpu.jit?.counts(),
+      jit: this.cpu.jit && { ...this.cpu.jit.counts(), predictedReturns },
     };
     this.result = signal ? { status: 128 + signal, signal, ...counts } : { status: status & 0xff, ...counts };
     this.pool?.close();
