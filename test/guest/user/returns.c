@@ -13,28 +13,45 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-// mixer(x, patch, fd, skip): a loop of 120 instructions mixing x (no caller's translation has
-// room for it with its own code); then, when patch is not 0, read()s 4 bytes from fd to patch
-// (the kernel writes the code), and returns skip bytes past its return address.
-// rcaller(x, patch, fd, skip) calls it and adds 5 (the
-// instruction at rsite) and 64 to what it returns. deeper_a(n, x) and deeper_b(n, x) mix x the
-// same way and then return down(n, x): down calls one or the other by turns, so that each
-// call of the recursion leaves a translation that holds neither (each has room for one).
+// mixer(x, patch, fd, skip): MIX_LOOP (below) on x; then, when patch is not 0, read()s 4 bytes
+// from fd to patch (the kernel writes the code), and returns skip bytes past its return
+// address. rcaller(x, patch, fd, skip) calls it and adds 5 (the instruction at rsite) and 64 to
+// what it returns. deeper_a(n, x) and deeper_b(n, x) mix x the same way and then return
+// down(n, x): down calls one or the other by turns, so that each call of the recursion leaves
+// a translation that holds neither (a loop cut inside it makes the region leave its callee out).
+// A loop of 32 instructions mixing register R by shifts of S and adds of A, twice, with an
+// arm of 150 instructions inside it that never runs (its branch is never taken): more than a
+// translation holds, so a caller's translation takes the loop in only cut inside it, while its
+// back edge comes in early (discovery is breadth first, and the arm is the last way in).
+#define MIX_LOOP(R, S, A)                                                                           \
+  "  li t1, 2\n"                                                                                     \
+  "1:\n"                                                                                             \
+  "  j 5f\n"                                                                                         \
+  "3:\n"                                                                                             \
+  "  .rept 50\n"                                                                                     \
+  "  slli t0, " R ", 7\n"                                                                            \
+  "  xor " R ", " R ", t0\n"                                                                         \
+  "  addi " R ", " R ", 9\n"                                                                         \
+  "  .endr\n"                                                                                        \
+  "  j 6f\n"                                                                                         \
+  "5:\n"                                                                                             \
+  "  .rept 10\n"                                                                                     \
+  "  slli t0, " R ", " S "\n"                                                                        \
+  "  xor " R ", " R ", t0\n"                                                                         \
+  "  addi " R ", " R ", " A "\n"                                                                     \
+  "  .endr\n"                                                                                        \
+  "  beqz t1, 3b\n"                                                                                  \
+  "6:\n"                                                                                             \
+  "  addi t1, t1, -1\n"                                                                              \
+  "  bnez t1, 1b\n"
+
 __asm__(
     ".text\n"
     ".option push\n"
     ".option norvc\n"
     ".balign 4\n"
     "mixer:\n"
-    "  li t1, 2\n"
-    "1:\n"
-    "  .rept 40\n"
-    "  slli t0, a0, 3\n"
-    "  xor a0, a0, t0\n"
-    "  addi a0, a0, 1\n"
-    "  .endr\n"
-    "  addi t1, t1, -1\n"
-    "  bnez t1, 1b\n"
+    MIX_LOOP("a0", "3", "1")
     "  beqz a1, 2f\n"
     "  mv t2, a0\n"
     "  mv a0, a2\n"
@@ -59,27 +76,11 @@ __asm__(
     "  ret\n"
     ".globl deeper_a\n"
     "deeper_a:\n"
-    "  li t1, 2\n"
-    "1:\n"
-    "  .rept 40\n"
-    "  slli t0, a1, 3\n"
-    "  xor a1, a1, t0\n"
-    "  addi a1, a1, 1\n"
-    "  .endr\n"
-    "  addi t1, t1, -1\n"
-    "  bnez t1, 1b\n"
+    MIX_LOOP("a1", "3", "1")
     "  tail down\n"
     ".globl deeper_b\n"
     "deeper_b:\n"
-    "  li t1, 2\n"
-    "1:\n"
-    "  .rept 40\n"
-    "  slli t0, a1, 5\n"
-    "  xor a1, a1, t0\n"
-    "  addi a1, a1, 3\n"
-    "  .endr\n"
-    "  addi t1, t1, -1\n"
-    "  bnez t1, 1b\n"
+    MIX_LOOP("a1", "5", "3")
     "  tail down\n"
     ".option pop\n");
 
