@@ -267,10 +267,11 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(jit.jit?.nestedLoopsInPlace, "a loop in place around another").toBeGreaterThan(0);
   });
 
-  test("calls that leave their translation get their returns back there, and returns elsewhere (past the call site, to rewritten code, longjmp and a fault 100 calls deep) go where qemu-riscv64 goes", async () => {
+  test("calls that leave their translation get their returns back there, and returns elsewhere (past the call site, to rewritten code, longjmp and a fault 100 calls deep) and a recursion 20,000 calls deep go where qemu-riscv64 goes", async () => {
     const elf = build("returns.c", "static");
     const got = await compare(elf, "static");
     expect(got.stdout).toContain("depth 100, fault: ");
+    expect(got.stdout).toContain("depth 20000: ");
     const jit = await hartwood(elf, [], [], true);
     expect(jit.stdout).toBe(got.stdout);
     expect(
