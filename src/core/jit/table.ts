@@ -227,8 +227,7 @@ export class TranslationTable {
   }
   /** Translations were dropped because their code may have changed: none waiting for a return goes on (JitLayout.changes). */
   codeChanged(): void {
-    const changes = new Int32Array(this.memory.buffer, this.layout.changes, 1);
-    changes[0] = (changes[0] + 1) | 0;
+    Atomics.add(new Int32Array(this.memory.buffer, this.layout.changes, 1), 0, 1); // the memory is shared when guest threads run on workers
   }
 
   /** Whether a slot may hold a function (one was installed since the last clear). */
