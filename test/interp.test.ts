@@ -101,11 +101,10 @@ describe("interpreter module", () => {
     const bytes = buildInterpreter(ALL_INSNS, { ctable: 0, predecode: 1 << 20 }, 1, false);
     const parts = sections(bytes);
     // The hints' first function is the loop function (the first defined, index `imports`).
-    let [hintsAt] = parts.get("metadata.code.branch_hint")!;
-    let imports;
-    [imports, hintsAt] = leb(bytes, hintsAt + 1); // past the count of hinted functions
-    let count;
-    [count, hintsAt] = leb(bytes, hintsAt);
+    const [start] = parts.get("metadata.code.branch_hint")!;
+    const [, first] = leb(bytes, start); // past the count of hinted functions
+    const [imports, countAt] = leb(bytes, first);
+    let [count, hintsAt] = leb(bytes, countAt);
     const hinted = new Set<number>();
     for (; count > 0; count--) {
       let offset;
