@@ -91,9 +91,10 @@ const optimizedInterpreter = (bytes) => {
   // or another interpreter's module) and before the code cache is saved (restoreTiers).
   // Without stack checks too, until then: V8 puts one at every wasm loop header (a compare with
   // the stack limit loaded from memory, and the limit's address kept live), which in the
-  // interpreter is every instruction. Only this module's functions are compiled meanwhile
-  // (without the recompiler, nothing else is), and none of them recurses: the loop calls the
-  // decode function, the handlers and host imports (JavaScript, which checks its own stack).
+  // interpreter is every instruction. Only interpreters are compiled meanwhile (this module's
+  // functions, and the worker threads' own for guest threads: without the recompiler nothing
+  // else is), and none of their functions recurses: the loop calls the decode function, the
+  // handlers and host imports (JavaScript, which checks its own stack).
   // A slice ends by its budget, so V8's interrupts (which also use the stack limit) wait at
   // most a slice. README, "The interpreter".
   setFlagsFromString("--wasm-lazy-compilation");
