@@ -43,7 +43,13 @@ const ownTiers = !given.some((a) =>
 );
 
 /** The flags the hooks below change, on by default: none of them was given (ownTiers). */
-const TIER_FLAGS = ["liftoff", "wasm-tier-up", "wasm-dynamic-tiering", "wasm-lazy-compilation"];
+const TIER_FLAGS = [
+  "liftoff",
+  "wasm-tier-up",
+  "wasm-dynamic-tiering",
+  "wasm-lazy-compilation",
+  "wasm-stack-checks",
+];
 
 /** Compiles `bytes` with V8 flags `off` (of TIER_FLAGS) off; those of `keepOff` stay off after. */
 function compileWithout(off, bytes, keepOff = []) {
@@ -83,8 +89,16 @@ const optimizedInterpreter = (bytes) => {
   // and a handler out of the loop only if the guest calls it (all of them eagerly: about 150 ms
   // of CPU, the loop alone 75). Liftoff is back on at the next compileWithout (a recompiler's
   // or another interpreter's module) and before the code cache is saved (restoreTiers).
+  // Without stack checks too, until then: V8 puts one at every wasm loop header (a compare with
+  // the stack limit loaded from memory, and the limit's address kept live), which in the
+  // interpreter is every instruction. Only interpreters are compiled meanwhile (this module's
+  // functions, and the worker threads' own for guest threads: without the recompiler nothing
+  // else is), and none of their functions recurses: the loop calls the decode function, the
+  // handlers and host imports (JavaScript, which checks its own stack).
+  // A slice ends by its budget, so V8's interrupts (which also use the stack limit) wait at
+  // most a slice. README, "The interpreter".
   setFlagsFromString("--wasm-lazy-compilation");
-  return compileWithout(["liftoff"], tagged, ["liftoff"]);
+  return compileWithout(["liftoff", "wasm-stack-checks"], tagged, ["liftoff", "wasm-stack-checks"]);
 };
 const TIERS = {
   interpretOnly: {

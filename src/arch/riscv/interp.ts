@@ -848,6 +848,20 @@ function buildOutOfLoop(
 }
 
 /**
+ * Emits `body`, which branches away, where the engine lays rare code: out of line, its calls
+ * not holding the loop's values in registers. A `br_table`'s targets carry no branch hint, and
+ * with the calls of the illegal and out-of-loop handlers in them TurboFan stored the current
+ * entry to a stack slot at every instruction. So they sit behind an `if` marked `rarely` whose
+ * condition always holds (an entry is an address in the predecode table, never 0).
+ */
+function outOfLine(c: Ctx, body: () => void): void {
+  c.w.get(c.entry).rarely().if_();
+  body();
+  c.w.end();
+  c.w.unreachable();
+}
+
+/**
  * One handler per definition, picked by the entry's index (0, a zeroed entry's, is the
  * illegal handler): 1 + i for definition i (in the loop, for a 4-byte instruction), then
  * one for each of `short` (2-byte), then illegal again (buildDecode).
@@ -868,10 +882,12 @@ function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[], short:
   );
   w.end(); // illegal
   const sem = new InterpSem(c);
-  sem.raise(ILLEGAL_INSTRUCTION, () => {
-    sem.rawBits();
-    w.i64_extend_i32_u();
-  });
+  outOfLine(c, () =>
+    sem.raise(ILLEGAL_INSTRUCTION, () => {
+      sem.rawBits();
+      w.i64_extend_i32_u();
+    }),
+  );
   const inLoop = (d: InsnDef, len: 2 | 4) => {
     c.len = len;
     c.calledHelper = false;
@@ -883,12 +899,14 @@ function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[], short:
     w.end();
     if (outOfLoop(d)) {
       const f = buildOutOfLoop(m, d, c.fn, c.mem, { ctable: c.ctable, predecode: c.table });
-      w.get(c.hart).get(c.budget).get(c.pc).get(c.entry).call(f.index).set(status);
-      if (f.calledHelper) {
-        w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
-        forgetPage(c);
-      }
-      w.br("outOfLoop");
+      outOfLine(c, () => {
+        w.get(c.hart).get(c.budget).get(c.pc).get(c.entry).call(f.index).set(status);
+        if (f.calledHelper) {
+          w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
+          forgetPage(c);
+        }
+        w.br("outOfLoop");
+      });
       return;
     }
     inLoop(d, 4);
