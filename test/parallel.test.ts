@@ -3,8 +3,10 @@
 // never leaves guest code on a worker still ends with its process.
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { buildProgram } from "../bench/build.js";
 import { JIT_THRESHOLD } from "../src/core/jit/hotness.js";
@@ -87,5 +89,30 @@ describe.skipIf(poolSize() === 0)("guest threads on worker threads", () => {
     expect(got.stdout).toBe("spinning\nexec'd\n");
     expect(got.status).toBe(5);
     expect(got.workerTurns).toBeGreaterThan(0);
+  });
+});
+
+/** bin/worker-ahead.js: the bin starts the first worker thread before it loads the CLI (package.test.ts runs it). */
+const { threadsLikely } = createRequire(import.meta.url)(
+  resolve(dirname(fileURLToPath(import.meta.url)), "..", "bin", "worker-ahead.js"),
+) as { threadsLikely(argv: string[], env?: Record<string, string | undefined>): boolean };
+
+describe.skipIf(poolSize() === 0)("a worker thread started ahead", () => {
+  test("for `run` of an ELF that names pthread_create, wherever the program is among the arguments", () => {
+    const threads = buildProgram("threads").riscv;
+    expect(threadsLikely(["run", threads, "360"], {})).toBe(true);
+    const dir = dirname(threads);
+    const withOptions = ["run", "--root", dir, "--jit-threshold", "64", "--env", "A=1", "--bind", dir, threads]; // prettier-ignore
+    expect(threadsLikely(withOptions, {})).toBe(true);
+  });
+
+  test("not for a program without threads, threads kept to turns, or another command", () => {
+    const threads = buildProgram("threads").riscv;
+    expect(threadsLikely(["run", buildProgram("crc32").riscv, "40"], {})).toBe(false);
+    expect(threadsLikely(["run", "--threads", "turns", threads], {})).toBe(false);
+    expect(threadsLikely(["run", "--threads=turns", threads], {})).toBe(false);
+    expect(threadsLikely(["run", threads], { HARTWOOD_THREADS: "turns" })).toBe(false);
+    expect(threadsLikely(["boot", "--kernel", threads], {})).toBe(false);
+    expect(threadsLikely(["run", "/nonexistent", threads], {})).toBe(true);
   });
 });
