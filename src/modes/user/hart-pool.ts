@@ -71,7 +71,7 @@ export class HartPool {
     for (const engine of engines) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
       const data: WorkerInit = { ...engine, control, doorbell, clockOriginNs: String(clockOriginNs) };
-      const spare = spareWorkers.shift();
+      const spare = takeSpareWorker();
       if (spare) this.ahead++;
       const worker = spare ?? newWorker();
       worker.postMessage(data);
@@ -83,9 +83,7 @@ export class HartPool {
         dead: false,
       };
       worker.on("error", (e) => {
-        process.stderr.write(
-          `hartwood: a worker thread failed: ${e instanceof Error ? e.message : String(e)}\n`,
-        );
+        reportFailure(e);
         this.retire(w);
       });
       worker.on("exit", () => this.retire(w));
@@ -251,8 +249,8 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 let bundle: string | undefined;
 /** bin/worker-ahead.js (useWorkerLoader). */
 let loader: { bundleWorker(file: string): Worker } | undefined;
-/** Workers started before the process needed them (useWorkerLoader), each waiting for its WorkerInit. */
-const spareWorkers: Worker[] = [];
+/** Workers started before the process needed them (useWorkerLoader), each waiting for its WorkerInit; `failed` until a pool takes it. */
+const spareWorkers: { worker: Worker; failed: (e: unknown) => void; exited: boolean }[] = [];
 
 /** The CLI's single-file build (scripts/build-dist.js) runs its workers from itself: one file to load. */
 export function useBundle(file: string): void {
@@ -269,7 +267,25 @@ export function useBundle(file: string): void {
  */
 export function useWorkerLoader(file: string, spare?: Worker): void {
   loader = createRequire(import.meta.url)(file) as typeof loader;
-  if (spare) spareWorkers.push(spare);
+  if (!spare) return;
+  // One that fails before a pool takes it (its bundle did not load) says so, and is not taken.
+  const entry = { worker: spare, failed: (e: unknown) => reportFailure(e), exited: false };
+  spare.on("error", entry.failed);
+  spare.once("exit", () => (entry.exited = true));
+  spareWorkers.push(entry);
+}
+
+/** A worker the bin started that is still alive, no longer watched as a spare; undefined if none. */
+function takeSpareWorker(): Worker | undefined {
+  for (let e = spareWorkers.shift(); e; e = spareWorkers.shift()) {
+    e.worker.off("error", e.failed);
+    if (!e.exited) return e.worker;
+  }
+  return undefined;
+}
+
+function reportFailure(e: unknown): void {
+  process.stderr.write(`hartwood: a worker thread failed: ${e instanceof Error ? e.message : String(e)}\n`);
 }
 
 /**
@@ -277,7 +293,7 @@ export function useWorkerLoader(file: string, spare?: Worker): void {
  * instructions, rather than when the first clone hands them their engine (bin/worker-ahead.js).
  */
 export function loadSpareWorkers(): void {
-  for (const w of spareWorkers) w.postMessage("load");
+  for (const e of spareWorkers) e.worker.postMessage("load");
 }
 
 /**
