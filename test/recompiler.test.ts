@@ -5,7 +5,7 @@
 import { afterEach, expect, test, vi } from "vitest";
 import type { CodeMemory, CodeView, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
 import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
-import { JIT_TABLE_BYTES, jitLayoutAt } from "../src/core/jit/table.js";
+import { JIT_TABLE_BYTES, jitLayoutAt, jitSlot } from "../src/core/jit/table.js";
 import {
   discoverRegion,
   MAX_INSNS,
@@ -38,13 +38,13 @@ function recompiler(
   isa = brokenIsa,
   opts: RecompilerOptions = {},
 ): { jit: Recompiler<null, GuestInsn>; protects: () => number } {
-  const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
+  const memory = new WebAssembly.Memory({ initial: 3, maximum: 3 });
   let protects = 0;
   const code: CodeMemory<null> = {
     view: () => ({ host: (pc) => pc, key: () => 0, protect: (pc) => (protects++, pc >>> 12) }),
     unprotectAll: () => {},
   };
-  const layout = jitLayoutAt(2 * 65536 - JIT_TABLE_BYTES);
+  const layout = jitLayoutAt(3 * 65536 - JIT_TABLE_BYTES);
   const jit = new Recompiler(memory, layout, isa, code, {}, { ...opts, strict });
   return { jit, protects: () => protects };
 }
@@ -106,21 +106,23 @@ test("a jump that keeps leaving through the dispatcher has the translations hold
   expect(jit.rebuilds, "it holds them both now").toBe(1);
 });
 
+/** The toy ISA with a branch at 0x0f00 to 0x0f10, straight-line code from 0x0f04 to `flow` at 0x1000. */
+const branchOverTo0x1000 = (flow: ControlFlow): JitIsa<GuestInsn> => ({
+  ...stopIsa,
+  controlFlow: (i) =>
+    i.pc === 0x0f00
+      ? { kind: "branch", target: 0x0f10 }
+      : i.pc === 0x1000
+        ? flow
+        : i.pc > 0x0f00 && i.pc < 0x1000
+          ? { kind: "fallthrough" }
+          : { kind: "stop" },
+});
+
 test("an entry holding the jump comes with its translation when that is built again, not built on its own", () => {
-  // 0x0f00: a branch to 0x0f10; straight-line code from 0x0f04 to a switch at 0x1000, whose
-  // case 0x2000 is learnt after the translation from 0x0f00 (entries 0x0f04 and 0x0f10) was made.
-  const isa: JitIsa<GuestInsn> = {
-    ...stopIsa,
-    controlFlow: (i) =>
-      i.pc === 0x0f00
-        ? { kind: "branch", target: 0x0f10 }
-        : i.pc === 0x1000
-          ? { kind: "indirect" }
-          : i.pc > 0x0f00 && i.pc < 0x1000
-            ? { kind: "fallthrough" }
-            : { kind: "stop" },
-  };
-  const { jit } = recompiler(true, isa);
+  // A switch at 0x1000, whose case 0x2000 is learnt after the translation from 0x0f00 (entries
+  // 0x0f04 and 0x0f10) was made.
+  const { jit } = recompiler(true, branchOverTo0x1000({ kind: "indirect" }));
   jit.hartAt = () => null;
   jit.translate(0x0f00n, null);
   jit.commit();
@@ -143,6 +145,21 @@ test("an entry holding the jump comes with its translation when that is built ag
   expect(jit.rebuilds, "the translation from 0x0f00, eight times").toBe(8);
   learnCase(8);
   expect(jit.rebuilds, "then the entry on its own").toBe(9);
+});
+
+test("an entry runs its translation's own function, from the block the table holds for its slot", () => {
+  const { jit } = recompiler(true, branchOverTo0x1000({ kind: "stop" }));
+  jit.translate(0x0f00n, null);
+  jit.commit();
+  jit.translate(0x0f10n, null);
+  expect(jit.entered).toBe(1);
+  const memory = (jit as unknown as { memory: WebAssembly.Memory }).memory;
+  const blocks = new Int32Array(memory.buffer, jit.table.layout.blocks, 4096);
+  const [first, entry] = [0x0f00, 0x0f10].map(jitSlot);
+  expect(jit.table.functions.get(entry), "no function of its own").toBe(jit.table.functions.get(first));
+  expect(blocks[first]).toBe(0);
+  // The region's blocks: 0x0f00's, then 0x0f04-0x0f0c and 0x0f10-0x1000 in address order.
+  expect(blocks[entry], "0x0f10's block").toBe(2);
 });
 
 test("a region holding a switch with learnt cases has room for MAX_SWITCH_INSNS instructions, others MAX_INSNS", () => {

@@ -22,9 +22,11 @@ import {
 import {
   emitCanRunOrAsk,
   emitCountReuse,
+  emitEntryBlock,
   emitSlot,
   JIT_SLOTS,
   JIT_STEP,
+  TRANSLATION_PARAMS,
   type JitLayout,
   type ReuseCounter,
 } from "../../core/jit/table.js";
@@ -332,7 +334,7 @@ export function buildInterpreter(
   if (jit) m.importTable("env", "table", JIT_SLOTS);
   const fn = importHostFns(m);
   const compile = jit ? m.importFunc("host", "compile", [I32], []) : -1;
-  const blockType = m.funcType([I32, I32], [I32]);
+  const blockType = m.funcType(TRANSLATION_PARAMS, [I32]);
   const [, w] = m.func([I32, I32], [I32], "run");
   const short = shortVariants(defs);
   const decode = buildDecode(m, defs, short, immKinds(defs, mem), tables.ctable);
@@ -479,7 +481,9 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   // No call waits below (a host exception or a clone may have left others' values).
   w.get(c.hart).i64_const(1).i64_store(S.JIT_RET_EXPECT);
   w.get(c.hart).i32_const(0).i32_store(S.JIT_CALL_DEPTH);
-  w.get(c.hart).get(c.budget).get(jit.slot).call_indirect(jit.blockType).set(r);
+  w.get(c.hart).get(c.budget);
+  emitEntryBlock(w, jit.layout, jit.slot);
+  w.get(jit.slot).call_indirect(jit.blockType).set(r);
   w.get(counter).get(counter).i64_load(S.JIT_INSNS);
   w.get(c.budget).get(c.hart).i32_load(S.BUDGET).i32_sub().i64_extend_i32_s().i64_add();
   w.i64_store(S.JIT_INSNS);

@@ -1,7 +1,7 @@
 // Builds translation modules: each region becomes a function `(hart, budget, block) -> exit
-// reason`, called through small functions `(hart, budget)` for its first block and for each of
-// its Region.entries (where a pc that became hot later may be served), which the module
-// exports in a table of its own (ENTRY_TABLE; see ModuleBuilder.exportTable): a dispatch
+// reason` (TRANSLATION_PARAMS), run from its first block or from one of its Region.entries
+// (where a pc that became hot later may be served; the translation table holds the block),
+// which the module exports in a table of its own (ENTRY_TABLE; see ModuleBuilder.exportTable): a dispatch
 // loop around the region's blocks (context.ts), whose instructions the ISA emits,
 // one exit that writes the registers back and chains to the next pc's translation through
 // the dispatcher (dispatch.ts), and, when the ISA asked for one, one side exit that writes
@@ -16,7 +16,7 @@ import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
 import { innerBlock, type LoopRange, type Region } from "./region.js";
-import { JIT_RETURNED, JIT_STEP, type JitLayout } from "./table.js";
+import { JIT_RETURNED, JIT_STEP, TRANSLATION_PARAMS, type JitLayout } from "./table.js";
 
 /** What a translation module is built against. */
 export interface ModuleTarget {
@@ -47,9 +47,7 @@ export const ENTRY_TABLE = "entries";
 
 /**
  * The wasm bytes of one module translating every request. One module for many translations
- * amortises compiling and instantiating it. Its ENTRY_TABLE holds, request after request, the
- * function running the request from its first block and then one per Region.entries, in
- * their order (entryIndex).
+ * amortises compiling and instantiating it. Its ENTRY_TABLE holds request i's function at i.
  */
 export function emitTranslations<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
@@ -62,7 +60,7 @@ export function emitTranslations<Insn extends GuestInsn>(
   // Not for a translation with a loop in place: V8 optimizes a hot loop, and its guest
   // registers in locals then live in host registers (the bare-metal loop: 4,738 MIPS with
   // them in memory, 7,712 in locals).
-  const entries = requests.flatMap(({ region, registersInMemory }) =>
+  const functions = requests.map(({ region, registersInMemory }) =>
     emitFunction(
       isa,
       m,
@@ -74,23 +72,10 @@ export function emitTranslations<Insn extends GuestInsn>(
       target.layout,
     ),
   );
-  m.exportTable(ENTRY_TABLE, entries);
+  m.exportTable(ENTRY_TABLE, functions);
   const bytes = m.encode();
   m.recycle();
   return bytes;
-}
-
-/**
- * Where in ENTRY_TABLE each request's functions begin: request i's first block at
- * first[i], its k-th Region.entries at first[i] + 1 + k.
- */
-export function entryIndex<Insn extends GuestInsn>(requests: readonly TranslationRequest<Insn>[]): number[] {
-  let next = 0;
-  return requests.map(({ region }) => {
-    const first = next;
-    next += 1 + region.entries.length;
-    return first;
-  });
 }
 
 /**
@@ -131,14 +116,8 @@ function emitFunction<Insn extends GuestInsn>(
   shapes: EmitShapes,
   registersInMemory: boolean,
   layout: JitLayout,
-): number[] {
-  // The body takes the block to begin at; a function per entry (block 0 first) calls it.
-  const [body, w] = m.func([I32, I32, I32], [I32]);
-  const entries = [0, ...region.entries].map((j) => {
-    const [index, e] = m.func([I32, I32], [I32]);
-    e.get(e.param(0)).get(e.param(1)).i32_const(j).return_call(body);
-    return index;
-  });
+): number {
+  const [body, w] = m.func(TRANSLATION_PARAMS, [I32]);
   const hart = w.param(0);
   const budget = w.param(1);
   const next = w.param(2); // the block the dispatch loop runs next
@@ -230,5 +209,5 @@ function emitFunction<Insn extends GuestInsn>(
     w.i32_const(JIT_STEP).return_();
   } else w.unreachable();
   regs.finish(m, [...pages.pieces(), ...ctx.laterPieces()]);
-  return entries;
+  return body;
 }

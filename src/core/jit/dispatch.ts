@@ -13,7 +13,16 @@
 // through a pointer is built again with the callee inside.
 import { I32, I64, ModuleBuilder } from "../wasm.js";
 import type { HartStateLayout } from "./isa.js";
-import { emitCanRun, emitSlot, JIT_CONTINUE, JIT_SLOTS, type EmitCodeKey, type JitLayout } from "./table.js";
+import {
+  emitCanRun,
+  emitEntryBlock,
+  emitSlot,
+  JIT_CONTINUE,
+  JIT_SLOTS,
+  TRANSLATION_PARAMS,
+  type EmitCodeKey,
+  type JitLayout,
+} from "./table.js";
 
 /** The dispatcher's type, as translation modules import it. */
 export const DISPATCH_PARAMS = [I32, I32, I64, I64] as const;
@@ -30,7 +39,7 @@ export function buildDispatch(
   const m = new ModuleBuilder("dispatch");
   m.importMemory("env", "memory", 1, 65536, shared);
   m.importTable("env", "table", JIT_SLOTS);
-  const blockType = m.funcType([I32, I32], [I32]);
+  const blockType = m.funcType(TRANSLATION_PARAMS, [I32]);
   const learn = m.importFunc("env", "learn", [I32, I64, I64], []);
   const [, w] = m.func([...DISPATCH_PARAMS], [I32], "dispatch");
   const hart = w.param(0);
@@ -57,7 +66,9 @@ export function buildDispatch(
   emitCanRun(w, layout, { slot, pc, budget, hart }, key);
   w.get(hart).i32_load(state.stop).i32_eqz().i32_and();
   w.if_();
-  w.get(hart).get(budget).get(slot).return_call_indirect(blockType);
+  w.get(hart).get(budget);
+  emitEntryBlock(w, layout, slot);
+  w.get(slot).return_call_indirect(blockType);
   w.end();
   w.get(hart).get(pc).i64_store(state.pc);
   w.get(hart).get(budget).i32_store(state.budget);

@@ -14,7 +14,6 @@ import {
   callsWait,
   emitTranslations,
   ENTRY_TABLE,
-  entryIndex,
   type TranslationRequest,
 } from "./codegen.js";
 import type { EmitShapes } from "./context.js";
@@ -31,7 +30,7 @@ import {
 } from "./region.js";
 import { CodeCache, type CachedModule } from "./code-cache.js";
 import { countsEntry, jitThreshold } from "./hotness.js";
-import { jitSlot, TranslationTable, type JitLayout } from "./table.js";
+import { jitSlot, TranslationTable, type JitLayout, type TranslationFunction } from "./table.js";
 
 /** How the recompiler is set up, as a user may choose (the CLI's --jit-* options). */
 export interface JitOptions {
@@ -107,7 +106,9 @@ interface Installed {
   readonly key: number;
   readonly pages: readonly number[];
   readonly born: number;
-  readonly run: () => number;
+  readonly run: TranslationFunction;
+  /** The block `run` begins at: 0, or one of Region.entries for an entry. */
+  readonly block: number;
   /** The budget a call needs. */
   readonly needs: number;
   readonly module: CachedModule;
@@ -588,7 +589,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private enter(id: string): boolean {
     const entry = this.entries.get(id);
     if (!entry) return false;
-    const { pc, key, pages, needs, module, table, index } = entry;
+    const { pc, key, pages, needs, module, table, index, block } = entry;
     this.place({
       pc,
       key,
@@ -596,7 +597,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       needs,
       module,
       born: this.generation,
-      run: table.get(index) as () => number,
+      run: table.get(index) as TranslationFunction,
+      block,
       entry: true,
     });
     this.entered++;
@@ -659,7 +661,6 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.makeRoom(bytes);
     const module = this.cache.add(bytes);
     const table = exports[ENTRY_TABLE] as WebAssembly.Table;
-    const first = entryIndex(batch);
     const ids: string[] = [];
     batch.forEach((p, i) => {
       if (!wanted(p, i)) return;
@@ -672,15 +673,16 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
         needs,
         module,
         born: p.born,
-        run: table.get(first[i]) as () => number,
+        run: table.get(i) as TranslationFunction,
+        block: 0,
       });
       this.translations++;
-      p.region.entries.forEach((j, k) => {
+      p.region.entries.forEach((j) => {
         const pc = p.region.blocks[j].start;
         const id = keptId(pc, key);
         // An entry made earlier serves it as well, unless this is built again with new targets.
         if (this.entries.has(id) && !p.rebuild) return;
-        this.entries.set(id, { pc, key, pages, needs, module, table, index: first[i] + 1 + k });
+        this.entries.set(id, { pc, key, pages, needs, module, table, index: i, block: j });
         ids.push(id);
         for (const page of p.pages) {
           let onPage = this.entriesOfPage.get(page);
@@ -708,7 +710,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
 
   /** Installs `t` in its slot; the translation there before is kept for when its context comes back. */
   private place(t: Installed): void {
-    const slot = this.table.install(t.pc, t.key, t.run, t.needs, t.born);
+    const slot = this.table.install(t.pc, t.key, t.run, t.block, t.needs, t.born);
     const old = this.installed.get(slot);
     if (old) {
       if (old.pc !== t.pc || old.key !== t.key) this.keep(old);

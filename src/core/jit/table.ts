@@ -2,9 +2,10 @@
 // key. Each slot has a tag (the guest pc translated there, 64 bits), the key (what else the
 // code's meaning depends on, as the ISA computes it: on RISC-V with address translation, the
 // host page the pc is fetched from and the privilege), a counter of taken jumps to pcs of
-// that slot (hotness.ts) and the budget a call of its translation needs, all in wasm memory
-// so that the interpreter and translations read them inline; the functions themselves sit
-// in the same slot of a WebAssembly.Table, called through call_indirect. A translation runs
+// that slot (hotness.ts), the budget a call of its translation needs and the block of it to
+// begin at, all in wasm memory so that the interpreter and translations read them inline; the
+// functions themselves sit in the same slot of a WebAssembly.Table, called through
+// call_indirect with that block. A translation runs
 // only when the tag and the key both match what the hart would fetch now, so a change of
 // address space, mapping or privilege needs no flush: the old translations wait unused
 // until their context comes back.
@@ -27,6 +28,8 @@ export interface JitLayout {
   readonly born: number;
   /** JIT_SLOTS i32 counters of the dispatcher's entries from indirect jumps, by the jump's slot (dispatch.ts). */
   readonly sites: number;
+  /** JIT_SLOTS i32: the block each slot's translation function begins at (0, or one of Region.entries). */
+  readonly blocks: number;
   /**
    * i32: counts flushes and invalidations (TranslationTable.codeChanged): a translation waiting
    * for a call's return goes on only while it holds the count it saw before the call
@@ -34,9 +37,9 @@ export interface JitLayout {
    */
   readonly changes: number;
 }
-export const JIT_TABLE_BYTES = JIT_SLOTS * 28 + 8;
+export const JIT_TABLE_BYTES = JIT_SLOTS * 32 + 8;
 
-/** The table's six arrays, laid out from `base` (JIT_TABLE_BYTES long). */
+/** The table's seven arrays, laid out from `base` (JIT_TABLE_BYTES long). */
 export function jitLayoutAt(base: number): JitLayout {
   return {
     tags: base,
@@ -45,7 +48,8 @@ export function jitLayoutAt(base: number): JitLayout {
     keys: base + JIT_SLOTS * 16,
     born: base + JIT_SLOTS * 20,
     sites: base + JIT_SLOTS * 24,
-    changes: base + JIT_SLOTS * 28,
+    blocks: base + JIT_SLOTS * 28,
+    changes: base + JIT_SLOTS * 32,
   };
 }
 
@@ -55,6 +59,9 @@ export function jitLayoutAt(base: number): JitLayout {
  * there without the host). Undefined when every translation has the same key (0).
  */
 export type EmitCodeKey = (w: FunctionBuilder, hart: Local, pc: Local) => void;
+
+/** A translation function as the host holds it (TRANSLATION_PARAMS). */
+export type TranslationFunction = (hart: number, budget: number, block: number) => number;
 
 /** What a translation returns when the interpreter is to go on at the pc in the state. */
 export const JIT_CONTINUE = -1;
@@ -77,6 +84,20 @@ export const JIT_RETURNED = -3;
  */
 export function jitSlot(pc: number): number {
   return ((pc >>> 1) ^ (pc >>> 15)) & (JIT_SLOTS - 1);
+}
+
+/**
+ * The type of a translation function in the table: `(hart, budget, block) -> exit reason`, run
+ * from `block` (JitLayout.blocks). A slot's block comes from memory, not from a small function
+ * per entry calling the translation with it: V8 never optimizes such a function (each call
+ * charges its tiering budget a few bytes), and its Liftoff code with the tail call was about
+ * 6 % of a call-heavy run's main thread (README, "The seventeenth session").
+ */
+export const TRANSLATION_PARAMS = [I32, I32, I32] as const;
+
+/** Pushes the block where the translation in slot `slot` (i32 local) begins: the call's last argument. */
+export function emitEntryBlock(w: FunctionBuilder, layout: JitLayout, slot: Local): void {
+  w.get(slot).i32_const(2).i32_shl().i32_load(layout.blocks);
 }
 
 /** Pushes jitSlot of the guest pc in i64 local `pc`, as an i32. */
@@ -191,7 +212,13 @@ export class TranslationTable {
    * asks at every request), which detaches the old buffer (its views become empty); a shared
    * memory's old buffer stays valid where it was.
    */
-  private views(): { tags: BigInt64Array; keys: Int32Array; needs: Int32Array; born: Uint32Array } {
+  private views(): {
+    tags: BigInt64Array;
+    keys: Int32Array;
+    needs: Int32Array;
+    born: Uint32Array;
+    blocks: Int32Array;
+  } {
     if (this.viewsOf === undefined || this.viewsOf.tags.length === 0) {
       const buffer = this.memory.buffer;
       this.viewsOf = {
@@ -199,6 +226,7 @@ export class TranslationTable {
         keys: new Int32Array(buffer, this.layout.keys, JIT_SLOTS),
         needs: new Int32Array(buffer, this.layout.needs, JIT_SLOTS),
         born: new Uint32Array(buffer, this.layout.born, JIT_SLOTS),
+        blocks: new Int32Array(buffer, this.layout.blocks, JIT_SLOTS),
       };
     }
     return this.viewsOf;
@@ -240,12 +268,21 @@ export class TranslationTable {
   }
 
   /**
-   * Puts the translation of `pc` for `key` in its slot (returned); a call needs `needs` of
-   * budget; it was asked for in address-space generation `born`.
+   * Puts the translation of `pc` for `key` in its slot (returned): function `run` from its
+   * block `block`; a call needs `needs` of budget; it was asked for in address-space generation
+   * `born`.
    */
-  install(pc: number, key: number, run: () => number, needs: number, born: number): number {
+  install(
+    pc: number,
+    key: number,
+    run: TranslationFunction,
+    block: number,
+    needs: number,
+    born: number,
+  ): number {
     const slot = jitSlot(pc);
     this.functions.set(slot, run);
+    this.views().blocks[slot] = block;
     this.holdsFunctions = true;
     this.tags()[slot] = BigInt(pc);
     this.keys()[slot] = key;
