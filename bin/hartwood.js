@@ -4,6 +4,7 @@ const { existsSync, readFileSync, statSync } = require("node:fs");
 const { join } = require("node:path");
 const { setFlagsFromString } = require("node:v8");
 const { loadBundle } = require("./code-cache.js");
+const { bundleWorker, threadsLikely } = require("./worker-ahead.js");
 
 // V8 recompiles a wasm function with its optimizing compiler, in the background, once it has
 // used up a "tiering budget" of work (default 1,800,000). A process cannot exit before such a
@@ -153,9 +154,12 @@ function bundleIsCurrent() {
 // HARTWOOD_NO_BUNDLE=1 runs the modules: a profile then names each function's source file.
 async function run(argv) {
   if (process.env.HARTWOOD_NO_BUNDLE !== "1" && bundleIsCurrent()) {
+    // The first worker thread of --threads parallel, started now for a program that will
+    // likely need it (worker-ahead.js).
+    const spare = threadsLikely(argv) ? bundleWorker(join(dist, "hart-worker.cjs")) : undefined;
     const { exports, save } = loadBundle(join(dist, "hartwood.cjs"));
     // Worker threads (--threads parallel) load their bundle with its own code cache too.
-    exports.useWorkerLoader?.(join(__dirname, "code-cache.js"));
+    exports.useWorkerLoader?.(join(__dirname, "worker-ahead.js"), spare);
     process.exitCode = await exports.main(argv, engine);
     restoreTiers();
     save(); // after the run: the functions it compiled are in the cache

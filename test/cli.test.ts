@@ -31,7 +31,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
  * dependencies as dist/ does.
  */
 function buildCli(): string {
-  const files = ["tsconfig.json", "bin/hartwood.js", "bin/code-cache.js", "bin/package.json", "scripts/build-dist.js", ...listTs(join(ROOT, "src"))]; // prettier-ignore
+  const files = ["tsconfig.json", "bin/hartwood.js", "bin/code-cache.js", "bin/worker-ahead.js", "bin/package.json", "scripts/build-dist.js", ...listTs(join(ROOT, "src"))]; // prettier-ignore
   const h = createHash("sha256");
   for (const f of files) h.update(f).update(readFileSync(join(ROOT, f)));
   const cache = join(ROOT, "node_modules", ".cache", "hartwood-cli-test");
@@ -58,7 +58,7 @@ function buildCli(): string {
       stdio: "inherit",
     });
     mkdirSync(join(tmp, "bin"));
-    for (const f of ["hartwood.js", "code-cache.js", "package.json"])
+    for (const f of ["hartwood.js", "code-cache.js", "worker-ahead.js", "package.json"])
       copyFileSync(join(ROOT, "bin", f), join(tmp, "bin", f));
     if (!existsSync(dir)) renameSync(tmp, dir); // a concurrent run may have built the same sources
   } finally {

@@ -71,6 +71,7 @@ test("the tarball holds the built CLI, the library entry with its types and the 
     "README.md",
     "bin/hartwood.js",
     "bin/code-cache.js",
+    "bin/worker-ahead.js",
     "dist/cli/main.js",
     "dist/hartwood.cjs",
     "dist/index.js",
@@ -227,8 +228,10 @@ test.skipIf(availableParallelism() < 2)(
       });
       expect(r.stdout, r.stderr).toBe(qemu.stdout);
       expect(r.status).toBe(0);
-      const turns = /(\d+) turns of guest threads on worker threads/.exec(r.stderr);
+      const turns = /(\d+) turns of guest threads on worker threads \((\d+) started ahead\)/.exec(r.stderr);
       expect(Number(turns?.[1]), r.stderr).toBeGreaterThan(0);
+      // The program names pthread_create: the bin started the worker before it loaded the CLI.
+      expect(Number(turns?.[2]), r.stderr).toBe(1);
     };
     run();
     // The CLI's bundle's cache and the worker bundle's, saved by the worker after its first turn.

@@ -3,12 +3,15 @@
 // never leaves guest code on a worker still ends with its process.
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { buildProgram } from "../bench/build.js";
 import { JIT_THRESHOLD } from "../src/core/jit/hotness.js";
-import { poolSize } from "../src/modes/user/hart-pool.js";
+import { poolSize, useWorkerLoader } from "../src/modes/user/hart-pool.js";
 import { run } from "../src/modes/user/index.js";
 import { buildGuest } from "./guest/build.js";
 
@@ -87,5 +90,44 @@ describe.skipIf(poolSize() === 0)("guest threads on worker threads", () => {
     expect(got.stdout).toBe("spinning\nexec'd\n");
     expect(got.status).toBe(5);
     expect(got.workerTurns).toBeGreaterThan(0);
+  });
+});
+
+/** bin/worker-ahead.js: the bin starts the first worker thread before it loads the CLI (package.test.ts runs it). */
+const WORKER_AHEAD = resolve(dirname(fileURLToPath(import.meta.url)), "..", "bin", "worker-ahead.js");
+const { threadsLikely } = createRequire(import.meta.url)(WORKER_AHEAD) as {
+  threadsLikely(argv: string[], env?: Record<string, string | undefined>): boolean;
+};
+
+describe.skipIf(poolSize() === 0)("a worker thread started ahead", () => {
+  test("for `run` of an ELF that names pthread_create, wherever the program is among the arguments", () => {
+    const threads = buildProgram("threads").riscv;
+    expect(threadsLikely(["run", threads, "360"], {})).toBe(true);
+    const dir = dirname(threads);
+    const withOptions = ["run", "--root", dir, "--jit-threshold", "64", "--env", "A=1", "--bind", dir, threads]; // prettier-ignore
+    expect(threadsLikely(withOptions, {})).toBe(true);
+  });
+
+  test("not for a program without threads, threads kept to turns, or another command", () => {
+    const threads = buildProgram("threads").riscv;
+    expect(threadsLikely(["run", buildProgram("crc32").riscv, "40"], {})).toBe(false);
+    expect(threadsLikely(["run", "--threads", "turns", threads], {})).toBe(false);
+    expect(threadsLikely(["run", "--threads=turns", threads], {})).toBe(false);
+    expect(threadsLikely(["run", threads], { HARTWOOD_THREADS: "turns" })).toBe(false);
+    expect(threadsLikely(["boot", "--kernel", threads], {})).toBe(false);
+    expect(threadsLikely(["run", "/nonexistent", threads], {})).toBe(true);
+  });
+
+  test("one whose bundle failed to load is not taken (its error is reported, not thrown); the threads run as on qemu-riscv64", async () => {
+    const spare = new Worker(`require("node:worker_threads").parentPort.on("message", () => { throw new Error("no bundle"); });`, { eval: true }); // prettier-ignore
+    const exited = new Promise((done) => spare.once("exit", done));
+    useWorkerLoader(WORKER_AHEAD, spare); // the bin's loader; the sources' workers do not use it
+    spare.postMessage("load");
+    await exited;
+    const elf = buildProgram("threads").riscv;
+    const want = qemu(elf, ["100"]);
+    const got = await parallel(elf, ["100"]);
+    expect(got.stdout, got.stderr).toBe(want.stdout);
+    expect(got.workersAhead, "the failed one taken").toBe(0);
   });
 });

@@ -154,7 +154,9 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
       if (process.env.HARTWOOD_JIT_STATS === "1") {
         process.stderr.write(compileStatsLine(r.jit ?? { translations: r.translations }));
         if (r.workerTurns > 0)
-          process.stderr.write(`hartwood: ${r.workerTurns} turns of guest threads on worker threads\n`);
+          process.stderr.write(
+            `hartwood: ${r.workerTurns} turns of guest threads on worker threads (${r.workersAhead} started ahead)\n`,
+          );
       }
       status = r.status;
     });

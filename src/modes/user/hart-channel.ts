@@ -44,7 +44,7 @@ export const B_RING = 0; // bumped by a worker at each Call and Done
 export const B_EPOCH = 1; // bumped by main when every translation must go (workers flush theirs)
 export const DOORBELL_BYTES = 16;
 
-/** What a worker is started with (worker_threads' workerData). */
+/** What a worker is started with (its first message: hart-pool.ts). */
 export interface WorkerInit {
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;

@@ -51,6 +51,8 @@ export class HartPool {
   private readonly bell: Int32Array;
   /** Turns the workers have run (HARTWOOD_JIT_STATS; a test asserts them). */
   turns = 0;
+  /** Workers that were started ahead (useWorkerLoader's spares). */
+  ahead = 0;
   /** The workers whose calls main is serving now (quiesce leaves them alone: they wait for the answers; a call may quiesce). */
   private readonly serving = new Set<PoolWorker>();
   private wakeUp: (() => void) | undefined;
@@ -66,20 +68,13 @@ export class HartPool {
   ) {
     const doorbell = new SharedArrayBuffer(DOORBELL_BYTES);
     this.bell = new Int32Array(doorbell);
-    const script = workerScript();
-    // Loaded here, not at start-up: node:worker_threads costs 3.5 ms, and only a program with threads needs it.
-    const { Worker } = createRequire(import.meta.url)(
-      "node:worker_threads",
-    ) as typeof import("node:worker_threads");
     for (const engine of engines) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
       const data: WorkerInit = { ...engine, control, doorbell, clockOriginNs: String(clockOriginNs) };
-      const worker = new Worker(script.file, {
-        eval: script.eval,
-        workerData: data,
-        stdout: false,
-        stderr: false,
-      });
+      const spare = takeSpareWorker();
+      if (spare) this.ahead++;
+      const worker = spare ?? newWorker();
+      worker.postMessage(data);
       const w: PoolWorker = {
         worker,
         ctl: new Int32Array(control),
@@ -88,9 +83,7 @@ export class HartPool {
         dead: false,
       };
       worker.on("error", (e) => {
-        process.stderr.write(
-          `hartwood: a worker thread failed: ${e instanceof Error ? e.message : String(e)}\n`,
-        );
+        reportFailure(e);
         this.retire(w);
       });
       worker.on("exit", () => this.retire(w));
@@ -253,9 +246,11 @@ type WaitAsync = (
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
-let script: { file: string | URL; eval: boolean } | undefined;
 let bundle: string | undefined;
-let loader: string | undefined;
+/** bin/worker-ahead.js (useWorkerLoader). */
+let loader: { bundleWorker(file: string): Worker } | undefined;
+/** Workers started before the process needed them (useWorkerLoader), each waiting for its WorkerInit; `failed` until a pool takes it. */
+const spareWorkers: { worker: Worker; failed: (e: unknown) => void; exited: boolean }[] = [];
 
 /** The CLI's single-file build (scripts/build-dist.js) runs its workers from itself: one file to load. */
 export function useBundle(file: string): void {
@@ -263,30 +258,74 @@ export function useBundle(file: string): void {
 }
 
 /**
- * The CLI's bin names the module that loads a bundle with V8's code cache (bin/code-cache.js):
- * the workers load theirs with it and save its cache once they have run a turn, when the
- * functions that set up an engine and translate code are compiled (README, Speed, "The
- * fifteenth session: guest threads").
+ * The CLI's bin names the module that starts a worker on the worker bundle, loaded with V8's
+ * code cache (bin/worker-ahead.js): the workers save its cache once they have run a turn, when
+ * the functions that set up an engine and translate code are compiled (README, Speed, "The
+ * fifteenth session: guest threads"). `spare`: a worker the bin started ahead, while it loaded
+ * the CLI's bundle, for a program that names pthread_create ("The seventeenth session:
+ * threads"); the first pool takes it.
  */
-export function useWorkerLoader(file: string): void {
-  loader = file;
+export function useWorkerLoader(file: string, spare?: Worker): void {
+  loader = createRequire(import.meta.url)(file) as typeof loader;
+  if (!spare) return;
+  // One that fails before a pool takes it (its bundle did not load) says so, and is not taken.
+  const entry = { worker: spare, failed: (e: unknown) => reportFailure(e), exited: false };
+  spare.on("error", entry.failed);
+  spare.once("exit", () => (entry.exited = true));
+  spareWorkers.push(entry);
+}
+
+/** A worker the bin started that is still alive, no longer watched as a spare; undefined if none. */
+function takeSpareWorker(): Worker | undefined {
+  for (let e = spareWorkers.shift(); e; e = spareWorkers.shift()) {
+    e.worker.off("error", e.failed);
+    if (!e.exited) return e.worker;
+  }
+  return undefined;
+}
+
+function reportFailure(e: unknown): void {
+  process.stderr.write(`hartwood: a worker thread failed: ${e instanceof Error ? e.message : String(e)}\n`);
 }
 
 /**
- * The worker's script: the CLI's bundle (useBundle), or hart-worker-main.js beside this
- * module (the modules tsc wrote). Run from the TypeScript sources (the tests), esbuild bundles
- * hart-worker-main.ts into a temporary file first.
+ * The guest is about to run: workers the bin started load their bundle now, beside its first
+ * instructions, rather than when the first clone hands them their engine (bin/worker-ahead.js).
  */
-function workerScript(): { file: string | URL; eval: boolean } {
-  if (script) return script;
-  if (bundle && loader) {
-    const load = `require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(bundle)})`;
-    return (script = { file: `const b = ${load}; b.exports.runHartWorker(undefined, b.save);`, eval: true });
+export function loadSpareWorkers(): void {
+  for (const e of spareWorkers) e.worker.postMessage("load");
+}
+
+/**
+ * A worker thread that waits for one message, its WorkerInit, and then runs turns: from the
+ * CLI's bundle (useBundle; with its code cache through the bin's loader), or from
+ * hart-worker-main.js beside this module (the modules tsc wrote). Run from the TypeScript
+ * sources (the tests), esbuild bundles hart-worker-main.ts into a temporary file first.
+ */
+function newWorker(): Worker {
+  if (bundle && loader) return loader.bundleWorker(bundle);
+  // Loaded here, not at start-up: node:worker_threads costs 3.5 ms, and only a program with threads needs it.
+  const { Worker } = createRequire(import.meta.url)(
+    "node:worker_threads",
+  ) as typeof import("node:worker_threads");
+  const options = { stdout: false, stderr: false };
+  if (bundle) {
+    const run = `(init) => require(${JSON.stringify(bundle)}).runHartWorker(init)`;
+    return new Worker(`require("node:worker_threads").parentPort.once("message", ${run});`, {
+      ...options,
+      eval: true,
+    });
   }
-  if (bundle) return (script = { file: `require(${JSON.stringify(bundle)}).runHartWorker();`, eval: true });
+  return new Worker(workerModule(), options);
+}
+
+let workerFile: string | URL | undefined;
+
+/** hart-worker-main.js beside this module, or (from the sources) a temporary bundle of hart-worker-main.ts. */
+function workerModule(): string | URL {
+  if (workerFile) return workerFile;
   const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith(".ts"))
-    return (script = { file: new URL("./hart-worker-main.js", import.meta.url), eval: false });
+  if (!here.endsWith(".ts")) return (workerFile = new URL("./hart-worker-main.js", import.meta.url));
   const esbuild = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
   const out = join(tmpdir(), `hartwood-hart-worker-${process.pid}.mjs`);
   esbuild.buildSync({
@@ -298,5 +337,5 @@ function workerScript(): { file: string | URL; eval: boolean } {
     logLevel: "warning",
   });
   process.once("exit", () => rmSync(out, { force: true }));
-  return (script = { file: out, eval: false });
+  return (workerFile = out);
 }

@@ -4,7 +4,6 @@
 // the process (syscalls, signals, the memory slow paths) is a call to main through the
 // control block (hart-channel.ts), which serves it with the code that serves its own turns.
 import { writeSync } from "node:fs";
-import { workerData } from "node:worker_threads";
 import { RiscvCpu } from "../../arch/riscv/cpu.js";
 import type { Hart } from "../../arch/riscv/hart.js";
 import type { InterpImports } from "../../arch/riscv/interp.js";
@@ -57,7 +56,7 @@ export function attachedCpu(
 }
 
 /** The worker thread's body: takes turns until it is terminated; `ranTurn` once, after its first turn (the code cache's save). */
-export function runHartWorker(init: WorkerInit = workerData as WorkerInit, ranTurn?: () => void): never {
+export function runHartWorker(init: WorkerInit, ranTurn?: () => void): never {
   const stats = { calls: 0, callMs: 0, idleMs: 0, runMs: 0, turns: 0, insns: 0, ends: [0, 0, 0, 0, 0] };
   const startMs = performance.now();
   const ctl = new Int32Array(init.control);

@@ -38,7 +38,7 @@ import {
 } from "./abi.js";
 import { AddressSpace, GuestFault } from "./addrspace.js";
 import { Call, type WorkerInit } from "./hart-channel.js";
-import { HartPool, poolSize } from "./hart-pool.js";
+import { HartPool, loadSpareWorkers, poolSize } from "./hart-pool.js";
 import type { FdTable } from "./files.js";
 import type { Kernel } from "./kernel.js";
 import { buildStack, loadProgram } from "./loader.js";
@@ -110,6 +110,8 @@ export interface UserResult {
   instret: number;
   /** Turns its threads ran on worker threads (--threads parallel). */
   workerTurns: number;
+  /** Of those worker threads, how many the bin had started before the process ran (bin/worker-ahead.js). */
+  workersAhead: number;
   /** Code translations the recompiler made for this process. */
   translations: number;
   /** Guest instructions its threads ran in translated code. */
@@ -383,6 +385,7 @@ export class UserProcess {
     const counts = {
       instret,
       workerTurns: this.pool?.turns ?? 0,
+      workersAhead: this.pool?.ahead ?? 0,
       translations,
       translatedInsns,
       sideExits,
@@ -443,6 +446,7 @@ export class UserProcess {
 
   // --- the scheduler ---
   async run(): Promise<UserResult> {
+    if (this.sharedMemory && this.kernel.threadsMode === "parallel") loadSpareWorkers();
     let lastYield = monotonicMs();
     const cpu = this.cpu;
     while (!this.result) {
