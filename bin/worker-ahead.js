@@ -35,10 +35,16 @@ function threadsLikely(argv, env = process.env) {
   return false;
 }
 
+/** At most this many bytes of section headers and of string tables are read for the hint. */
+const MAX_HEADERS_BYTES = 1 << 20;
+const MAX_TABLES_BYTES = 16 << 20;
+
 /**
  * Does the 64-bit little-endian ELF open as `fd` hold the name in a string table (.dynstr, or
  * .strtab unless stripped)? Only those are read (a few tens of KB, where the whole file of a
- * static libc program is 500 KB: 2-18 ms on a loaded machine). Undefined: not such an ELF.
+ * static libc program is 500 KB: 2-18 ms on a loaded machine), and at most MAX_TABLES_BYTES of
+ * them whatever the headers claim (a crafted file must not make the hint slow). Undefined: not
+ * such an ELF.
  */
 function namesPthreadCreate(fd) {
   const eh = Buffer.alloc(64);
@@ -47,15 +53,17 @@ function namesPthreadCreate(fd) {
   const shoff = Number(eh.readBigUInt64LE(0x28));
   const shentsize = eh.readUInt16LE(0x3a);
   const shnum = eh.readUInt16LE(0x3c);
-  if (shentsize < 64 || shnum === 0) return false;
+  if (shentsize < 64 || shnum === 0 || shentsize * shnum > MAX_HEADERS_BYTES) return false;
   const sh = Buffer.alloc(shentsize * shnum);
   if (readSync(fd, sh, 0, sh.length, shoff) < sh.length) return false;
-  for (let i = 0; i < shnum; i++) {
+  let left = MAX_TABLES_BYTES;
+  for (let i = 0; i < shnum && left > 0; i++) {
     const e = i * shentsize;
     if (sh.readUInt32LE(e + 4) !== SHT_STRTAB) continue;
-    const table = Buffer.alloc(Math.min(Number(sh.readBigUInt64LE(e + 0x20)), 1 << 24));
-    readSync(fd, table, 0, table.length, Number(sh.readBigUInt64LE(e + 0x18)));
-    if (table.includes(NAME)) return true;
+    const table = Buffer.alloc(Math.min(Number(sh.readBigUInt64LE(e + 0x20)), left));
+    left -= table.length;
+    const got = readSync(fd, table, 0, table.length, Number(sh.readBigUInt64LE(e + 0x18)));
+    if (table.subarray(0, got).includes(NAME)) return true;
   }
   return false;
 }

@@ -2,7 +2,7 @@
 // results qemu-riscv64 gives, turns run on workers (counted by the process), and a guest that
 // never leaves guest code on a worker still ends with its process.
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -98,6 +98,39 @@ const WORKER_AHEAD = resolve(dirname(fileURLToPath(import.meta.url)), "..", "bin
 const { threadsLikely } = createRequire(import.meta.url)(WORKER_AHEAD) as {
   threadsLikely(argv: string[], env?: Record<string, string | undefined>): boolean;
 };
+
+/** An ELF header whose `shnum` section headers all claim a 1 TiB string table at offset 0. */
+function craftedStringTables(shnum: number): Buffer {
+  const eh = Buffer.alloc(64);
+  eh.writeUInt32BE(0x7f454c46, 0);
+  eh[4] = 2; // 64-bit
+  eh[5] = 1; // little-endian
+  eh.writeBigUInt64LE(64n, 0x28); // e_shoff
+  eh.writeUInt16LE(64, 0x3a); // e_shentsize
+  eh.writeUInt16LE(shnum, 0x3c);
+  const sh = Buffer.alloc(64 * shnum);
+  for (let i = 0; i < shnum; i++) {
+    sh.writeUInt32LE(3, i * 64 + 4); // SHT_STRTAB
+    sh.writeBigUInt64LE(1n << 40n, i * 64 + 0x20); // sh_size
+  }
+  return Buffer.concat([eh, sh]);
+}
+
+test("the hint reads a bounded amount of a crafted ELF's string tables", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hartwood-ahead-"));
+  try {
+    // Read whole (16 MiB each, as many as the headers name), 16,000 of them took minutes.
+    for (const shnum of [16_000, 65_535]) {
+      const file = join(dir, `crafted-${shnum}`);
+      writeFileSync(file, craftedStringTables(shnum));
+      const t0 = performance.now();
+      expect(threadsLikely(["run", file], {})).toBe(false);
+      expect(performance.now() - t0).toBeLessThan(5_000);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe.skipIf(poolSize() === 0)("a worker thread started ahead", () => {
   test("for `run` of an ELF that names pthread_create, wherever the program is among the arguments", () => {
