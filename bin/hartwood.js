@@ -37,10 +37,10 @@ setFlagsFromString("--experimental-wasm-branch-hinting");
 // recompiler, whose runs interpret everything, the interpreter is compiled by TurboFan once
 // the guest has run a million instructions (about 11 ms on Liftoff's code; lazily, see
 // optimizedInterpreter); with it, the interpreter runs cold code only and stays on Liftoff.
-// A liftoff, tiering or lazy-compilation flag given to Node wins: V8 then compiles as told.
+// A liftoff, tiering, lazy-compilation or stack-check flag given to Node wins: V8 then compiles as told.
 const INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS = 1_000_000;
 const ownTiers = !given.some((a) =>
-  /^--(no-)?(liftoff|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation)$/.test(a),
+  /^--(no-)?(liftoff|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation|wasm-stack-checks)$/.test(a),
 );
 
 /** The flags the hooks below change, on by default: none of them was given (ownTiers). */
