@@ -4,52 +4,13 @@ import { describe, expect, test } from "vitest";
 import { ALL_INSNS } from "../src/arch/riscv/insns/index.js";
 import { buildInterpreter, outOfLoop } from "../src/arch/riscv/interp.js";
 import { MemoryLayout } from "../src/core/memory.js";
-
-/** An unsigned LEB128 at `at`: its value and the offset after it. */
-function leb(bytes: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  for (let shift = 0; ; shift += 7) {
-    const b = bytes[at++];
-    value += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [value, at];
-  }
-}
-
-/** `value` as an unsigned LEB128. */
-function ulebBytes(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = value & 0x7f;
-    value >>>= 7;
-    if (value === 0) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
+import { uleb } from "../src/core/wasm.js";
+import { readUleb as leb, sections } from "./wasm-bytes.js";
 
 /** How many functions a wasm module defines (the function section's count). */
 function definedFunctions(bytes: Uint8Array): number {
-  for (let at = 8; at < bytes.length;) {
-    const id = bytes[at];
-    const [size, body] = leb(bytes, at + 1);
-    if (id === 3) return leb(bytes, body)[0];
-    at = body + size;
-  }
-  return 0;
-}
-
-/** A module's sections by id (custom ones by name): where each one's content starts and ends. */
-function sections(bytes: Uint8Array): Map<number | string, [number, number]> {
-  const out = new Map<number | string, [number, number]>();
-  for (let at = 8; at < bytes.length;) {
-    const id = bytes[at];
-    const [size, start] = leb(bytes, at + 1);
-    if (id === 0) {
-      const [length, text] = leb(bytes, start);
-      out.set(new TextDecoder().decode(bytes.subarray(text, text + length)), [text + length, start + size]);
-    } else out.set(id, [start, start + size]);
-    at = start + size;
-  }
-  return out;
+  const functionSection = sections(bytes).get(3);
+  return functionSection ? leb(bytes, functionSection[0])[0] : 0;
 }
 
 describe("interpreter module", () => {
@@ -119,7 +80,8 @@ describe("interpreter module", () => {
     // Out-of-loop handlers are the functions after the loop and decode functions.
     const outCount = ALL_INSNS.filter(outOfLoop).length;
     for (let f = imports + 2; f < imports + 2 + outCount; f++) {
-      const call = [0x10, ...ulebBytes(f)];
+      const call = [0x10];
+      uleb(call, f);
       const sites: number[] = [];
       for (let at = body; at < bytes.length - call.length; at++)
         if (call.every((b, k) => bytes[at + k] === b)) sites.push(at - body);

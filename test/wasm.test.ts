@@ -5,33 +5,7 @@
 // (ModuleBuilder.exportTable, how translation modules give their entry functions).
 import { expect, test } from "vitest";
 import { I32, ModuleBuilder } from "../src/core/wasm.js";
-
-function uleb(b: Uint8Array, at: number): [number, number] {
-  let v = 0;
-  let shift = 0;
-  for (;;) {
-    const x = b[at++];
-    v += (x & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (!(x & 0x80)) return [v, at];
-  }
-}
-
-/** The module's sections by id (custom sections by name), as [start, end) of their content. */
-function sections(b: Uint8Array): Map<number | string, [number, number]> {
-  const out = new Map<number | string, [number, number]>();
-  let at = 8;
-  while (at < b.length) {
-    const id = b[at];
-    const [size, start] = uleb(b, at + 1);
-    if (id === 0) {
-      const [len, s] = uleb(b, start);
-      out.set(new TextDecoder().decode(b.subarray(s, s + len)), [s + len, start + size]);
-    } else out.set(id, [start, start + size]);
-    at = start + size;
-  }
-  return out;
-}
+import { readUleb as uleb, sections } from "./wasm-bytes.js";
 
 test("hinted br_if and if instructions are found at the offsets the hint section gives, after inserts", () => {
   const m = new ModuleBuilder("t");
