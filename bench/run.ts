@@ -43,11 +43,11 @@ const PROGRAMS: Program[] = [
   { name: "matmul", kind: "float", reps: { quick: 1 } },
   { name: "nbody", kind: "float", reps: { quick: 1 } },
   { name: "fft", kind: "float", reps: { quick: 3 } },
-  { name: "recurse", kind: "calls", reps: { small: 75, long: 500 } },
-  { name: "calls", kind: "calls", reps: { small: 250, long: 1650 } },
+  { name: "recurse", kind: "calls", reps: { small: 75, long: 540 } },
+  { name: "calls", kind: "calls", reps: { small: 250, long: 1800 } },
   { name: "statemachine", kind: "calls", reps: { small: 575, long: 3800 } },
   { name: "embedded", kind: "calls", reps: { small: 22, long: 145 } },
-  { name: "threads", kind: "calls", reps: { small: 360, long: 2400 } },
+  { name: "threads", kind: "calls", reps: { small: 530, long: 3800 } },
 ];
 
 interface Options {
