@@ -117,9 +117,9 @@ const CALLEE_ROUNDS = 3;
 /**
  * The blocks reachable from `pc` as `code` fetches them. When code left out for want of room lies
  * inside a loop, the largest loop around the entry that fits (loopAroundEntry, found by looking
- * farther) is taken in first, and the rest breadth first as before. A callee of a direct call with a loop
- * that the region could take in only in part (a pc inside the loop left out for want of room)
- * is left out whole: the call then leaves for the callee's own translation, which holds
+ * farther) is taken in first, and the rest breadth first as before. A callee of a direct call
+ * with a loop that the region could take in only in part (a pc inside the loop left out for
+ * want of room) is left out whole: the call then leaves for the callee's own translation, which holds
  * its loop whole, and waits there for its return (TranslationContext.callOut). Taken in part,
  * its loop often ran in a copy cut at the region's end, leaving and coming back through the
  * dispatcher every pass. A callee without a loop stays in part: its hot path is often inside,
