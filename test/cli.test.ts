@@ -3,10 +3,12 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -493,4 +495,43 @@ test("200 random mutations of the section headers and symbol table end cleanly",
     ...mutate(base.bytes, symOff, shoff, 100, 0x5359_4d53, "sym"),
   ];
   expect(fuzzProblems(mutants)).toEqual([]);
+});
+
+test("a short `hartwood run` with its output on a pipe or /dev/null loads no Node module it does not use", () => {
+  const hello = buildGuest({
+    sources: [join(ROOT, "bench", "startup", "hello.c")],
+    cc: "riscv64-linux-gnu-gcc",
+    flags: ["-O2", "-static"],
+    name: "hello-static",
+  });
+  // What Node loaded beyond its own start (`node -e 0`), listed at exit.
+  const floor = new Set(
+    JSON.parse(
+      execFileSync(process.execPath, ["-e", "console.log(JSON.stringify(process.moduleLoadList))"], {
+        encoding: "utf8",
+      }),
+    ) as string[],
+  );
+  const list = join(work, "loaded.json");
+  const report = file(
+    "loaded.js",
+    `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));`,
+  );
+  for (const stdout of ["pipe", "/dev/null"]) {
+    const out = stdout === "pipe" ? "pipe" : openSync(stdout, "w");
+    const r = spawnSync(process.execPath, ["-r", report, cli, "run", hello], {
+      encoding: "utf8",
+      stdio: ["ignore", out, "pipe"],
+      timeout: 20_000,
+    });
+    if (typeof out === "number") closeSync(out);
+    expect(r.stderr).toBe("");
+    if (stdout === "pipe") expect(r.stdout).toBe("hello, world\n");
+    const loaded = (JSON.parse(readFileSync(list, "utf8")) as string[]).filter((m) => !floor.has(m));
+    // node:zlib (the bundle's prebuilt bytes were Brotli text, the code cache's check a CRC-32),
+    // node:tty (isatty of stdout) and node:stream (which node:v8 and both of those load) cost a
+    // short run 5-10 ms.
+    for (const m of ["NativeModule zlib", "NativeModule tty", "NativeModule net", "NativeModule stream"])
+      expect(loaded, stdout).not.toContain(m);
+  }
 });
