@@ -5,14 +5,17 @@
 // One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
 // `hartwood run` (README, "Start-up").
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-// Another tsc output directory may be named (the CLI test builds its own).
-const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist"));
+// Another tsc output directory may be named (the CLI test builds its own). Its real path: esbuild
+// names the modules by theirs.
+const DIST = realpathSync(
+  resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist")),
+);
 // The bundles are CommonJS, which bin/hartwood.js compiles as a vm.Script with V8's code cache
 // (Node 20 has none for ES modules).
 const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in memory
