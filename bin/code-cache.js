@@ -1,9 +1,12 @@
 // V8's code cache for a CommonJS bundle of hartwood's (bin/hartwood.js's dist/hartwood.cjs, and
 // dist/hart-worker.cjs, which the worker threads of --threads parallel load: hart-pool.ts).
 const {
+  closeSync,
+  fstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -12,55 +15,119 @@ const {
 const { homedir } = require("node:os");
 const { dirname, join } = require("node:path");
 const { Script } = require("node:vm");
-const { crc32 } = require("node:zlib");
+const { Buffer } = require("node:buffer");
 
 // V8 compiles the bundle's 19,000 lines at every start (about 35 ms of a hello-world, and more
 // for the functions first called). Its code cache saves most of that: the bytecode of the
 // functions a run compiled, written after the first run of each build and Node version to
 // $XDG_CACHE_HOME/hartwood (default ~/.cache/hartwood), one file per bundle path. The file
-// starts with the source's length and the CRC-32s of its two halves (node:crypto's hashes
-// would load a module the run does not otherwise need: ~4 ms), and V8 checks its own version,
-// flags and the source's length; anything else (unreadable, stale, rejected) means compiling
-// anew and writing it again. HARTWOOD_NO_CODE_CACHE=1 neither reads nor writes it.
-const CHECK_BYTES = 12;
+// starts with the source's length and the hash of its text that the build wrote on its first
+// line (BUILD_LINE; hashing a megabyte here took 1-2 ms, and node:zlib's CRC-32 loaded a module
+// the run does not otherwise need), and V8 checks its own version, flags and the source's
+// length; anything else (unreadable, stale, rejected) means compiling anew and writing it
+// again. A bundle without that line is run without a cache. HARTWOOD_NO_CODE_CACHE=1 neither
+// reads nor writes it.
+// 16, not 12: V8 copies a cache that does not start 8-byte aligned (0.5 MB more memory touched).
+const CHECK_BYTES = 16;
 const WEEK_MS = 7 * 86_400_000;
+/** The first line of a bundle: `// hartwood build ` and 16 hex digits (scripts/build-dist.js). */
+const BUILD_LINE = /^\/\/ hartwood build ([0-9a-f]{16})\n/;
+
+/**
+ * How the text of a CommonJS bundle becomes a function of the module's variables. The CLI's
+ * bundles have it around them in the file (scripts/build-dist.js): V8 then compiles the text as
+ * read, where a wrapper joined here made it copy all of it into one string first (0.7 MB of
+ * memory touched: 2-4 ms of a short run on a machine whose page faults are dear).
+ */
+const WRAPPER = ["(function (exports, require, module, __filename, __dirname) {", "\n})"];
+
+/**
+ * What the bundle of the CLI's commands other than `run` requires a module of the run bundle as
+ * (scripts/build-dist.js): the prefix, then the module's path.
+ */
+const SHARED_PREFIX = "hartwood-run:";
+
+/** FNV-1a of a path's UTF-16 units, as 8 hex digits: the cache file's name. */
+function slotOf(file) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
 
 function cachePath(file) {
   if (process.env.HARTWOOD_NO_CODE_CACHE === "1") return undefined;
   const root = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  const slot = crc32(file).toString(16).padStart(8, "0");
-  return join(root, "hartwood", `bundle-${slot}-${process.version}-${process.arch}.v8cache`);
+  return join(root, "hartwood", `bundle-${slotOf(file)}-${process.version}-${process.arch}.v8cache`);
 }
 
-/** What a cache made from `bytes` starts with. */
-function check(bytes) {
-  const half = bytes.length >>> 1;
-  const out = new DataView(new ArrayBuffer(CHECK_BYTES));
-  out.setUint32(0, bytes.length);
-  out.setUint32(4, crc32(bytes.subarray(0, half)));
-  out.setUint32(8, crc32(bytes.subarray(half)));
-  return new Uint8Array(out.buffer);
+/** What a cache made from `text` starts with; undefined: the text names no build. */
+function check(text) {
+  const hash = BUILD_LINE.exec(text.slice(0, 64))?.[1];
+  if (hash === undefined) return undefined;
+  const out = Buffer.alloc(CHECK_BYTES);
+  out.writeUInt32BE(text.length, 0);
+  out.write(hash, 4, "hex");
+  return out;
 }
 
-/** Runs the bundle `file` (CommonJS) and returns its exports and a function that saves the code cache when it needs to be. */
-function loadBundle(file) {
-  const bytes = readFileSync(file);
-  const expected = check(bytes);
-  const cache = cachePath(file);
-  let cachedData;
+/**
+ * The bytes of file `path`, read into `buf` when they fit (else into a new buffer): a view of
+ * it. Undefined: no such file, or unreadable.
+ */
+function readInto(path, buf) {
+  let fd;
   try {
-    const data = cache && readFileSync(cache);
-    if (data && data.length > CHECK_BYTES && data.subarray(0, CHECK_BYTES).equals(expected))
-      cachedData = data.subarray(CHECK_BYTES);
+    fd = openSync(path, "r");
+    const size = fstatSync(fd).size;
+    const out = size <= buf.length ? buf.subarray(0, size) : Buffer.allocUnsafeSlow(size);
+    let got = 0;
+    for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, out, got, size - got, got);
+    return out.subarray(0, got);
   } catch {
-    // no cache yet, or unreadable: compile
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${bytes.toString("utf8")}\n})`;
+}
+
+/**
+ * Runs the bundle `file` (CommonJS) and returns its exports and a function that saves the code
+ * cache when it needs to be. `shared`: the modules it takes from another bundle, by path.
+ */
+function loadBundle(file, shared = {}) {
+  // One buffer for the bundle's bytes and then the cache's (which is smaller): the memory the
+  // first read touched serves the second (0.5 MB less to touch, 1-3 ms).
+  const bytes = readInto(file, Buffer.alloc(0));
+  if (bytes === undefined) throw new Error(`cannot read ${file}`);
+  const text = bytes.toString("latin1"); // the bundle is ASCII (scripts/build-dist.js)
+  const expected = check(text);
+  const cache = expected && cachePath(file);
+  const data = cache && readInto(cache, bytes);
+  // (its CHECK_BYTES keep the rest 8-byte aligned in the buffer, which starts so)
+  const cachedData =
+    data && data.length > CHECK_BYTES && data.subarray(0, CHECK_BYTES).equals(expected)
+      ? data.subarray(CHECK_BYTES)
+      : undefined; // no cache yet, unreadable or another build's: compile
+  const wrapped = text.startsWith(WRAPPER[0], text.indexOf("\n") + 1)
+    ? text
+    : `${WRAPPER[0]}${text}${WRAPPER[1]}`;
   const script = new Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} };
   // The bundle requires Node's built-in modules only (everything else is in it): this file's
-  // `require` serves, and a require of its own would cost a module-path walk (~1.5 ms).
-  script.runInThisContext()(module.exports, require, module, file, dirname(file));
+  // `require` serves, and a require of its own would cost a module-path walk (~1.5 ms). Each
+  // module of the bundle asks for its own (about 45 calls for 9 modules), each call of
+  // `require` a walk through Node's module loader: the bundle gets each once.
+  const loaded = new Map();
+  const requireOnce = (id) => {
+    let m = loaded.get(id);
+    if (m === undefined)
+      loaded.set(
+        id,
+        (m = id.startsWith(SHARED_PREFIX) ? shared[id.slice(SHARED_PREFIX.length)] : require(id)),
+      );
+    return m;
+  };
+  script.runInThisContext()(module.exports, requireOnce, module, file, dirname(file));
   const save = () => {
     if (!cache || (cachedData && !script.cachedDataRejected)) return;
     // Several threads may write one (the workers of --threads parallel): a name of each one's.
@@ -88,4 +155,4 @@ function loadBundle(file) {
   return { exports: module.exports, save };
 }
 
-module.exports = { loadBundle };
+module.exports = { loadBundle, SHARED_PREFIX, WRAPPER };

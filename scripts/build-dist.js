@@ -1,19 +1,23 @@
 // The second step of `npm run build` (after tsc): bundles the CLI into one file,
 // dist/hartwood.cjs, with the interpreter modules and the compressed-instruction table
-// computed now (src/cli/prebuilt.ts). bin/hartwood.js runs it while no other file of dist/ is
+// computed now (src/cli/prebuilt.ts; raw, in dist/hartwood-prebuilt.bin beside it). bin/hartwood.js runs it while no other file of dist/ is
 // newer, so a later `tsc` alone falls back to dist/cli/main.js instead of running stale code.
 // One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
 // `hartwood run` (README, "Start-up").
-import { readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-// Another tsc output directory may be named (the CLI test builds its own).
-const DIST = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist"));
-// CommonJS, which bin/hartwood.js compiles as a vm.Script with V8's code cache (Node 20 has
-// none for ES modules).
-const OUT = join(DIST, "hartwood.cjs");
+// Another tsc output directory may be named (the CLI test builds its own). Its real path: esbuild
+// names the modules by theirs.
+const DIST = realpathSync(
+  resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist")),
+);
+// The bundles are CommonJS, which bin/hartwood.js compiles as a vm.Script with V8's code cache
+// (Node 20 has none for ES modules).
 const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in memory
 /**
  * What a worker thread of --threads parallel loads (hart-pool.ts): its engine's modules only
@@ -21,9 +25,50 @@ const ENTRY = "hartwood-entry.js"; // the bundle's entry, which exists only in m
  * the first worker's interpreter.
  */
 const WORKER_OUT_NAME = "hart-worker.cjs";
+/** The prebuilt bytes (src/cli/prebuilt.ts), raw, beside the bundles, which all read them. */
+const PREBUILT_NAME = "hartwood-prebuilt.bin";
 
-const { computePrebuilt } = await import(join(DIST, "cli", "prebuilt.js"));
+const { SHARED_PREFIX, WRAPPER } = createRequire(import.meta.url)("../bin/code-cache.js");
+const { computePrebuilt, layOut } = await import(join(DIST, "cli", "prebuilt.js"));
 const prebuilt = computePrebuilt();
+
+/**
+ * Writes the prebuilt bytes of `keys` (and the compressed table with `table`) to dist/`name`,
+ * by a rename, so that a process that has it open keeps its own (installPrebuilt); returns
+ * the index a bundle carries.
+ */
+function writePrebuilt(name, keys, table) {
+  const { index, file } = layOut(prebuilt, keys, table);
+  writeFileSync(join(DIST, `${name}.tmp`), file);
+  renameSync(join(DIST, `${name}.tmp`), join(DIST, name));
+  return index;
+}
+
+// Pure ASCII (esbuild escapes strings and names; this, the comments it keeps): Node then
+// decodes the file and V8 holds the source as one-byte characters, half the size.
+const NON_ASCII = /[\u0080-\uffff]/g;
+// `import * as fs from "node:fs"` becomes a copy of the module's ~100 names as getters
+// (esbuild's __toESM), made at start-up once per importing file (2-3 ms of a hello-world) and
+// read through a getter at every call. A Node built-in's exports object already holds those
+// names: the bundle uses it as the namespace.
+const NAMESPACE_COPY = /__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g;
+
+/**
+ * A bundle's text as written: ASCII, the namespace copies gone, with `wrapped` the bin's
+ * function wrapper around it (bin/code-cache.js), and a first line that names the build by a
+ * hash of the rest, which the bin's code cache is checked against instead of hashing the
+ * bundle at each start.
+ */
+function finished(text, wrapped) {
+  const ascii = text
+    .replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(NAMESPACE_COPY, (_, name) => `require("${name}")`);
+  const out = wrapped ? `${WRAPPER[0]}${ascii}${WRAPPER[1]}` : ascii;
+  return `// hartwood build ${createHash("sha256").update(out).digest("hex").slice(0, 16)}\n${out}`;
+}
+
+/** `require("node:path").join(__dirname, name)` in a bundle. */
+const besideBundle = (name) => `require("node:path").join(__dirname, ${JSON.stringify(name)})`;
 
 // A module that finds files next to itself (import.meta.url) keeps finding them from the bundle.
 const keepModuleUrls = {
@@ -66,16 +111,16 @@ const NODE_CJS = {
   write: false,
   logLevel: "warning",
 };
-const workerInterpreters = Object.fromEntries(prebuilt.workerKeys.map((k) => [k, prebuilt.interpreters[k]]));
+const mainIndex = writePrebuilt(PREBUILT_NAME, Object.keys(prebuilt.interpreters), true);
+const workerIndex = {
+  interpreters: Object.fromEntries(prebuilt.workerKeys.map((k) => [k, mainIndex.interpreters[k]])),
+};
 const workerBundle = await build({
   stdin: {
     contents: [
-      `import { brotliDecompressSync } from "node:zlib";`,
-      `import { usePrebuilt } from "./arch/riscv/cpu.js";`,
-      `const unpack = (text) => new Uint8Array(brotliDecompressSync(Buffer.from(text, "base64")));`,
+      `import { installPrebuilt } from "./cli/prebuilt-file.js";`,
       // No compressed-instruction table: a worker's engine reads main's, in the shared memory.
-      `const PREBUILT = ${JSON.stringify({ interpreters: workerInterpreters })};`,
-      `usePrebuilt(new Map(Object.entries(PREBUILT.interpreters).map(([k, v]) => [k, () => unpack(v)])));`,
+      `installPrebuilt(${JSON.stringify(workerIndex)}, ${besideBundle(PREBUILT_NAME)});`,
       `export { runHartWorker } from "./modes/user/hart-worker.js";`,
     ].join("\n"),
     resolveDir: DIST,
@@ -83,46 +128,92 @@ const workerBundle = await build({
   },
   ...NODE_CJS,
 });
-writeFileSync(join(DIST, WORKER_OUT_NAME), workerBundle.outputFiles[0].text);
+// Not wrapped: a plain CommonJS module, which hart-pool.ts can also `require`.
+writeFileSync(join(DIST, WORKER_OUT_NAME), finished(workerBundle.outputFiles[0].text, false));
 
-const { metafile, outputFiles } = await build({
-  stdin: {
-    contents: [
-      `import { installPrebuilt } from "./cli/prebuilt.js";`,
-      `export const PREBUILT = ${JSON.stringify(prebuilt)};`,
-      `installPrebuilt(PREBUILT);`,
-      `export { main } from "./cli/main.js";`,
-      // Worker threads (--threads parallel) run their engines from the worker bundle beside it.
-      `import { useBundle } from "./modes/user/hart-pool.js";`,
-      `export { useWorkerLoader } from "./modes/user/hart-pool.js";`,
-      `useBundle(require("node:path").join(__dirname, ${JSON.stringify(WORKER_OUT_NAME)}));`,
-    ].join("\n"),
-    resolveDir: DIST,
-    sourcefile: ENTRY,
-  },
-  // commander goes in too: its code then comes from the code cache with the rest.
-  ...NODE_CJS,
-  outfile: OUT,
-  plugins: [keepModuleUrls, lazyBuiltins],
-  metafile: true,
-});
+/** The modules a build lists (esbuild's metafile): paths relative to DIST, the entry and shared ones left out. */
+const modulesOf = (metafile) =>
+  Object.keys(metafile.inputs)
+    .map((p) => relative(DIST, resolve(p)))
+    .filter((p) => !p.endsWith(ENTRY) && !p.includes(":") && p !== "<stdin>");
 
-// Pure ASCII (esbuild escapes strings and names; this, the comments it keeps): Node then
-// decodes the file and V8 holds the source as one-byte characters, half the size.
-const ascii = outputFiles[0].text.replace(
-  /[\u0080-\uffff]/g,
-  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-);
-// `import * as fs from "node:fs"` becomes a copy of the module's ~100 names as getters
-// (esbuild's __toESM), made at start-up once per importing file (2-3 ms of a hello-world) and
-// read through a getter at every call. A Node built-in's exports object already holds those
-// names: the bundle uses it as the namespace.
-const NAMESPACE_COPY = /__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g;
-const text = ascii.replace(NAMESPACE_COPY, (_, name) => `require("${name}")`);
-writeFileSync(OUT, text);
+/**
+ * For the bundle of the CLI's other commands: its imports of modules the run bundle holds
+ * (`runModules`) become `require`s of SHARED_PREFIX + the module's path, which the bin answers
+ * with the run bundle's own namespace of it (bin/code-cache.js), so that one copy of them is
+ * loaded and shipped. `used` collects those paths.
+ */
+function sharedModules(runModules, used) {
+  return {
+    name: "shared-modules",
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.path.startsWith(SHARED_PREFIX)) return { path: args.path, external: true };
+        if (args.pluginData?.inner || args.path.startsWith("node:")) return undefined;
+        const r = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { inner: true },
+        });
+        if (r.errors.length > 0 || r.external || !r.path) return undefined;
+        const rel = relative(DIST, r.path);
+        if (!runModules.has(rel)) return undefined;
+        used.add(rel);
+        // (".cjs": a CommonJS stand-in, whatever the module's own name says, commander's esm.mjs)
+        return { path: `${rel}.cjs`, namespace: "shared" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "shared" }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(SHARED_PREFIX + args.path.slice(0, -4))});`,
+        loader: "js",
+      }));
+    },
+  };
+}
 
-// The modules in the bundle, for bin/hartwood.js's check in a checkout (not packed).
-const inputs = Object.keys(metafile.inputs)
-  .map((p) => relative(DIST, resolve(p)))
-  .filter((p) => !p.startsWith("..") && p.endsWith(".js") && p !== ENTRY);
-writeFileSync(join(DIST, "hartwood.inputs.json"), `${JSON.stringify(inputs)}\n`);
+/**
+ * Bundles the CLI into dist/`name`.cjs from the entry's `lines`, and lists its modules in
+ * dist/`name`.inputs.json for bin/hartwood.js's check in a checkout (not packed); returns them.
+ */
+async function cliBundle(name, lines, plugins = [], write = true) {
+  const { metafile, outputFiles } = await build({
+    stdin: { contents: lines.join("\n"), resolveDir: DIST, sourcefile: ENTRY },
+    // commander goes in too: its code then comes from the code cache with the rest.
+    ...NODE_CJS,
+    outfile: join(DIST, `${name}.cjs`),
+    plugins: [...plugins, keepModuleUrls, lazyBuiltins],
+    metafile: true,
+  });
+  const modules = modulesOf(metafile);
+  if (!write) return modules;
+  // Only the bin runs it (loadBundle): wrapped.
+  writeFileSync(join(DIST, `${name}.cjs`), finished(outputFiles[0].text, true));
+  const inputs = modules.filter((p) => !p.startsWith("..") && p.endsWith(".js"));
+  writeFileSync(join(DIST, `${name}.inputs.json`), `${JSON.stringify(inputs)}\n`);
+  return modules;
+}
+
+// `hartwood run` (cli/main-run.ts): user mode and what every command shares, without system
+// mode, bare-metal mode and the image builder (a sixth less to read, deserialize and
+// initialize); the other commands (cli/main.ts) come from a second bundle on top of it.
+const RUN_ENTRY = [
+  `import { installPrebuilt } from "./cli/prebuilt-file.js";`,
+  `export const PREBUILT = ${JSON.stringify(mainIndex)};`,
+  `installPrebuilt(PREBUILT, ${besideBundle(PREBUILT_NAME)});`,
+  `export { main } from "./cli/main-run.js";`,
+  // Worker threads (--threads parallel) run their engines from the worker bundle beside it.
+  `import { useBundle } from "./modes/user/hart-pool.js";`,
+  `export { useWorkerLoader } from "./modes/user/hart-pool.js";`,
+  `useBundle(${besideBundle(WORKER_OUT_NAME)});`,
+];
+const runModules = new Set(await cliBundle("hartwood-run", RUN_ENTRY, [], false));
+const shared = new Set();
+await cliBundle("hartwood", [`export { main } from "./cli/main.js";`], [sharedModules(runModules, shared)]);
+// The run bundle again, now with the namespaces of the modules the other bundle takes from it.
+const sharedList = [...shared].sort();
+const importPath = (rel) => JSON.stringify(rel.startsWith("..") ? resolve(DIST, rel) : `./${rel}`);
+await cliBundle("hartwood-run", [
+  ...RUN_ENTRY,
+  ...sharedList.map((rel, i) => `import * as shared${i} from ${importPath(rel)};`),
+  `export const SHARED = {${sharedList.map((rel, i) => `${JSON.stringify(rel)}: shared${i}`).join(", ")}};`,
+]);

@@ -3,10 +3,12 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -15,7 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildGuest } from "./guest/build.js";
@@ -493,4 +495,58 @@ test("200 random mutations of the section headers and symbol table end cleanly",
     ...mutate(base.bytes, symOff, shoff, 100, 0x5359_4d53, "sym"),
   ];
   expect(fuzzProblems(mutants)).toEqual([]);
+});
+
+test("a short `hartwood run` with its output on a pipe or /dev/null loads neither the other commands' code nor a Node module it does not use", () => {
+  const hello = buildGuest({
+    sources: [join(ROOT, "bench", "startup", "hello.c")],
+    cc: "riscv64-linux-gnu-gcc",
+    flags: ["-O2", "-static"],
+    name: "hello-static",
+  });
+  // What Node loaded beyond its own start (`node -e 0`), listed at exit.
+  const floor = new Set(
+    JSON.parse(
+      execFileSync(process.execPath, ["-e", "console.log(JSON.stringify(process.moduleLoadList))"], {
+        encoding: "utf8",
+      }),
+    ) as string[],
+  );
+  const list = join(work, "loaded.json");
+  // The bundles the bin compiles (bin/code-cache.js makes a vm.Script of each) and Node's modules.
+  const report = file(
+    "loaded.js",
+    [
+      `const vm = require("vm");`,
+      `const bundles = [];`,
+      `vm.Script = class extends vm.Script { constructor(text, o) { super(text, o); bundles.push(o.filename); } };`,
+      `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify({ bundles, modules: process.moduleLoadList })));`,
+    ].join("\n"),
+  );
+  for (const stdout of ["pipe", "/dev/null"]) {
+    const out = stdout === "pipe" ? "pipe" : openSync(stdout, "w");
+    const r = spawnSync(process.execPath, ["-r", report, cli, "run", hello], {
+      encoding: "utf8",
+      stdio: ["ignore", out, "pipe"],
+      timeout: 20_000,
+    });
+    if (typeof out === "number") closeSync(out);
+    expect(r.stderr).toBe("");
+    if (stdout === "pipe") expect(r.stdout).toBe("hello, world\n");
+    const { bundles, modules } = JSON.parse(readFileSync(list, "utf8")) as {
+      bundles: string[];
+      modules: string[];
+    };
+    // `run`'s own bundle, which holds no system-mode, bare-metal or image-builder module.
+    expect(bundles.map((f) => basename(f))).toEqual(["hartwood-run.cjs"]);
+    const inputs = JSON.parse(readFileSync(join(dirname(cli), "..", "dist", "hartwood-run.inputs.json"), "utf8")) as string[]; // prettier-ignore
+    expect(inputs).toContain("modes/user/index.js");
+    expect(inputs.filter((f) => /^(modes\/system|devices)\/|baremetal|cli\/boot/.test(f))).toEqual([]);
+    const loaded = modules.filter((m) => !floor.has(m));
+    // node:zlib (the bundle's prebuilt bytes were Brotli text, the code cache's check a CRC-32),
+    // node:tty (isatty of stdout) and node:stream (which node:v8 and both of those load) cost a
+    // short run 5-10 ms.
+    for (const m of ["NativeModule zlib", "NativeModule tty", "NativeModule net", "NativeModule stream"])
+      expect(loaded, stdout).not.toContain(m);
+  }
 });

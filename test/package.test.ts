@@ -9,7 +9,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { computePrebuilt, unpack, type Prebuilt } from "../src/cli/prebuilt.js";
+import { computePrebuilt } from "../src/cli/prebuilt.js";
+import type { Extent, PrebuiltIndex } from "../src/cli/prebuilt-file.js";
 import { buildProgram } from "../bench/build.js";
 import { buildGuest } from "./guest/build.js";
 import { buildBaremetalProgram, runOnQemuSpikeWithOutput } from "./guest/isa.js";
@@ -74,6 +75,9 @@ test("the tarball holds the built CLI, the library entry with its types and the 
     "bin/worker-ahead.js",
     "dist/cli/main.js",
     "dist/hartwood.cjs",
+    "dist/hartwood-run.cjs",
+    "dist/hartwood-prebuilt.bin",
+    "dist/hart-worker.cjs",
     "dist/index.js",
     "dist/index.d.ts",
     "dist/modes/system/image.js",
@@ -249,27 +253,29 @@ test.skipIf(availableParallelism() < 2)(
   },
 );
 
-test("the single-file build carries the interpreters and the compressed table the sources generate now", () => {
-  const bundle = join(project, "node_modules", "hartwood", "dist", "hartwood.cjs");
-  const script = "console.log(JSON.stringify(require(process.argv[1]).PREBUILT));";
-  const shipped = JSON.parse(
-    execFileSync(process.execPath, ["-e", script, bundle], {
-      encoding: "utf8",
-      maxBuffer: 16 << 20,
-    }),
-  ) as Prebuilt;
+test("the single-file builds carry the interpreters and the compressed table the sources generate now", () => {
+  const dist = join(project, "node_modules", "hartwood", "dist");
+  // The bin runs the bundle (bin/code-cache.js): it is a function of the module's variables.
+  const script = `console.log(JSON.stringify(require(process.argv[1]).loadBundle(process.argv[2]).exports.PREBUILT));`;
+  const index = JSON.parse(
+    execFileSync(
+      process.execPath,
+      ["-e", script, join(dist, "..", "bin", "code-cache.js"), join(dist, "hartwood-run.cjs")],
+      { encoding: "utf8", env: { ...ENV, HARTWOOD_NO_CODE_CACHE: "1" } },
+    ),
+  ) as PrebuiltIndex;
+  const shipped = readFileSync(join(dist, "hartwood-prebuilt.bin"));
+  const at = ([offset, length]: Extent) => shipped.subarray(offset, offset + length);
   const now = computePrebuilt();
   // With the recompiler and without, for the first process and for a forked child (their
   // memories differ), as `hartwood run` asks for them, and the first worker thread's with the
   // recompiler (--threads parallel); and `hartwood boot`'s on 1 and 2 harts with the
   // recompiler, and on 1 without.
   expect(Object.keys(now.interpreters)).toHaveLength(8);
-  expect(Object.keys(shipped.interpreters).sort()).toEqual(Object.keys(now.interpreters).sort());
+  expect(Object.keys(index.interpreters).sort()).toEqual(Object.keys(now.interpreters).sort());
   for (const [key, bytes] of Object.entries(now.interpreters))
-    expect(Buffer.from(unpack(shipped.interpreters[key])).equals(Buffer.from(unpack(bytes))), key).toBe(true);
-  expect(Buffer.from(unpack(shipped.compressedTable)).equals(Buffer.from(unpack(now.compressedTable)))).toBe(
-    true,
-  );
+    expect(at(index.interpreters[key]).equals(bytes), key).toBe(true);
+  expect(at(index.compressedTable!).equals(now.compressedTable)).toBe(true);
 });
 
 test("the bin runs the single-file build, and in a checkout the modules once one of them is newer", () => {
@@ -300,7 +306,7 @@ test("the bin runs the single-file build, and in a checkout the modules once one
   expect(stale.stdout).toBe(built.stdout);
 });
 
-test("the bin keeps V8's code cache of the bundle: written by the first run, used by the next, rewritten when it belongs to another build", () => {
+test("the bin keeps V8's code cache of each bundle: written by the first run, used by the next, rewritten when it belongs to another build", () => {
   const cacheHome = join(work, "xdg-cache");
   const env = { ...ENV, XDG_CACHE_HOME: cacheHome };
   const bin = join(project, "node_modules", "hartwood", "bin", "hartwood.js");
@@ -309,25 +315,35 @@ test("the bin keeps V8's code cache of the bundle: written by the first run, use
   const first = run();
   expect(first.stderr).toBe("");
   expect(first.stdout).toContain("primes below 10000: 1229\n");
-  const [file] = cached();
-  expect(cached()).toHaveLength(1);
-  const written = readFileSync(file);
+  // `run`'s bundle, which the other commands' bundle builds on, and that one.
+  const files = cached();
+  expect(files).toHaveLength(2);
+  const written = files.map((f) => readFileSync(f));
   const past = new Date(Date.now() - 3_600_000);
-  utimesSync(file, past, past);
+  for (const f of files) utimesSync(f, past, past);
   expect(run().stdout).toBe(first.stdout);
-  expect(Math.abs(statSync(file).mtimeMs - past.getTime()), "accepted, so not written again").toBeLessThan(1);
+  for (const f of files)
+    expect(
+      Math.abs(statSync(f).mtimeMs - past.getTime()),
+      `${f}: accepted, so not written again`,
+    ).toBeLessThan(1);
   // Another build's cache (its check bytes differ) is ignored and replaced.
-  const foreign = Buffer.from(written);
-  foreign[5] ^= 0xff;
-  writeFileSync(file, foreign);
+  files.forEach((f, i) => {
+    const foreign = Buffer.from(written[i]);
+    foreign[5] ^= 0xff;
+    writeFileSync(f, foreign);
+  });
   const again = run();
   expect(again.stderr).toBe("");
   expect(again.stdout).toBe(first.stdout);
-  expect(readFileSync(file).subarray(0, 12).equals(written.subarray(0, 12)), "this build's check again").toBe(
-    true,
+  files.forEach((f, i) =>
+    expect(
+      readFileSync(f).subarray(0, 16).equals(written[i].subarray(0, 16)),
+      `${f}: this build's check again`,
+    ).toBe(true),
   );
   // A cache that cannot be read is no error either.
-  writeFileSync(file, "");
+  for (const f of files) writeFileSync(f, "");
   expect(run().stdout).toBe(first.stdout);
 });
 

@@ -1,13 +1,16 @@
-// The `hartwood` command line: argument parsing and error reporting only.
+// The `hartwood` command line: argument parsing and error reporting only. `hartwood run` has a
+// build of its own (main-run.ts), without the other commands.
 import { readFileSync, statSync } from "node:fs";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
-import type { InterpreterTiers } from "../arch/riscv/cpu.js";
+import { InvalidArgumentError } from "commander";
 import { compileStatsLine } from "../core/jit/compile-stats.js";
 import { UserError } from "../core/errors.js";
 import { runBaremetal, runBaremetalAsync } from "../modes/baremetal.js";
-import { run as runUser, signalName, DEFAULT_ROOT, type Bind } from "../modes/user/index.js";
 import { addBootCommand, addImageCommand } from "./boot.js";
 import { addJitFlags, jitOptions, type JitFlags } from "./jit-flags.js";
+import { newProgram, parse } from "./program.js";
+import { addRunCommand, type EngineHooks } from "./run.js";
+
+export type { EngineHooks } from "./run.js";
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -34,51 +37,10 @@ function readInput(path: string): Uint8Array {
   }
 }
 
-function collect(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), v];
-}
-
-interface RunFlags extends JitFlags {
-  root?: string;
-  bind?: string[];
-  roBind?: string[];
-  cwd: boolean;
-  jit: boolean;
-  env?: string[];
-  strace?: boolean;
-  net: string;
-  threads?: string;
-}
-
-/** "src" or "src:/dst" (the guest side is absolute, so a ':' inside src is kept). */
-function bind(spec: string, readOnly: boolean): Bind {
-  const i = spec.lastIndexOf(":/");
-  const flag = readOnly ? "--ro-bind" : "--bind";
-  if (spec === "" || i === 0) throw new UserError(`${flag} expects src[:dst], got '${spec}'`);
-  return i > 0 ? { host: spec.slice(0, i), guest: spec.slice(i + 1), readOnly } : { host: spec, readOnly };
-}
-
-/** What the program that runs the CLI (bin/hartwood.js) knows about the engine it set up. */
-export interface EngineHooks {
-  /** How `run` has the interpreter compiled, with the recompiler (`jit`) or without. */
-  interpreterTiers?: (jit: boolean) => InterpreterTiers;
-  /** How `run` has the recompiler's dispatcher compiled (JitOptions.compileDispatcher). */
-  compileDispatcher?: (bytes: Uint8Array) => WebAssembly.Module;
-}
-
 /** Runs the CLI; returns the process exit status. */
 export async function main(argv: string[], engine: EngineHooks = {}): Promise<number> {
   let status = 0;
-  const program = new Command("hartwood")
-    .description(
-      "Run RISC-V (RV64GC) software in WebAssembly (an interpreter generated from the instruction definitions)",
-    )
-    .exitOverride()
-    .enablePositionalOptions()
-    .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`hartwood: ${s.replace(/^error: /, "")}`),
-    });
+  const program = newProgram();
   const baremetal = program
     .command("baremetal")
     .description("run a bare-metal ELF (RAM at 0x80000000, HTIF tohost/fromhost) on one hart in M-mode")
@@ -91,87 +53,8 @@ export async function main(argv: string[], engine: EngineHooks = {}): Promise<nu
     if (process.env.HARTWOOD_JIT_STATS === "1") process.stderr.write(compileStatsLine(r.jit));
     status = Math.min(r.status, 255);
   });
-  const run = program
-    .command("run")
-    .description("run a riscv64 Linux program in user mode (like qemu-riscv64)")
-    .argument("<program>", "the riscv64 Linux ELF (static or dynamic)")
-    .argument("[args...]", "its arguments")
-    .option(
-      "--root <dir>",
-      `the guest's "/", read-write; nothing outside it is visible unless bound (default: ${DEFAULT_ROOT}, read-only, if it exists)`,
-    )
-    .option(
-      "--bind <src[:dst]>",
-      "show host directory or file src at guest path dst (default: the same path), read-write (repeatable)",
-      collect,
-    ) // prettier-ignore
-    .option("--ro-bind <src[:dst]>", "the same, read-only (repeatable)", collect)
-    .option("--no-cwd", "do not show the working directory to the guest (it starts in /)")
-    .option("--env <K=V>", "set a variable in the guest's environment (repeatable)", collect)
-    .option(
-      "--net <mode>",
-      "the guest's network: none (internet sockets fail with EACCES) or host (the host's network and its loopback services)",
-      "none",
-    )
-    .option("--strace", "print every syscall with its arguments and result to stderr")
-    .option(
-      "--threads <mode>",
-      "how the guest's threads share the host: parallel (default: on worker threads too, one per further core) or turns (all on one host thread)",
-    )
-    .option("--no-jit", "interpret every instruction (no translation of hot code to wasm)");
-  addJitFlags(run)
-    .passThroughOptions()
-    .action(async (file: string, args: string[], opts: RunFlags) => {
-      const env = new Map(Object.entries(process.env).map(([k, v]) => [k, v ?? ""]));
-      for (const kv of opts.env ?? []) {
-        const eq = kv.indexOf("=");
-        if (eq <= 0) throw new UserError(`--env expects K=V, got '${kv}'`);
-        env.set(kv.slice(0, eq), kv.slice(eq + 1));
-      }
-      if (opts.net !== "none" && opts.net !== "host")
-        throw new UserError(`--net expects none or host, got '${opts.net}'`);
-      if (opts.threads !== undefined && opts.threads !== "turns" && opts.threads !== "parallel")
-        throw new UserError(`--threads expects turns or parallel, got '${opts.threads}'`);
-      const r = await runUser({
-        program: file,
-        args,
-        env: [...env].map(([k, v]) => `${k}=${v}`),
-        root: opts.root,
-        binds: [
-          ...(opts.bind ?? []).map((b) => bind(b, false)),
-          ...(opts.roBind ?? []).map((b) => bind(b, true)),
-        ],
-        exposeCwd: opts.cwd,
-        jit: opts.jit,
-        jitOptions: { ...jitOptions(opts), compileDispatcher: engine.compileDispatcher },
-        interpreterTiers: engine.interpreterTiers?.(opts.jit),
-        strace: opts.strace,
-        network: opts.net,
-        threads: opts.threads as "turns" | "parallel" | undefined,
-      });
-      if (r.signal)
-        process.stderr.write(`hartwood: guest killed by signal ${r.signal} (${signalName(r.signal)})\n`);
-      if (process.env.HARTWOOD_JIT_STATS === "1") {
-        process.stderr.write(compileStatsLine(r.jit ?? { translations: r.translations }));
-        if (r.workerTurns > 0)
-          process.stderr.write(
-            `hartwood: ${r.workerTurns} turns of guest threads on worker threads (${r.workersAhead} started ahead)\n`,
-          );
-      }
-      status = r.status;
-    });
+  addRunCommand(program, engine, (s) => (status = s));
   addBootCommand(program, (s) => (status = s));
   addImageCommand(program);
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return status;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UserError) {
-      process.stderr.write(`hartwood: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`hartwood: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 70;
-  }
+  return parse(program, argv, () => status);
 }

@@ -3,22 +3,26 @@
 // asks for (recompiler on, at the default threshold, and off), those of the usual `hartwood
 // boot` configurations, and the compressed-instruction table. The build and the bytes come from the same dist/ code at the same moment, and a test
 // (test/package.test.ts) checks them against what the sources generate now.
-import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
-import { interpreterBytes, usePrebuilt } from "../arch/riscv/cpu.js";
+import { interpreterBytes } from "../arch/riscv/cpu.js";
 import { compressedTable } from "../arch/riscv/insns/c.js";
 import { FdTable } from "../modes/user/files.js";
 import { Kernel } from "../modes/user/kernel.js";
 import { UserProcess } from "../modes/user/process.js";
 import { attachedCpu } from "../modes/user/hart-worker.js";
 import { Vfs } from "../modes/user/vfs.js";
+import type { Extent, PrebuiltIndex } from "./prebuilt-file.js";
 import { VirtBoard } from "../modes/system/virt.js";
 
-/** Brotli-compressed, as base64 text: string literals in the bundle, a tenth of the table's size. */
+/**
+ * The bytes, raw: the build writes them to a file of their own beside the bundle (PrebuiltIndex
+ * says where each lies), read when asked for. Read raw, the compressed table costs a short run
+ * about a third of what Brotli-decoding it from the bundle did, and node:zlib is not loaded.
+ */
 export interface Prebuilt {
   /** Interpreter bytes by the key cpu.ts looks them up with. */
-  readonly interpreters: Readonly<Record<string, string>>;
+  readonly interpreters: Readonly<Record<string, Uint8Array>>;
   /** The 65536 u32 entries of compressedTable(), in the host's byte order. */
-  readonly compressedTable: string;
+  readonly compressedTable: Uint8Array;
   /** The keys of `interpreters` a worker thread's engine asks for (the worker bundle carries those). */
   readonly workerKeys: readonly string[];
 }
@@ -58,27 +62,30 @@ export function computePrebuilt(): Prebuilt {
     const firmware = { name: "prebuilt", data: new Uint8Array(4) };
     new VirtBoard({ ramBytes: 16 << 20, harts, bios: firmware, drives: [], jit, write: () => {} }).close();
   }
-  const interpreters: Record<string, string> = {};
-  for (const [key, bytes] of interpreterBytes()) interpreters[key] = pack(bytes);
   const t = compressedTable();
   return {
-    interpreters,
-    compressedTable: pack(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)),
+    interpreters: Object.fromEntries(interpreterBytes()),
+    compressedTable: new Uint8Array(t.buffer, t.byteOffset, t.byteLength),
     workerKeys,
   };
 }
 
-/** Hands `p` to the CPU (cpu.ts usePrebuilt); an interpreter is unpacked when asked for. */
-export function installPrebuilt(p: Prebuilt): void {
-  const interpreters = new Map(Object.entries(p.interpreters).map(([k, v]) => [k, () => unpack(v)]));
-  usePrebuilt(interpreters, new Uint32Array(unpack(p.compressedTable).buffer));
-}
-
-function pack(bytes: Uint8Array): string {
-  return brotliCompressSync(bytes).toString("base64");
-}
-
-/** The bytes in an ArrayBuffer of their own (so a Uint32Array view is aligned). */
-export function unpack(text: string): Uint8Array {
-  return new Uint8Array(brotliDecompressSync(Buffer.from(text, "base64")));
+/** The file the build writes (the bytes of `keys` and, with `table`, the compressed table) and its index. */
+export function layOut(
+  p: Prebuilt,
+  keys: readonly string[],
+  table: boolean,
+): { index: PrebuiltIndex; file: Uint8Array } {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  const place = (bytes: Uint8Array): Extent => {
+    parts.push(bytes);
+    at += bytes.length;
+    return [at - bytes.length, bytes.length];
+  };
+  const interpreters = Object.fromEntries(keys.map((k) => [k, place(p.interpreters[k])]));
+  const compressed = table ? place(p.compressedTable) : undefined;
+  const file = new Uint8Array(at);
+  parts.reduce((o, b) => (file.set(b, o), o + b.length), 0);
+  return { index: { interpreters, ...(compressed && { compressedTable: compressed }) }, file };
 }

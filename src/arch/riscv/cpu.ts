@@ -29,7 +29,7 @@ const moduleBytes = new Map<string, Uint8Array>();
 /** Made ahead of time (usePrebuilt): generating them is most of a short run's start-up. */
 const prebuilt = {
   interpreters: new Map<string, () => Uint8Array>(),
-  compressedTable: undefined as Uint32Array | undefined,
+  compressedTable: undefined as (() => Uint32Array) | undefined,
 };
 
 /**
@@ -37,11 +37,18 @@ const prebuilt = {
  * same code, for the CLI's single-file build (scripts/build-dist.js). A key not given is
  * generated as usual.
  */
-export function usePrebuilt(interpreters: ReadonlyMap<string, () => Uint8Array>, ctable?: Uint32Array): void {
-  if (ctable && ctable.length !== 65536)
-    throw new RangeError("compressed-instruction table: expected 65536 entries");
-  for (const [key, bytes] of interpreters) prebuilt.interpreters.set(key, bytes); // unpacked when asked for
+export function usePrebuilt(
+  interpreters: ReadonlyMap<string, () => Uint8Array>,
+  ctable?: () => Uint32Array,
+): void {
+  for (const [key, bytes] of interpreters) prebuilt.interpreters.set(key, bytes); // read when asked for
   if (ctable) prebuilt.compressedTable = ctable;
+}
+
+function compressedTableOf(): Uint32Array {
+  const t = prebuilt.compressedTable?.() ?? compressedTable();
+  if (t.length !== 65536) throw new RangeError("compressed-instruction table: expected 65536 entries");
+  return t;
 }
 
 /** The interpreter bytes of every module this process has made so far, by key. */
@@ -189,8 +196,7 @@ export class RiscvCpu {
   ) {
     const at = opts.attach;
     const ctable = at?.ctable ?? layout.alloc(CTABLE_BYTES, 4096);
-    if (!at)
-      new Uint32Array(layout.memory.buffer, ctable, 65536).set(prebuilt.compressedTable ?? compressedTable());
+    if (!at) new Uint32Array(layout.memory.buffer, ctable, 65536).set(compressedTableOf());
     const predecode = at?.predecode ?? layout.alloc(predecodeBytes(mem.kind), 64);
     const stateBase = (this.stateBase = at?.states ?? layout.alloc(hartCount * S.HART_STATE_BYTES, 64));
     for (let i = 0; i < hartCount; i++) {

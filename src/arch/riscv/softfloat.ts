@@ -63,16 +63,15 @@ interface FI {
   inf: bigint;
   maxFin: bigint;
   nan: bigint;
-  expTab: bigint[]; // expTab[k] = k << fb
+  /** expTab[k] = k << fb, filled at first use (2,300 BigInts built at load cost every start 1-2 ms). */
+  expTab: bigint[];
 }
 
 function mkFmt(expBits: number, fb: number): FI {
   const bias = (1 << (expBits - 1)) - 1;
   const expAll = (1 << expBits) - 1;
   const fbB = BigInt(fb);
-  const expTab: bigint[] = [];
-  for (let k = 0; k <= expAll; k++) expTab.push(BigInt(k) << fbB);
-  const inf = expTab[expAll];
+  const inf = BigInt(expAll) << fbB;
   return {
     fb,
     p: fb + 1,
@@ -91,7 +90,7 @@ function mkFmt(expBits: number, fb: number): FI {
     inf,
     maxFin: inf - 1n,
     nan: inf | (1n << (fbB - 1n)),
-    expTab,
+    expTab: [],
   };
 }
 const F32 = mkFmt(8, 23);
@@ -220,7 +219,8 @@ function roundPack(f: FI, neg: boolean, e: number, sig: bigint, rm: number): big
       return sgn | (toInf ? f.inf : f.maxFin);
     }
     flags = fl;
-    return sgn | (f.expTab[E + f.bias - 1] + q); // the hidden bit adds 1 to the exponent field
+    const k = E + f.bias - 1;
+    return sgn | ((f.expTab[k] ??= BigInt(k) << f.fbB) + q); // the hidden bit adds 1 to the exponent field
   }
   // Below the normal range before rounding: round at the fixed subnormal LSB.
   const q = shiftRound(sig, f.minE - e, neg, rm);

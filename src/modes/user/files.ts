@@ -147,11 +147,25 @@ export abstract class GuestFile {
 }
 
 /**
- * isatty(3) of a host descriptor. node:tty (and node:net, which it loads) comes at the first
- * call, not at every start: together a few ms of a short run (README "Start-up").
+ * isatty(3) of a host descriptor. node:tty (and node:net and node:stream, which it loads: 5-10
+ * ms of a short run) comes only for a character device that could be a terminal: a pipe or a
+ * file, and on Linux /dev/null and the other memory devices (major number 1, never a
+ * terminal), answer from fstat(2). libc asks about stdout at its first write.
  */
 export function isatty(fd: number): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.fstatSync(fd);
+  } catch {
+    return false; // not open: tty.isatty says no too
+  }
+  if (!st.isCharacterDevice() || (process.platform === "linux" && linuxMajor(st.rdev) === 1)) return false;
   return process.getBuiltinModule("node:tty").isatty(fd);
+}
+
+/** The major number of a Linux device number (glibc's gnu_dev_major). */
+function linuxMajor(rdev: number): number {
+  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
 
 /**
