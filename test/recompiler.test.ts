@@ -402,39 +402,6 @@ test("a range around a block that a later block jumps back to, not as a loop's h
   expect(region.loops).toEqual([{ head: 2, last: 3 }]);
 });
 
-test("a region entered inside a loop takes that loop in whole before the code after it, when the loop fits", () => {
-  // A loop from 0x1000 back from 0x1020, entered at 0x1010, whose exit at 0x1010 calls a
-  // 17-instruction callee at 0x2000. Breadth first, 12 instructions of room go to the entry's
-  // block, its fall-through, the exit's call, the code after the loop, the loop's head and 3
-  // of the callee's, leaving 0x1008..0x100c out: each pass would leave for the code there and
-  // come back. The loop (9 instructions) comes first; the callee gets what is left.
-  const flows: Record<number, ControlFlow> = {
-    0x1000: { kind: "fallthrough" },
-    0x1004: { kind: "branch", target: 0x1040 },
-    0x1008: { kind: "fallthrough" },
-    0x100c: { kind: "fallthrough" },
-    0x1010: { kind: "branch", target: 0x1030 },
-    0x1014: { kind: "fallthrough" },
-    0x1018: { kind: "fallthrough" },
-    0x101c: { kind: "fallthrough" },
-    0x1020: { kind: "branch", target: 0x1000 },
-    0x1030: { kind: "jump", target: 0x2000, link: 0x1034 },
-    0x2040: { kind: "indirect", isReturn: true },
-  };
-  const isa: JitIsa<GuestInsn> = {
-    ...stopIsa,
-    controlFlow: (i) =>
-      flows[i.pc] ?? (i.pc >= 0x2000 && i.pc < 0x2040 ? { kind: "fallthrough" } : { kind: "stop" }),
-  };
-  const view = { host: (pc: number) => pc, key: () => 0, protect: () => undefined };
-  const region = discoverRegion(isa, 0x1010, view, 12);
-  const starts = region.blocks.map((b) => b.start);
-  expect(starts).toEqual(expect.arrayContaining([0x1000, 0x1008, 0x1010, 0x1014]));
-  expect(region.size).toBe(12);
-  const callee = region.blocks.find((b) => b.start === 0x2000);
-  expect(callee?.insns.length ?? 0, "the callee, cut").toBeLessThan(3);
-});
-
 test("a flush empties the function table's slots that held translations, and writes none when nothing was installed since the last", () => {
   const { jit } = recompiler(true, stopIsa);
   const set = vi.spyOn(jit.table.functions, "set");

@@ -115,11 +115,9 @@ interface Decoded<Insn> {
 const CALLEE_ROUNDS = 3;
 
 /**
- * The blocks reachable from `pc` as `code` fetches them. When code left out for want of room lies
- * inside a loop, the largest loop around the entry that fits (loopAroundEntry, found by looking
- * farther) is taken in first, and the rest breadth first as before. A callee of a direct call
- * with a loop that the region could take in only in part (a pc inside the loop left out for
- * want of room) is left out whole: the call then leaves for the callee's own translation, which holds
+ * The blocks reachable from `pc` as `code` fetches them. A callee of a direct call with a loop
+ * that the region could take in only in part (a pc inside the loop left out for want of room)
+ * is left out whole: the call then leaves for the callee's own translation, which holds
  * its loop whole, and waits there for its return (TranslationContext.callOut). Taken in part,
  * its loop often ran in a copy cut at the region's end, leaving and coming back through the
  * dispatcher every pass. A callee without a loop stays in part: its hot path is often inside,
@@ -138,117 +136,14 @@ export function discoverRegion<Insn extends GuestInsn>(
   callsWait = false,
 ): Region<Insn> {
   const outside = new Set<number>();
-  // Each instruction decoded once, however many times the region is looked for.
-  const known = new Map<number, Insn | undefined>();
-  const decode = (at: number): Insn | undefined => {
-    if (known.has(at)) return known.get(at);
-    const insn = isa.decode(at, code);
-    known.set(at, insn);
-    return insn;
-  };
-  const find = (first: readonly number[]) => {
-    let found = discover(isa, decode, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, first);
-    for (let round = 0; callsWait && round < CALLEE_ROUNDS && found.cut.size > 0; round++) {
-      const partial = cutCallees(found.decoded, found.cut, pc);
-      if (partial.length === 0) break;
-      for (const t of partial) outside.add(t);
-      found = discover(isa, decode, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, first);
-    }
-    return found;
-  };
-  let found = find([]);
-  if (cutInLoop(found.decoded, found.cut, pc)) {
-    // What lies past the cut, to see the loops around the entry whole.
-    const ahead = discover(
-      isa,
-      decode,
-      pc,
-      code,
-      maxInsns * LOOK_AHEAD,
-      outside,
-      guess,
-      switchInsns,
-      tableInsns,
-      [],
-      true,
-    );
-    const loop = loopAroundEntry(ahead.region, maxInsns);
-    if (loop.some((start) => !found.decoded.has(start))) found = find(loop);
+  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+  for (let round = 0; callsWait && round < CALLEE_ROUNDS && found.cut.size > 0; round++) {
+    const partial = cutCallees(found.decoded, found.cut, pc);
+    if (partial.length === 0) break;
+    for (const t of partial) outside.add(t);
+    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
   }
   return found.region;
-}
-
-/**
- * True when a pc of `cut` lies between a backward branch or jump among `decoded` and its target,
- * at or before `entry` (the head of a loop around the entry comes first: loopAroundEntry).
- */
-function cutInLoop<Insn extends GuestInsn>(
-  decoded: ReadonlyMap<number, Decoded<Insn>>,
-  cut: ReadonlySet<number>,
-  entry: number,
-): boolean {
-  for (const [at, { flow }] of decoded)
-    if (
-      (flow.kind === "branch" || (flow.kind === "jump" && flow.link === undefined)) &&
-      flow.target <= at &&
-      flow.target <= entry
-    )
-      for (const c of cut) if (c >= flow.target && c <= at) return true;
-  return false;
-}
-
-/**
- * How much farther than its room a cut region looks for the loop around its entry
- * (loopAroundEntry), as a multiple of the room.
- */
-const LOOK_AHEAD = 2;
-
-/**
- * The starts of the blocks of the largest loop through `region`'s entry (block 0) that fits in
- * `room` instructions, in layout order; none when no such loop fits. A loop here is a backward
- * edge's (a branch or jump to a lower or equal pc) natural loop: its target, the head, and the
- * blocks that reach its source without passing the head, when the head is the loop's only way
- * in and its lowest pc. Taken in breadth first, a region entered inside a loop nest often gives
- * its room to the code after the nest (`printf` after `hash`'s outer loop, `memset` before its
- * next repetition) and leaves out part of the loop around its entry, which then hands over to
- * another translation and back at every pass (`hash`'s lookups: the deletion's shift loop and
- * the miss's probe in two translations).
- */
-function loopAroundEntry<Insn extends GuestInsn>(region: Region<Insn>, room: number): number[] {
-  const blocks = region.blocks;
-  const succ = successors(blocks, new Map(blocks.map((b, i) => [b.start, i])), true);
-  const preds: number[][] = blocks.map(() => []);
-  succ.forEach((s, p) => s.forEach((j) => preds[j].push(p)));
-  // A loop that calls, or goes through a switch, needs room for its callees or cases too, which
-  // this look does not measure (taken first, `embedded`'s main loop left its callees' loops in
-  // part, one block each).
-  const calls = (i: number) => {
-    const flow = blocks[i].flows[blocks[i].insns.length - 1];
-    return flow.kind === "indirect" || (flow.kind === "jump" && flow.link !== undefined);
-  };
-  let best: number[] = [];
-  let bestInsns = 0;
-  succ.forEach((s, source) => {
-    for (const head of s) {
-      // The head is the loop's lowest pc, so at or before the entry's.
-      if (blocks[head].start > blocks[source].start || blocks[head].start > blocks[0].start) continue;
-      // The natural loop of the edge: what reaches its source without passing its head.
-      const back = reached(source, preds, head);
-      if (!back.has(0)) continue;
-      const body = [...reached(head, succ)].filter((i) => back.has(i));
-      // Entered at its head alone, which comes first in address order (else the edge's target
-      // is not the loop's head but a block inside a loop around it, reached through that
-      // loop's back edge).
-      const foreign = (i: number) =>
-        i !== head && (blocks[i].start < blocks[head].start || preds[i].some((p) => !back.has(p)));
-      if (!body.includes(0) || body.some(foreign) || body.some(calls)) continue;
-      const insns = body.reduce((n, i) => n + blocks[i].insns.length, 0);
-      if (insns > room || insns <= bestInsns) continue;
-      best = body;
-      bestInsns = insns;
-    }
-  });
-  return best.sort((a, b) => a - b).map((i) => blocks[i].start);
 }
 
 /**
@@ -298,7 +193,6 @@ function cutCallees<Insn extends GuestInsn>(
 
 function discover<Insn extends GuestInsn>(
   isa: JitIsa<Insn>,
-  decode: (at: number) => Insn | undefined,
   pc: number,
   code: CodeView,
   maxInsns: number,
@@ -307,13 +201,6 @@ function discover<Insn extends GuestInsn>(
   guess: IndirectGuess | undefined,
   switchInsns: number,
   tableInsns: number,
-  /** Block starts taken in first, after the entry (loopAroundEntry). */
-  first: readonly number[] = [],
-  /**
-   * A look past the room (loopAroundEntry): the callees of direct calls are left out (only the
-   * code of the entry's function), and neither loops nor entries are looked for.
-   */
-  ahead = false,
 ): { region: Region<Insn>; decoded: ReadonlyMap<number, Decoded<Insn>>; cut: ReadonlySet<number> } {
   let room = maxInsns;
   const page = code.pageBytes;
@@ -330,9 +217,7 @@ function discover<Insn extends GuestInsn>(
     if (tables && !before.has(t)) before.set(t, at);
   };
   let tableJumps = 0;
-  // Breadth first: the code nearest the entry comes in first.
-  const queue = [pc, ...first.filter((t) => t !== pc)];
-  for (const t of queue) leaders.add(t);
+  const queue = [pc]; // breadth first: the code nearest the entry comes in first
   /** Pcs the region would have taken in had it had room. */
   const cut = new Set<number>();
   const lead = (t: number) => {
@@ -356,7 +241,7 @@ function discover<Insn extends GuestInsn>(
         leaders.add(at); // reached again by falling through: a block starts here
         break;
       }
-      const insn = decode(at);
+      const insn = isa.decode(at, code);
       if (!insn || !inPage(at + insn.len - 1)) break; // the interpreter raises the fault
       const flow = isa.controlFlow(insn);
       decoded.set(at, { insn, flow });
@@ -373,7 +258,7 @@ function discover<Insn extends GuestInsn>(
         lead(next);
         lead(flow.target);
       } else if (flow.kind === "jump" || flow.kind === "indirect") {
-        if (flow.kind === "jump" && !(flow.link !== undefined && (ahead || outside.has(flow.target)))) {
+        if (flow.kind === "jump" && !(flow.link !== undefined && outside.has(flow.target))) {
           from(flow.target, at);
           lead(flow.target);
         }
@@ -421,8 +306,8 @@ function discover<Insn extends GuestInsn>(
   blocks.sort((a, b) => (after(a) === after(b) ? a.start - b.start : after(a) ? -1 : 1));
   const index = new Map<number, number>();
   blocks.forEach((b, i) => index.set(b.start, i));
-  const loops = ahead ? [] : loopRanges(blocks, index, returnSites, indirectTargets);
-  const entries = ahead ? [] : entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
+  const loops = loopRanges(blocks, index, returnSites, indirectTargets);
+  const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
   return { region: { blocks, size, returnSites, indirectTargets, tableJumps, entries, loops }, decoded, cut };
 }
 
@@ -476,25 +361,17 @@ function exitsOf<Insn extends GuestInsn>(b: Block<Insn>, links: boolean): number
  */
 export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): Set<number>[] {
   const succ = successors(region.blocks, new Map(region.blocks.map((b, i) => [b.start, i])), true);
-  return region.entries.map((from) => reached(from, succ));
-}
-
-/**
- * The blocks (layout indices) reached from block `from` along `edges` (each block's successors
- * or predecessors), `from` itself included; with `stop`, not through that block (which is
- * included).
- */
-function reached(from: number, edges: readonly (readonly number[])[], stop?: number): Set<number> {
-  const seen = new Set([from]);
-  if (stop !== undefined) seen.add(stop);
-  const todo = from === stop ? [] : [from];
-  while (todo.length > 0)
-    for (const j of edges[todo.pop()!])
-      if (!seen.has(j)) {
-        seen.add(j);
-        todo.push(j);
-      }
-  return seen;
+  return region.entries.map((from) => {
+    const seen = new Set([from]);
+    const todo = [from];
+    while (todo.length > 0)
+      for (const j of succ[todo.pop()!])
+        if (!seen.has(j)) {
+          seen.add(j);
+          todo.push(j);
+        }
+    return seen;
+  });
 }
 
 /**
