@@ -1,5 +1,6 @@
-// V8's code cache for a CommonJS bundle of hartwood's (bin/hartwood.js's dist/hartwood.cjs, and
-// dist/hart-worker.cjs, which the worker threads of --threads parallel load: hart-pool.ts).
+// V8's code cache for a CommonJS bundle of hartwood's: bin/hartwood.js's dist/hartwood-run.cjs
+// and dist/hartwood.cjs, and dist/hart-worker.cjs, which the worker threads of --threads
+// parallel load (hart-pool.ts).
 const {
   closeSync,
   fstatSync,

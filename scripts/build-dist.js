@@ -1,9 +1,11 @@
-// The second step of `npm run build` (after tsc): bundles the CLI into one file,
-// dist/hartwood.cjs, with the interpreter modules and the compressed-instruction table
-// computed now (src/cli/prebuilt.ts; raw, in dist/hartwood-prebuilt.bin beside it). bin/hartwood.js runs it while no other file of dist/ is
-// newer, so a later `tsc` alone falls back to dist/cli/main.js instead of running stale code.
-// One file instead of ~100 modules and no generation at start-up: about 0.15 s less for
-// `hartwood run` (README, "Start-up").
+// The second step of `npm run build` (after tsc): bundles the CLI into dist/hartwood-run.cjs
+// (`hartwood run`) and dist/hartwood.cjs (the other commands, on top of the first), and the
+// worker threads' engine into dist/hart-worker.cjs, with the interpreter modules and the
+// compressed-instruction table computed now (src/cli/prebuilt.ts), raw, in
+// dist/hartwood-prebuilt.bin beside them. bin/hartwood.js runs a bundle while none of the
+// modules it was made from is newer, so a later `tsc` alone falls back to dist/cli/main.js
+// instead of running stale code. A file instead of ~100 modules and no generation at
+// start-up: about 0.15 s less for `hartwood run` (README, "Start-up").
 import { createHash } from "node:crypto";
 import { readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
