@@ -121,13 +121,24 @@ const optimizedInterpreter = (bytes) => {
   setFlagsFromString("--wasm-lazy-compilation");
   return compileWithout(["liftoff", "wasm-stack-checks"], tagged, ["liftoff", "wasm-stack-checks"]);
 };
+// A worker thread's interpreter (--threads parallel) is compiled here too, on the main thread,
+// where no other compile races the flags, and posted to the worker: never tiered up, like main's
+// (a worker's turns run translated code). Eagerly: V8 reads the tiering flags again when it
+// compiles a function lazily, at its first call on the worker. Left to the worker, V8 optimized
+// it during its first turn, 130-400 ms of TurboFan on a background thread of a `threads 530`
+// run (README, Speed, "The nineteenth session: threads").
 const TIERS = {
   interpretOnly: {
     quick: quickInterpreter,
     optimizeAfterInsns: INTERPRET_ONLY_OPTIMIZE_AFTER_INSNS,
     optimized: optimizedInterpreter,
   },
-  withRecompiler: { quick: quickInterpreter, optimizeAfterInsns: Infinity, optimized: optimizedInterpreter },
+  withRecompiler: {
+    quick: quickInterpreter,
+    optimizeAfterInsns: Infinity,
+    optimized: optimizedInterpreter,
+    attached: quickInterpreter,
+  },
 };
 
 // The recompiler's dispatcher (one function of about 180 bytes, entered at every exit from a

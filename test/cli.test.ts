@@ -16,10 +16,11 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildProgram } from "../bench/build.js";
 import { buildGuest } from "./guest/build.js";
 import { ISA_DIR, runOnQemuSpike } from "./guest/isa.js";
 
@@ -550,3 +551,33 @@ test("a short `hartwood run` with its output on a pipe or /dev/null loads neithe
       expect(loaded, stdout).not.toContain(m);
   }
 });
+
+// README, Speed, "The nineteenth session: threads": left to compile its own interpreter, the
+// worker had V8 optimize it within its first turn (hundreds of ms of TurboFan beside the guest).
+test.skipIf(availableParallelism() < 2)(
+  "the CLI's worker thread runs an interpreter that V8 never optimizes, as main's",
+  () => {
+    const elf = buildProgram("threads").riscv;
+    const qemu = spawnSync("qemu-riscv64", [elf, "100"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--trace-wasm-compilation-times", cli, "run", elf, "100"], {
+      encoding: "utf8",
+      // V8 checks a code cache against its flags: this run must not replace the usual one.
+      env: { ...process.env, HARTWOOD_JIT_STATS: "1", HARTWOOD_NO_CODE_CACHE: "1" },
+      timeout: 60_000,
+    });
+    // V8's trace shares stdout: "Compiled function 0x...#8 using Liftoff, took 9 ms and ...
+    // bytes; bodysize 17349 ...". The interpreter's loop is the largest function compiled.
+    expect(r.stdout, r.stderr).toContain(qemu.stdout);
+    expect(
+      Number(/(\d+) turns of guest threads on worker threads/.exec(r.stderr)?.[1]),
+      r.stderr,
+    ).toBeGreaterThan(0);
+    const compiles = [...r.stdout.matchAll(/using (Liftoff|TurboFan),.*bodysize (\d+)/g)].map((m) => ({
+      tier: m[1],
+      bodySize: Number(m[2]),
+    }));
+    const loop = Math.max(...compiles.filter((c) => c.tier === "Liftoff").map((c) => c.bodySize));
+    expect(loop, "the interpreter's loop, compiled").toBeGreaterThan(10_000);
+    expect(compiles.filter((c) => c.tier === "TurboFan" && c.bodySize === loop)).toEqual([]);
+  },
+);

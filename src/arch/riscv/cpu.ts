@@ -80,6 +80,33 @@ function interpreterBytesOf(
   return bytes;
 }
 
+/** The recompiler's part of an interpreter: where the translation table is, and the threshold (a constant of its code: one module per threshold). */
+function interpreterJit(jitTable: number, threshold: number | undefined): InterpJit {
+  return { layout: jitLayoutAt(jitTable), threshold: jitThreshold(threshold) };
+}
+
+/**
+ * The interpreter of an engine that another host thread will attach to `regions` (CpuOptions
+ * attach; with the recompiler on, at `threshold`), compiled here by `compile`: a module can be
+ * posted to that thread, and V8 flags, which select how a module is compiled, are set safely
+ * only where nothing else compiles meanwhile. Undefined when its bytes are neither prebuilt nor
+ * made already: generating them is the other thread's work.
+ */
+export function attachedInterpreter(
+  compile: (bytes: Uint8Array) => WebAssembly.Module,
+  regions: CpuRegions,
+  shared: boolean,
+  mem: MemStrategy,
+  jit: boolean,
+  threshold: number | undefined,
+): WebAssembly.Module | undefined {
+  const tables = { ctable: regions.ctable, predecode: regions.predecode };
+  const interpJit = jit ? interpreterJit(regions.jitTable, threshold) : undefined;
+  const key = interpreterKey(tables, shared, mem, interpJit);
+  if (!moduleBytes.has(key) && !prebuilt.interpreters.has(key)) return undefined;
+  return compiled(compile, key, () => interpreterBytesOf(key, tables, shared, mem, interpJit))!;
+}
+
 type CompileWasm = (bytes: Uint8Array) => WebAssembly.Module;
 const compileWasm: CompileWasm = (bytes) => new WebAssembly.Module(bytes as BufferSource);
 /** Interpreter modules by the function that compiled them, then by key: every process (and fork) of a run shares them. */
@@ -135,6 +162,8 @@ export interface CpuOptions {
   jitOptions?: JitOptions;
   /** How the engine compiles the interpreter, when the host can say (default: as it compiles any module). */
   interpreterTiers?: InterpreterTiers;
+  /** This engine's interpreter, compiled by another thread (attachedInterpreter); else compiled here. */
+  interpreterModule?: WebAssembly.Module;
   /**
    * Another engine over harts that already exist (a host thread of its own over the same shared
    * memory): the compressed table and the hart states are those at `attach`, taken as they are;
@@ -164,6 +193,12 @@ export interface InterpreterTiers {
   readonly quick: (bytes: Uint8Array) => WebAssembly.Module;
   readonly optimizeAfterInsns: number;
   readonly optimized: (bytes: Uint8Array) => WebAssembly.Module;
+  /**
+   * The interpreter of an engine on another host thread (attachedInterpreter), whose guest code
+   * runs translated: never optimized either. Left to that thread, the engine's own tiering
+   * optimized it within its first turn (README, Speed, "The nineteenth session: threads").
+   */
+  readonly attached?: (bytes: Uint8Array) => WebAssembly.Module;
 }
 
 export class RiscvCpu {
@@ -228,9 +263,8 @@ export class RiscvCpu {
     let interpJit: InterpJit | undefined;
     if (opts.jit) {
       if (jitTable < 0) jitTable = layout.alloc(JIT_TABLE_BYTES, 64);
-      const jitLayout = jitLayoutAt(jitTable);
-      // The threshold is a constant of the interpreter's code: one module per threshold.
-      interpJit = { layout: jitLayout, threshold: jitThreshold(opts.jitOptions?.threshold) };
+      interpJit = interpreterJit(jitTable, opts.jitOptions?.threshold);
+      const jitLayout = interpJit.layout;
       const flush = () => this.jit?.flush();
       const code = (this.code =
         mem.kind === "flat"
@@ -271,8 +305,12 @@ export class RiscvCpu {
     const bytes = () => interpreterBytesOf(key, tables, layout.shared, mem, interpJit);
     const tiers = opts.interpreterTiers;
     const optimized = tiers && compiled(tiers.optimized, key);
-    this.run = interpreterRun(optimized ?? compiled(tiers?.quick ?? compileWasm, key, bytes)!, interpImports);
-    if (tiers && !optimized && Number.isFinite(tiers.optimizeAfterInsns))
+    const given = opts.interpreterModule;
+    this.run = interpreterRun(
+      given ?? optimized ?? compiled(tiers?.quick ?? compileWasm, key, bytes)!,
+      interpImports,
+    );
+    if (tiers && !given && !optimized && Number.isFinite(tiers.optimizeAfterInsns))
       this.optimizing = { left: tiers.optimizeAfterInsns, tiers, key, imports: interpImports };
   }
 

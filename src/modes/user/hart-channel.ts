@@ -54,6 +54,8 @@ export interface WorkerInit {
   readonly hartCount: number;
   readonly jit: boolean;
   readonly threshold: number | undefined;
+  /** Its engine's interpreter, compiled by main (attachedInterpreter), when main's host says how. */
+  readonly interpreter?: WebAssembly.Module;
   /** process.hrtime.bigint() at main's clock origin (time.ts), as a decimal string. */
   readonly clockOriginNs: string;
 }

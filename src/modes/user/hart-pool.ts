@@ -288,6 +288,11 @@ function reportFailure(e: unknown): void {
   process.stderr.write(`hartwood: a worker thread failed: ${e instanceof Error ? e.message : String(e)}\n`);
 }
 
+/** Did the bin start workers ahead that no pool has taken yet? */
+export function hasSpareWorkers(): boolean {
+  return spareWorkers.length > 0;
+}
+
 /**
  * The guest is about to run: workers the bin started load their bundle now, beside its first
  * instructions, rather than when the first clone hands them their engine (bin/worker-ahead.js).

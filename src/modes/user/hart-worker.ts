@@ -10,6 +10,7 @@ import type { InterpImports } from "../../arch/riscv/interp.js";
 import * as S from "../../arch/riscv/state.js";
 import { Exit } from "../../arch/riscv/state.js";
 import { PhysMap } from "../../core/physmem.js";
+import { flatMem } from "./layout.js";
 import { B_EPOCH, Call, F_INSTRET, ring, Turn, Word, type WorkerInit } from "./hart-channel.js";
 
 /** HARTWOOD_POOL_TRACE=1: each worker prints its readiness and, every 10 turns, where its time went. */
@@ -26,7 +27,10 @@ const TURN_MS = 8;
  * needs from the process goes through `call`. (The CLI's build makes one ahead of time.)
  */
 export function attachedCpu(
-  init: Pick<WorkerInit, "memory" | "regions" | "permTable" | "hartCount" | "jit" | "threshold">,
+  init: Pick<
+    WorkerInit,
+    "memory" | "regions" | "permTable" | "hartCount" | "jit" | "threshold" | "interpreter"
+  >,
   host: { now(): number; trap(hart: Hart, cause: number, irq: boolean, tval: bigint): boolean },
   call: (h: number, kind: Call, a0?: number) => number,
 ): RiscvCpu {
@@ -43,11 +47,12 @@ export function attachedCpu(
     translate: (h, arg) => call(h, Call.Atomic, arg),
     fetch: (h) => call(h, Call.Fetch),
   };
-  const mem = { kind: "flat", hostOffset: 0, permTable: init.permTable } as const;
+  const mem = flatMem(init.permTable);
   const cpu = new RiscvCpu(layout, { phys: new PhysMap(), ...host }, init.hartCount, mem, overrides, {
     jit: init.jit,
     jitOptions: { threshold: init.threshold, warmupInsns: 0 },
     attach: init.regions,
+    interpreterModule: init.interpreter,
   });
   // Pages this engine marks as holding code stay marked: main clears every mark when it drops
   // every translation, and another engine may hold translations on the same pages.

@@ -8,7 +8,7 @@
 import { cpuVmmBytes } from "../../arch/riscv/cpu.js";
 import { predecodeBytes } from "../../arch/riscv/interp.js";
 import { JIT_TABLE_BYTES } from "../../core/jit/table.js";
-import { PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
+import { PERM_TABLE_BYTES, type MemStrategy } from "../../arch/riscv/sem.js";
 import { WASM_PAGE } from "../../core/memory.js";
 import { PAGE } from "./abi.js";
 
@@ -37,3 +37,12 @@ export const MMAP_TOP = STACK_TOP - STACK_BYTES - (64 << 20);
  * MMAP_TOP share one free range of most of the window (a 3 GiB mapping fits).
  */
 export const PIE_BASE = 0x1000_0000;
+
+/**
+ * How a process's engines reach guest memory: guest addresses are wasm addresses, checked
+ * against the permission table at `permTable`. Main's engine and its workers' alike: the
+ * strategy is part of an interpreter's key (cpu.ts), and main compiles its workers' interpreters.
+ */
+export function flatMem(permTable: number): MemStrategy {
+  return { kind: "flat", hostOffset: 0, permTable };
+}

@@ -4,7 +4,7 @@
 // (timers, reads, other processes) only when no thread can run. Processes made by fork run
 // their loops side by side on the same event loop (see kernel.ts).
 import { closeSync } from "node:fs";
-import { RiscvCpu } from "../../arch/riscv/cpu.js";
+import { attachedInterpreter, RiscvCpu } from "../../arch/riscv/cpu.js";
 import { MSTATUS, PRV_U, type Hart } from "../../arch/riscv/hart.js";
 import { Exit } from "../../arch/riscv/state.js";
 import {
@@ -38,7 +38,7 @@ import {
 } from "./abi.js";
 import { AddressSpace, GuestFault } from "./addrspace.js";
 import { Call, type WorkerInit } from "./hart-channel.js";
-import { HartPool, loadSpareWorkers, poolSize } from "./hart-pool.js";
+import { HartPool, hasSpareWorkers, loadSpareWorkers, poolSize } from "./hart-pool.js";
 import type { FdTable } from "./files.js";
 import type { Kernel } from "./kernel.js";
 import { buildStack, loadProgram } from "./loader.js";
@@ -47,6 +47,7 @@ import { MEM_SYSCALLS } from "./mem.js";
 import { hostRandom, PROC_SYSCALLS } from "./proc.js";
 import { deliverSignals, forceSignal, SIGNAL_SYSCALLS, SignalActions } from "./signals.js";
 import {
+  flatMem,
   MAX_THREADS,
   MAX_WORKERS,
   MMAP_TOP,
@@ -234,7 +235,7 @@ export class UserProcess {
       now: () => Math.floor(monotonicMs() * 10_000), // 10 MHz, as QEMU's timebase
       trap: (hart: Hart, cause: number, _irq: boolean, tval: bigint) => this.trap(hart, cause, tval),
     };
-    const mem = { kind: "flat", hostOffset: 0, permTable } as const;
+    const mem = flatMem(permTable);
     this.cpu = new RiscvCpu(layout, host, MAX_THREADS, mem, overrides, {
       jit: kernel.jit,
       jitOptions: {
@@ -446,7 +447,12 @@ export class UserProcess {
 
   // --- the scheduler ---
   async run(): Promise<UserResult> {
-    if (this.sharedMemory && this.kernel.threadsMode === "parallel") loadSpareWorkers();
+    if (this.sharedMemory && this.kernel.threadsMode === "parallel" && hasSpareWorkers()) {
+      // Now, before those workers load their bundle: V8 checks its code cache against the
+      // flags that compiling an interpreter changes.
+      for (let i = 0; i < poolSize(); i++) this.workerInterpreter(i);
+      loadSpareWorkers();
+    }
     let lastYield = monotonicMs();
     const cpu = this.cpu;
     while (!this.result) {
@@ -523,8 +529,24 @@ export class UserProcess {
     };
   }
 
+  /**
+   * Worker `i`'s interpreter, compiled here with the host's tier for an attached engine (a
+   * module the worker would otherwise compile, and V8 optimize, itself: README, Speed, "The
+   * nineteenth session: threads"); undefined without such a tier or without the recompiler,
+   * or when its bytes were not built ahead (generating them here would stop the guest's threads).
+   */
+  private workerInterpreter(i: number): WebAssembly.Module | undefined {
+    const compile = this.kernel.interpreterTiers?.attached;
+    if (!compile || !this.kernel.jit) return undefined;
+    const e = this.workerEngine(i);
+    return attachedInterpreter(compile, e.regions, true, flatMem(this.permTable), true, e.threshold);
+  }
+
   private startPool(): void {
-    const engines = Array.from({ length: Math.min(poolSize(), MAX_WORKERS) }, (_, i) => this.workerEngine(i));
+    const engines = Array.from({ length: poolSize() }, (_, i) => ({
+      ...this.workerEngine(i),
+      interpreter: this.workerInterpreter(i),
+    }));
     this.pool = new HartPool(
       engines,
       CLOCK_ORIGIN_NS,
