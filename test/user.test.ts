@@ -267,6 +267,20 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect(jit.jit?.nestedLoopsInPlace, "a loop in place around another").toBeGreaterThan(0);
   });
 
+  test("loops whose table accesses are checked once for the span a masked index reaches, and whose pointer is loaded after its step, fault where qemu-riscv64 does; a span reaching a page without access that the loop never touches does not fault, and stores through such a span into translated code are seen", async () => {
+    const elf = build("rangefault.c", "static");
+    const got = await compare(elf, "static");
+    expect(got.stdout).toContain("faults 18, ");
+    expect(got.stdout).toContain("round 11: sum 2105000"); // the eleventh rewrite: addi a0, a0, 53
+    const jit = await hartwood(elf, [], [], true);
+    expect(jit.stdout).toBe(got.stdout);
+    expect(
+      jit.jit?.rangeChecks,
+      "accesses checked once for their loop's span (counted by the engine)",
+    ).toBeGreaterThan(0);
+    expect(jit.jit?.hoistedAfterStep, "walking accesses after their pointer's step").toBeGreaterThan(0);
+  });
+
   test("calls that leave their translation get their returns back there, and returns elsewhere (past the call site, to rewritten code, longjmp and a fault 100 calls deep) and a recursion 20,000 calls deep go where qemu-riscv64 goes", async () => {
     const elf = build("returns.c", "static");
     const got = await compare(elf, "static");
@@ -408,6 +422,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     "hotfault.c",
     "groupfault.c",
     "walkfault.c",
+    "rangefault.c",
     "returns.c",
     "smc.c",
     "loopexit.S",
@@ -429,7 +444,7 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
           expect(jit.translations, "hot code was translated").toBeGreaterThan(0);
           expect(jit.translatedInsns, "and ran translated").toBeGreaterThan(0);
           // Faults in translated code: the access leaves for the interpreter (a side exit).
-          if (source === "hotfault.c" || source === "groupfault.c" || source === "walkfault.c")
+          if (["hotfault.c", "groupfault.c", "walkfault.c", "rangefault.c"].includes(source))
             expect(jit.sideExits, "faulting accesses left through side exits").toBeGreaterThan(0);
           // Its blocks share page checks, and its one-block loop runs in place (counts from the engine).
           if (source === "groupfault.c") {

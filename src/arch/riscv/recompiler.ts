@@ -12,6 +12,14 @@ import { codeKey } from "./code-memory.js";
 import { decoder } from "./decode.js";
 import { jumpTableTargets } from "./jump-table.js";
 import {
+  baseAndOffset,
+  loopBody,
+  rangeAccesses,
+  walkingAccesses,
+  writtenIn,
+  type LoopBody,
+} from "./loop-accesses.js";
+import {
   FIELDS,
   fieldValue,
   immValue,
@@ -203,56 +211,15 @@ interface AccessGroup {
   tested?: boolean;
 }
 
-/** The bytes a load or store moves, by name (compressed forms decode to these). */
-const ACCESS_BYTES: Readonly<Record<string, number>> = {
-  lb: 1, lbu: 1, sb: 1, lh: 2, lhu: 2, sh: 2, lw: 4, lwu: 4, sw: 4, flw: 4, fsw: 4, ld: 8, sd: 8, fld: 8, fsd: 8,
-}; // prettier-ignore
 /** At most this many accesses of one translation have hoisted checks (each keeps a page in a local). */
 const MAX_HOISTED = 4;
+/** At most this many spans of a loop are checked where it is entered (loop-accesses.ts, rangeAccesses). */
+const MAX_RANGES = 4;
+/** The widest span one such check covers: two pages at most, its first byte's and its last's. */
+const RANGE_SPAN = 4096;
 
 /** The widest span of offsets one group takes: wider ones would cross a page too often. */
 const GROUP_SPAN = 1024;
-
-/**
- * How loop `loop` of `region` moves register `reg` when it writes it only by stepping it
- * (addi reg, reg, c: "constant"; add or sub of a register the loop does not write:
- * "register") and calls no helper that could write any register; undefined otherwise. A
- * pointer loaded in the loop (a list's next) would find a new page at most passes, where the
- * access's own check is cheaper.
- */
-function stepOf(
-  region: Region<RiscvInsn>,
-  loop: LoopRange,
-  reg: number,
-): "constant" | "register" | undefined {
-  const written = new Set<number>();
-  const steps: number[] = [];
-  for (let b = loop.head; b <= loop.last; b++)
-    for (const insn of region.blocks[b].insns) {
-      const d = insn.def;
-      if (d.syntax === "") return undefined; // ecall, fence.i: served by the host
-      if (!d.syntax.startsWith("rd")) continue;
-      const rd = fieldValue(insn.insn, FIELDS.rd);
-      written.add(rd);
-      if (rd !== reg) continue;
-      const rs1 = fieldValue(insn.insn, FIELDS.rs1);
-      if (d.name === "addi" && rs1 === reg) continue;
-      const rs2 = fieldValue(insn.insn, FIELDS.rs2);
-      if (d.name === "add" && (rs1 === reg) !== (rs2 === reg)) steps.push(rs1 === reg ? rs2 : rs1);
-      else if (d.name === "sub" && rs1 === reg && rs2 !== reg) steps.push(rs2);
-      else return undefined;
-    }
-  if (steps.some((r) => written.has(r))) return undefined;
-  return steps.length > 0 ? "register" : "constant";
-}
-
-/** A load's or store's base register (not x0) and offset (rs1 + an immediate). */
-function baseAndOffset(i: RiscvInsn): [number, number] | undefined {
-  const syntax = i.def.syntax;
-  const kind = syntax.endsWith("imm:I(rs1)") ? "I" : syntax.endsWith("imm:S(rs1)") ? "S" : undefined;
-  const reg = fieldValue(i.insn, FIELDS.rs1);
-  return kind === undefined || reg === 0 ? undefined : [reg, immValue(i.insn, kind)];
-}
 
 /** Semantics with constant operands: the instruction is known when its code is emitted. */
 class TranslationSem extends AccessSem {
@@ -325,13 +292,14 @@ class TranslationSem extends AccessSem {
     this.w.get(va).i32_wrap_i64().get(this.cache.addend).i32_add();
   }
   /**
-   * User mode, where loop `head` (Region.loops) is entered from outside: the accesses of its
-   * head block through a base register that the loop only steps (walks) and that no
-   * instruction before them in the block writes (the pointer of a loop that walks an array)
-   * are checked here for the first pass, and at every back edge for the next one
-   * (context.loopCheck), each against the page its last check found: the address is below
-   * 4 GiB, within that page, and the page allowed the access. When the next pass's address is
-   * on another page, that page is checked there and the loop goes on. The accesses themselves
+   * User mode, where loop `head` (Region.loops) is entered from outside: the accesses of the
+   * blocks every pass runs through a pointer that the loop only steps (walks), at a distance
+   * from its value at the head that is known (loop-accesses.ts, walkingAccesses: the pointer of
+   * a loop that walks an array), are checked here for the first pass, and at every back edge
+   * for the next one (context.loopCheck), each against the page its last check found: the
+   * address is below 4 GiB, within that page, and the page allowed the access. When the next
+   * pass's address is on another page, that page is checked there and the loop goes on. Then
+   * the accesses whose span is fixed for the whole loop (hoistRanges). The accesses themselves
    * carry no check. A check that fails leaves before the head (the interpreter runs it).
    * Nothing changes what a page allows while the translation runs (a helper, which could,
    * ends it: such loops hold none).
@@ -343,40 +311,88 @@ class TranslationSem extends AccessSem {
     const loop = region.loops.find((l) => l.head === head);
     if (!loop) return;
     const w = this.w;
-    const written = new Set<number>();
-    for (const insn of region.blocks[head].insns) {
-      const access = insn.def.flow ? undefined : baseAndOffset(insn);
-      const bytes = ACCESS_BYTES[insn.def.name];
-      const step =
-        access && bytes && !written.has(access[0]) && this.hoisted.size < MAX_HOISTED
-          ? stepOf(region, loop, access[0])
-          : undefined;
-      if (access && step) {
-        const [reg, off] = access;
-        const need = insn.def.syntax.startsWith("rs2") ? PAGE_W : PAGE_R;
-        const base = this.local(reg, false);
-        const page = w.local(I64, true);
-        this.t.beginLoopChecks(head);
-        this.checkPage(base, off, bytes, need, page, table);
-        w.rarely().if_();
-        this.t.sideExit();
-        w.end();
-        this.t.loopCheck(head, () =>
-          w
-            .get(base)
-            .i64_const(off)
-            .i64_add()
-            .get(page)
-            .i64_sub()
-            .i64_const(4096 - bytes)
-            .i64_gt_u(),
-        );
-        this.hoisted.add(insn.pc);
-        this.t.shapes.hoistedChecks++;
-        if (step === "register") this.t.shapes.registerSteps++;
-      }
-      if (insn.def.syntax.startsWith("rd")) written.add(fieldValue(insn.insn, FIELDS.rd));
+    const body = loopBody(region, loop);
+    for (const a of walkingAccesses(region, loop, body)) {
+      if (this.walking >= MAX_HOISTED) break;
+      const { reg, off, bytes } = a;
+      const base = this.local(reg, false);
+      const page = w.local(I64, true);
+      this.t.beginLoopChecks(head);
+      this.checkPage(base, off, bytes, a.store ? PAGE_W : PAGE_R, page, table);
+      w.rarely().if_();
+      this.t.sideExit();
+      w.end();
+      this.t.loopCheck(head, () =>
+        w
+          .get(base)
+          .i64_const(off)
+          .i64_add()
+          .get(page)
+          .i64_sub()
+          .i64_const(4096 - bytes)
+          .i64_gt_u(),
+      );
+      this.hoisted.add(a.pc);
+      this.walking++;
+      this.t.shapes.hoistedChecks++;
+      if (a.step === "register") this.t.shapes.registerSteps++;
+      if (a.moved !== 0) this.t.shapes.hoistedAfterStep++;
     }
+    this.hoistRanges(region, loop, body, table);
+  }
+  /** The accesses whose checks hoistChecks made through a walking pointer (each has a page local). */
+  private walking = 0;
+
+  /**
+   * The accesses of loop `loop`'s head block whose addresses stay within a span fixed for the
+   * whole loop (loop-accesses.ts: a base register the loop does not write, plus an offset the
+   * block's own instructions bound, such as a table indexed by a masked byte) are checked
+   * here, once for the span: its first and last bytes below 4 GiB, and the pages of both (a
+   * span of at most a page has no other) allow every access of it. Accesses through one base
+   * share a check while their spans fit together. The base does not change while the loop
+   * runs, nor what pages allow (as for hoistChecks), so no back edge checks again; a check
+   * that fails leaves before the head, for any access of the span, also one that would not
+   * have reached the page that failed (the interpreter runs the pass).
+   */
+  private hoistRanges(region: Region<RiscvInsn>, loop: LoopRange, body: LoopBody, table: number): void {
+    const written = writtenIn(region, body.blocks);
+    if (!written) return;
+    const found = rangeAccesses(region.blocks[loop.head].insns, written).filter(
+      (a) => !this.hoisted.has(a.pc) && a.hi - a.lo < RANGE_SPAN,
+    );
+    found.sort((a, b) => a.base - b.base || a.lo - b.lo);
+    const spans: { base: number; lo: number; hi: number; need: number; pcs: number[] }[] = [];
+    for (const a of found) {
+      const need = a.store ? PAGE_W : PAGE_R;
+      const last = spans[spans.length - 1];
+      if (last?.base === a.base && Math.max(last.hi, a.hi) - last.lo < RANGE_SPAN) {
+        last.hi = Math.max(last.hi, a.hi);
+        last.need |= need;
+        last.pcs.push(a.pc);
+      } else if (spans.length < MAX_RANGES)
+        spans.push({ base: a.base, lo: a.lo, hi: a.hi, need, pcs: [a.pc] });
+    }
+    if (spans.length === 0) return;
+    const w = this.w;
+    this.t.beginLoopChecks(loop.head);
+    const first = w.local(I64);
+    const last = w.local(I64);
+    for (const span of spans) {
+      w.get(this.local(span.base, false)).i64_const(span.lo).i64_add().set(first);
+      w.get(first)
+        .i64_const(span.hi - span.lo)
+        .i64_add()
+        .set(last);
+      permitted(w, first, table, span.need);
+      permitted(w, last, table, span.need);
+      w.i32_and().i32_eqz().rarely().if_();
+      this.t.sideExit();
+      w.end();
+      for (const pc of span.pcs) this.hoisted.add(pc);
+      this.t.shapes.rangeChecks += span.pcs.length;
+    }
+    w.release(first);
+    w.release(last);
   }
   /**
    * Sets `page` to the page of base + off and pushes an i32, nonzero when an access of `bytes`

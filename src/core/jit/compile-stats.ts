@@ -87,6 +87,9 @@ export interface JitCounts {
   /** Memory accesses of loops in place checked before the loop and at its back edges instead of at each pass, and those of them through a pointer stepped by a register (context.ts EmitShapes). */
   readonly hoistedChecks: number;
   readonly registerSteps: number;
+  readonly hoistedAfterStep: number;
+  /** Memory accesses of loops in place checked once where the loop is entered, for the whole span their addresses may take (context.ts EmitShapes). */
+  readonly rangeChecks: number;
   /** Instructions emitted in a narrower form (context.ts EmitShapes). */
   readonly narrowed: number;
   /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
@@ -115,8 +118,9 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks, ${n.nestedLoopsInPlace} around others), `) +
     (n.narrowed ? `narrowed ${n.narrowed}, ` : "") +
     (n.hoistedChecks
-      ? `hoisted checks ${n.hoistedChecks} (${n.registerSteps} stepped by a register), `
+      ? `hoisted checks ${n.hoistedChecks} (${n.registerSteps} stepped by a register, ${n.hoistedAfterStep} after a step), `
       : "") +
+    (n.rangeChecks ? `range checks ${n.rangeChecks}, ` : "") +
     (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
     (n.predictedReturns === undefined ? "" : `predicted returns ${n.predictedReturns}, `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +

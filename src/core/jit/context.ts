@@ -63,6 +63,10 @@ export interface EmitShapes {
   /** Memory accesses whose check went before their loop and to its back edges (the ISA's, via onLoopEntry and loopCheck), and those of them through a pointer the loop steps by a register. */
   hoistedChecks: number;
   registerSteps: number;
+  /** Of those, accesses after a step of their pointer in the same pass (in the head block or a later one). */
+  hoistedAfterStep: number;
+  /** Memory accesses checked once where their loop is entered, for the span a base the loop does not write and a bounded offset reach (the ISA's, via onLoopEntry). */
+  rangeChecks: number;
   /** Instructions emitted in a narrower form that facts known at them allow (the ISA's). */
   narrowed: number;
   /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */

@@ -290,6 +290,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     nestedLoopsInPlace: 0,
     hoistedChecks: 0,
     registerSteps: 0,
+    hoistedAfterStep: 0,
+    rangeChecks: 0,
     narrowed: 0,
     registersInMemory: 0,
   };
