@@ -23,26 +23,25 @@ interface Program {
   name: string;
   kind: "integer" | "memory" | "float" | "calls";
   /**
-   * Repetition counts (argv[1]). `quick` is for --quick; the full size is the program's own
-   * default. The calls programs run at two sizes, both measured on qemu-riscv64 here: `long`
-   * (≥ 3 s, so start-up does not hide steady-state speed) and `small` (≈ 0.5 s, the warm-up
-   * row); --quick runs only the small one.
+   * Repetition counts (argv[1]), both measured on qemu-riscv64 on the benchmark's host: `long`
+   * (at least 3 s, so start-up does not hide steady-state speed) and `small` (about 0.5 s, the
+   * warm-up row); --quick runs only the small one.
    */
-  reps: { quick: number } | { small: number; long: number };
+  reps: { small: number; long: number };
 }
 
 const PROGRAMS: Program[] = [
-  { name: "crc32", kind: "integer", reps: { quick: 40 } },
-  { name: "sha256", kind: "integer", reps: { quick: 160 } },
-  { name: "sort", kind: "integer", reps: { quick: 1 } },
-  { name: "sieve", kind: "integer", reps: { quick: 1 } },
-  { name: "interp", kind: "integer", reps: { quick: 1 } },
-  { name: "strings", kind: "integer", reps: { quick: 2 } },
-  { name: "list", kind: "memory", reps: { quick: 2 } },
-  { name: "hash", kind: "memory", reps: { quick: 1 } },
-  { name: "matmul", kind: "float", reps: { quick: 1 } },
-  { name: "nbody", kind: "float", reps: { quick: 1 } },
-  { name: "fft", kind: "float", reps: { quick: 3 } },
+  { name: "crc32", kind: "integer", reps: { small: 140, long: 1000 } },
+  { name: "sha256", kind: "integer", reps: { small: 700, long: 4600 } },
+  { name: "sort", kind: "integer", reps: { small: 4, long: 30 } },
+  { name: "sieve", kind: "integer", reps: { small: 4, long: 26 } },
+  { name: "interp", kind: "integer", reps: { small: 3, long: 17 } },
+  { name: "strings", kind: "integer", reps: { small: 5, long: 33 } },
+  { name: "list", kind: "memory", reps: { small: 5, long: 34 } },
+  { name: "hash", kind: "memory", reps: { small: 1, long: 9 } },
+  { name: "matmul", kind: "float", reps: { small: 4, long: 27 } },
+  { name: "nbody", kind: "float", reps: { small: 5, long: 31 } },
+  { name: "fft", kind: "float", reps: { small: 11, long: 84 } },
   { name: "recurse", kind: "calls", reps: { small: 75, long: 540 } },
   { name: "calls", kind: "calls", reps: { small: 250, long: 1800 } },
   { name: "statemachine", kind: "calls", reps: { small: 575, long: 3800 } },
@@ -59,7 +58,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only a,b] [--runs N] [--timeout S] [--output FILE]
-  --quick        smaller sizes (about an eighth; the calls programs' small size only)
+  --quick        only the small size of each program (about 0.5 s under QEMU)
   --only a,b     run only these programs (${PROGRAMS.map((p) => p.name).join(", ")})
   --runs N       time each runner N times and keep the fastest (default 1)
   --timeout S    give up on one run after S seconds (default 600)
@@ -193,17 +192,11 @@ function jitStats(m: Measured): JitStats | undefined {
 /** One program at one size. */
 interface Run {
   program: Program;
-  size: "default" | "quick" | "small" | "long";
+  size: "small" | "long";
   args: string[];
 }
 
 function runsOf(p: Program, quick: boolean): Run[] {
-  if ("quick" in p.reps)
-    return [
-      quick
-        ? { program: p, size: "quick", args: [String(p.reps.quick)] }
-        : { program: p, size: "default", args: [] },
-    ];
   const small: Run = { program: p, size: "small", args: [String(p.reps.small)] };
   return quick ? [small] : [small, { program: p, size: "long", args: [String(p.reps.long)] }];
 }
@@ -233,9 +226,7 @@ function geomean(xs: number[]): number {
 }
 
 function label(r: Run): string {
-  return r.size === "small" || r.size === "long"
-    ? `${r.program.name} ${r.size} (${r.args[0]})`
-    : r.program.name;
+  return `${r.program.name} ${r.size} (${r.args[0]})`;
 }
 
 function statCells(s: JitStats | undefined): string {
@@ -353,7 +344,7 @@ function main(): number {
         "Hartwood runs with its recompiler; interp is `hartwood run --no-jit`. " +
         "Guest instructions are counted once with a QEMU plugin; MIPS = that count / wall time. " +
         "Native is the same C source built with the host's gcc at the same optimisation level. " +
-        "The calls programs run at a small size (about 0.5 s on QEMU) and a long one (at least 3 s); " +
+        "Every program runs at a small size (about 0.5 s on QEMU) and a long one (at least 3 s); " +
         "small÷long is Hartwood/QEMU at the small size divided by Hartwood/QEMU at the long size " +
         "(above 1: start-up and warm-up cost Hartwood more than QEMU). " +
         "translations, modules, compile ms (the synchronous part of `new WebAssembly.Module`) and code KiB " +
