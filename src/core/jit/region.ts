@@ -109,6 +109,17 @@ interface Decoded<Insn> {
 }
 
 /**
+ * True for a pc no jump was seen to go to (the interpreter counts taken jumps by target,
+ * hotness.ts): a branch's target that the branch never took, a callee never called, a return
+ * site no call came back to. A region takes such code in after the rest it reaches, so that
+ * error paths and rare cases do not take the room of the code that runs. `vfprintf`'s first
+ * region held its error paths and the code of `__libc_fatal`, `__fortify_fail` and
+ * `_IO_vtable_check`, and left its hot path at its 60th instruction (Speed, "The nineteenth
+ * session: hand-overs"). A branch's fall-through is never cold: no count says it does not run.
+ */
+export type ColdCode = (pc: number) => boolean;
+
+/**
  * Rounds of discovery that leave out callees found cut: each round may cut others (what it
  * frees is taken by the code behind them).
  */
@@ -134,14 +145,16 @@ export function discoverRegion<Insn extends GuestInsn>(
   tableInsns = switchInsns,
   /** Calls that leave wait for their return (codegen.ts callsWait): only then are callees left out. */
   callsWait = false,
+  /** Code no jump was seen to go to: taken in after the rest. */
+  cold?: ColdCode,
 ): Region<Insn> {
   const outside = new Set<number>();
-  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold);
   for (let round = 0; callsWait && round < CALLEE_ROUNDS && found.cut.size > 0; round++) {
     const partial = cutCallees(found.decoded, found.cut, pc);
     if (partial.length === 0) break;
     for (const t of partial) outside.add(t);
-    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold);
   }
   return found.region;
 }
@@ -201,6 +214,7 @@ function discover<Insn extends GuestInsn>(
   guess: IndirectGuess | undefined,
   switchInsns: number,
   tableInsns: number,
+  cold: ColdCode | undefined,
 ): { region: Region<Insn>; decoded: ReadonlyMap<number, Decoded<Insn>>; cut: ReadonlySet<number> } {
   let room = maxInsns;
   const page = code.pageBytes;
@@ -218,12 +232,15 @@ function discover<Insn extends GuestInsn>(
   };
   let tableJumps = 0;
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
+  /** Cold code (ColdCode) reached so far: queued, breadth first, once the rest is in. */
+  const later: number[] = [];
   /** Pcs the region would have taken in had it had room. */
   const cut = new Set<number>();
-  const lead = (t: number) => {
+  /** `t` is where control goes when a branch or jump is taken (else where a branch falls through). */
+  const lead = (t: number, taken = true) => {
     if (!inPage(t)) return;
     leaders.add(t);
-    queue.push(t);
+    (taken && cold?.(t) ? later : queue).push(t);
   };
   /** A guessed target is taken in next: it was learnt because it runs, and behind the rest it would often find no room. */
   const leadNext = (t: number, q: number) => {
@@ -231,7 +248,8 @@ function discover<Insn extends GuestInsn>(
     leaders.add(t);
     queue.splice(q + 1, 0, t);
   };
-  for (let q = 0; q < queue.length; q++) {
+  for (let q = 0; q < queue.length || later.length > 0; q++) {
+    if (q === queue.length) queue.push(...later.splice(0));
     for (let at = queue[q]; ;) {
       if (decoded.size >= room) {
         if (!decoded.has(at)) cut.add(at);
@@ -255,7 +273,7 @@ function discover<Insn extends GuestInsn>(
       if (flow.kind === "branch") {
         from(next, at);
         from(flow.target, at);
-        lead(next);
+        lead(next, false);
         lead(flow.target);
       } else if (flow.kind === "jump" || flow.kind === "indirect") {
         if (flow.kind === "jump" && !(flow.link !== undefined && outside.has(flow.target))) {
