@@ -402,34 +402,42 @@ test("a range around a block that a later block jumps back to, not as a loop's h
   expect(region.loops).toEqual([{ head: 2, last: 3 }]);
 });
 
-test("code no jump was counted to is taken in after the code that ran: the hot path past error branches finds room", () => {
-  // 0x1000-0x11f8: 127 branches, each to an error path of its own (0x8000 + 0x100 * i: 63
-  // straight instructions and a stop), the last falling through to a return at 0x11fc.
-  // Breadth first, the error paths fill the room from the second branch on; with them cold,
-  // the hot path and its return come in first and the error paths get what is left.
-  const hot = (pc: number) => pc >= 0x1000 && pc <= 0x11fc;
+test("code no jump was counted to is left out: the hot path past error branches finds room, a call's return site stays", () => {
+  // 0x1000-0x10f4: 62 branches, each to an error path of its own (0x8000 + 0x100 * i: 63
+  // straight instructions and a stop), then a call at 0x10f8 (to 0x9000, never made) whose
+  // return site 0x10fc returns. Breadth first, the error paths fill the room from the second
+  // branch on; cold, they are left out, and so is the callee, but not the return site.
+  const hot = (pc: number) => pc >= 0x1000 && pc <= 0x10fc;
   const isa: JitIsa<GuestInsn> = {
     ...stopIsa,
     controlFlow: (i) =>
-      i.pc === 0x11fc
+      i.pc === 0x10fc
         ? { kind: "indirect", isReturn: true }
-        : hot(i.pc)
-          ? { kind: "branch", target: 0x8000 + 0x40 * (i.pc - 0x1000) }
-          : (i.pc & 0xff) === 0xfc
-            ? { kind: "stop" }
-            : { kind: "fallthrough" },
+        : i.pc === 0x10f8
+          ? { kind: "jump", target: 0x9000, link: 0x10fc }
+          : hot(i.pc)
+            ? { kind: "branch", target: 0x8000 + 0x40 * (i.pc - 0x1000) }
+            : (i.pc & 0xff) === 0xfc
+              ? { kind: "stop" }
+              : { kind: "fallthrough" },
   };
   const view = { host: (pc: number) => pc, key: () => 0, protect: () => undefined };
   const region = (cold?: (pc: number) => boolean) =>
     discoverRegion(isa, 0x1000, view, MAX_INSNS, undefined, MAX_INSNS, MAX_INSNS, true, cold);
   const hotInsns = (r: ReturnType<typeof region>) =>
     r.blocks.filter((b) => hot(b.start)).reduce((n, b) => n + b.insns.length, 0);
-  expect(hotInsns(region()), "breadth first").toBeLessThan(8);
-  const withCold = region((pc) => !hot(pc));
-  expect(withCold.size).toBe(MAX_INSNS);
-  expect(hotInsns(withCold), "the hot path whole").toBe(MAX_INSNS);
-  // A branch's fall-through is never cold (no jump is counted to it): here the hot path.
-  expect(hotInsns(region(() => true)), "every target cold").toBe(MAX_INSNS);
+  const breadthFirst = region();
+  expect(breadthFirst.size).toBe(MAX_INSNS);
+  expect(hotInsns(breadthFirst), "breadth first").toBeLessThan(8);
+  for (const [what, cold] of [
+    ["the error paths and the callee cold", (pc: number) => !hot(pc)],
+    ["every pc cold", () => true],
+  ] as const) {
+    const r = region(cold);
+    expect(r.size, what).toBe(64);
+    expect(hotInsns(r), what).toBe(64);
+    expect(r.returnSites.has(0x10fc), what).toBe(true);
+  }
 });
 
 test("the table reads back the interpreter's count of taken jumps to a pc (what marks code cold)", () => {

@@ -110,12 +110,14 @@ interface Decoded<Insn> {
 
 /**
  * True for a pc no jump was seen to go to (the interpreter counts taken jumps by target,
- * hotness.ts): a branch's target that the branch never took, a callee never called, a return
- * site no call came back to. A region takes such code in after the rest it reaches, so that
- * error paths and rare cases do not take the room of the code that runs. `vfprintf`'s first
- * region held its error paths and the code of `__libc_fatal`, `__fortify_fail` and
- * `_IO_vtable_check`, and left its hot path at its 60th instruction (Speed, "The nineteenth
- * session: hand-overs"). A branch's fall-through is never cold: no count says it does not run.
+ * hotness.ts): a branch's target that the branch never took, a jump or call never made. A
+ * region leaves such code out (a jump there leaves the translation), so that error paths and
+ * rare cases do not take the room of the code that runs: `vfprintf`'s first region held its
+ * error paths and the code of `__libc_fatal`, `__fortify_fail` and `_IO_vtable_check`, and left
+ * its hot path at its 60th instruction (Speed, "The nineteenth session: hand-overs"). Only
+ * where a branch or jump goes when taken: a branch's fall-through (which no count covers) and a
+ * call's return site (which a waiting call needs inside, and which `nbody`'s main loop needs to
+ * keep its entries) are never cold.
  */
 export type ColdCode = (pc: number) => boolean;
 
@@ -145,7 +147,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   tableInsns = switchInsns,
   /** Calls that leave wait for their return (codegen.ts callsWait): only then are callees left out. */
   callsWait = false,
-  /** Code no jump was seen to go to: taken in after the rest. */
+  /** Code no jump was seen to go to: left out. */
   cold?: ColdCode,
 ): Region<Insn> {
   const outside = new Set<number>();
@@ -232,15 +234,13 @@ function discover<Insn extends GuestInsn>(
   };
   let tableJumps = 0;
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
-  /** Cold code (ColdCode) reached so far: queued, breadth first, once the rest is in. */
-  const later: number[] = [];
   /** Pcs the region would have taken in had it had room. */
   const cut = new Set<number>();
-  /** `t` is where control goes when a branch or jump is taken (else where a branch falls through). */
+  /** `taken`: `t` is where a branch or jump goes when taken, left out when cold (ColdCode). */
   const lead = (t: number, taken = true) => {
-    if (!inPage(t)) return;
+    if (!inPage(t) || (taken && cold?.(t))) return;
     leaders.add(t);
-    (taken && cold?.(t) ? later : queue).push(t);
+    queue.push(t);
   };
   /** A guessed target is taken in next: it was learnt because it runs, and behind the rest it would often find no room. */
   const leadNext = (t: number, q: number) => {
@@ -248,8 +248,7 @@ function discover<Insn extends GuestInsn>(
     leaders.add(t);
     queue.splice(q + 1, 0, t);
   };
-  for (let q = 0; q < queue.length || later.length > 0; q++) {
-    if (q === queue.length) queue.push(...later.splice(0));
+  for (let q = 0; q < queue.length; q++) {
     for (let at = queue[q]; ;) {
       if (decoded.size >= room) {
         if (!decoded.has(at)) cut.add(at);
@@ -282,7 +281,7 @@ function discover<Insn extends GuestInsn>(
         }
         if (flow.link !== undefined && inPage(flow.link)) {
           returnSites.add(flow.link);
-          lead(flow.link);
+          lead(flow.link, false); // where the call waits for its return (TranslationContext.callOut)
         }
         if (guessable(flow)) {
           const table = flow.link === undefined ? jumpTable(isa, code, decoded, before, at) : undefined;
