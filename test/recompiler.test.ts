@@ -46,6 +46,8 @@ function recompiler(
   };
   const layout = jitLayoutAt(3 * 65536 - JIT_TABLE_BYTES);
   const jit = new Recompiler(memory, layout, isa, code, {}, { ...opts, strict });
+  // As if the interpreter had taken a jump to every pc: no code is cold (region.ts ColdCode).
+  new Int32Array(memory.buffer, layout.counters, 4096).fill(1);
   return { jit, protects: () => protects };
 }
 
