@@ -202,7 +202,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private readonly maxBatch: number;
   /**
    * Code the interpreter counted no taken jump to (TranslationTable.jumpsTo), which regions
-   * leave out (region.ts ColdCode); none at first sight, where nothing ran before.
+   * take in last (region.ts ColdCode); none at first sight, where nothing ran before.
    */
   private readonly coldCode: ColdCode | undefined;
   /** Pcs whose translation failed to build: the interpreter keeps them. */

@@ -111,13 +111,15 @@ interface Decoded<Insn> {
 /**
  * True for a pc no jump was seen to go to (the interpreter counts taken jumps by target,
  * hotness.ts): a branch's target that the branch never took, a jump or call never made. A
- * region leaves such code out (a jump there leaves the translation), so that error paths and
- * rare cases do not take the room of the code that runs: `vfprintf`'s first region held its
- * error paths and the code of `__libc_fatal`, `__fortify_fail` and `_IO_vtable_check`, and left
- * its hot path at its 60th instruction (Speed, "The nineteenth session: hand-overs"). Only
- * where a branch or jump goes when taken: a branch's fall-through (which no count covers) and a
- * call's return site (which a waiting call needs inside, and which `nbody`'s main loop needs to
- * keep its entries) are never cold.
+ * region takes such code in after the rest it reaches, and only within its room for plain
+ * code (a switch's larger room is for its cases), so that error paths and rare cases do not
+ * take the room of the code that runs: `vfprintf`'s first region held its error paths and the
+ * code of `__libc_fatal`, `__fortify_fail` and `_IO_vtable_check`, and left its hot path at its
+ * 60th instruction (Speed, "The nineteenth session: hand-overs"). Left out altogether, a loop's
+ * exit not taken yet when its region was built became translations of their own (`list 2`: 1
+ * → 4). Only where a branch or jump goes when taken: a branch's fall-through (which no count
+ * covers) and a call's return site (which a waiting call needs, and without which `nbody`'s
+ * main loop became one loop in place with no entries, built twice) are never cold.
  */
 export type ColdCode = (pc: number) => boolean;
 
@@ -147,7 +149,7 @@ export function discoverRegion<Insn extends GuestInsn>(
   tableInsns = switchInsns,
   /** Calls that leave wait for their return (codegen.ts callsWait): only then are callees left out. */
   callsWait = false,
-  /** Code no jump was seen to go to: left out. */
+  /** Code no jump was seen to go to: taken in after the rest. */
   cold?: ColdCode,
 ): Region<Insn> {
   const outside = new Set<number>();
@@ -234,13 +236,15 @@ function discover<Insn extends GuestInsn>(
   };
   let tableJumps = 0;
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
+  /** Cold code (ColdCode) reached: taken in, breadth first, once the rest is in. */
+  const later: number[] = [];
   /** Pcs the region would have taken in had it had room. */
   const cut = new Set<number>();
-  /** `taken`: `t` is where a branch or jump goes when taken, left out when cold (ColdCode). */
+  /** `taken`: `t` is where a branch or jump goes when taken, which may be cold (ColdCode). */
   const lead = (t: number, taken = true) => {
-    if (!inPage(t) || (taken && cold?.(t))) return;
+    if (!inPage(t)) return;
     leaders.add(t);
-    queue.push(t);
+    (taken && cold?.(t) ? later : queue).push(t);
   };
   /** A guessed target is taken in next: it was learnt because it runs, and behind the rest it would often find no room. */
   const leadNext = (t: number, q: number) => {
@@ -248,7 +252,11 @@ function discover<Insn extends GuestInsn>(
     leaders.add(t);
     queue.splice(q + 1, 0, t);
   };
-  for (let q = 0; q < queue.length; q++) {
+  for (let q = 0; q < queue.length || later.length > 0; q++) {
+    if (q === queue.length) {
+      queue.push(...later.splice(0));
+      room = Math.min(room, maxInsns); // a switch's room is for its cases, not for cold code
+    }
     for (let at = queue[q]; ;) {
       if (decoded.size >= room) {
         if (!decoded.has(at)) cut.add(at);

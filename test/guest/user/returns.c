@@ -20,11 +20,10 @@
 // what it returns. deeper_a(n, x) and deeper_b(n, x) mix x the same way and then return
 // down(n, x): down calls one or the other by turns, so that each call of the recursion leaves
 // a translation that holds neither (a loop cut inside it makes the region leave its callee out).
-// A loop of 33 instructions mixing register R by shifts of S and adds of A, twice, with an
-// arm of 150 instructions inside it that runs when R's low three bits are zero: more than a
+// A loop of 32 instructions mixing register R by shifts of S and adds of A, twice, with an
+// arm of 150 instructions inside it that never runs (its branch is never taken): more than a
 // translation holds, so a caller's translation takes the loop in only cut inside it, while its
-// back edge comes in early (discovery is breadth first, and the arm is the last way in). The
-// arm runs at times: a region leaves out code no jump was counted to (region.ts ColdCode).
+// back edge comes in early (discovery is breadth first, and the arm is the last way in).
 #define MIX_LOOP(R, S, A)                                                                           \
   "  li t1, 2\n"                                                                                     \
   "1:\n"                                                                                             \
@@ -42,8 +41,7 @@
   "  xor " R ", " R ", t0\n"                                                                         \
   "  addi " R ", " R ", " A "\n"                                                                     \
   "  .endr\n"                                                                                        \
-  "  andi t0, " R ", 7\n"                                                                            \
-  "  beqz t0, 3b\n"                                                                                  \
+  "  beqz t1, 3b\n"                                                                                  \
   "6:\n"                                                                                             \
   "  addi t1, t1, -1\n"                                                                              \
   "  bnez t1, 1b\n"
