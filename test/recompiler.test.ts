@@ -5,7 +5,7 @@
 import { afterEach, expect, test, vi } from "vitest";
 import type { CodeMemory, CodeView, ControlFlow, GuestInsn, JitIsa } from "../src/core/jit/isa.js";
 import { Recompiler, type RecompilerOptions } from "../src/core/jit/recompiler.js";
-import { JIT_TABLE_BYTES, jitLayoutAt, jitSlot } from "../src/core/jit/table.js";
+import { JIT_TABLE_BYTES, jitLayoutAt, jitSlot, TranslationTable } from "../src/core/jit/table.js";
 import {
   discoverRegion,
   MAX_INSNS,
@@ -400,6 +400,63 @@ test("a range around a block that a later block jumps back to, not as a loop's h
   const region = discoverRegion(isa, 0x1000, view);
   expect(region.blocks.map((b) => b.start)).toEqual([0x1000, 0x1004, 0x1008, 0x100c, 0x1010, 0x1014]);
   expect(region.loops).toEqual([{ head: 2, last: 3 }]);
+});
+
+test("code no jump was counted to is taken in after the rest: the hot path past error branches finds room, a call's return site stays", () => {
+  // 0x1000-0x10f4: 62 branches, each to an error path of its own (0x8000 + 0x100 * i: 63
+  // straight instructions and a stop), then a call at 0x10f8 (to 0x9000, never made) whose
+  // return site 0x10fc returns. Breadth first, the error paths fill the room from the second
+  // branch on; cold, they come after the hot path and its return site.
+  const hot = (pc: number) => pc >= 0x1000 && pc <= 0x10fc;
+  const isa: JitIsa<GuestInsn> = {
+    ...stopIsa,
+    controlFlow: (i) =>
+      i.pc === 0x10fc
+        ? { kind: "indirect", isReturn: true }
+        : i.pc === 0x10f8
+          ? { kind: "jump", target: 0x9000, link: 0x10fc }
+          : hot(i.pc)
+            ? { kind: "branch", target: 0x8000 + 0x40 * (i.pc - 0x1000) }
+            : (i.pc & 0xff) === 0xfc
+              ? { kind: "stop" }
+              : { kind: "fallthrough" },
+  };
+  const view = { host: (pc: number) => pc, key: () => 0, protect: () => undefined };
+  const region = (cold?: (pc: number) => boolean, room = MAX_INSNS) =>
+    discoverRegion(isa, 0x1000, view, room, undefined, room, room, true, cold);
+  const hotInsns = (r: ReturnType<typeof region>) =>
+    r.blocks.filter((b) => hot(b.start)).reduce((n, b) => n + b.insns.length, 0);
+  const breadthFirst = region();
+  expect(breadthFirst.size).toBe(MAX_INSNS);
+  expect(hotInsns(breadthFirst), "breadth first").toBeLessThan(8);
+  for (const [what, cold] of [
+    ["the error paths and the callee cold", (pc: number) => !hot(pc)],
+    ["every pc cold", () => true],
+  ] as const) {
+    const r = region(cold);
+    expect(r.size, what).toBe(MAX_INSNS);
+    expect(hotInsns(r), what).toBe(64);
+    expect(r.returnSites.has(0x10fc), what).toBe(true);
+  }
+});
+
+test("the table reads back the interpreter's count of taken jumps to a pc (what marks code cold)", () => {
+  const memory = new WebAssembly.Memory({ initial: 3, maximum: 3 });
+  const layout = jitLayoutAt(0);
+  const m = new ModuleBuilder("count");
+  m.importMemory("env", "memory", 3, 3, false);
+  const [, w] = m.func([I64], [], "jump");
+  emitCountJump(w, layout, w.param(0), w.local(I32), jitThreshold(4096), () => {});
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(m.encode() as BufferSource), {
+    env: { memory },
+  });
+  const jump = exports.jump as (pc: bigint) => void;
+  for (let n = 0; n < 3; n++) jump(0x8020_1000n);
+  const table = new TranslationTable(memory, layout);
+  expect(table.jumpsTo(0x8020_1000)).toBe(3);
+  expect(table.jumpsTo(0x8020_1004)).toBe(0);
+  table.clear();
+  expect(table.jumpsTo(0x8020_1000), "after a flush").toBe(0);
 });
 
 test("a flush empties the function table's slots that held translations, and writes none when nothing was installed since the last", () => {

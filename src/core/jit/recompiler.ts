@@ -25,6 +25,7 @@ import {
   MAX_SWITCH_INSNS,
   MAX_TABLE_INSNS,
   reachFromEntries,
+  type ColdCode,
   type IndirectGuess,
   type Region,
 } from "./region.js";
@@ -199,6 +200,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private asyncError: unknown;
   /** Translations in one module at most: at first sight one, so that the code runs translated at once. */
   private readonly maxBatch: number;
+  /**
+   * Code the interpreter counted no taken jump to (TranslationTable.jumpsTo), which regions
+   * take in last (region.ts ColdCode); none at first sight, where nothing ran before.
+   */
+  private readonly coldCode: ColdCode | undefined;
   /** Pcs whose translation failed to build: the interpreter keeps them. */
   private readonly failed = new Set<number>();
   /** Regions waiting for the next module, their pcs, and when the first came. */
@@ -243,6 +249,9 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.warmup = countsEntry(jitThreshold(opts.threshold)) ? 0 : (opts.warmupInsns ?? 0);
     this.cache = new CodeCache(opts.cacheBytes, (m) => this.forgetEntries(m));
     this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
+    this.coldCode = countsEntry(jitThreshold(opts.threshold))
+      ? undefined
+      : (pc) => this.table.jumpsTo(pc) === 0;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const compileDispatcher = opts.compileDispatcher ?? ((b) => new WebAssembly.Module(b as BufferSource));
     const dispatcher = new WebAssembly.Instance(
@@ -414,6 +423,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
       switchInsns,
       tableInsns,
       callsWait(this.isa),
+      this.coldCode,
     );
     if (region.size === 0) return undefined;
     this.tableJumps += region.tableJumps;

@@ -109,6 +109,21 @@ interface Decoded<Insn> {
 }
 
 /**
+ * True for a pc no jump was seen to go to (the interpreter counts taken jumps by target,
+ * hotness.ts): a branch's target that the branch never took, a jump or call never made. A
+ * region takes such code in after the rest it reaches, and only within its room for plain
+ * code (a switch's larger room is for its cases), so that error paths and rare cases do not
+ * take the room of the code that runs: `vfprintf`'s first region held its error paths and the
+ * code of `__libc_fatal`, `__fortify_fail` and `_IO_vtable_check`, and left its hot path at its
+ * 60th instruction (Speed, "The nineteenth session: hand-overs"). Left out altogether, a loop's
+ * exit not taken yet when its region was built became translations of their own (`list 2`: 1
+ * → 4). Only where a branch or jump goes when taken: a branch's fall-through (which no count
+ * covers) and a call's return site (which a waiting call needs, and without which `nbody`'s
+ * main loop became one loop in place with no entries, built twice) are never cold.
+ */
+export type ColdCode = (pc: number) => boolean;
+
+/**
  * Rounds of discovery that leave out callees found cut: each round may cut others (what it
  * frees is taken by the code behind them).
  */
@@ -134,14 +149,16 @@ export function discoverRegion<Insn extends GuestInsn>(
   tableInsns = switchInsns,
   /** Calls that leave wait for their return (codegen.ts callsWait): only then are callees left out. */
   callsWait = false,
+  /** Code no jump was seen to go to: taken in after the rest. */
+  cold?: ColdCode,
 ): Region<Insn> {
   const outside = new Set<number>();
-  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold);
   for (let round = 0; callsWait && round < CALLEE_ROUNDS && found.cut.size > 0; round++) {
     const partial = cutCallees(found.decoded, found.cut, pc);
     if (partial.length === 0) break;
     for (const t of partial) outside.add(t);
-    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns);
+    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold);
   }
   return found.region;
 }
@@ -201,6 +218,7 @@ function discover<Insn extends GuestInsn>(
   guess: IndirectGuess | undefined,
   switchInsns: number,
   tableInsns: number,
+  cold: ColdCode | undefined,
 ): { region: Region<Insn>; decoded: ReadonlyMap<number, Decoded<Insn>>; cut: ReadonlySet<number> } {
   let room = maxInsns;
   const page = code.pageBytes;
@@ -218,12 +236,15 @@ function discover<Insn extends GuestInsn>(
   };
   let tableJumps = 0;
   const queue = [pc]; // breadth first: the code nearest the entry comes in first
+  /** Cold code (ColdCode) reached: taken in, breadth first, once the rest is in. */
+  const later: number[] = [];
   /** Pcs the region would have taken in had it had room. */
   const cut = new Set<number>();
-  const lead = (t: number) => {
+  /** `taken`: `t` is where a branch or jump goes when taken, which may be cold (ColdCode). */
+  const lead = (t: number, taken = true) => {
     if (!inPage(t)) return;
     leaders.add(t);
-    queue.push(t);
+    (taken && cold?.(t) ? later : queue).push(t);
   };
   /** A guessed target is taken in next: it was learnt because it runs, and behind the rest it would often find no room. */
   const leadNext = (t: number, q: number) => {
@@ -231,7 +252,11 @@ function discover<Insn extends GuestInsn>(
     leaders.add(t);
     queue.splice(q + 1, 0, t);
   };
-  for (let q = 0; q < queue.length; q++) {
+  for (let q = 0; q < queue.length || later.length > 0; q++) {
+    if (q === queue.length) {
+      queue.push(...later.splice(0));
+      room = Math.min(room, maxInsns); // a switch's room is for its cases, not for cold code
+    }
     for (let at = queue[q]; ;) {
       if (decoded.size >= room) {
         if (!decoded.has(at)) cut.add(at);
@@ -255,7 +280,7 @@ function discover<Insn extends GuestInsn>(
       if (flow.kind === "branch") {
         from(next, at);
         from(flow.target, at);
-        lead(next);
+        lead(next, false);
         lead(flow.target);
       } else if (flow.kind === "jump" || flow.kind === "indirect") {
         if (flow.kind === "jump" && !(flow.link !== undefined && outside.has(flow.target))) {
@@ -264,7 +289,7 @@ function discover<Insn extends GuestInsn>(
         }
         if (flow.link !== undefined && inPage(flow.link)) {
           returnSites.add(flow.link);
-          lead(flow.link);
+          lead(flow.link, false); // where the call waits for its return (TranslationContext.callOut)
         }
         if (guessable(flow)) {
           const table = flow.link === undefined ? jumpTable(isa, code, decoded, before, at) : undefined;

@@ -261,6 +261,17 @@ export class TranslationTable {
   /** Whether a slot may hold a function (one was installed since the last clear). */
   private holdsFunctions = false; // a new table holds none
 
+  /**
+   * Taken jumps the interpreter counted to pcs of `pc`'s slot (hotness.ts): 0 when no jump to
+   * `pc` was taken while its code was interpreted (or since the last clear).
+   */
+  jumpsTo(pc: number): number {
+    if (this.countersView === undefined || this.countersView.length === 0)
+      this.countersView = new Int32Array(this.memory.buffer, this.layout.counters, JIT_SLOTS);
+    return this.countersView[jitSlot(pc)];
+  }
+  private countersView: Int32Array | undefined;
+
   /** True when `pc`'s slot holds its translation for code key `key`. */
   holds(pc: number, key: number): boolean {
     const slot = jitSlot(pc);
