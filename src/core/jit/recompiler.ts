@@ -246,12 +246,11 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.regionInsns = opts.regionInsns;
     this.exitAgeMs = opts.batchAgeMs ?? 0;
     this.async = opts.async ?? false;
-    this.warmup = countsEntry(jitThreshold(opts.threshold)) ? 0 : (opts.warmupInsns ?? 0);
+    const firstSight = countsEntry(jitThreshold(opts.threshold));
+    this.warmup = firstSight ? 0 : (opts.warmupInsns ?? 0);
     this.cache = new CodeCache(opts.cacheBytes, (m) => this.forgetEntries(m));
-    this.maxBatch = countsEntry(jitThreshold(opts.threshold)) ? 1 : MAX_BATCH;
-    this.coldCode = countsEntry(jitThreshold(opts.threshold))
-      ? undefined
-      : (pc) => this.table.jumpsTo(pc) === 0;
+    this.maxBatch = firstSight ? 1 : MAX_BATCH;
+    this.coldCode = firstSight ? undefined : (pc) => this.table.jumpsTo(pc) === 0;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const compileDispatcher = opts.compileDispatcher ?? ((b) => new WebAssembly.Module(b as BufferSource));
     const dispatcher = new WebAssembly.Instance(
