@@ -30,6 +30,8 @@ const { Buffer } = require("node:buffer");
 // reads nor writes it.
 // 16, not 12: V8 copies a cache that does not start 8-byte aligned (0.5 MB more memory touched).
 const CHECK_BYTES = 16;
+/** The byte after the source's length and hash: what the run that wrote the cache ran (`save`). */
+const RAN_AT = 12;
 const WEEK_MS = 7 * 86_400_000;
 /** The first line of a bundle: `// hartwood build ` and 16 hex digits (scripts/build-dist.js). */
 const BUILD_LINE = /^\/\/ hartwood build ([0-9a-f]{16})\n/;
@@ -106,9 +108,10 @@ function loadBundle(file, shared = {}) {
   const data = cache && readInto(cache, bytes);
   // (its CHECK_BYTES keep the rest 8-byte aligned in the buffer, which starts so)
   const cachedData =
-    data && data.length > CHECK_BYTES && data.subarray(0, CHECK_BYTES).equals(expected)
+    data && data.length > CHECK_BYTES && data.subarray(0, RAN_AT).equals(expected.subarray(0, RAN_AT))
       ? data.subarray(CHECK_BYTES)
       : undefined; // no cache yet, unreadable or another build's: compile
+  const cachedRan = cachedData ? data[RAN_AT] : 0;
   const wrapped = text.startsWith(WRAPPER[0], text.indexOf("\n") + 1)
     ? text
     : `${WRAPPER[0]}${text}${WRAPPER[1]}`;
@@ -129,8 +132,17 @@ function loadBundle(file, shared = {}) {
     return m;
   };
   script.runInThisContext()(module.exports, requireOnce, module, file, dirname(file));
-  const save = () => {
-    if (!cache || (cachedData && !script.cachedDataRejected)) return;
+  /**
+   * `ran`: bits for the parts of the bundle this run used that a short run may not (RAN_*
+   * in bin/hartwood.js). V8 caches the bytecode of the functions compiled when the cache is
+   * made, so a cache written by a run that used less lacks the rest, which every later run
+   * that uses it compiles again: written by a hello-world, whose code the recompiler has not
+   * translated yet, the cache lacked the recompiler's 160 KB of bytecode (README, Speed, "The
+   * twentieth session: building"). Such a run writes the cache again, once.
+   */
+  const save = (ran = 0) => {
+    const kept = cachedData && !script.cachedDataRejected;
+    if (!cache || (kept && (ran & ~cachedRan) === 0)) return;
     // Several threads may write one (the workers of --threads parallel): a name of each one's.
     const tmp = `${cache}.${process.pid}.${Math.floor(Math.random() * 2 ** 32)}.tmp`;
     try {
@@ -138,6 +150,8 @@ function loadBundle(file, shared = {}) {
       const data = script.createCachedData();
       const out = new Uint8Array(CHECK_BYTES + data.length);
       out.set(expected);
+      // What was loaded from the cache is in the new one too (unless V8 flushed it, unused).
+      out[RAN_AT] = ran | (kept ? cachedRan : 0);
       out.set(data, CHECK_BYTES);
       writeFileSync(tmp, out);
       renameSync(tmp, cache); // whole or not at all, whatever runs beside it

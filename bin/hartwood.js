@@ -163,6 +163,9 @@ if (!given.some((a) => /^--(no-)?turbo-use-mid-tier-regalloc-for-huge-functions$
 
 const dist = join(__dirname, "..", "dist");
 
+/** What a run used, for the code caches (code-cache.js `save`): the recompiler built translations. */
+const RAN_RECOMPILER = 1;
+
 // The single-file build (dist/<name>.cjs, scripts/build-dist.js) or the modules tsc wrote. In
 // an installed package (no src/ beside dist/) the build is what was packed. In a checkout it
 // runs while none of the modules it was made from is newer, so a `tsc` after `npm run build`
@@ -203,8 +206,9 @@ async function run(argv) {
     process.exitCode = await cli.exports.main(argv, engine);
     restoreTiers();
     // after the run: the functions it compiled are in the caches
-    base.save();
-    if (cli !== base) cli.save();
+    const ran = base.exports.compileStats?.modules > 0 ? RAN_RECOMPILER : 0;
+    base.save(ran);
+    if (cli !== base) cli.save(ran);
   } else {
     const { main } = await import("../dist/cli/main.js");
     process.exitCode = await main(argv, engine);

@@ -203,6 +203,8 @@ const RUN_ENTRY = [
   `export const PREBUILT = ${JSON.stringify(mainIndex)};`,
   `installPrebuilt(PREBUILT, ${besideBundle(PREBUILT_NAME)});`,
   `export { main } from "./cli/main-run.js";`,
+  // The bin asks whether the recompiler built anything before it saves the code cache.
+  `export { compileStats } from "./core/jit/compile-stats.js";`,
   // Worker threads (--threads parallel) run their engines from the worker bundle beside it.
   `import { useBundle } from "./modes/user/hart-pool.js";`,
   `export { useWorkerLoader } from "./modes/user/hart-pool.js";`,

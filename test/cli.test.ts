@@ -498,13 +498,18 @@ test("200 random mutations of the section headers and symbol table end cleanly",
   expect(fuzzProblems(mutants)).toEqual([]);
 });
 
-test("a short `hartwood run` with its output on a pipe or /dev/null loads neither the other commands' code nor a Node module it does not use", () => {
-  const hello = buildGuest({
+/** bench/startup's static hello-world, built for riscv64 Linux. */
+function helloStatic(): string {
+  return buildGuest({
     sources: [join(ROOT, "bench", "startup", "hello.c")],
     cc: "riscv64-linux-gnu-gcc",
     flags: ["-O2", "-static"],
     name: "hello-static",
   });
+}
+
+test("a short `hartwood run` with its output on a pipe or /dev/null loads neither the other commands' code nor a Node module it does not use", () => {
+  const hello = helloStatic();
   // What Node loaded beyond its own start (`node -e 0`), listed at exit.
   const floor = new Set(
     JSON.parse(
@@ -549,6 +554,40 @@ test("a short `hartwood run` with its output on a pipe or /dev/null loads neithe
     // short run 5-10 ms.
     for (const m of ["NativeModule zlib", "NativeModule tty", "NativeModule net", "NativeModule stream"])
       expect(loaded, stdout).not.toContain(m);
+  }
+});
+
+// README, Speed, "The twentieth session: building": V8's code cache holds the bytecode of the
+// functions compiled when it is written; written after a run that translated nothing, it lacked
+// the recompiler's, which every later run then compiled again.
+test("a run that built translations writes again a code cache that a run without any wrote, once", () => {
+  const hello = helloStatic();
+  const home = mkdtempSync(join(tmpdir(), "hartwood-cache-"));
+  try {
+    const run = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [cli, "run", ...args, hello], {
+        encoding: "utf8",
+        env: { ...process.env, XDG_CACHE_HOME: home, HARTWOOD_JIT_STATS: "1" },
+        timeout: 20_000,
+      });
+      expect(r.stdout, r.stderr).toBe("hello, world\n");
+      const dir = join(home, "hartwood");
+      const [name] = readdirSync(dir).filter((f) => f.endsWith(".v8cache"));
+      const bytes = readFileSync(join(dir, name));
+      const translations = Number(/translations (\d+)/.exec(r.stderr)?.[1]);
+      return { bytes, translations, mtimeMs: statSync(join(dir, name)).mtimeMs };
+    };
+    // A short run is over before its warm-up ends: nothing translated.
+    const plain = run();
+    expect(plain.translations).toBe(0);
+    // At first sight (threshold 0) the same program has its code translated at once.
+    const built = run("--jit-threshold", "0");
+    expect(built.translations).toBeGreaterThan(0);
+    expect(built.bytes.length).toBeGreaterThan(plain.bytes.length + 50_000);
+    // The cache now says what its run used: neither kind of run writes it again.
+    for (const args of [[], ["--jit-threshold", "0"]]) expect(run(...args).mtimeMs).toBe(built.mtimeMs);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });
 

@@ -42,7 +42,10 @@ function newDecoder(defs: readonly InsnDef[]): (insn: number) => InsnDef | undef
   const groups = groupByKey(defs);
   return (insn) => {
     if ((insn & 3) !== 3) return undefined;
-    for (const d of groups[keyOf(insn)]) if ((insn & d.mask) >>> 0 === d.match) return d;
+    // Indexed: the recompiler decodes mostly before V8 has optimized this (an iterator per call).
+    const group = groups[keyOf(insn)];
+    for (let i = 0; i < group.length; i++)
+      if ((insn & group[i].mask) >>> 0 === group[i].match) return group[i];
     return undefined;
   };
 }

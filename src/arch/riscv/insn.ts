@@ -55,7 +55,14 @@ export function fieldValue(insn: number, f: FieldSpec): number {
 /** The immediate as a signed JS number (fits: at most 32 significant bits). */
 export function immValue(insn: number, kind: ImmKind): number {
   let v = 0;
-  for (const [hi, lo, immLo] of IMMS[kind]) {
+  // Indexed, not `for (const [hi, lo, immLo] of ...)`: the recompiler asks for an immediate per
+  // instruction, mostly in code V8 has not optimized yet, where each destructuring walks an iterator.
+  const pieces = IMMS[kind];
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i];
+    const hi = piece[0];
+    const lo = piece[1];
+    const immLo = piece[2];
     const width = hi - lo + 1;
     if (hi === 31 && kind !== "Z") v |= (insn >> lo) << immLo;
     else v |= ((insn >>> lo) & ((1 << width) - 1)) << immLo;

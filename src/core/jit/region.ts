@@ -108,6 +108,9 @@ interface Decoded<Insn> {
   readonly flow: ControlFlow;
 }
 
+/** By pc, what one discovery of a region decoded there (null: nothing it could take in). */
+type DecodeMemo<Insn> = Map<number, Decoded<Insn> | null>;
+
 /**
  * True for a pc no jump was seen to go to (the interpreter counts taken jumps by target,
  * hotness.ts): a branch's target that the branch never took, a jump or call never made. A
@@ -153,14 +156,16 @@ export function discoverRegion<Insn extends GuestInsn>(
   cold?: ColdCode,
 ): Region<Insn> {
   const outside = new Set<number>();
-  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold);
+  // What each round decodes, for the next: nothing runs between them, so the code is the same.
+  const seen: DecodeMemo<Insn> = new Map();
+  let found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold, seen);
   for (let round = 0; callsWait && round < CALLEE_ROUNDS && found.cut.size > 0; round++) {
     const partial = cutCallees(found.decoded, found.cut, pc);
     if (partial.length === 0) break;
     for (const t of partial) outside.add(t);
-    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold);
+    found = discover(isa, pc, code, maxInsns, outside, guess, switchInsns, tableInsns, cold, seen);
   }
-  return found.region;
+  return regionOf(pc, found);
 }
 
 /**
@@ -219,7 +224,8 @@ function discover<Insn extends GuestInsn>(
   switchInsns: number,
   tableInsns: number,
   cold: ColdCode | undefined,
-): { region: Region<Insn>; decoded: ReadonlyMap<number, Decoded<Insn>>; cut: ReadonlySet<number> } {
+  memo: DecodeMemo<Insn>,
+): Found<Insn> {
   let room = maxInsns;
   const page = code.pageBytes;
   const firstPage = page === undefined ? 0 : Math.floor(pc / page);
@@ -266,10 +272,16 @@ function discover<Insn extends GuestInsn>(
         leaders.add(at); // reached again by falling through: a block starts here
         break;
       }
-      const insn = isa.decode(at, code);
-      if (!insn || !inPage(at + insn.len - 1)) break; // the interpreter raises the fault
-      const flow = isa.controlFlow(insn);
-      decoded.set(at, { insn, flow });
+      let d = memo.get(at);
+      if (d === undefined) {
+        const insn = isa.decode(at, code);
+        // Unfetchable, undecodable or across the page's end: the interpreter raises the fault.
+        d = insn && inPage(at + insn.len - 1) ? { insn, flow: isa.controlFlow(insn) } : null;
+        memo.set(at, d);
+      }
+      if (d === null) break;
+      decoded.set(at, d);
+      const { insn, flow } = d;
       const next = at + insn.len;
       if (flow.kind === "fallthrough") {
         if (!inPage(next)) break;
@@ -308,6 +320,22 @@ function discover<Insn extends GuestInsn>(
       break;
     }
   }
+  return { decoded, leaders, cut, returnSites, indirectTargets, tableJumps };
+}
+
+/** The code one round of discovery took in (by pc), where blocks start, and what it cut. */
+interface Found<Insn extends GuestInsn> {
+  readonly decoded: ReadonlyMap<number, Decoded<Insn>>;
+  readonly leaders: ReadonlySet<number>;
+  readonly cut: ReadonlySet<number>;
+  readonly returnSites: ReadonlySet<number>;
+  readonly indirectTargets: ReadonlySet<number>;
+  readonly tableJumps: number;
+}
+
+/** The region entered at `pc` that the last round of discovery found: its blocks, laid out, its loops and entries. */
+function regionOf<Insn extends GuestInsn>(pc: number, found: Found<Insn>): Region<Insn> {
+  const { decoded, leaders, cut, returnSites, indirectTargets, tableJumps } = found;
   const blocks: Block<Insn>[] = [];
   let size = 0;
   for (const start of leaders) {
@@ -333,7 +361,7 @@ function discover<Insn extends GuestInsn>(
   blocks.forEach((b, i) => index.set(b.start, i));
   const loops = loopRanges(blocks, index, returnSites, indirectTargets);
   const entries = entryBlocks(blocks, index, cut).filter((i) => !innerBlock(loops, i));
-  return { region: { blocks, size, returnSites, indirectTargets, tableJumps, entries, loops }, decoded, cut };
+  return { blocks, size, returnSites, indirectTargets, tableJumps, entries, loops };
 }
 
 /**
@@ -542,6 +570,10 @@ function entryBlocks<Insn extends GuestInsn>(
       const k = todo.pop()!;
       insns += blocks[k].insns.length;
       cut ||= cutOff[k];
+      if (insns >= MIN_ENTRY_REACH) {
+        todo.length = 0; // an entry whatever else it reaches
+        break;
+      }
       for (const j of succ[k])
         if (seen[j] !== i) {
           seen[j] = i;
