@@ -232,13 +232,18 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
     expect((await compare(build("loopexit.S", "static"), "static")).status).toBe(77);
   });
 
-  test("a register is taken for a 32-bit word only where every path brings one (sext.w, OR, XOR, AND in i32)", async () => {
+  test("a register is taken for a 32-bit word only where every path brings one, or where a test of it enters a loop (sext.w, OR, XOR, AND in i32)", async () => {
     const elf = build("words.S", "static");
     const got = await compare(elf, "static");
     expect(got.stdout).toContain("carried: ");
     expect(got.translations, "translated").toBeGreaterThan(0);
     const jit = await hartwood(elf, [], [], true);
     expect(jit.jit?.narrowed, "instructions emitted in i32 (counted by the engine)").toBeGreaterThan(0);
+    expect(
+      jit.jit?.guardedEntries,
+      "a loop's entry whose words are tested (counted by the engine)",
+    ).toBeGreaterThan(0);
+    expect(jit.sideExits, "entries with a wider value left for the interpreter").toBeGreaterThan(0);
   });
 
   test("a switch's cases come from its jump table; its jump follows the table as the program rewrites it, and its bounds check sends out-of-range indices to the default", async () => {

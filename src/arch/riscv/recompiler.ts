@@ -67,6 +67,40 @@ function words(i: RiscvInsn, known: number): number {
   return needs !== undefined && (known & needs) === needs ? known | (1 << rd) : known & ~(1 << rd);
 }
 
+/**
+ * The registers whose being words at the start of `insns` the narrowing there may rely on: an
+ * instruction's InsnDef.narrow needs, and what makes a needed rd a word (InsnDef.sext32), back
+ * to the start (a move into a register a later instruction narrows relies on its source).
+ */
+function wordsRelied(insns: readonly RiscvInsn[]): number {
+  let relied = 0;
+  for (let k = insns.length - 1; k >= 0; k--) {
+    const i = insns[k];
+    const d = i.def;
+    if (d.syntax.startsWith("rd")) {
+      const rd = fieldValue(i.insn, FIELDS.rd);
+      if (rd !== 0 && relied & (1 << rd)) relied = (relied & ~(1 << rd)) | (d.sext32?.(i.insn) ?? 0);
+    }
+    relied |= d.narrow?.needs(i.insn) ?? 0;
+  }
+  return relied;
+}
+
+/** Pushes i32 1 when every register of `regs` (bit r for x[r]) holds a sign-extended word. */
+function testWords(t: TranslationContext, regs: number): void {
+  const w = t.w;
+  let first = true;
+  for (let r = 1; r < 32; r++) {
+    if (!(regs & (1 << r))) continue;
+    t.getReg(r);
+    w.i32_wrap_i64().i64_extend_i32_s();
+    t.getReg(r);
+    w.i64_eq();
+    if (!first) w.i32_and();
+    first = false;
+  }
+}
+
 /** The control flow of most instructions (one object: a region asks for every instruction's). */
 const FALLTHROUGH: ControlFlow = { kind: "fallthrough" };
 
@@ -172,7 +206,14 @@ export class RiscvJitIsa implements JitIsa<RiscvInsn> {
       if (!region.blocks.some((b) => b.insns.some((i) => i.def.narrow))) return plain;
       // The registers known to hold sign-extended words, at each block's start and as the
       // instructions go (InsnDef.narrow uses them).
-      const atBlocks = factsAtBlocks(region, t.blocksEnteredIndirectly(), X0_ONLY, words);
+      // Where the translation is entered at a block that code inside reaches too (a loop whose
+      // head or middle is the entry), the words the block's narrowing relies on are tested there
+      // (TranslationContext.entryGuards): compiled code keeps 32-bit values sign-extended.
+      const atBlocks = factsAtBlocks(region, t.blocksEnteredIndirectly(), X0_ONLY, words, (i, inside) => {
+        const tested = inside & wordsRelied(region.blocks[i].insns) & ~X0_ONLY;
+        if (tested !== 0) t.entryGuards.set(i, () => testWords(t, tested));
+        return tested;
+      });
       let block = -1;
       let known = X0_ONLY;
       return (insn) => {

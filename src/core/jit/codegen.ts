@@ -139,6 +139,19 @@ function emitFunction<Insn extends GuestInsn>(
   const emitInsn = emitterFor(ctx as TranslationContext);
   const blocks = region.blocks;
   w.block(SIDE_EXIT);
+  for (const [i, holds] of ctx.entryGuards) {
+    // Entered where the ISA assumed more than nothing: the interpreter runs the block's first
+    // instruction when the assumption does not hold (TranslationContext.entryGuards).
+    w.get(next).i32_const(i).i32_eq();
+    w.if_();
+    holds();
+    w.i32_eqz().rarely().if_();
+    w.i64_const(blocks[i].start).set(npc).i32_const(0).set(done).br(SIDE_EXIT);
+    ctx.sideExits++;
+    shapes.guardedEntries++;
+    w.end();
+    w.end();
+  }
   w.loop("dispatch");
   w.block("exit");
   // A loop in place (Region.loops) is a wasm loop from its head's code to its last block's;

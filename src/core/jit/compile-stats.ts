@@ -92,6 +92,8 @@ export interface JitCounts {
   readonly rangeChecks: number;
   /** Instructions emitted in a narrower form (context.ts EmitShapes). */
   readonly narrowed: number;
+  /** Blocks whose facts are tested where a translation is entered at them (context.ts EmitShapes). */
+  readonly guardedEntries: number;
   /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
   readonly registersInMemory: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
@@ -117,6 +119,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
       ? ""
       : `loops in place ${n.loopsInPlace} (${n.longLoopsInPlace} of several blocks, ${n.nestedLoopsInPlace} around others), `) +
     (n.narrowed ? `narrowed ${n.narrowed}, ` : "") +
+    (n.guardedEntries ? `guarded entries ${n.guardedEntries}, ` : "") +
     (n.hoistedChecks
       ? `hoisted checks ${n.hoistedChecks} (${n.registerSteps} stepped by a register, ${n.hoistedAfterStep} after a step), `
       : "") +

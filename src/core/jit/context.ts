@@ -69,6 +69,8 @@ export interface EmitShapes {
   rangeChecks: number;
   /** Instructions emitted in a narrower form that facts known at them allow (the ISA's). */
   narrowed: number;
+  /** Blocks entered with facts the ISA tests where the translation is entered at them (TranslationContext.entryGuards). */
+  guardedEntries: number;
   /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */
   registersInMemory: number;
 }
@@ -182,6 +184,14 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
   /** How many side exits the translation has (codegen.ts emits their common code if any). */
   sideExits = 0;
 
+  /**
+   * Blocks the ISA's facts assume more of where the translation is entered at them
+   * (region.ts, factsAtBlocks with `assume`), each with the test that pushes i32 1 when the
+   * assumption holds. codegen.ts tests it at the translation's start (a side exit when it
+   * does not hold); an indirect jump does not go to such a block inside but leaves.
+   */
+  readonly entryGuards = new Map<number, () => void>();
+
   /** The region being translated. */
   get region(): Region<Insn> {
     return this.f.region;
@@ -271,6 +281,11 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       for (let h = 0; h < hash.size; h++) {
         const i = hash.blockOf[h];
         if (i < 0) continue;
+        if (this.entryGuards.has(i)) {
+          w.end();
+          w.br("miss");
+          continue;
+        }
         w.end();
         w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
         this.enter(i);
@@ -280,6 +295,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       w.end();
     } else
       for (const i of inside) {
+        if (this.entryGuards.has(i)) continue;
         w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
         this.enter(i);
         w.end();

@@ -301,6 +301,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     hoistedAfterStep: 0,
     rangeChecks: 0,
     narrowed: 0,
+    guardedEntries: 0,
     registersInMemory: 0,
   };
 

@@ -434,12 +434,20 @@ export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): 
  * call's return site, an indirect jump's guessed target, a block no edge reaches) only `none`
  * holds, and in the blocks of `indirect` (those an indirect jump may reach inside the
  * translation); elsewhere what holds at the end of every predecessor.
+ *
+ * With `assume`: a block control enters from outside only through the translation's start
+ * (the first block, Region.entries, a block no edge reaches, a small region's block an
+ * indirect jump might reach) but also from predecessors inside may start with more. `assume`
+ * gets what holds at the end of all those predecessors (found without the assumption) and
+ * returns what the block is to start with; the caller then tests it where the translation is
+ * entered at that block (TranslationContext.entryGuards) and keeps indirect jumps out of it.
  */
 export function factsAtBlocks<Insn extends GuestInsn>(
   region: Region<Insn>,
   indirect: readonly number[],
   none: number,
   transfer: (insn: Insn, facts: number) => number,
+  assume?: (block: number, fromInside: number) => number,
 ): number[] {
   const blocks = region.blocks;
   const succ = successors(blocks, new Map(blocks.map((b, i) => [b.start, i])), false);
@@ -453,21 +461,41 @@ export function factsAtBlocks<Insn extends GuestInsn>(
       region.indirectTargets.has(b.start),
   );
   for (const i of [...region.entries, ...indirect]) outside[i] = true;
-  const atEntry = blocks.map((_, i) => (outside[i] ? none : -1));
+  const seed = blocks.map((_, i) => (outside[i] ? none : -1));
+  const atEntry = seed.slice();
   const atEnd = blocks.map(() => -1);
-  for (let changed = true; changed;) {
-    changed = false;
-    blocks.forEach((b, i) => {
-      let facts = atEntry[i];
-      for (const p of preds[i]) facts &= atEnd[p];
-      atEntry[i] = facts;
-      for (const insn of b.insns) facts = transfer(insn, facts);
-      if (facts !== atEnd[i]) {
-        atEnd[i] = facts;
-        changed = true;
-      }
-    });
-  }
+  const solve = (): void => {
+    atEnd.fill(-1);
+    for (let changed = true; changed;) {
+      changed = false;
+      blocks.forEach((b, i) => {
+        let facts = seed[i];
+        for (const p of preds[i]) facts &= atEnd[p];
+        atEntry[i] = facts;
+        for (const insn of b.insns) facts = transfer(insn, facts);
+        if (facts !== atEnd[i]) {
+          atEnd[i] = facts;
+          changed = true;
+        }
+      });
+    }
+  };
+  solve();
+  if (!assume) return atEntry;
+  // What every predecessor inside leaves holds whatever the start assumed: the facts found
+  // without an assumption are only ever more with one.
+  let assumed = false;
+  blocks.forEach((b, i) => {
+    if (!outside[i] || preds[i].length === 0) return;
+    if (region.returnSites.has(b.start) || region.indirectTargets.has(b.start)) return;
+    let fromInside = -1;
+    for (const p of preds[i]) fromInside &= atEnd[p];
+    const facts = assume(i, fromInside) | none;
+    if (facts === none) return;
+    seed[i] = facts;
+    assumed = true;
+  });
+  if (assumed) solve();
   return atEntry;
 }
 

@@ -10,7 +10,11 @@
  * built before the jump was taken (its target not learnt), only the rule for blocks an
  * indirect jump may reach inside a translation keeps it from being taken for a word. `words` keeps
  * words all the way. Each runs 4 passes a call, so that translations begin at the function
- * and hold the loop. The sums are printed; qemu-riscv64 gives the reference. */
+ * and hold the loop. `entered`'s loop has a translation of its own that begins at its head
+ * (after a system call, where the caller's translation ends): code outside enters it there as
+ * well as its back edge, and the words its back edge leaves are taken for words at the head
+ * only after a test where the translation is entered (TranslationContext.entryGuards); odd
+ * calls enter with a wider value. The sums are printed; qemu-riscv64 gives the reference. */
   .text
   .globl main
 main:
@@ -67,11 +71,50 @@ main:
   mv a1, s0
   call printf
 
+  li s0, 0
+  li s1, 50000
+1:
+  mv a0, s1
+  call entered
+  add s0, s0, a0
+  addi s1, s1, -1
+  bnez s1, 1b
+  la a0, fmt_entered
+  mv a1, s0
+  call printf
+
   ld ra, 0(sp)
   ld s0, 8(sp)
   ld s1, 16(sp)
   addi sp, sp, 32
   li a0, 0
+  ret
+
+/* a0: a seed > 0. t1 is the seed (a word) on even calls, 2^32 + seed on odd ones: sext.w and
+ * OR taken for words would lose its upper half. */
+entered:
+  li a5, 0
+  li a4, 4
+  mv t1, a0
+  andi t0, a0, 1
+  beqz t0, 2f
+  li t0, 1
+  slli t0, t0, 32
+  add t1, t1, t0
+2:
+  li a7, 172 /* getpid */
+  ecall
+3:
+  mv t2, t1
+  sext.w t3, t2
+  or t4, t3, t2
+  add a5, a5, t3
+  slli t4, t4, 1
+  add a5, a5, t4
+  addiw t1, t1, 7
+  addi a4, a4, -1
+  bnez a4, 3b
+  mv a0, a5
   ret
 
 /* a0: a seed. Odd passes jump to `2f` through a register with t1 = 2^32 + seed + pass. */
@@ -192,4 +235,6 @@ fmt_jumpcut:
   .string "jumpcut: %lx\n"
 fmt_words:
   .string "words: %lx\n"
+fmt_entered:
+  .string "entered: %lx\n"
   .section .note.GNU-stack, "", @progbits

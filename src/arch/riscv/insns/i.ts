@@ -237,7 +237,15 @@ export const RV64I: InsnDef[] = [
   shiftImm("slli", 1, 0x00, (w) => w.i64_shl()),
   shiftImm("srli", 5, 0x00, (w) => w.i64_shr_u()),
   shiftImm("srai", 5, 0x10, (w) => w.i64_shr_s()),
-  rr("add", 0, 0x00, (w) => w.i64_add()),
+  // mv (c.mv is add rd, x0, rs2) copies what its source holds
+  with32(
+    rr("add", 0, 0x00, (w) => w.i64_add()),
+    (i) => {
+      const rs1 = fieldValue(i, FIELDS.rs1);
+      const rs2 = fieldValue(i, FIELDS.rs2);
+      return rs1 === 0 ? 1 << rs2 : rs2 === 0 ? 1 << rs1 : undefined;
+    },
+  ),
   rr("sub", 0, 0x20, (w) => w.i64_sub()),
   rr("sll", 1, 0x00, (w) => w.i64_shl()), // wasm masks the shift amount to 6 bits, as RV64 does
   word(rr("slt", 2, 0x00, (w) => w.i64_lt_s().i64_extend_i32_u())),
