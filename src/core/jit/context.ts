@@ -188,7 +188,7 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
    * Blocks the ISA's facts assume more of where the translation is entered at them
    * (region.ts, factsAtBlocks with `assume`), each with the test that pushes i32 1 when the
    * assumption holds. codegen.ts tests it at the translation's start (a side exit when it
-   * does not hold); an indirect jump does not go to such a block inside but leaves.
+   * does not hold); an indirect jump goes to such a block inside only when it holds (else it leaves).
    */
   readonly entryGuards = new Map<number, () => void>();
 
@@ -281,23 +281,17 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
       for (let h = 0; h < hash.size; h++) {
         const i = hash.blockOf[h];
         if (i < 0) continue;
-        if (this.entryGuards.has(i)) {
-          w.end();
-          w.br("miss");
-          continue;
-        }
         w.end();
         w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
-        this.enter(i);
+        this.enterTested(i);
         w.end();
         w.br("miss");
       }
       w.end();
     } else
       for (const i of inside) {
-        if (this.entryGuards.has(i)) continue;
         w.get(t).i64_const(region.blocks[i].start).i64_eq().if_();
-        this.enter(i);
+        this.enterTested(i);
         w.end();
       }
     w.get(t).set(this.f.npc);
@@ -305,6 +299,16 @@ export class TranslationContext<Insn extends GuestInsn = GuestInsn> {
     if (guessable(this.flow)) w.i64_const(this.insn.pc).set(this.f.site); // to learn where it goes
     if (this.flow.kind === "indirect" && this.flow.link !== undefined) this.callOut(this.flow.link);
     this.leave();
+  }
+
+  /** An indirect jump's entry into block i: where the ISA assumed facts there (entryGuards), only when they hold. */
+  private enterTested(i: number): void {
+    const holds = this.entryGuards.get(i);
+    if (!holds) return this.enter(i);
+    holds();
+    this.w.if_();
+    this.enter(i);
+    this.w.end();
   }
 
   /** Where the translation's indirect jumps may stay inside (the same for all of them), found at the first. */

@@ -440,7 +440,7 @@ export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): 
  * indirect jump might reach) but also from predecessors inside may start with more. `assume`
  * gets what holds at the end of all those predecessors (found without the assumption) and
  * returns what the block is to start with; the caller then tests it where the translation is
- * entered at that block (TranslationContext.entryGuards) and keeps indirect jumps out of it.
+ * entered at that block and where an indirect jump inside goes to it (TranslationContext.entryGuards).
  */
 export function factsAtBlocks<Insn extends GuestInsn>(
   region: Region<Insn>,
