@@ -54,12 +54,12 @@ describe("interpreter module", () => {
     ])
       expect(names, name).not.toContain(name);
     // the loop function and the decode function, then one per definition left out
-    const bytes = buildInterpreter(ALL_INSNS, { ctable: 0, predecode: 1 << 20 }, 1, false);
+    const bytes = buildInterpreter(ALL_INSNS, { ctable: 0 }, 1, false);
     expect(definedFunctions(bytes)).toBe(2 + out.length);
   });
 
   test("the loop function calls the handlers out of the loop from code marked rarely run (so the engine keeps the loop's values in registers, not stack slots)", () => {
-    const bytes = buildInterpreter(ALL_INSNS, { ctable: 0, predecode: 1 << 20 }, 1, false);
+    const bytes = buildInterpreter(ALL_INSNS, { ctable: 0 }, 1, false);
     const parts = sections(bytes);
     // The hints' first function is the loop function (the first defined, index `imports`).
     const [start] = parts.get("metadata.code.branch_hint")!;

@@ -70,6 +70,8 @@ describe.skipIf(poolSize() === 0)("guest threads on worker threads", () => {
       expect(got.stdout, got.stderr).toBe(want.stdout);
       expect(got.status).toBe(0);
       expect(got.workerTurns, "turns run on worker threads").toBeGreaterThan(0);
+      // Without the recompiler every worker runs main's interpreter module (compiled once for all).
+      if (!jit) expect(got.workersGivenInterpreter, "workers given main's interpreter").toBe(poolSize());
     });
   }
 

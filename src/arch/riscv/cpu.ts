@@ -100,7 +100,7 @@ export function attachedInterpreter(
   jit: boolean,
   threshold: number | undefined,
 ): WebAssembly.Module | undefined {
-  const tables = { ctable: regions.ctable, predecode: regions.predecode };
+  const tables = { ctable: regions.ctable };
   const interpJit = jit ? interpreterJit(regions.jitTable, threshold) : undefined;
   const key = interpreterKey(tables, shared, mem, interpJit);
   if (!moduleBytes.has(key) && !prebuilt.interpreters.has(key)) return undefined;
@@ -204,6 +204,8 @@ export interface InterpreterTiers {
 export class RiscvCpu {
   readonly harts: Hart[] = [];
   private run: (hart: number, budget: number) => number;
+  /** The module `run` is an instance of. */
+  private module: WebAssembly.Module;
   /** Until the interpreter is recompiled (InterpreterTiers): what is left to run first, and what the new instance needs. */
   private optimizing:
     { left: number; tiers: InterpreterTiers; key: string; imports: WebAssembly.Imports } | undefined;
@@ -295,7 +297,7 @@ export class RiscvCpu {
       if (site !== 0n) hart.setI64(S.JIT_EXIT_SITE, 0n);
       jit?.translate(hart.pc, hart, learn ? Number(site) : undefined);
     };
-    const tables = { ctable, predecode };
+    const tables = { ctable };
     this.regions = { ctable, predecode, states: stateBase, jitTable };
     const key = interpreterKey(tables, layout.shared, mem, interpJit);
     const interpImports = {
@@ -306,10 +308,8 @@ export class RiscvCpu {
     const tiers = opts.interpreterTiers;
     const optimized = tiers && compiled(tiers.optimized, key);
     const given = opts.interpreterModule;
-    this.run = interpreterRun(
-      given ?? optimized ?? compiled(tiers?.quick ?? compileWasm, key, bytes)!,
-      interpImports,
-    );
+    this.module = given ?? optimized ?? compiled(tiers?.quick ?? compileWasm, key, bytes)!;
+    this.run = interpreterRun(this.module, interpImports);
     if (tiers && !given && !optimized && Number.isFinite(tiers.optimizeAfterInsns))
       this.optimizing = { left: tiers.optimizeAfterInsns, tiers, key, imports: interpImports };
   }
@@ -318,10 +318,22 @@ export class RiscvCpu {
   private optimize(): void {
     const { tiers, key, imports } = this.optimizing!;
     this.optimizing = undefined;
-    this.run = interpreterRun(
-      compiled(tiers.optimized, key, () => moduleBytes.get(key)!)!,
-      imports,
-    );
+    this.module = compiled(tiers.optimized, key, () => moduleBytes.get(key)!)!;
+    this.run = interpreterRun(this.module, imports);
+  }
+
+  /**
+   * Without the recompiler, the interpreter module for engines attached on other host threads:
+   * this one's, optimized from now on if it was not yet (a program that starts them runs long).
+   * Posted to those threads, the module shares its compiled code with them, so V8 compiles it
+   * once (each engine compiled and optimized its own before: docs/speed-sessions.md, "The
+   * twenty-first session: the interpreter's threads"); the hart's state names each engine's
+   * predecode table.
+   */
+  sharedInterpreter(): WebAssembly.Module | undefined {
+    if (this.jit) return undefined;
+    if (this.optimizing) this.optimize();
+    return this.module;
   }
 
   /** The hart whose state starts at host offset `base` (the engines' `hart` argument). */
@@ -332,6 +344,7 @@ export class RiscvCpu {
   /** Runs `hart` for at most `budget` instructions. */
   step(hart: Hart, budget: number): Exit {
     const jit = this.jit;
+    hart.setI32(S.PREDECODE, this.regions.predecode); // this engine's (the hart may have run on another)
     const exit = hart.run(this.run, budget);
     const ran = budget - hart.getI32(S.BUDGET); // what is left of the slice's budget
     if (this.optimizing && (this.optimizing.left -= ran) <= 0) this.optimize();

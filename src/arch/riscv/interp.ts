@@ -57,7 +57,8 @@ export interface InterpImports {
 
 /**
  * The predecode table: a direct-mapped table of entries indexed by the host address of the
- * instruction (its halfword), shared by the harts of a CPU (they take turns on one thread).
+ * instruction (its halfword), shared by the harts of a CPU (they take turns on one thread); an
+ * engine on another host thread has its own, whose base the hart's state carries (S.PREDECODE).
  * An entry is the decode of the 32 bits it holds in E_RAW, whatever address they were read
  * at: decoding depends on the bits alone, so the entry is right wherever the instruction's
  * bits equal its tag, and a store to code needs no invalidation (the next fetch compares).
@@ -110,7 +111,6 @@ interface Ctx {
    * address's halfword), while the fetch stays on the page (emitTail).
    */
   entry: Local;
-  table: number;
   /** The compressed-expansion table: its words read as the fetch of a page not looked up (poison). */
   ctable: number;
   budget: Local;
@@ -308,12 +308,14 @@ class InterpSem extends AccessSem {
   }
 }
 
-/** Where the interpreter's tables are in wasm memory. */
+/**
+ * Where the interpreter's constant tables are in wasm memory. The predecode table is not one of
+ * them: the loop reads its base from the hart's state (S.PREDECODE), so engines on other host
+ * threads, each with a table of its own, run one module (RiscvCpu.sharedInterpreter).
+ */
 export interface InterpTables {
   /** The compressed-instruction expansion table (65,536 u32). */
   readonly ctable: number;
-  /** The predecode table (predecodeBytes, zeroed). */
-  readonly predecode: number;
 }
 
 /**
@@ -388,7 +390,6 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, tables: Inte
     pc: w.local(I64),
     word: w.local(I32),
     entry: w.local(I32),
-    table: tables.predecode,
     ctable: tables.ctable,
     len: undefined,
     fn,
@@ -408,7 +409,6 @@ function immKinds(defs: readonly InsnDef[], mem: MemStrategy): Map<InsnDef, ImmK
   const w = new FunctionBuilder([I32, I32], [I32]);
   const c = makeCtx(w, { load: 0, store: 0, translate: 0, fetch: 0, raise: 0, helper: 0, now: 0 }, mem, {
     ctable: 0,
-    predecode: 0,
   });
   const kinds = new Map<InsnDef, ImmKind>();
   let current: InsnDef | undefined;
@@ -516,7 +516,8 @@ function setEntryOf(c: Ctx): void {
     .i32_and()
     .i32_const(Math.log2(ENTRY_BYTES) - 1)
     .i32_shl()
-    .i32_const(c.table)
+    .get(c.hart)
+    .i32_load(S.PREDECODE)
     .i32_add()
     .set(c.entry);
 }
@@ -580,7 +581,10 @@ function emitUnknownPage(c: Ctx): void {
   forgetPage(c);
   w.get(c.hart).i32_const(c.ctable).get(c.pc).i32_wrap_i64().i32_const(-4096).i32_and().i32_sub();
   w.i32_store(S.FETCH_BASE);
-  w.i32_const(c.table + (predecodeEntries(c.mem.kind) + 1) * ENTRY_BYTES).set(c.entry);
+  w.get(c.hart)
+    .i32_load(S.PREDECODE)
+    .i32_const((predecodeEntries(c.mem.kind) + 1) * ENTRY_BYTES);
+  w.i32_add().set(c.entry);
 }
 
 /**
@@ -628,7 +632,10 @@ function emitMiss(c: Ctx, decode: number): void {
   w.get(c.hart).call(c.fn.fetch).if_();
   resume(c);
   w.end();
-  w.i32_const(c.table + predecodeEntries(c.mem.kind) * ENTRY_BYTES).set(c.entry);
+  w.get(c.hart)
+    .i32_load(S.PREDECODE)
+    .i32_const(predecodeEntries(c.mem.kind) * ENTRY_BYTES);
+  w.i32_add().set(c.entry);
   w.get(c.hart).get(c.hart).i32_load(S.SCRATCH).get(c.entry).call(decode);
 }
 
@@ -898,7 +905,7 @@ function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[], short:
   defs.forEach((d) => {
     w.end();
     if (outOfLoop(d)) {
-      const f = buildOutOfLoop(m, d, c.fn, c.mem, { ctable: c.ctable, predecode: c.table });
+      const f = buildOutOfLoop(m, d, c.fn, c.mem, { ctable: c.ctable });
       outOfLine(c, () => {
         w.get(c.hart).get(c.budget).get(c.pc).get(c.entry).call(f.index).set(status);
         if (f.calledHelper) {

@@ -61,6 +61,9 @@ export const FETCH_BASE = 808; // i32, that page's host offset (guest address + 
 export const JIT_RET_EXPECT = 816; // i64, the return site the innermost waiting call goes on at (1: none, never a pc)
 export const JIT_PREDICTED = 824; // i64, returns that went back to their caller's translation
 export const JIT_CALL_DEPTH = 832; // i32, calls waiting
+// i32, host offset of the predecode table of the engine running the hart (set at each slice:
+// engines on other threads keep tables of their own and share one interpreter module)
+export const PREDECODE = 836;
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {

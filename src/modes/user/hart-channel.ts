@@ -54,7 +54,7 @@ export interface WorkerInit {
   readonly hartCount: number;
   readonly jit: boolean;
   readonly threshold: number | undefined;
-  /** Its engine's interpreter, compiled by main (attachedInterpreter), when main's host says how. */
+  /** Its engine's interpreter, compiled by main (attachedInterpreter, or main's own without the recompiler). */
   readonly interpreter?: WebAssembly.Module;
   /** process.hrtime.bigint() at main's clock origin (time.ts), as a decimal string. */
   readonly clockOriginNs: string;

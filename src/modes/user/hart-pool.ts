@@ -53,6 +53,8 @@ export class HartPool {
   turns = 0;
   /** Workers that were started ahead (useWorkerLoader's spares). */
   ahead = 0;
+  /** Workers given an interpreter module compiled on the main thread (WorkerInit.interpreter); the others compile their own. */
+  givenInterpreter = 0;
   /** The workers whose calls main is serving now (quiesce leaves them alone: they wait for the answers; a call may quiesce). */
   private readonly serving = new Set<PoolWorker>();
   private wakeUp: (() => void) | undefined;
@@ -73,6 +75,7 @@ export class HartPool {
       const data: WorkerInit = { ...engine, control, doorbell, clockOriginNs: String(clockOriginNs) };
       const spare = takeSpareWorker();
       if (spare) this.ahead++;
+      if (engine.interpreter) this.givenInterpreter++;
       const worker = spare ?? newWorker();
       worker.postMessage(data);
       const w: PoolWorker = {

@@ -113,6 +113,8 @@ export interface UserResult {
   workerTurns: number;
   /** Of those worker threads, how many the bin had started before the process ran (bin/worker-ahead.js). */
   workersAhead: number;
+  /** Of those worker threads, how many run an interpreter module main compiled (the others compile their own). */
+  workersGivenInterpreter: number;
   /** Code translations the recompiler made for this process. */
   translations: number;
   /** Guest instructions its threads ran in translated code. */
@@ -387,6 +389,7 @@ export class UserProcess {
       instret,
       workerTurns: this.pool?.turns ?? 0,
       workersAhead: this.pool?.ahead ?? 0,
+      workersGivenInterpreter: this.pool?.givenInterpreter ?? 0,
       translations,
       translatedInsns,
       sideExits,
@@ -532,12 +535,14 @@ export class UserProcess {
   /**
    * Worker `i`'s interpreter, compiled here with the host's tier for an attached engine (a
    * module the worker would otherwise compile, and V8 optimize, itself: README, Speed, "The
-   * nineteenth session: threads"); undefined without such a tier or without the recompiler,
-   * or when its bytes were not built ahead (generating them here would stop the guest's threads).
+   * nineteenth session: threads"); undefined without such a tier, or when its bytes were not
+   * built ahead (generating them here would stop the guest's threads). Without the recompiler,
+   * main's own (RiscvCpu.sharedInterpreter).
    */
   private workerInterpreter(i: number): WebAssembly.Module | undefined {
+    if (!this.kernel.jit) return this.cpu.sharedInterpreter();
     const compile = this.kernel.interpreterTiers?.attached;
-    if (!compile || !this.kernel.jit) return undefined;
+    if (!compile) return undefined;
     const e = this.workerEngine(i);
     return attachedInterpreter(compile, e.regions, true, flatMem(this.permTable), true, e.threshold);
   }
