@@ -110,6 +110,9 @@ const NODE_CJS = {
   format: "cjs",
   target: "node20",
   charset: "ascii",
+  // Without indentation, line breaks and comments (names kept): a third smaller (732 KB to 479
+  // KB for the run bundle), so a start reads, and copies into a string, 250 KB less.
+  minifyWhitespace: true,
   write: false,
   logLevel: "warning",
 };
