@@ -53,7 +53,7 @@ const NON_ASCII = /[\u0080-\uffff]/g;
 // (esbuild's __toESM), made at start-up once per importing file (2-3 ms of a hello-world) and
 // read through a getter at every call. A Node built-in's exports object already holds those
 // names: the bundle uses it as the namespace.
-const NAMESPACE_COPY = /__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g;
+const NAMESPACE_COPY = /__toESM\(require\("(node:[a-z_/]+)"\),\s*1\)/g;
 
 /**
  * A bundle's text as written: ASCII, the namespace copies gone, with `wrapped` the bin's
