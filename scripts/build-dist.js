@@ -113,6 +113,8 @@ const NODE_CJS = {
   // Without indentation, line breaks and comments (names kept): a third smaller (732 KB to 479
   // KB for the run bundle), so a start reads, and copies into a string, 250 KB less.
   minifyWhitespace: true,
+  // (lines of at most ~500 characters: an uncaught error's message quotes its line)
+  lineLimit: 500,
   write: false,
   logLevel: "warning",
 };
