@@ -74,15 +74,18 @@ function check(text) {
 }
 
 /**
- * The bytes of file `path`, read into `buf` when they fit (else into a new buffer): a view of
- * it. Undefined: no such file, or unreadable.
+ * The bytes of file `path`, read into `buf` when they fit (else into a new buffer of at least
+ * `reserve` bytes): a view of it. Undefined: no such file, or unreadable.
  */
-function readInto(path, buf) {
+function readInto(path, buf, reserve = 0) {
   let fd;
   try {
     fd = openSync(path, "r");
     const size = fstatSync(fd).size;
-    const out = size <= buf.length ? buf.subarray(0, size) : Buffer.allocUnsafeSlow(size);
+    const out =
+      size <= buf.length
+        ? buf.subarray(0, size)
+        : Buffer.allocUnsafeSlow(Math.max(size, reserve)).subarray(0, size);
     let got = 0;
     for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, out, got, size - got, got);
     return out.subarray(0, got);
@@ -98,14 +101,17 @@ function readInto(path, buf) {
  * cache when it needs to be. `shared`: the modules it takes from another bundle, by path.
  */
 function loadBundle(file, shared = {}) {
-  // One buffer for the bundle's bytes and then the cache's (which is smaller): the memory the
-  // first read touched serves the second (0.5 MB less to touch, 1-3 ms).
-  const bytes = readInto(file, Buffer.alloc(0));
+  // One buffer for the bundle's bytes and then the cache's, as large as the larger of them (the
+  // cache of a bundle without whitespace is): the memory the first read touched serves the
+  // second (0.5 MB less to touch, 1-3 ms).
+  const cacheFile = cachePath(file);
+  const cacheSize = cacheFile ? (statSync(cacheFile, { throwIfNoEntry: false })?.size ?? 0) : 0;
+  const bytes = readInto(file, Buffer.alloc(0), cacheSize);
   if (bytes === undefined) throw new Error(`cannot read ${file}`);
   const text = bytes.toString("latin1"); // the bundle is ASCII (scripts/build-dist.js)
   const expected = check(text);
-  const cache = expected && cachePath(file);
-  const data = cache && readInto(cache, bytes);
+  const cache = expected && cacheFile;
+  const data = cache && readInto(cache, Buffer.from(bytes.buffer, bytes.byteOffset));
   // (its CHECK_BYTES keep the rest 8-byte aligned in the buffer, which starts so)
   const cachedData =
     data && data.length > CHECK_BYTES && data.subarray(0, RAN_AT).equals(expected.subarray(0, RAN_AT))

@@ -477,17 +477,28 @@ describe.concurrent("user mode matches qemu-riscv64", () => {
       });
     }
 
-  test("by default a process runs its first million instructions interpreted: a short program is not translated, a long one is after the warm-up and no later", async () => {
+  test("by default a process runs its first million instructions interpreted: a short program is not translated (nor the recompiler's dispatcher compiled), a long one is after the warm-up and no later", async () => {
     const elf = build("smc.c", "static");
     const dir = mkdtempSync(join(tmpdir(), "hartwood-w-"));
     try {
-      const byDefault = { warmupInsns: undefined, threshold: undefined }; // user mode's own, not the helper's
+      let dispatchers = 0;
+      const byDefault = {
+        // user mode's own, not the helper's
+        warmupInsns: undefined,
+        threshold: undefined,
+        compileDispatcher: (bytes: Uint8Array) => (
+          dispatchers++,
+          new WebAssembly.Module(bytes as BufferSource)
+        ),
+      };
       const short = await hartwood(elf, [], [dir], byDefault);
       expect(short.instret).toBeLessThan(1_000_000);
       expect(short.translations, "nothing translated within the warm-up").toBe(0);
+      expect(dispatchers, "a run that translates nothing compiles no dispatcher").toBe(0);
       const long = await hartwood(elf, ["2000000"], [dir], byDefault);
       expect(long.instret).toBeGreaterThan(2_000_000);
       expect(long.translations, "hot code translated after it").toBeGreaterThan(0);
+      expect(dispatchers, "the dispatcher compiled once, with the first module").toBe(1);
       // The warm-up ends after its million, not at the end of a longer first slice (4 Mi instructions).
       expect(long.instret - long.translatedInsns, "instructions interpreted").toBeLessThan(2_000_000);
       expect(long.stdout).toBe((await hartwood(elf, ["2000000"], [dir], false)).stdout);

@@ -158,6 +158,12 @@ interface Holder {
 const keptId = (pc: number, key: number): string => `${pc}/${key}`;
 
 /** Translates guest code to wasm functions and keeps the table of translations. */
+/** What every translation module imports besides the memory (Recompiler.links). */
+interface TranslationLinks {
+  dispatch: WebAssembly.ExportValue;
+  hostFns: WebAssembly.Exports;
+}
+
 export class Recompiler<Hart, Insn extends GuestInsn> {
   readonly table: TranslationTable;
   /** For statistics: translations made, whole flushes, and translations dropped because their page was written. */
@@ -226,10 +232,13 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
   private readonly entries = new Map<string, Entry>();
   private readonly entriesOfPage = new Map<number, Set<string>>();
   private readonly entriesOfModule = new Map<CachedModule, string[]>();
-  /** The function translations chain through (dispatch.ts). */
-  private readonly dispatch: WebAssembly.ExportValue;
-  /** The host functions translations import (buildHostForwarders). */
-  private readonly hostFns: WebAssembly.Exports;
+  /**
+   * What every translation module imports: the function translations chain through
+   * (dispatch.ts) and the host functions (buildHostForwarders). Made with the first module: a
+   * short run that never translates skips the dispatcher's compile by TurboFan (about 5 ms).
+   */
+  private links: TranslationLinks | undefined;
+  private readonly makeLinks: () => TranslationLinks;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -251,23 +260,25 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.cache = new CodeCache(opts.cacheBytes, (m) => this.forgetEntries(m));
     this.maxBatch = firstSight ? 1 : MAX_BATCH;
     this.coldCode = firstSight ? undefined : (pc) => this.table.jumpsTo(pc) === 0;
-    const shared = memory.buffer instanceof SharedArrayBuffer;
-    const compileDispatcher = opts.compileDispatcher ?? ((b) => new WebAssembly.Module(b as BufferSource));
-    const dispatcher = new WebAssembly.Instance(
-      compileDispatcher(buildDispatch(layout, isa.state, isa.emitCodeKey, shared)),
-      {
-        env: {
-          memory,
-          table: this.table.functions,
-          learn: (hart: number, site: bigint, target: bigint) => this.learnAt(hart, site, target),
+    this.makeLinks = () => {
+      const shared = memory.buffer instanceof SharedArrayBuffer;
+      const compileDispatcher = opts.compileDispatcher ?? ((b) => new WebAssembly.Module(b as BufferSource));
+      const dispatcher = new WebAssembly.Instance(
+        compileDispatcher(buildDispatch(layout, isa.state, isa.emitCodeKey, shared)),
+        {
+          env: {
+            memory,
+            table: this.table.functions,
+            learn: (hart: number, site: bigint, target: bigint) => this.learnAt(hart, site, target),
+          },
         },
-      },
-    );
-    this.dispatch = dispatcher.exports.dispatch as WebAssembly.ExportValue;
-    const forwarders = buildHostForwarders((m) => isa.emitterFor(m));
-    this.hostFns = new WebAssembly.Instance(new WebAssembly.Module(forwarders as BufferSource), {
-      host: imports,
-    }).exports;
+      );
+      const forwarders = buildHostForwarders((m) => isa.emitterFor(m));
+      const hostFns = new WebAssembly.Instance(new WebAssembly.Module(forwarders as BufferSource), {
+        host: imports,
+      }).exports;
+      return { dispatch: dispatcher.exports.dispatch as WebAssembly.ExportValue, hostFns };
+    };
     this.flush();
     this.flushes = 0;
   }
@@ -591,6 +602,8 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     this.pendingPcs.clear();
     const asked = [...this.pendingEntries].flatMap(([id, a]) => (a ? [id] : []));
     this.pendingEntries.clear();
+    // before the first module compiles (compileDispatcher may set V8's flags for its compile)
+    this.links ??= this.makeLinks();
     if (this.async) return this.compileLater(batch, asked);
     const bytes = this.emit(batch);
     const exports = bytes && this.instantiate(batch, () => compileModule(bytes));
@@ -798,8 +811,9 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     compile: () => WebAssembly.Module,
   ): WebAssembly.Exports | undefined {
     try {
-      const env = { memory: this.memory, dispatch: this.dispatch };
-      return new WebAssembly.Instance(compile(), { env, host: this.hostFns }).exports;
+      const { dispatch, hostFns } = (this.links ??= this.makeLinks());
+      const env = { memory: this.memory, dispatch };
+      return new WebAssembly.Instance(compile(), { env, host: hostFns }).exports;
     } catch (e) {
       this.failedToBuild(batch, e);
       return undefined;

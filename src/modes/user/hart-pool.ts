@@ -250,8 +250,10 @@ type WaitAsync = (
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 let bundle: string | undefined;
-/** bin/worker-ahead.js (useWorkerLoader). */
-let loader: { bundleWorker(file: string): Worker } | undefined;
+/** bin/worker-ahead.js (useWorkerLoader), required when the first worker starts. */
+let loaderFile: string | undefined;
+type WorkerLoader = { bundleWorker(file: string): Worker };
+let loader: WorkerLoader | undefined;
 /** Workers started before the process needed them (useWorkerLoader), each waiting for its WorkerInit; `failed` until a pool takes it. */
 const spareWorkers: { worker: Worker; failed: (e: unknown) => void; exited: boolean }[] = [];
 
@@ -269,7 +271,10 @@ export function useBundle(file: string): void {
  * threads"); the first pool takes it.
  */
 export function useWorkerLoader(file: string, spare?: Worker): void {
-  loader = createRequire(import.meta.url)(file) as typeof loader;
+  // Required when a worker starts, not now: createRequire and the path's resolution cost a
+  // short run that never starts one 1-3 ms.
+  loaderFile = file;
+  loader = undefined;
   if (!spare) return;
   // One that fails before a pool takes it (its bundle did not load) says so, and is not taken.
   const entry = { worker: spare, failed: (e: unknown) => reportFailure(e), exited: false };
@@ -311,7 +316,10 @@ export function loadSpareWorkers(): void {
  * sources (the tests), esbuild bundles hart-worker-main.ts into a temporary file first.
  */
 function newWorker(): Worker {
-  if (bundle && loader) return loader.bundleWorker(bundle);
+  if (bundle && loaderFile) {
+    loader ??= createRequire(import.meta.url)(loaderFile) as WorkerLoader;
+    return loader.bundleWorker(bundle);
+  }
   // Loaded here, not at start-up: node:worker_threads costs 3.5 ms, and only a program with threads needs it.
   const { Worker } = createRequire(import.meta.url)(
     "node:worker_threads",
