@@ -157,13 +157,13 @@ interface Holder {
 /** The kept translation's name: its pc and code key. */
 const keptId = (pc: number, key: number): string => `${pc}/${key}`;
 
-/** Translates guest code to wasm functions and keeps the table of translations. */
 /** What every translation module imports besides the memory (Recompiler.links). */
 interface TranslationLinks {
   dispatch: WebAssembly.ExportValue;
   hostFns: WebAssembly.Exports;
 }
 
+/** Translates guest code to wasm functions and keeps the table of translations. */
 export class Recompiler<Hart, Insn extends GuestInsn> {
   readonly table: TranslationTable;
   /** For statistics: translations made, whole flushes, and translations dropped because their page was written. */
