@@ -267,6 +267,16 @@ describe.concurrent("hartwood baremetal", () => {
     }
   });
 
+  // `run` parses a program from its first 4 KB and reads its segments from the file into guest memory.
+  test("`run` rejects a static program cut inside its last segment, past its first 4 KB", async () => {
+    const elf = new Elf(helloStatic());
+    const seg = elf.segment(elf.loads().at(-1)!);
+    const at = seg.offset + Math.floor(seg.fileSize / 2);
+    expect(at, "the cut is past the bytes read before parsing").toBeGreaterThan(4096);
+    const path = file("cut-static.elf", elf.bytes.subarray(0, at));
+    expectCleanFailure(await hartwood(["run", path]), /segment \d+ is truncated/);
+  });
+
   test("an x86-64 ELF (/bin/true) is rejected as not RISC-V", async () => {
     expectCleanFailure(await hartwood(["baremetal", "/bin/true"]), /machine 62, not (RISC-V|riscv64)/i);
   });

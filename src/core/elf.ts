@@ -41,7 +41,17 @@ function u64(dv: DataView, off: number, what: string): number {
   return hi * 0x100000000 + lo;
 }
 
-export function parseElf(data: Uint8Array, expectMachine: number, machineName: string): ElfFile {
+/**
+ * Parses an ELF's headers. `fileBytes` is the file's length when `data` holds only its first
+ * bytes (a loader that reads the segments from the file itself): segments are checked against
+ * it, the program headers must lie in `data`, and the file has no symbols.
+ */
+export function parseElf(
+  data: Uint8Array,
+  expectMachine: number,
+  machineName: string,
+  fileBytes = data.length,
+): ElfFile {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.length < 64 || dv.getUint32(0, false) !== 0x7f454c46) throw new UserError("not an ELF file");
   if (data[4] !== 2) throw new UserError("not a 64-bit ELF file");
@@ -74,7 +84,7 @@ export function parseElf(data: Uint8Array, expectMachine: number, machineName: s
       align: u64(dv, o + 48, "segment alignment"),
     };
     if (seg.type === PT_LOAD) {
-      if (seg.offset + seg.fileSize > data.length) throw new UserError(`ELF segment ${i} is truncated`);
+      if (seg.offset + seg.fileSize > fileBytes) throw new UserError(`ELF segment ${i} is truncated`);
       if (seg.fileSize > seg.memSize)
         throw new UserError(`ELF segment ${i} has file size larger than memory size`);
     }
@@ -87,7 +97,7 @@ export function parseElf(data: Uint8Array, expectMachine: number, machineName: s
   }
   // The tables are checked now; their names are decoded when first asked for (a static libc
   // has thousands, and user mode never asks).
-  const tables = symbolTables(data, dv, shoff, shentsize, shnum);
+  const tables = fileBytes > data.length ? [] : symbolTables(data, dv, shoff, shentsize, shnum);
   let symbols: Map<string, number> | undefined;
   return {
     type,

@@ -1,5 +1,6 @@
 // Loads a riscv64 Linux ELF and its program interpreter (PT_INTERP) into the address space
 // and builds the initial stack (argc, argv, envp, auxv) of RISC-V psABI and Linux.
+import { readSync } from "node:fs";
 import { ET_DYN, parseElf, PT_INTERP, PT_LOAD, PT_PHDR, type ElfFile } from "../../core/elf.js";
 import { UserError } from "../../core/errors.js";
 import { AT, MAP_PRIVATE, PAGE, pageDown, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
@@ -31,6 +32,46 @@ export interface LoadOptions {
   pieBase: number;
   /** Reads the interpreter named by PT_INTERP (a guest path). */
   readInterp(path: string): Uint8Array;
+  /**
+   * The program's file, when the bytes given hold only its first part (its headers): the
+   * segments are read from it straight into guest memory, without a copy of the whole file.
+   */
+  file?: ProgramFile;
+}
+
+export interface ProgramFile {
+  fd: number;
+  sizeBytes: number;
+}
+
+/** Reads `dst.length` bytes of `fd` from `position`; fewer means the file is shorter. */
+function readAt(fd: number, dst: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < dst.length) {
+    const n = readSync(fd, dst, done, dst.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/**
+ * The program's ELF, parsed from its first bytes when its headers (and PT_INTERP) lie in them,
+ * else from the whole file, read now (which also gives a malformed file its error).
+ */
+function parseProgram(bytes: Uint8Array, file: ProgramFile | undefined): { elf: ElfFile; fd?: number } {
+  if (file && file.sizeBytes > bytes.length) {
+    try {
+      const elf = parseElf(bytes, EM_RISCV, "RISC-V", file.sizeBytes);
+      const interp = elf.segments.find((s) => s.type === PT_INTERP);
+      if (!interp || interp.offset + interp.fileSize <= bytes.length) return { elf, fd: file.fd };
+    } catch {
+      // parsed again below, from the whole file
+    }
+    const whole = new Uint8Array(file.sizeBytes);
+    bytes = whole.subarray(0, readAt(file.fd, whole, 0));
+  }
+  return { elf: parseElf(bytes, EM_RISCV, "RISC-V") };
 }
 
 function segProt(flags: number): number {
@@ -38,7 +79,7 @@ function segProt(flags: number): number {
 }
 
 /** Maps `elf` at load bias `bias`; returns the end of its highest segment. */
-function mapSegments(as: AddressSpace, elf: ElfFile, bias: number, name: string): number {
+function mapSegments(as: AddressSpace, elf: ElfFile, bias: number, name: string, fd?: number): number {
   let end = 0;
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || seg.memSize === 0) continue;
@@ -50,7 +91,14 @@ function mapSegments(as: AddressSpace, elf: ElfFile, bias: number, name: string)
     as.map(start, stop - start, segProt(seg.flags), MAP_PRIVATE, name, pageDown(seg.offset));
     // Linux maps whole file pages: bytes before the segment in its first page come from the file too.
     const fileFrom = seg.offset - (va - start);
-    as.u8.set(elf.data.subarray(fileFrom, seg.offset + seg.fileSize), start);
+    const fileTo = seg.offset + seg.fileSize;
+    if (fileTo <= elf.data.length) as.u8.set(elf.data.subarray(fileFrom, fileTo), start);
+    // Past the bytes read: from the file into the pages just mapped (fileSize <= memSize, checked).
+    else if (
+      fd === undefined ||
+      readAt(fd, as.u8.subarray(start, start + fileTo - fileFrom), fileFrom) < fileTo - fileFrom
+    )
+      throw new UserError(`${name}: ELF segment is truncated`);
     end = Math.max(end, va + seg.memSize);
   }
   return end;
@@ -99,10 +147,10 @@ export function loadProgram(
   path: string,
   opts: LoadOptions,
 ): LoadedImage {
-  const elf = parseElf(bytes, EM_RISCV, "RISC-V");
+  const { elf, fd } = parseProgram(bytes, opts.file);
   checkRiscv(elf, path);
   const bias = placeBias(as, elf, opts.pieBase, path);
-  const end = mapSegments(as, elf, bias, path);
+  const end = mapSegments(as, elf, bias, path, fd);
   let phdr = 0;
   const ph = elf.segments.find((s) => s.type === PT_PHDR);
   if (ph) phdr = ph.vaddr + bias;

@@ -129,7 +129,9 @@ export interface UserResult {
 
 /** A program to start in a process (the first one, or execve). */
 export interface ProgramImage {
+  /** The file's bytes, or its first ones when `sizeBytes` is larger (the rest is read from hostFd). */
   bytes: Uint8Array;
+  sizeBytes?: number;
   /** The host path it came from, a host descriptor of it (the process owns it from exec on), and the guest's name for it (/proc/self/exe). */
   hostPath: string;
   hostFd: number;
@@ -280,6 +282,7 @@ export class UserProcess {
     const loaded = loadProgram(as, image.bytes, image.execfn, {
       pieBase: PIE_BASE,
       readInterp: (path) => image.readInterp(path, this),
+      file: image.sizeBytes !== undefined ? { fd: image.hostFd, sizeBytes: image.sizeBytes } : undefined,
     });
     as.brkStart = as.brk = loaded.end;
     // The vDSO page: `li a7, 139; ecall` (rt_sigreturn), where signal handlers return.
