@@ -203,7 +203,13 @@ function readProgram(path: string): {
 export async function run(opts: RunOptions): Promise<UserResult> {
   const env = opts.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ""}`);
   const { hostPath, hostFd, bytes, sizeBytes } = readProgram(opts.program);
-  const ns = namespace(opts);
+  let ns: ReturnType<typeof namespace>;
+  try {
+    ns = namespace(opts);
+  } catch (e) {
+    closeSync(hostFd); // the process takes it over only once it starts
+    throw e;
+  }
   try {
     const kernel = new Kernel({ vfs: ns.vfs, strace: opts.strace, jit: opts.jit, jitOptions: opts.jitOptions, interpreterTiers: opts.interpreterTiers, traceFd: opts.stdio?.[2], network: opts.network, threads: opts.threads }); // prettier-ignore
     const image: ProgramImage = {
