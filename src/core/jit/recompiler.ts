@@ -811,7 +811,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     compile: () => WebAssembly.Module,
   ): WebAssembly.Exports | undefined {
     try {
-      const { dispatch, hostFns } = (this.links ??= this.makeLinks());
+      const { dispatch, hostFns } = this.links!; // made before the batch's compile (build)
       const env = { memory: this.memory, dispatch };
       return new WebAssembly.Instance(compile(), { env, host: hostFns }).exports;
     } catch (e) {

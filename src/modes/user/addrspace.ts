@@ -2,6 +2,7 @@
 // program break, and reading/writing guest memory on behalf of syscalls. Guest address a is
 // wasm offset a (the window [lo, hi) of the memory), so the bytes are the wasm memory's own.
 import { Buffer } from "node:buffer";
+import { readSync } from "node:fs";
 import { PAGE_CODE, PERM_TABLE_BYTES } from "../../arch/riscv/sem.js";
 import { MAP_FIXED_NOREPLACE, PAGE, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
 
@@ -110,6 +111,21 @@ export class AddressSpace {
       this.perms.fill(permBits(v), Math.max(p0, v.start / PAGE), Math.min(p1, v.end / PAGE));
     }
     for (let p = p0; p < p1; p++) if (this.zeroPages[p]) Atomics.and(this.perms, p, ~PROT_WRITE);
+  }
+
+  /**
+   * Copies `length` bytes of file `fd` from `position` into guest memory at `start` (pages the
+   * caller has just mapped: a private file mapping, an ELF segment); returns how many there
+   * were (fewer: the file ends first).
+   */
+  readFile(fd: number, start: number, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, this.u8, start + done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
   }
 
   /** The pages of [start, end) hold only zeros now (see zeroPages). */

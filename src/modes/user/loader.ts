@@ -1,6 +1,6 @@
 // Loads a riscv64 Linux ELF and its program interpreter (PT_INTERP) into the address space
 // and builds the initial stack (argc, argv, envp, auxv) of RISC-V psABI and Linux.
-import { readSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { ET_DYN, parseElf, PT_INTERP, PT_LOAD, PT_PHDR, type ElfFile } from "../../core/elf.js";
 import { UserError } from "../../core/errors.js";
 import { AT, MAP_PRIVATE, PAGE, pageDown, pageUp, PROT_EXEC, PROT_READ, PROT_WRITE } from "./abi.js";
@@ -44,17 +44,6 @@ export interface ProgramFile {
   sizeBytes: number;
 }
 
-/** Reads `dst.length` bytes of `fd` from `position`; fewer means the file is shorter. */
-function readAt(fd: number, dst: Uint8Array, position: number): number {
-  let done = 0;
-  while (done < dst.length) {
-    const n = readSync(fd, dst, done, dst.length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
 /**
  * The program's ELF, parsed from its first bytes when its headers (and PT_INTERP) lie in them,
  * else from the whole file, read now (which also gives a malformed file its error).
@@ -68,8 +57,7 @@ function parseProgram(bytes: Uint8Array, file: ProgramFile | undefined): { elf: 
     } catch {
       // parsed again below, from the whole file
     }
-    const whole = new Uint8Array(file.sizeBytes);
-    bytes = whole.subarray(0, readAt(file.fd, whole, 0));
+    bytes = readFileSync(file.fd); // from its start: the reads so far were positional
   }
   return { elf: parseElf(bytes, EM_RISCV, "RISC-V") };
 }
@@ -94,10 +82,7 @@ function mapSegments(as: AddressSpace, elf: ElfFile, bias: number, name: string,
     const fileTo = seg.offset + seg.fileSize;
     if (fileTo <= elf.data.length) as.u8.set(elf.data.subarray(fileFrom, fileTo), start);
     // Past the bytes read: from the file into the pages just mapped (fileSize <= memSize, checked).
-    else if (
-      fd === undefined ||
-      readAt(fd, as.u8.subarray(start, start + fileTo - fileFrom), fileFrom) < fileTo - fileFrom
-    )
+    else if (fd === undefined || as.readFile(fd, start, fileTo - fileFrom, fileFrom) < fileTo - fileFrom)
       throw new UserError(`${name}: ELF segment is truncated`);
     end = Math.max(end, va + seg.memSize);
   }

@@ -53,12 +53,7 @@ function mmap(p: UserProcess, t: Thread): number {
   as.map(start, size, prot, flags, name, offset, shared);
   if (file instanceof HostFile) {
     // MAP_PRIVATE semantics for every file mapping: a copy of the file's bytes.
-    let at = 0;
-    while (at < len) {
-      const n = fs.readSync(file.fd, as.u8, start + at, len - at, offset + at);
-      if (n === 0) break;
-      at += n;
-    }
+    as.readFile(file.fd, start, len, offset);
   } else if (file instanceof MemFile) {
     as.u8.set(file.data.subarray(offset, offset + len), start);
   } else {
