@@ -18,6 +18,8 @@ import { buildProgram } from "./build.js";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, "..");
+// The bin (bin/hartwood) execs the `node` on PATH: this one.
+process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
 
 interface Program {
   name: string;
@@ -289,7 +291,10 @@ function toolVersion(cmd: string, args: string[]): string {
 function measureRun(run: Run, o: Options, plugin: string, scratch: string): Row {
   const bins = buildProgram(run.program.name);
   const { args } = run;
-  const hartwood = [process.execPath, join(ROOT, "bin", "hartwood.js"), "run"];
+  // What a user runs: the installed bin (bin/hartwood, a shell script that execs the `node` on
+  // PATH with its environment, docs/speed-sessions.md "The twenty-second session: launch"), on
+  // this process's node (PATH, at the top).
+  const hartwood = [join(ROOT, "bin", "hartwood"), "run"];
   const name = label(run);
   const log = (s: string) => process.stderr.write(`bench: ${name}: ${s}\n`);
   log("native");

@@ -3,6 +3,13 @@
 const { existsSync, readFileSync, statSync } = require("node:fs");
 const { join } = require("node:path");
 
+// bin/hartwood (the installed bin) sets MALLOC_ARENA_MAX for Node's own allocations: the guest
+// gets the user's environment without it.
+if (process.env.HARTWOOD_SET_MALLOC_ARENA_MAX === "1") {
+  delete process.env.MALLOC_ARENA_MAX;
+  delete process.env.HARTWOOD_SET_MALLOC_ARENA_MAX;
+}
+
 /**
  * v8.setFlagsFromString. The node:v8 module loads node:stream (for its heap-snapshot streams),
  * 3-5 ms of a short run that uses neither; its native half, which Node still hands out as

@@ -34,7 +34,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
  * dependencies as dist/ does.
  */
 function buildCli(): string {
-  const files = ["tsconfig.json", "bin/hartwood.js", "bin/code-cache.js", "bin/worker-ahead.js", "bin/package.json", "scripts/build-dist.js", ...listTs(join(ROOT, "src"))]; // prettier-ignore
+  const files = ["tsconfig.json", "bin/hartwood", "bin/hartwood.js", "bin/code-cache.js", "bin/worker-ahead.js", "bin/package.json", "scripts/build-dist.js", ...listTs(join(ROOT, "src"))]; // prettier-ignore
   const h = createHash("sha256");
   for (const f of files) h.update(f).update(readFileSync(join(ROOT, f)));
   const cache = join(ROOT, "node_modules", ".cache", "hartwood-cli-test");
@@ -61,7 +61,7 @@ function buildCli(): string {
       stdio: "inherit",
     });
     mkdirSync(join(tmp, "bin"));
-    for (const f of ["hartwood.js", "code-cache.js", "worker-ahead.js", "package.json"])
+    for (const f of ["hartwood", "hartwood.js", "code-cache.js", "worker-ahead.js", "package.json"])
       copyFileSync(join(ROOT, "bin", f), join(tmp, "bin", f));
     if (!existsSync(dir)) renameSync(tmp, dir); // a concurrent run may have built the same sources
   } finally {
@@ -630,3 +630,40 @@ test.skipIf(availableParallelism() < 2)(
     expect(compiles.filter((c) => c.tier === "TurboFan" && c.bodySize === loop)).toEqual([]);
   },
 );
+
+// bin/hartwood, the installed bin, is a shell script that execs Node with MALLOC_ARENA_MAX=1 on
+// itself as CommonJS (docs/speed-sessions.md, "The twenty-second session: launch").
+test("the installed bin execs node on itself with MALLOC_ARENA_MAX=1 unless the user set it", () => {
+  const launcher = join(dirname(cli), "hartwood");
+  const fake = join(work, "fake-node");
+  mkdirSync(fake, { recursive: true });
+  file("fake-node/node", `#!/bin/sh\nprintf '%s\\n' "MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX-unset}" "$@"\n`);
+  execFileSync("chmod", ["+x", join(fake, "node")]);
+  const { MALLOC_ARENA_MAX: _, ...env } = process.env;
+  const exec = (extra: Record<string, string>) =>
+    execFileSync(launcher, ["run", "a b", "c"], {
+      encoding: "utf8",
+      env: { ...env, ...extra, PATH: `${fake}:${process.env.PATH}` },
+    });
+  expect(exec({})).toBe(`MALLOC_ARENA_MAX=1\n${launcher}\nrun\na b\nc\n`);
+  expect(exec({ MALLOC_ARENA_MAX: "4" })).toBe(`MALLOC_ARENA_MAX=4\n${launcher}\nrun\na b\nc\n`);
+});
+
+test("a guest run by the installed bin sees the user's environment, without the launcher's variables", () => {
+  const envlist = buildGuest({ sources: ["user/envlist.c"], cc: "riscv64-linux-gnu-gcc", flags: ["-O2", "-static"], name: "envlist" }); // prettier-ignore
+  const launcher = join(dirname(cli), "hartwood");
+  const { MALLOC_ARENA_MAX: _, ...env } = process.env;
+  const bin = dirname(process.execPath);
+  const guestEnv = (extra: Record<string, string>) =>
+    execFileSync(launcher, ["run", envlist], {
+      encoding: "utf8",
+      env: { ...env, ...extra, PATH: `${bin}:${process.env.PATH}`, HARTWOOD_TEST_MARK: "x" },
+      timeout: 20_000,
+    }).split("\n");
+  const plain = guestEnv({});
+  expect(plain).toContain("HARTWOOD_TEST_MARK=x");
+  expect(plain.filter((v) => /MALLOC_ARENA_MAX/.test(v))).toEqual([]);
+  expect(guestEnv({ MALLOC_ARENA_MAX: "4" }).filter((v) => /MALLOC_ARENA_MAX/.test(v))).toEqual([
+    "MALLOC_ARENA_MAX=4",
+  ]);
+});

@@ -70,6 +70,7 @@ test("the tarball holds the built CLI, the library entry with its types and the 
   for (const f of [
     "package.json",
     "README.md",
+    "bin/hartwood",
     "bin/hartwood.js",
     "bin/code-cache.js",
     "bin/worker-ahead.js",
