@@ -4,7 +4,15 @@
 // definitions' patterns say): an entry holds the handler's index and the operands already
 // extracted, and is used again while the 32 bits at the pc are still those it was made from.
 import { F32, FunctionBuilder, I32, I64, ModuleBuilder, type Local } from "../../core/wasm.js";
-import { FIELDS, IMMS, type FieldName, type ImmKind, type InsnDef, type Operand } from "./insn.js";
+import {
+  FIELDS,
+  IMMS,
+  type FieldName,
+  type HelperName,
+  type ImmKind,
+  type InsnDef,
+  type Operand,
+} from "./insn.js";
 import * as S from "./state.js";
 import { groupByKey, KEY_MASK, keyOf } from "./decode.js";
 import { C_ILLEGAL, compressedTable } from "./insns/c.js";
@@ -102,7 +110,13 @@ const E_RDX = 14; // u16: rd for integer writes: x0 goes to S.X_SINK, so x0 need
 interface Ctx {
   w: FunctionBuilder;
   hart: Local;
+  /**
+   * The pc where control arrives by a jump, a trap or a new page ("jumped", "paged"). Straight-line
+   * code carries `host` alone and derives the pc from it where an instruction reads it (pushPc).
+   */
   pc: Local;
+  /** i32: the host address of the instruction at the pc (pc = host + S.PC_DELTA), in the loop. */
+  host: Local;
   /** The tag a decoded entry gets: the 32 bits at the pc, or the raw bits for the scratch entry. */
   word: Local;
   /**
@@ -139,8 +153,18 @@ function forgetPage(c: Ctx): void {
 
 /** Saves what host helpers may read: pc and the remaining budget. */
 function sync(c: Ctx): void {
-  c.w.get(c.hart).get(c.pc).i64_store(S.PC);
+  c.w.get(c.hart);
+  pushPc(c);
+  c.w.i64_store(S.PC);
   c.w.get(c.hart).get(c.budget).i32_store(S.BUDGET);
+}
+
+/**
+ * Pushes the current instruction's pc, from its host address (the fetch page's host offset is
+ * a multiple of the page size, so page offsets agree).
+ */
+function pushPc(c: Ctx): void {
+  c.w.get(c.host).i64_extend_i32_u().get(c.hart).i64_load(S.PC_DELTA).i64_add();
 }
 
 /** After a trap the host has set the new pc (and maybe privilege): resume there. */
@@ -250,10 +274,10 @@ class InterpSem extends AccessSem {
     this.w.i64_store(S.F);
   }
   pc(): void {
-    this.w.get(this.c.pc);
+    pushPc(this.c);
   }
   nextPc(): void {
-    this.w.get(this.c.pc);
+    pushPc(this.c);
     if (this.c.len !== undefined) this.w.i64_const(this.c.len).i64_add();
     else {
       this.len();
@@ -300,6 +324,21 @@ class InterpSem extends AccessSem {
     if (this.c.len !== undefined) this.w.i32_const(this.c.len);
     else this.entryAt().i32_load8_u(E_LEN);
   }
+  /**
+   * In the loop a helper's call is laid out as rare code (outOfLine's `if`): the fast paths
+   * of the floating-point handlers fall back to it on a path the engine would otherwise take
+   * as a common one, and TurboFan then stored the current entry to a stack slot at every
+   * instruction, since it is used after the call.
+   */
+  override helper(name: HelperName): void {
+    if (this.c.outOfLoop) {
+      super.helper(name);
+      return;
+    }
+    this.w.get(this.c.entry).rarely().if_();
+    super.helper(name);
+    this.w.end();
+  }
   protected afterHelper(): void {
     this.c.calledHelper = true;
     forgetPage(this.c); // privilege or translation may have changed
@@ -331,6 +370,9 @@ export function buildInterpreter(
   mem: MemStrategy = { kind: "tlb" },
   jit?: InterpJit,
 ): Uint8Array {
+  // The loop tests a page's end on host addresses (emitTail): host and guest pages must align.
+  if (tables.ctable % 4096 !== 0 || (mem.kind === "flat" && mem.hostOffset % 4096 !== 0))
+    throw new Error("interpreter: the fetch's host offsets must be multiples of the page size");
   const m = new ModuleBuilder("interpreter");
   m.importMemory("env", "memory", memPages, 65536, shared);
   if (jit) m.importTable("env", "table", JIT_SLOTS);
@@ -353,27 +395,38 @@ export function buildInterpreter(
   // where a translation may take over.
   w.loop("jumped");
   const firstTemp = w.localCount;
-  w.get(c.budget).i32_const(1).i32_lt_s().get(c.hart).i32_load(S.STOP).i32_or();
-  w.rarely().if_();
+  // One test and branch per condition: cheaper in the engine's code than their `or`.
+  w.block("run");
+  w.block("exit");
+  w.get(c.budget).i32_const(1).i32_lt_s().rarely().br_if("exit");
+  w.get(c.hart).i32_load(S.STOP).rarely().br_if("exit");
+  w.br("run");
+  w.end(); // exit
   emitExit(c);
-  w.end();
+  w.end(); // run
   if (c.jit) emitRunTranslation(c, c.jit);
   // Here too when straight-line code goes on to another page, and after a host helper.
   w.loop("paged");
   emitPaged(c);
   // Straight-line code goes on here, its entry already known.
   w.loop("next");
+  w.block("pageEnd");
   const loopTop = w.code.length;
   // Slice end: save the pc and return.
   w.get(c.budget).i32_const(1).i32_sub().tee(c.budget).i32_const(0).i32_lt_s();
   w.rarely().if_();
   w.i32_const(0).set(c.budget);
+  pushPc(c);
+  w.set(c.pc);
   emitExit(c);
   w.end();
   w.block("decoded");
   emitFetch(c, decode);
   w.end(); // decoded
   emitHandlers(c, m, defs, short);
+  w.end(); // pageEnd: straight-line code left the fetch page, or a helper made it unknown
+  pushPc(c);
+  w.set(c.pc).br("paged");
   w.end(); // next
   w.end(); // paged
   w.end(); // jumped
@@ -386,8 +439,9 @@ function makeCtx(w: FunctionBuilder, fn: HostFns, mem: MemStrategy, tables: Inte
   return {
     w,
     hart: w.param(0),
-    budget: w.param(1),
     pc: w.local(I64),
+    budget: w.param(1),
+    host: w.local(I32),
     word: w.local(I32),
     entry: w.local(I32),
     ctable: tables.ctable,
@@ -504,14 +558,22 @@ function emitRunTranslation(c: Ctx, jit: NonNullable<Ctx["jit"]>): void {
   w.release(counter);
 }
 
-/** Pushes the host address of the fetch at pc (i32), from the fetch page's host offset. */
-function fetchHost(c: Ctx): void {
-  c.w.get(c.pc).i32_wrap_i64().get(c.hart).i32_load(S.FETCH_BASE).i32_add();
+/** Sets the host address of the fetch at pc, from the fetch page's host offset. */
+function setHost(c: Ctx): void {
+  c.w.get(c.pc).i32_wrap_i64().get(c.hart).i32_load(S.FETCH_BASE).i32_add().set(c.host);
 }
 
-/** Sets the entry to the one for the host address on the stack (the table is indexed by its halfword). */
+/** Saves pc - host for the fetch page just set (FETCH_BASE): pushPc derives the pc from it. */
+function setPcDelta(c: Ctx): void {
+  c.w.get(c.hart).get(c.pc);
+  c.w.get(c.pc).i32_wrap_i64().get(c.hart).i32_load(S.FETCH_BASE).i32_add().i64_extend_i32_u();
+  c.w.i64_sub().i64_store(S.PC_DELTA);
+}
+
+/** Sets the entry to the one for the host address in `host` (the table is indexed by its halfword). */
 function setEntryOf(c: Ctx): void {
   c.w
+    .get(c.host)
     .i32_const((predecodeEntries(c.mem.kind) - 1) << 1)
     .i32_and()
     .i32_const(Math.log2(ENTRY_BYTES) - 1)
@@ -543,7 +605,7 @@ function emitPaged(c: Ctx): void {
   emitUnknownPage(c);
   w.br("paged.done");
   w.end(); // paged.found
-  fetchHost(c);
+  setHost(c);
   setEntryOf(c);
   w.end(); // paged.done
 }
@@ -573,6 +635,7 @@ function emitLookup(c: Ctx, fail: string): void {
     w.release(tlbEntry);
   }
   w.get(c.hart).get(c.pc).i64_const(-4096).i64_and().i64_store(S.FETCH_PAGE);
+  setPcDelta(c);
 }
 
 /** No page is cached: the fetch reads non-zero words in the compressed table, at an entry of tag 0 (emitPaged). */
@@ -581,6 +644,8 @@ function emitUnknownPage(c: Ctx): void {
   forgetPage(c);
   w.get(c.hart).i32_const(c.ctable).get(c.pc).i32_wrap_i64().i32_const(-4096).i32_and().i32_sub();
   w.i32_store(S.FETCH_BASE);
+  setHost(c);
+  setPcDelta(c);
   w.get(c.hart)
     .i32_load(S.PREDECODE)
     .i32_const((predecodeEntries(c.mem.kind) + 1) * ENTRY_BYTES);
@@ -594,8 +659,7 @@ function emitUnknownPage(c: Ctx): void {
  */
 function emitFetch(c: Ctx, decode: number): void {
   const w = c.w;
-  fetchHost(c);
-  w.i32_load(0, 1).tee(c.word);
+  w.get(c.host).i32_load(0, 1).tee(c.word);
   w.get(c.entry).i32_load(E_RAW).i32_ne().rarely().if_();
   emitMiss(c, decode);
   w.end();
@@ -612,13 +676,14 @@ function emitFetch(c: Ctx, decode: number): void {
  */
 function emitMiss(c: Ctx, decode: number): void {
   const w = c.w;
+  pushPc(c);
+  w.set(c.pc);
   w.block("uncached");
   w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_ne().if_();
   emitLookup(c, "uncached");
-  fetchHost(c);
+  setHost(c);
   setEntryOf(c);
-  fetchHost(c);
-  w.i32_load(0, 1).tee(c.word);
+  w.get(c.host).i32_load(0, 1).tee(c.word);
   w.get(c.entry).i32_load(E_RAW).i32_eq().br_if("decoded");
   w.end();
   w.get(c.pc).i32_wrap_i64().i32_const(0xfff).i32_and().i32_const(0xffe).i32_ne();
@@ -786,35 +851,36 @@ const enum OutOfLoop {
 
 /**
  * Moves the pc past the current instruction, whose length the entry holds, and goes on at
- * "paged" (after a handler out of the loop: rare enough not to keep the entry).
+ * "paged" through "pageEnd" (after a handler out of the loop: rare enough not to keep the entry).
  */
 function emitAdvance(c: Ctx, sem: InterpSem): void {
   const w = c.w;
   // A branch, not the loaded length: the next fetch then waits for no load.
   sem.insnLen();
   w.i32_const(4).i32_eq().if_();
-  w.get(c.pc).i64_const(4).i64_add().set(c.pc);
+  w.get(c.host).i32_const(4).i32_add().set(c.host);
   w.else_();
-  w.get(c.pc).i64_const(2).i64_add().set(c.pc);
+  w.get(c.host).i32_const(2).i32_add().set(c.host);
   w.end();
-  w.br("paged");
+  w.br("pageEnd");
 }
 
 /**
  * The end of a handler of length `len` in the loop: on to the next instruction, whose entry
  * is `len` bytes of code on, while the pc stays on the fetch page (a pc in a page's first four
- * bytes goes to "paged": also after a compressed instruction at 0xffc, harmlessly). After a
- * host helper (`mayHelp`: the handler calls one) the page is looked up again.
+ * bytes goes to "paged" through "pageEnd": also after a compressed instruction at 0xffc,
+ * harmlessly). After a host helper (`mayHelp`: the handler calls one) the page is looked up
+ * again. Only the host address moves: the pc is derived from it where it is read (pushPc).
  */
 function emitTail(c: Ctx, len: 2 | 4, mayHelp: boolean): void {
   const w = c.w;
-  w.get(c.pc).i64_const(len).i64_add().set(c.pc);
+  w.get(c.host).i32_const(len).i32_add().set(c.host);
   w.get(c.entry)
     .i32_const(len * (ENTRY_BYTES / 2))
     .i32_add()
     .set(c.entry);
-  if (mayHelp) w.get(c.hart).i64_load(S.FETCH_PAGE).i64_const(-1).i64_eq().rarely().br_if("paged");
-  w.get(c.pc).i32_wrap_i64().i32_const(0xffc).i32_and().i32_eqz().rarely().br_if("paged");
+  if (mayHelp) w.get(c.hart).i64_load(S.FETCH_PAGE).i64_const(-1).i64_eq().rarely().br_if("pageEnd");
+  w.get(c.host).i32_const(0xffc).i32_and().i32_eqz().rarely().br_if("pageEnd");
   w.br("next");
 }
 
@@ -833,7 +899,7 @@ function shortVariants(defs: readonly InsnDef[]): InsnDef[] {
 }
 
 /**
- * Definition `d`'s handler as a function `(hart, budget, pc, entry) -> status` (OutOfLoop);
+ * Definition `d`'s handler as a function `(hart, budget, host, entry) -> status` (OutOfLoop);
  * says whether it may call a host helper (which may change the budget and the fetch page).
  */
 function buildOutOfLoop(
@@ -843,9 +909,9 @@ function buildOutOfLoop(
   mem: MemStrategy,
   tables: InterpTables,
 ): { index: number; calledHelper: boolean } {
-  const [index, w] = m.func([I32, I32, I64, I32], [I32]);
+  const [index, w] = m.func([I32, I32, I32, I32], [I32]);
   const c: Ctx = { ...makeCtx(w, fn, mem, tables), outOfLoop: true };
-  c.pc = w.param(2);
+  c.host = w.param(2);
   c.entry = w.param(3);
   d.exec(new InterpSem(c));
   // The loop takes the budget from the state after a handler that may call a helper.
@@ -866,6 +932,15 @@ function outOfLine(c: Ctx, body: () => void): void {
   body();
   c.w.end();
   c.w.unreachable();
+}
+
+/**
+ * Handlers that need more host registers than the loop leaves free (the high multiplications,
+ * in 32-bit halves): laid out as rare code, so that TurboFan's spills of the loop's state (the
+ * host address, the entry) stay in them rather than being made at every instruction.
+ */
+function crowded(d: InsnDef): boolean {
+  return /^mulhu?$/.test(d.name);
 }
 
 /**
@@ -898,8 +973,12 @@ function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[], short:
   const inLoop = (d: InsnDef, len: 2 | 4) => {
     c.len = len;
     c.calledHelper = false;
-    d.exec(sem);
-    emitTail(c, len, c.calledHelper);
+    const body = () => {
+      d.exec(sem);
+      emitTail(c, len, c.calledHelper);
+    };
+    if (crowded(d)) outOfLine(c, body);
+    else body();
     c.len = undefined;
   };
   defs.forEach((d) => {
@@ -907,7 +986,7 @@ function emitHandlers(c: Ctx, m: ModuleBuilder, defs: readonly InsnDef[], short:
     if (outOfLoop(d)) {
       const f = buildOutOfLoop(m, d, c.fn, c.mem, { ctable: c.ctable });
       outOfLine(c, () => {
-        w.get(c.hart).get(c.budget).get(c.pc).get(c.entry).call(f.index).set(status);
+        w.get(c.hart).get(c.budget).get(c.host).get(c.entry).call(f.index).set(status);
         if (f.calledHelper) {
           w.get(c.hart).i32_load(S.BUDGET).set(c.budget);
           forgetPage(c);

@@ -168,7 +168,11 @@ export abstract class AccessSem implements Sem {
       // The address is below 4 GiB, so the rest is i32 arithmetic on its low half (kept in
       // `entry`, which hostAddr then uses).
       w.get(va).i64_const(32).i64_shr_u().i32_wrap_i64().rarely().br_if(slow);
-      w.get(va).i32_wrap_i64().tee(entry).i32_const(12).i32_shr_u().i32_load8_u(mem.permTable);
+      // The table's offset is added in i32 arithmetic, not as the load's offset: above 2 GiB it
+      // fits no x64 displacement, and TurboFan then kept it in a register across the
+      // interpreter's whole loop.
+      w.get(va).i32_wrap_i64().tee(entry).i32_const(12).i32_shr_u();
+      w.i32_const(mem.permTable).i32_add().i32_load8_u(0);
       // A load needs PAGE_R; a store PAGE_W without PAGE_CODE (see permitted).
       if (tag === S.TLB_WRITE)
         w.i32_const(PAGE_W | PAGE_CODE)

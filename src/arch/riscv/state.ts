@@ -64,6 +64,9 @@ export const JIT_CALL_DEPTH = 832; // i32, calls waiting
 // i32, host offset of the predecode table of the engine running the hart (set at each slice:
 // engines on other threads keep tables of their own and share one interpreter module)
 export const PREDECODE = 836;
+// i64, pc minus the interpreter's host address of it (the loop carries the host address alone
+// in straight-line code, and derives the pc from it where an instruction reads it)
+export const PC_DELTA = 840;
 
 /** Interpreter/translated-code exit reasons returned by `run`. */
 export const enum Exit {
