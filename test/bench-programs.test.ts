@@ -67,6 +67,9 @@ describe.concurrent("benchmark programs print qemu-riscv64's checksum", () => {
       // Indirect jumps whose targets all had translations were built into the translations holding them (Recompiler.learnAt).
       if (["calls", "statemachine"].includes(name))
         expect(jit.jit?.rebuilds, "translations built again with a jump's targets inside").toBeGreaterThan(0);
+      // Registers a translation touches seldom stay in the hart state (RegCache, MAX_LOCAL_REGISTERS).
+      if (["calls", "statemachine"].includes(name))
+        expect(jit.jit?.registersInHartState, "registers left in the hart state").toBeGreaterThan(0);
       const interp = await hartwood(elf, args, false);
       expect(interp.stdout, `stderr: ${interp.stderr}`).toBe(want.stdout);
       expect(interp.status).toBe(0);

@@ -18,14 +18,14 @@ const offset = (r: number) => 8 * r;
 function run(
   calls: number,
   initial: bigint[],
-  { inMemory = false, marks = true } = {},
-): { seen: bigint[][]; end: bigint[] } {
+  { inMemory = false, marks = true, maxLocals = REGS } = {},
+): { seen: bigint[][]; end: bigint[]; leftInState: number } {
   const m = new ModuleBuilder();
   m.importMemory("env", "memory", 1, 1, false);
   const hostCall = m.importFunc("host", "call", [I32], []);
   const [, w] = m.func([I32], [], "t");
   const hart = w.param(0);
-  const regs = new RegCache({ count: REGS, offset }, w, hart, inMemory);
+  const regs = new RegCache({ count: REGS, offset }, w, hart, inMemory, maxLocals);
   const add = (to: number, a: number, b: number) =>
     regs.set(to, () => {
       regs.get(a);
@@ -64,7 +64,7 @@ function run(
     t: (h: number) => void;
   };
   t(0);
-  return { seen, end: [...state] };
+  return { seen, end: [...state], leftInState: regs.inMemoryCount };
 }
 
 test("host calls see every register written so far and the translation goes on with what the host changed", () => {
@@ -83,6 +83,21 @@ test("a single host call (its loads and stores inline) behaves the same", () => 
     const { seen, end } = run(1, [10n, 20n, 7n, 40n], { inMemory });
     expect(seen).toEqual([[11n, 21n, 7n, 40n]]);
     expect(end).toEqual([132n, 121n, 7n, 253n]);
+  }
+});
+
+test("only the registers used most get a local; the others stay in the state, and host calls and the end see the same values", () => {
+  for (const calls of [1, 2]) {
+    const all = run(calls, [10n, 20n, 7n, 40n]);
+    expect(all.leftInState, "every register in a local").toBe(0);
+    // r0 (read and written at each step) keeps its local; r1, r2 and r3 (fewer accesses) stay in the state.
+    const one = run(calls, [10n, 20n, 7n, 40n], { maxLocals: 1 });
+    expect(one.leftInState, "registers left in the state (counted by RegCache)").toBe(3);
+    expect(one.seen).toEqual(all.seen);
+    expect(one.end).toEqual(all.end);
+    // Without the marks, what the host sees of r1 (in the state) is still what the code wrote.
+    const unmarked = run(1, [10n, 20n, 7n, 40n], { maxLocals: 1, marks: false });
+    expect(unmarked.seen).toEqual([[10n, 21n, 7n, 40n]]);
   }
 });
 

@@ -15,7 +15,7 @@ import { DISPATCH_PARAMS } from "./dispatch.js";
 import type { GuestInsn, JitIsa } from "./isa.js";
 import { PageCaches } from "./pagecache.js";
 import { RegCache } from "./regcache.js";
-import { innerBlock, type LoopRange, type Region } from "./region.js";
+import { blocksOnCycles, innerBlock, type LoopRange, type Region } from "./region.js";
 import { JIT_RETURNED, JIT_STEP, TRANSLATION_PARAMS, type JitLayout } from "./table.js";
 
 /** What a translation module is built against. */
@@ -176,8 +176,11 @@ function emitFunction<Insn extends GuestInsn>(
   shapes.nestedLoopsInPlace += region.loops.filter((l) =>
     region.loops.some((k) => k.head > l.head && k.head <= l.last),
   ).length;
+  const onCycle = blocksOnCycles(region);
   blocks.forEach((b, i) => {
     w.end(); // block i's code starts here
+    regs.inCycle = onCycle[i];
+    regs.inLoop = region.loops.some((l) => i >= l.head && i <= l.last);
     const loop = loopAt.get(i);
     if (loop) {
       ctx.enterLoop(i);
@@ -221,6 +224,9 @@ function emitFunction<Insn extends GuestInsn>(
     w.get(hart).get(hart).i64_load(isa.state.sideExits).i64_const(1).i64_add().i64_store(isa.state.sideExits);
     w.i32_const(JIT_STEP).return_();
   } else w.unreachable();
+  regs.inCycle = false;
+  regs.inLoop = false;
   regs.finish(m, [...pages.pieces(), ...ctx.laterPieces()]);
+  shapes.registersInHartState += regs.inMemoryCount;
   return body;
 }

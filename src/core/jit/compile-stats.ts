@@ -96,6 +96,8 @@ export interface JitCounts {
   readonly guardedEntries: number;
   /** Translations that kept the guest's registers in the hart state, not in wasm locals (CodeView.registersInMemory). */
   readonly registersInMemory: number;
+  /** Registers of translations with locals that stayed in the hart state all the same, summed over translations (context.ts EmitShapes). */
+  readonly registersInHartState: number;
   /** Guest instructions run in translated code, by the privilege (the ISA's names) entered at. */
   readonly translatedInsns?: Readonly<Record<string, number>>;
   /** Entries (from the interpreter) into translations made before the entering hart's last address-space switch. */
@@ -125,6 +127,7 @@ export function compileStatsLine(counts?: Partial<JitCounts>): string {
       : "") +
     (n.rangeChecks ? `range checks ${n.rangeChecks}, ` : "") +
     (n.registersInMemory ? `registers in memory ${n.registersInMemory}, ` : "") +
+    (n.registersInHartState ? `registers left in the hart state ${n.registersInHartState}, ` : "") +
     (n.predictedReturns === undefined ? "" : `predicted returns ${n.predictedReturns}, `) +
     (n.invalidations === undefined ? "" : `invalidated ${n.invalidations}, `) +
     (n.flushes === undefined ? "" : `flushes ${n.flushes}, `) +

@@ -73,6 +73,8 @@ export interface EmitShapes {
   guardedEntries: number;
   /** Translations that kept the guest's registers in the hart state (CodeView.registersInMemory). */
   registersInMemory: number;
+  /** Registers of translations with locals that stayed in the hart state all the same (RegCache, MAX_MEMORY_USES). */
+  registersInHartState: number;
 }
 
 /**

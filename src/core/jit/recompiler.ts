@@ -314,6 +314,7 @@ export class Recompiler<Hart, Insn extends GuestInsn> {
     narrowed: 0,
     guardedEntries: 0,
     registersInMemory: 0,
+    registersInHartState: 0,
   };
 
   /** Forgets every translation (code may have changed). */

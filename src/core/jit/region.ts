@@ -428,6 +428,38 @@ export function reachFromEntries<Insn extends GuestInsn>(region: Region<Insn>): 
 }
 
 /**
+ * For each of `region`'s blocks (layout indices), whether it lies on a cycle of control inside
+ * the region: through its branches and jumps, a call's return site, and an indirect jump's
+ * ways to the blocks it may stay inside at (return sites, guessed targets). Code on no cycle
+ * runs at most once between the translation's entry and its exit.
+ */
+export function blocksOnCycles<Insn extends GuestInsn>(region: Region<Insn>): boolean[] {
+  const blocks = region.blocks;
+  const index = new Map(blocks.map((b, i) => [b.start, i]));
+  const succ = successors(blocks, index, true);
+  const landings: number[] = [];
+  blocks.forEach((b, i) => {
+    if (region.returnSites.has(b.start) || region.indirectTargets.has(b.start)) landings.push(i);
+  });
+  blocks.forEach((b, i) => {
+    if (b.flows[b.flows.length - 1].kind === "indirect") succ[i].push(...landings);
+  });
+  // A block is on a cycle when a walk from its successors comes back to it.
+  const seen = new Int32Array(blocks.length).fill(-1);
+  return blocks.map((_, i) => {
+    const todo = [...succ[i]];
+    while (todo.length > 0) {
+      const j = todo.pop()!;
+      if (j === i) return true;
+      if (seen[j] === i) continue;
+      seen[j] = i;
+      todo.push(...succ[j]);
+    }
+    return false;
+  });
+}
+
+/**
  * A forward "must" analysis over `region`'s blocks: for each block, the facts (a bit set) that
  * hold whenever control enters it, as `transfer` carries them through each instruction. Where
  * control may come from outside the region's direct edges (the entry, Region.entries, a
