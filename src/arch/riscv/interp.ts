@@ -563,11 +563,10 @@ function setHost(c: Ctx): void {
   c.w.get(c.pc).i32_wrap_i64().get(c.hart).i32_load(S.FETCH_BASE).i32_add().set(c.host);
 }
 
-/** Saves pc - host for the fetch page just set (FETCH_BASE): pushPc derives the pc from it. */
-function setPcDelta(c: Ctx): void {
-  c.w.get(c.hart).get(c.pc);
-  c.w.get(c.pc).i32_wrap_i64().get(c.hart).i32_load(S.FETCH_BASE).i32_add().i64_extend_i32_u();
-  c.w.i64_sub().i64_store(S.PC_DELTA);
+/** Sets the host address for the fetch page just set (FETCH_BASE) and saves pc - host: pushPc derives the pc from it. */
+function setHostAndPcDelta(c: Ctx): void {
+  setHost(c);
+  c.w.get(c.hart).get(c.pc).get(c.host).i64_extend_i32_u().i64_sub().i64_store(S.PC_DELTA);
 }
 
 /** Sets the entry to the one for the host address in `host` (the table is indexed by its halfword). */
@@ -635,7 +634,7 @@ function emitLookup(c: Ctx, fail: string): void {
     w.release(tlbEntry);
   }
   w.get(c.hart).get(c.pc).i64_const(-4096).i64_and().i64_store(S.FETCH_PAGE);
-  setPcDelta(c);
+  setHostAndPcDelta(c);
 }
 
 /** No page is cached: the fetch reads non-zero words in the compressed table, at an entry of tag 0 (emitPaged). */
@@ -644,8 +643,7 @@ function emitUnknownPage(c: Ctx): void {
   forgetPage(c);
   w.get(c.hart).i32_const(c.ctable).get(c.pc).i32_wrap_i64().i32_const(-4096).i32_and().i32_sub();
   w.i32_store(S.FETCH_BASE);
-  setHost(c);
-  setPcDelta(c);
+  setHostAndPcDelta(c);
   w.get(c.hart)
     .i32_load(S.PREDECODE)
     .i32_const((predecodeEntries(c.mem.kind) + 1) * ENTRY_BYTES);
@@ -680,8 +678,7 @@ function emitMiss(c: Ctx, decode: number): void {
   w.set(c.pc);
   w.block("uncached");
   w.get(c.pc).i64_const(-4096).i64_and().get(c.hart).i64_load(S.FETCH_PAGE).i64_ne().if_();
-  emitLookup(c, "uncached");
-  setHost(c);
+  emitLookup(c, "uncached"); // sets the host address too
   setEntryOf(c);
   w.get(c.host).i32_load(0, 1).tee(c.word);
   w.get(c.entry).i32_load(E_RAW).i32_eq().br_if("decoded");
